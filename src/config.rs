@@ -1,0 +1,353 @@
+//! `feeds.toml`: the schema, its defaults, and validation with file/line/column spans.
+//!
+//! `Config::load` reports every problem it finds, not only the first, so an operator fixes
+//! a config in one pass.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use regex::Regex;
+use url::Url;
+
+/// A validated configuration. Paths are absolute (resolved against the config's folder).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// The folder relative paths are resolved against.
+    pub base_dir: PathBuf,
+    /// `[site]`.
+    pub site: Site,
+    /// `[feeds]`.
+    pub feeds: FeedsCfg,
+    /// `[merged]`.
+    pub merged: MergedCfg,
+    /// `[fetch]`.
+    pub fetch: FetchCfg,
+    /// `[store]`.
+    pub store: StoreCfg,
+    /// `[[source]]`, in file order.
+    pub sources: Vec<Source>,
+    /// `[[category]]`, in file order.
+    pub categories: Vec<CategoryCfg>,
+    /// `[tags]`.
+    pub tags: TagsCfg,
+}
+
+/// `[site]`.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Prefix of every feed title.
+    pub title: String,
+    /// Optional description used for feed subtitles; defaults to the title.
+    pub description: Option<String>,
+    /// Where the output folder is published; always ends with `/`.
+    pub base_url: Url,
+    /// Language tag (`vi`).
+    pub language: String,
+    /// Zone for dates that carry no offset, and the zone output dates are written in.
+    pub timezone: Tz,
+    /// Output folder, absolute.
+    pub output_dir: PathBuf,
+    /// SQLite store path, absolute (default `feedmill.db` beside feeds.toml).
+    pub store: PathBuf,
+    /// WebSub hub, if any.
+    pub hub: Option<Url>,
+}
+
+/// `[feeds]`.
+#[derive(Debug, Clone)]
+pub struct FeedsCfg {
+    /// Most recent articles per tag/category feed (default 50).
+    pub items: usize,
+    /// A tag with fewer articles gets no feed (default 1).
+    pub tag_min_articles: usize,
+}
+
+/// `[merged]`: the merged "other news" feed across all sources.
+#[derive(Debug, Clone)]
+pub struct MergedCfg {
+    /// Output path segment (default `other-news`).
+    pub slug: String,
+    /// Feed name (default `Các tin khác`).
+    pub title: String,
+    /// Most recent articles (default 100).
+    pub items: usize,
+}
+
+/// `[fetch]`: network behaviour.
+#[derive(Debug, Clone)]
+pub struct FetchCfg {
+    /// Requests in flight overall (default 16).
+    pub concurrency: usize,
+    /// Requests in flight per host (default 2).
+    pub per_host: usize,
+    /// Connect timeout (default 10 s).
+    pub connect_timeout: Duration,
+    /// Whole-request timeout (default 30 s).
+    pub timeout: Duration,
+    /// Retries after the first attempt (default 2).
+    pub retries: u32,
+    /// Longest `Retry-After` honoured (default 60 s).
+    pub max_retry_after: Duration,
+    /// Cap on (decompressed) body bytes (default 16 MiB).
+    pub max_bytes: u64,
+    /// Redirects followed (default 5).
+    pub max_redirects: usize,
+    /// User-Agent override; default `feedmill/<version> (+<site.base_url>)`.
+    pub user_agent: Option<String>,
+    /// Default refresh interval for `serve` (default 15 min).
+    pub refresh: Duration,
+}
+
+/// `[store]`.
+#[derive(Debug, Clone)]
+pub struct StoreCfg {
+    /// Articles older than this many days are removed (default 90).
+    pub retention_days: u32,
+}
+
+/// `[tags]`.
+#[derive(Debug, Clone, Default)]
+pub struct TagsCfg {
+    /// Canonical name → other spellings of the same tag, as written in feeds.toml.
+    pub aliases: BTreeMap<String, Vec<String>>,
+}
+
+impl TagsCfg {
+    /// Maps every alias spelling's tag key to the canonical name's tag key.
+    pub fn alias_keys(&self) -> BTreeMap<String, String> {
+        let mut map = BTreeMap::new();
+        for (canonical, spellings) in &self.aliases {
+            let key = crate::text::tag_key(canonical);
+            for s in spellings {
+                map.insert(crate::text::tag_key(s), key.clone());
+            }
+        }
+        map
+    }
+}
+
+/// Where a source is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceUrl {
+    /// An http(s) URL.
+    Http(Url),
+    /// A local file (absolute path), from a relative path or a `file:` URL.
+    File(PathBuf),
+}
+
+impl SourceUrl {
+    /// The URL form: the http(s) URL, or a `file:` URL for a local file.
+    pub fn as_url(&self) -> Url {
+        match self {
+            SourceUrl::Http(u) => u.clone(),
+            SourceUrl::File(p) => {
+                Url::from_file_path(p).unwrap_or_else(|_| Url::parse("file:///").expect("static"))
+            }
+        }
+    }
+}
+
+impl fmt::Display for SourceUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceUrl::Http(u) => write!(f, "{u}"),
+            SourceUrl::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// What a source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// An RSS / Atom / JSON Feed document.
+    Feed,
+    /// An HTML listing page scraped with `[source.html]` selectors.
+    Html,
+}
+
+/// One `[[source]]`.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Unique name, `[a-z0-9-]+`.
+    pub name: String,
+    /// Where to read it.
+    pub url: SourceUrl,
+    /// Feed or HTML.
+    pub kind: SourceKind,
+    /// Category given to every article of this source.
+    pub category: Option<String>,
+    /// Tags added to every article of this source.
+    pub tags: Vec<String>,
+    /// Zone for its dates without offset (falls back to `site.timezone`).
+    pub timezone: Option<Tz>,
+    /// Refresh interval override for `serve`.
+    pub refresh: Option<Duration>,
+    /// Whole-request timeout override.
+    pub timeout: Option<Duration>,
+    /// Connect timeout override.
+    pub connect_timeout: Option<Duration>,
+    /// `[source.html]`, required when `kind = "html"`.
+    pub html: Option<HtmlCfg>,
+}
+
+/// `[source.html]`: CSS selectors describing a news site.
+#[derive(Debug, Clone, Default)]
+pub struct HtmlCfg {
+    /// Listing page: one element per article (required).
+    pub item: String,
+    /// Inside an item: the link to the article page (required).
+    pub link: String,
+    /// Listing pages to follow via `next` (default 1).
+    pub pages: u32,
+    /// The listing's next-page link.
+    pub next: Option<String>,
+    /// Article page selectors, each optional.
+    pub title: Option<String>,
+    /// Date element.
+    pub date: Option<String>,
+    /// chrono formats tried before the built-in lenient parser.
+    pub date_formats: Vec<String>,
+    /// Author element.
+    pub author: Option<String>,
+    /// Tag elements.
+    pub tags: Option<String>,
+    /// Summary element.
+    pub summary: Option<String>,
+    /// Content element.
+    pub content: Option<String>,
+    /// Removed from content before sanitizing.
+    pub remove: Vec<String>,
+    /// Lead image element.
+    pub image: Option<String>,
+    /// Hosts besides the listing's that article links may point to.
+    pub allow_hosts: Vec<String>,
+}
+
+/// One `[[category]]`.
+#[derive(Debug, Clone)]
+pub struct CategoryCfg {
+    /// Display name.
+    pub name: String,
+    /// Output path segment (given, or derived from the name).
+    pub slug: String,
+    /// Articles from these sources belong.
+    pub sources: Vec<String>,
+    /// Articles carrying one of these tags belong (compared by tag key).
+    pub tags: Vec<String>,
+    /// Articles whose title matches belong.
+    pub pattern: Option<Regex>,
+}
+
+/// One problem in a config file, located as precisely as the parser allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The config file.
+    pub file: PathBuf,
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// What is wrong, and what would be right.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.message
+            )
+        } else {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads and validates `path`, reporting every problem found.
+    pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![ConfigError {
+                file: path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read config: {e}"),
+            }]
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates `text` as if it were the content of `path` (used for relative paths and
+    /// error locations).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>> {
+        parse::parse(text, path)
+    }
+
+    /// A config with every default and no sources or categories, rooted at `base_dir`:
+    /// the starting point for programs and tests that build a config in code.
+    pub fn minimal(base_dir: &Path) -> Config {
+        Config {
+            path: base_dir.join("feeds.toml"),
+            base_dir: base_dir.to_path_buf(),
+            site: Site {
+                title: "feedmill".into(),
+                description: None,
+                base_url: Url::parse("http://localhost/").expect("static URL"),
+                language: "en".into(),
+                timezone: chrono_tz::UTC,
+                output_dir: base_dir.join("public"),
+                store: base_dir.join("feedmill.db"),
+                hub: None,
+            },
+            feeds: FeedsCfg {
+                items: 50,
+                tag_min_articles: 1,
+            },
+            merged: MergedCfg {
+                slug: "other-news".into(),
+                title: "Các tin khác".into(),
+                items: 100,
+            },
+            fetch: FetchCfg {
+                concurrency: 16,
+                per_host: 2,
+                connect_timeout: Duration::from_secs(10),
+                timeout: Duration::from_secs(30),
+                retries: 2,
+                max_retry_after: Duration::from_secs(60),
+                max_bytes: 16 * 1024 * 1024,
+                max_redirects: 5,
+                user_agent: None,
+                refresh: Duration::from_secs(15 * 60),
+            },
+            store: StoreCfg { retention_days: 90 },
+            sources: Vec::new(),
+            categories: Vec::new(),
+            tags: TagsCfg::default(),
+        }
+    }
+
+    /// The source named `name`.
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// The time zone a source's dates without offset are in.
+    pub fn source_tz(&self, source: &Source) -> Tz {
+        source.timezone.unwrap_or(self.site.timezone)
+    }
+}
+
+mod parse;

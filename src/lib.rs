@@ -1,0 +1,17 @@
+//! feedmill: reads the sources listed in `feeds.toml` (RSS, Atom, JSON Feed, HTML pages),
+//! normalizes every article into one [`model::Article`], and writes one RSS 2.0 and one
+//! Atom 1.0 feed per tag, per category and for the merged "other news" feed, plus OPML and
+//! an HTML index.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//! [`config`] → [`fetch`] → [`read`] → [`normalize`] → [`emit`], driven by [`pipeline`].
+//! [`text`] holds the small text helpers (NFC, slugs, tag identity) every stage shares.
+
+pub mod config;
+pub mod emit;
+pub mod fetch;
+pub mod model;
+pub mod normalize;
+pub mod pipeline;
+pub mod read;
+pub mod text;

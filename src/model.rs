@@ -1,0 +1,110 @@
+//! The plain data that flows between stages.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// The syndication format a document was recognised as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedFormat {
+    /// RSS 0.9x and 2.0.
+    Rss,
+    /// RSS 1.0 / RDF (and RSS 0.90, which is RDF too).
+    Rdf,
+    /// Atom 0.3 and 1.0.
+    Atom,
+    /// JSON Feed 1.0 / 1.1.
+    Json,
+}
+
+/// What the reader made of one document, before normalization.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RawFeed {
+    /// Recognised format; `None` only when nothing could be recognised.
+    pub format: Option<FeedFormat>,
+    /// Version string as declared or inferred ("2.0", "1.0", "0.3", "1.1", ...).
+    pub version: String,
+    /// The encoding the bytes were decoded from (e.g. "UTF-8", "windows-1258").
+    pub encoding: String,
+    /// The feed's own title, as plain text.
+    pub title: Option<String>,
+    /// The feed's home page link, absolute when it could be resolved.
+    pub link: Option<String>,
+    /// The feed's declared language.
+    pub language: Option<String>,
+    /// Items in document order.
+    pub items: Vec<RawArticle>,
+    /// Everything the reader recovered from (bad dates are reported later, by normalize).
+    pub warnings: Vec<String>,
+}
+
+/// One item as found in a source, fields as close to the source as possible.
+///
+/// Text fields are already decoded (entities, CDATA, encodings); HTML fields are HTML
+/// (plain-text constructs are escaped into HTML by the reader). Dates stay text so that
+/// normalize can read them in the source's time zone and report the ones it cannot read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RawArticle {
+    /// The source's own identifier (RSS `guid`, Atom `id`, JSON Feed `id`).
+    pub guid: Option<String>,
+    /// The article's link, resolved against `xml:base` / the feed URL when possible.
+    pub link: Option<String>,
+    /// The base URL that relative URLs inside this item resolve against.
+    pub base: Option<String>,
+    /// Title; may still contain markup in feeds that put HTML in titles.
+    pub title: Option<String>,
+    /// Short description, as HTML.
+    pub summary_html: Option<String>,
+    /// Full content, as HTML.
+    pub content_html: Option<String>,
+    /// Author names (or e-mail addresses when that is all there is).
+    pub authors: Vec<String>,
+    /// Publication date as written in the source.
+    pub published: Option<String>,
+    /// Last-update date as written in the source.
+    pub updated: Option<String>,
+    /// The article's lead image URL.
+    pub image: Option<String>,
+    /// The item's own categories / subjects / keywords, as written.
+    pub tags: Vec<String>,
+}
+
+/// A tag carried by an article: `key` is its identity, `name` how it was written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Tag {
+    /// Identity: NFC, case-folded, quotes stripped, whitespace collapsed, alias applied.
+    pub key: String,
+    /// The cleaned original spelling (NFC, quotes stripped, whitespace collapsed).
+    pub name: String,
+}
+
+/// The one normalized article model every later stage works on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    /// Stable identifier, derived from the source name and the source GUID or canonical URL.
+    pub id: String,
+    /// Name of the `[[source]]` it came from.
+    pub source: String,
+    /// The source's own identifier, if it had one.
+    pub source_guid: Option<String>,
+    /// Canonical absolute URL (tracking parameters and fragment removed).
+    pub url: Option<String>,
+    /// Plain-text title.
+    pub title: String,
+    /// Plain-text summary.
+    pub summary: String,
+    /// Sanitized HTML content with absolute URLs.
+    pub content: String,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Publication instant with the offset it was read in.
+    pub published: Option<DateTime<FixedOffset>>,
+    /// Last update instant.
+    pub updated: Option<DateTime<FixedOffset>>,
+    /// Absolute URL of the lead image.
+    pub image: Option<String>,
+    /// Tags, deduplicated by key, in first-seen order.
+    pub tags: Vec<Tag>,
+    /// Names of the feed categories (from `[[category]]` or a source's `category`) it is in.
+    pub categories: Vec<String>,
+}

@@ -1,0 +1,1 @@
+//! Drives one build: config → fetch → read → normalize → emit.
