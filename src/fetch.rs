@@ -89,6 +89,24 @@ impl Fetcher {
     }
 }
 
+impl Fetcher {
+    /// Fetches every source, in source order. (Stub until the fetch stage lands.)
+    pub async fn fetch_all(
+        &self,
+        sources: &[Source],
+        validators: &std::collections::HashMap<String, Validators>,
+        progress: bool,
+    ) -> Vec<(String, FetchOutcome)> {
+        let _ = progress;
+        let mut out = Vec::new();
+        for s in sources {
+            let v = validators.get(&s.name).cloned().unwrap_or_default();
+            out.push((s.name.clone(), self.fetch(s, &v).await));
+        }
+        out
+    }
+}
+
 mod duration_ms {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;

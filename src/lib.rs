@@ -10,6 +10,7 @@
 pub mod config;
 pub mod emit;
 pub mod fetch;
+pub mod inspect;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;

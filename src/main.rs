@@ -1,1 +1,273 @@
-fn main() {}
+//! The `feedmill` command: a thin CLI over the library.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use feedmill::config::{Config, ConfigError};
+use feedmill::pipeline::{self, BuildOptions, BuildReport, SourceStatus};
+
+/// Exit code for an invalid config: nothing was fetched or written.
+const EXIT_CONFIG: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "feedmill",
+    version,
+    about = "Aggregate RSS, Atom and JSON feeds into per-tag, per-category and merged feeds",
+    long_about = "feedmill reads the sources listed in feeds.toml, normalizes every article into one \
+model, and writes one RSS 2.0 and one Atom 1.0 feed per tag, per category and for the merged \
+\"other news\" feed, plus feeds.opml and index.html."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch every source, normalize, and write the feeds.
+    ///
+    /// Exits 0 when the feeds were written, even if some sources failed (each failure is
+    /// printed and listed in the report; a failed source keeps its last good articles);
+    /// 1 with --strict when any source failed, or when the output cannot be written;
+    /// 2 when feeds.toml is invalid (nothing is written).
+    Build(BuildArgs),
+    /// Validate feeds.toml without fetching anything; print every problem with its
+    /// file, line and column. Exits 0 when valid, 2 when not.
+    Check(ConfigArg),
+    /// Show what the reader makes of one feed (a file path or an http(s) URL): format,
+    /// encoding, feed fields, every article and every warning.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct ConfigArg {
+    /// The config file.
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Output folder (default: site.output_dir from feeds.toml).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Also write the build report (per-source status, health, counts) as JSON here.
+    #[arg(long, value_name = "FILE.json")]
+    report: Option<PathBuf>,
+    /// Exit 1 if any source failed (the feeds are still written).
+    #[arg(long)]
+    strict: bool,
+    /// Print only problems.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// A feed file or an http(s) URL.
+    target: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Time zone for dates without an offset.
+    #[arg(long, default_value = "UTC")]
+    timezone: String,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => build(args),
+        Command::Check(args) => check(&args.config),
+        Command::Inspect(args) => inspect(args),
+    }
+}
+
+fn load_config(path: &Path) -> Result<Config, ExitCode> {
+    Config::load(path).map_err(|errors| {
+        print_config_errors(&errors);
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+fn print_config_errors(errors: &[ConfigError]) {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    let n = errors.len();
+    eprintln!(
+        "feedmill: {n} problem{} in the config; nothing was done",
+        if n == 1 { "" } else { "s" }
+    );
+}
+
+fn check(path: &Path) -> ExitCode {
+    match load_config(path) {
+        Ok(cfg) => {
+            println!(
+                "{}: ok ({} sources, {} categories)",
+                path.display(),
+                cfg.sources.len(),
+                cfg.categories.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| {
+            eprintln!("feedmill: cannot start the async runtime: {e}");
+            std::process::exit(1)
+        })
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    let cfg = match load_config(&args.config.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let opts = BuildOptions {
+        out_dir: args.out,
+        progress: std::io::stderr().is_terminal() && !args.quiet,
+        ..BuildOptions::default()
+    };
+    let report = match runtime().block_on(pipeline::build(&cfg, &opts)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("feedmill: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_summary(&report, args.quiet);
+    if let Some(path) = &args.report {
+        let json = serde_json::to_vec_pretty(&report).expect("the report is plain data");
+        if let Err(e) = std::fs::write(path, json) {
+            eprintln!(
+                "feedmill: cannot write the report to {}: {e}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    if args.strict && report.problems().next().is_some() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn print_summary(report: &BuildReport, quiet: bool) {
+    for s in &report.sources {
+        let kept = if s.from_last_good && s.articles > 0 {
+            format!(" (kept {} articles from the last good fetch)", s.articles)
+        } else {
+            String::new()
+        };
+        match s.status {
+            SourceStatus::Failed => {
+                eprintln!(
+                    "error: source {} ({}): {}{kept}",
+                    s.name,
+                    s.url,
+                    s.error.as_deref().unwrap_or("failed")
+                )
+            }
+            SourceStatus::Degraded => {
+                eprintln!(
+                    "warning: source {} ({}): {}{kept}",
+                    s.name,
+                    s.url,
+                    s.error.as_deref().unwrap_or("degraded")
+                )
+            }
+            SourceStatus::Ok | SourceStatus::NotModified => {}
+        }
+        if let Some(to) = &s.fetch.permanent_redirect {
+            eprintln!(
+                "warning: source {} moved permanently to {to}; update its url in feeds.toml",
+                s.name
+            );
+        }
+        if !quiet {
+            for w in &s.warnings {
+                eprintln!("warning: source {}: {w}", s.name);
+            }
+        }
+    }
+    if quiet {
+        return;
+    }
+    for s in &report.sources {
+        let status = match s.status {
+            SourceStatus::Ok => "ok",
+            SourceStatus::NotModified => "not modified",
+            SourceStatus::Degraded => "DEGRADED",
+            SourceStatus::Failed => "FAILED",
+        };
+        eprintln!(
+            "  {status:<12} {:<24} {:>4} articles  {:>8} bytes  {:>6} ms",
+            s.name,
+            s.articles,
+            s.fetch.bytes,
+            s.fetch.duration.as_millis()
+        );
+    }
+    let failed = report.failures().count();
+    eprintln!(
+        "feedmill: {} articles from {} sources ({} failed) → {} feeds in {} ({} files written, {} unchanged)",
+        report.articles,
+        report.sources.len(),
+        failed,
+        report.feeds,
+        report.out_dir.display(),
+        report.files_written,
+        report.files_unchanged
+    );
+}
+
+fn inspect(args: InspectArgs) -> ExitCode {
+    let tz: chrono_tz::Tz = match args.timezone.parse() {
+        Ok(tz) => tz,
+        Err(_) => {
+            eprintln!(
+                "feedmill: unknown time zone {:?}; use an IANA name such as Asia/Ho_Chi_Minh",
+                args.timezone
+            );
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match runtime().block_on(feedmill::inspect::inspect(&args.target, tz)) {
+        Ok(report) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("plain data")
+                );
+            } else {
+                print!("{}", report.to_text());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("feedmill: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,306 @@
 //! Drives one build: config → fetch → read → normalize → emit.
+//!
+//! Each source is fetched, read and normalized on its own; a source that fails keeps the
+//! articles of its last good fetch (kept in the [`state`] file), so one broken source never
+//! empties a feed or breaks the build.
+
+pub mod state;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::config::{Config, Source, SourceKind};
+use crate::emit;
+use crate::fetch::{FetchMeta, FetchOutcome, Fetcher, Validators};
+use crate::model::Article;
+use crate::normalize::{self, Normalizer};
+use crate::read;
+
+use state::{SourceState, State};
+
+/// How a build runs.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Output folder; `site.output_dir` when `None`.
+    pub out_dir: Option<PathBuf>,
+    /// Where per-source state (validators, last good articles) is kept; beside the store
+    /// (`<site.store>` with the extension `.state.json`) when `None`.
+    pub state_path: Option<PathBuf>,
+    /// Show a progress bar on a terminal.
+    pub progress: bool,
+    /// The build's clock; `Utc::now()` when `None` (tests pin it).
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// How one source fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceStatus {
+    /// Fetched and read.
+    Ok,
+    /// The server said 304; the previous articles stand.
+    NotModified,
+    /// Read, but something the operator should look at went wrong (e.g. no article).
+    Degraded,
+    /// Nothing usable this time; the last good articles, if any, stand.
+    Failed,
+}
+
+/// One source's line in the build report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    /// `[[source]] name`.
+    pub name: String,
+    /// Where it was read from.
+    pub url: String,
+    /// Outcome.
+    pub status: SourceStatus,
+    /// Why it failed or is degraded.
+    pub error: Option<String>,
+    /// Items found in the document this time.
+    pub items: usize,
+    /// Articles this source contributes to the feeds (fresh, or kept from the last good fetch).
+    pub articles: usize,
+    /// Whether `articles` are the last good ones rather than fresh ones.
+    pub from_last_good: bool,
+    /// Recoverable problems (bad dates, encoding repairs, ...).
+    pub warnings: Vec<String>,
+    /// Fetch facts: status, bytes, duration, redirects.
+    pub fetch: FetchMeta,
+    /// Last time this source was read successfully (RFC 3339).
+    pub last_success: Option<String>,
+    /// Consecutive failed builds, this one included.
+    pub consecutive_failures: u32,
+}
+
+/// What a build did, for the CLI summary and `--report FILE.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildReport {
+    /// Output folder.
+    pub out_dir: PathBuf,
+    /// One entry per source, in config order.
+    pub sources: Vec<SourceReport>,
+    /// Articles after deduplication.
+    pub articles: usize,
+    /// Feeds planned (each written as RSS and Atom).
+    pub feeds: usize,
+    /// Files rewritten because their bytes changed.
+    pub files_written: usize,
+    /// Files left untouched.
+    pub files_unchanged: usize,
+}
+
+impl BuildReport {
+    /// Sources that failed (their last good articles, if any, were used).
+    pub fn failures(&self) -> impl Iterator<Item = &SourceReport> {
+        self.sources
+            .iter()
+            .filter(|s| s.status == SourceStatus::Failed)
+    }
+
+    /// Sources that need the operator's attention: failed or degraded.
+    pub fn problems(&self) -> impl Iterator<Item = &SourceReport> {
+        self.sources
+            .iter()
+            .filter(|s| matches!(s.status, SourceStatus::Failed | SourceStatus::Degraded))
+    }
+}
+
+/// A build that could not write its feeds.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+    /// Writing the output failed.
+    #[error("cannot write feeds to {path}: {source}")]
+    Output {
+        /// The folder or file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// What reading and normalizing one fetched source gave.
+struct SourceRead {
+    items: usize,
+    articles: Vec<Article>,
+    warnings: Vec<String>,
+}
+
+/// Runs the whole pipeline once and writes the feeds.
+pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let now = opts.now.unwrap_or_else(Utc::now);
+    let out_dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| cfg.site.output_dir.clone());
+    let state_path = opts
+        .state_path
+        .clone()
+        .unwrap_or_else(|| state::default_path(cfg));
+    let mut state = State::load(&state_path);
+    if let Some(w) = state.load_warning.take() {
+        tracing::warn!("{w}");
+    }
+
+    let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
+    let validators: HashMap<String, Validators> = state
+        .sources
+        .iter()
+        .map(|(name, s)| (name.clone(), s.validators.clone()))
+        .collect();
+    let outcomes = fetcher
+        .fetch_all(&cfg.sources, &validators, opts.progress)
+        .await;
+
+    let normalizer = Normalizer::new(cfg);
+    let mut reports = Vec::with_capacity(cfg.sources.len());
+    let mut all_articles = Vec::new();
+    for (source, (_, outcome)) in cfg.sources.iter().zip(outcomes) {
+        let previous = state.sources.remove(&source.name).unwrap_or_default();
+        let (report, kept) = settle_source(source, outcome, previous, &normalizer, now);
+        all_articles.extend(kept.articles.iter().cloned());
+        state.sources.insert(source.name.clone(), kept);
+        reports.push(report);
+    }
+    // Sources removed from feeds.toml take their state with them.
+    state.sources.retain(|name, _| cfg.source(name).is_some());
+
+    let articles = normalize::dedup(all_articles);
+    let plan = emit::plan(&articles, cfg, &state.tag_slugs);
+    let emitted =
+        emit::emit(&plan, &articles, cfg, &out_dir).map_err(|source| BuildError::Output {
+            path: out_dir.clone(),
+            source,
+        })?;
+    state.tag_slugs = plan.tag_slugs.clone();
+    if let Err(e) = state.save(&state_path) {
+        // The feeds are written; losing the state only costs a full refetch next time.
+        tracing::warn!("cannot save build state to {}: {e}", state_path.display());
+    }
+
+    Ok(BuildReport {
+        out_dir,
+        sources: reports,
+        articles: articles.len(),
+        feeds: plan.feeds.len(),
+        files_written: emitted.written.len(),
+        files_unchanged: emitted.unchanged.len(),
+    })
+}
+
+/// Turns one fetch outcome into the source's report and its new state, falling back to the
+/// last good articles whenever this fetch gave nothing usable.
+fn settle_source(
+    source: &Source,
+    outcome: FetchOutcome,
+    previous: SourceState,
+    normalizer: &Normalizer,
+    now: DateTime<Utc>,
+) -> (SourceReport, SourceState) {
+    let mut next = previous;
+    let mut report = SourceReport {
+        name: source.name.clone(),
+        url: source.url.to_string(),
+        status: SourceStatus::Ok,
+        error: None,
+        items: 0,
+        articles: 0,
+        from_last_good: false,
+        warnings: Vec::new(),
+        fetch: FetchMeta::default(),
+        last_success: None,
+        consecutive_failures: 0,
+    };
+    match outcome {
+        FetchOutcome::Fetched(fetched) => {
+            report.fetch = fetched.meta.clone();
+            match read_source(
+                source,
+                &fetched.body,
+                fetched.content_type.as_deref(),
+                &fetched.final_url,
+                normalizer,
+            ) {
+                Ok(read) if read.articles.is_empty() && read.items == 0 => {
+                    report.status = SourceStatus::Degraded;
+                    report.error = Some("the document has no items".into());
+                    report.warnings = read.warnings;
+                    report.from_last_good = !next.articles.is_empty();
+                    next.last_error = report.error.clone();
+                    next.consecutive_failures += 1;
+                }
+                Ok(read) => {
+                    report.items = read.items;
+                    report.warnings = read.warnings;
+                    next.articles = read.articles;
+                    next.validators = fetched.validators;
+                    next.last_success = Some(now.to_rfc3339());
+                    next.last_error = None;
+                    next.consecutive_failures = 0;
+                }
+                Err(message) => {
+                    report.status = SourceStatus::Failed;
+                    report.error = Some(message.clone());
+                    report.from_last_good = !next.articles.is_empty();
+                    next.last_error = Some(message);
+                    next.consecutive_failures += 1;
+                }
+            }
+        }
+        FetchOutcome::NotModified(meta) => {
+            report.fetch = meta;
+            report.status = SourceStatus::NotModified;
+            report.from_last_good = true;
+            next.last_success = Some(now.to_rfc3339());
+            next.last_error = None;
+            next.consecutive_failures = 0;
+        }
+        FetchOutcome::Failed { message, meta } => {
+            report.fetch = meta;
+            report.status = SourceStatus::Failed;
+            report.error = Some(message.clone());
+            report.from_last_good = !next.articles.is_empty();
+            next.last_error = Some(message);
+            next.consecutive_failures += 1;
+        }
+    }
+    report.articles = next.articles.len();
+    report.last_success = next.last_success.clone();
+    report.consecutive_failures = next.consecutive_failures;
+    next.last_status = report.fetch.status;
+    (report, next)
+}
+
+/// Reads one fetched document into normalized articles.
+fn read_source(
+    source: &Source,
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &url::Url,
+    normalizer: &Normalizer,
+) -> Result<SourceRead, String> {
+    match source.kind {
+        SourceKind::Feed => {
+            let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| e.to_string())?;
+            let items = feed.items.len();
+            let mut warnings = feed.warnings;
+            let articles = feed
+                .items
+                .into_iter()
+                .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
+                .collect();
+            Ok(SourceRead {
+                items,
+                articles,
+                warnings,
+            })
+        }
+        SourceKind::Html => Err("HTML sources are not supported by this build yet".into()),
+    }
+}

@@ -1,0 +1,177 @@
+//! `feedmill inspect`: what the reader and normalizer make of one feed, for operators
+//! debugging a source (and for tests).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use serde::Serialize;
+use url::Url;
+
+use crate::config::{Config, Source, SourceKind, SourceUrl};
+use crate::fetch::{FetchOutcome, Fetcher, Validators};
+use crate::model::FeedFormat;
+use crate::normalize::Normalizer;
+use crate::read;
+
+/// One article as `inspect` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectedArticle {
+    /// Stable article id.
+    pub id: String,
+    /// Canonical URL.
+    pub url: Option<String>,
+    /// Plain-text title.
+    pub title: String,
+    /// RFC 3339.
+    pub published: Option<String>,
+    /// RFC 3339.
+    pub updated: Option<String>,
+    /// Author names.
+    pub authors: Vec<String>,
+    /// Tag names as cleaned.
+    pub tags: Vec<String>,
+    /// Plain-text summary.
+    pub summary: String,
+    /// Sanitized HTML.
+    pub content: String,
+    /// Lead image.
+    pub image: Option<String>,
+}
+
+/// Everything `inspect` reports about one feed.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectReport {
+    /// `rss`, `rdf`, `atom` or `json`.
+    pub format: Option<FeedFormat>,
+    /// Declared or inferred version.
+    pub version: String,
+    /// Encoding the bytes were decoded from.
+    pub encoding: String,
+    /// Feed title.
+    pub title: Option<String>,
+    /// Feed home page.
+    pub link: Option<String>,
+    /// Feed language.
+    pub language: Option<String>,
+    /// Reader and normalizer warnings.
+    pub warnings: Vec<String>,
+    /// Normalized articles, in document order.
+    pub articles: Vec<InspectedArticle>,
+}
+
+/// Fetches `target` (a file path or an http(s) URL), reads and normalizes it; dates without
+/// an offset are read in `tz`.
+pub async fn inspect(target: &str, tz: Tz) -> Result<InspectReport, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let url = if target.starts_with("http://") || target.starts_with("https://") {
+        SourceUrl::Http(Url::parse(target).map_err(|e| format!("{target}: not a valid URL: {e}"))?)
+    } else {
+        let p = Path::new(target.strip_prefix("file://").unwrap_or(target));
+        SourceUrl::File(if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        })
+    };
+    let mut cfg = Config::minimal(&cwd);
+    cfg.site.timezone = tz;
+    let source = Source {
+        name: "inspect".into(),
+        url,
+        kind: SourceKind::Feed,
+        category: None,
+        tags: Vec::new(),
+        timezone: Some(tz),
+        refresh: None,
+        timeout: None,
+        connect_timeout: None,
+        html: None,
+    };
+    cfg.sources.push(source.clone());
+    let fetcher = Fetcher::new(&cfg)?;
+    let fetched = match fetcher.fetch(&source, &Validators::default()).await {
+        FetchOutcome::Fetched(f) => f,
+        FetchOutcome::NotModified(_) => {
+            return Err(format!("{target}: unexpected 304 Not Modified"))
+        }
+        FetchOutcome::Failed { message, .. } => return Err(message),
+    };
+    let feed = read::read_feed(
+        &fetched.body,
+        fetched.content_type.as_deref(),
+        Some(&fetched.final_url),
+    )
+    .map_err(|e| format!("{target}: {e}"))?;
+    let normalizer = Normalizer::new(&cfg);
+    let mut warnings = feed.warnings;
+    let articles = feed
+        .items
+        .into_iter()
+        .filter_map(|raw| normalizer.article(raw, &source, &mut warnings))
+        .map(|a| InspectedArticle {
+            id: a.id,
+            url: a.url,
+            title: a.title,
+            published: a.published.map(|d| d.to_rfc3339()),
+            updated: a.updated.map(|d| d.to_rfc3339()),
+            authors: a.authors,
+            tags: a.tags.into_iter().map(|t| t.name).collect(),
+            summary: a.summary,
+            content: a.content,
+            image: a.image,
+        })
+        .collect();
+    Ok(InspectReport {
+        format: feed.format,
+        version: feed.version,
+        encoding: feed.encoding,
+        title: feed.title,
+        link: feed.link,
+        language: feed.language,
+        warnings,
+        articles,
+    })
+}
+
+impl InspectReport {
+    /// A human-readable rendering.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let fmt = self
+            .format
+            .map(|f| format!("{f:?}").to_lowercase())
+            .unwrap_or_else(|| "unknown".into());
+        let _ = writeln!(s, "format:   {fmt} {}", self.version);
+        let _ = writeln!(s, "encoding: {}", self.encoding);
+        let _ = writeln!(s, "title:    {}", self.title.as_deref().unwrap_or("-"));
+        let _ = writeln!(s, "link:     {}", self.link.as_deref().unwrap_or("-"));
+        let _ = writeln!(s, "language: {}", self.language.as_deref().unwrap_or("-"));
+        let _ = writeln!(s, "articles: {}", self.articles.len());
+        for (i, a) in self.articles.iter().enumerate() {
+            let _ = writeln!(s, "\n[{}] {}", i + 1, a.title);
+            let _ = writeln!(s, "    id:        {}", a.id);
+            let _ = writeln!(s, "    url:       {}", a.url.as_deref().unwrap_or("-"));
+            let _ = writeln!(
+                s,
+                "    published: {}",
+                a.published.as_deref().unwrap_or("-")
+            );
+            let _ = writeln!(s, "    updated:   {}", a.updated.as_deref().unwrap_or("-"));
+            let _ = writeln!(s, "    authors:   {}", a.authors.join(", "));
+            let _ = writeln!(s, "    tags:      {}", a.tags.join(" | "));
+            let _ = writeln!(s, "    image:     {}", a.image.as_deref().unwrap_or("-"));
+            let summary: String = a.summary.chars().take(160).collect();
+            let _ = writeln!(s, "    summary:   {summary}");
+            let _ = writeln!(s, "    content:   {} bytes of HTML", a.content.len());
+        }
+        if !self.warnings.is_empty() {
+            let _ = writeln!(s, "\nwarnings:");
+            for w in &self.warnings {
+                let _ = writeln!(s, "  - {w}");
+            }
+        }
+        s
+    }
+}
