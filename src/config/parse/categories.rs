@@ -30,6 +30,8 @@ pub(super) fn read_categories(
     for (span, table) in table_array(ctx, root, "category") {
         let t = Table::new(ctx, "category", span, table, CATEGORY_KEYS);
         let name = t.required_text(ctx, "name", "\"Nông nghiệp\"");
+        // A duplicate name also derives a duplicate slug; reporting that too would be noise.
+        let mut duplicate = false;
         if let Some(name) = &name {
             let key = tag_key(&name.v);
             if let Some((first, first_name)) = names.get(&key) {
@@ -41,6 +43,7 @@ pub(super) fn read_categories(
                         name.v
                     ),
                 );
+                duplicate = true;
             } else {
                 names.insert(key, (name.span.clone(), name.v.clone()));
             }
@@ -65,7 +68,7 @@ pub(super) fn read_categories(
             }),
             (None, None) => None,
         };
-        if let Some(slug) = &slug {
+        if let Some(slug) = slug.as_ref().filter(|_| !duplicate) {
             let display = name.as_ref().map_or_else(String::new, |n| n.v.clone());
             if let Some((first, first_name)) = slugs.get(&slug.v) {
                 let line = ctx.line_of(first);

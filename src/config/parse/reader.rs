@@ -90,7 +90,7 @@ pub(super) fn suggest<'c>(key: &str, candidates: &[&'c str]) -> Option<&'c str> 
     let key_l = key.to_lowercase();
     candidates
         .iter()
-        .map(|c| (strsim::levenshtein(&key_l, c), *c))
+        .map(|c| (strsim::osa_distance(&key_l, c), *c))
         .filter(|&(d, c)| d <= 3 && d * 2 < key_l.chars().count().max(c.len()))
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)

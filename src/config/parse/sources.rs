@@ -216,7 +216,7 @@ fn selector(ctx: &mut Ctx<'_>, path: &str, value: Val<String>) -> Option<String>
         .map(|_| ())
         .map_err(|err| match err {
             scraper::error::SelectorErrorKind::UnexpectedSelectorParseError(kind) => {
-                format!("{kind:?}")
+                describe_variant(&format!("{kind:?}"))
             }
             other => other.to_string(),
         });
@@ -228,6 +228,26 @@ fn selector(ctx: &mut Ctx<'_>, path: &str, value: Val<String>) -> Option<String>
         return None;
     }
     Some(value.v)
+}
+
+/// `UnsupportedPseudoClassOrElement("hover")` → `unsupported pseudo class or element "hover"`:
+/// scraper renders these selector errors only as a debug dump, which reads as a crash.
+fn describe_variant(debug: &str) -> String {
+    let name_end = debug
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(debug.len());
+    let mut words = String::new();
+    for c in debug.get(..name_end).unwrap_or("").chars() {
+        if c.is_ascii_uppercase() && !words.is_empty() {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    let quoted = debug.split('"').nth(1).filter(|q| !q.is_empty());
+    match quoted {
+        Some(q) => format!("{words} \"{q}\""),
+        None => words,
+    }
 }
 
 fn read_html(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<HtmlCfg> {
