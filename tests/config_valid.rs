@@ -234,3 +234,32 @@ fn the_shipped_sample_file_loads_from_disk() {
         path.parent().expect("folder").join("public")
     );
 }
+
+#[test]
+fn integers_may_use_underscores_and_other_radixes() {
+    let cfg = parse(
+        "[site]\ntitle = \"T\"\nbase_url = \"https://x.example/\"\n[fetch]\nmax_bytes = 16_777_216\nconcurrency = 0x10\n",
+        "/srv/feeds.toml",
+    );
+    assert_eq!(cfg.fetch.max_bytes, 16_777_216);
+    assert_eq!(cfg.fetch.concurrency, 16);
+}
+
+#[test]
+fn names_and_patterns_are_nfc_normalized() {
+    // "Nông nghiệp" typed with combining marks (NFD), as some editors save it.
+    let nfd = "No\u{302}ng nghie\u{323}\u{302}p";
+    let text = format!(
+        "[site]\ntitle = \"Tin Ye\u{302}n Ba\u{301}i\"\nbase_url = \"https://x.example/\"\n\
+         [[source]]\nname = \"a\"\nurl = \"a.xml\"\ncategory = \"{nfd}\"\ntags = [\" {nfd} \"]\n\
+         [[category]]\nname = \"{nfd}\"\nmatch = \"(?i){nfd}\"\n"
+    );
+    let cfg = parse(&text, "/srv/feeds.toml");
+    assert_eq!(cfg.site.title, "Tin Yên Bái");
+    assert_eq!(cfg.sources[0].category.as_deref(), Some("Nông nghiệp"));
+    assert_eq!(cfg.sources[0].tags, vec!["Nông nghiệp".to_string()]);
+    assert_eq!(cfg.categories[0].name, "Nông nghiệp");
+    assert_eq!(cfg.categories[0].slug, "nong-nghiep");
+    let re = cfg.categories[0].pattern.as_ref().expect("pattern");
+    assert!(re.is_match("Hội nghị NÔNG NGHIỆP tỉnh"));
+}

@@ -15,6 +15,7 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 
 use super::{Config, ConfigError};
+use crate::text::nfc;
 use reader::{suggest, type_name, Ctx, Table};
 
 /// The top-level tables of feeds.toml.
@@ -187,10 +188,10 @@ fn located<T>(
 fn read_site(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     let site = &mut cfg.site;
     if let Some(title) = t.required_text(ctx, "title", "\"Tin Yên Bái\"") {
-        site.title = title.v.trim().to_string();
+        site.title = nfc(title.v.trim());
     }
     if let Some(d) = t.text(ctx, "description") {
-        site.description = Some(d.v.trim().to_string());
+        site.description = Some(nfc(d.v.trim()));
     }
     if let Some(u) = t.required_text(ctx, "base_url", "\"https://feeds.example.vn/\"") {
         if let Some(url) = located(ctx, &u.span, "site.base_url", values::base_url(&u.v)) {
@@ -251,7 +252,7 @@ fn read_merged(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
         }
     }
     if let Some(s) = t.text(ctx, "title") {
-        cfg.merged.title = s.v.trim().to_string();
+        cfg.merged.title = nfc(s.v.trim());
     }
     if let Some(n) = t.int(ctx, "items", 1, MAX_COUNT) {
         cfg.merged.items = to_usize(n);

@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 use super::reader::{suggest, type_name, Ctx, Table, Val};
 use super::sources::table_array;
 use crate::config::{CategoryCfg, TagsCfg};
-use crate::text::{is_slug, slugify, tag_key};
+use crate::text::{is_slug, nfc, slugify, tag_key};
 
 const CATEGORY_KEYS: &[&str] = &["name", "slug", "sources", "tags", "match"];
 /// Keys of `[tags]`.
@@ -110,12 +110,12 @@ pub(super) fn read_categories(
             .collect();
         let tags = t
             .strings(ctx, "tags")
-            .map(|v| v.into_iter().map(|s| s.v).collect())
+            .map(|v| v.into_iter().map(|s| nfc(s.v.trim())).collect())
             .unwrap_or_default();
         let pattern = t.string(ctx, "match").and_then(|m| regex(ctx, &m));
         if let (Some(name), Some(slug)) = (name, slug) {
             out.push(CategoryCfg {
-                name: name.v.trim().to_string(),
+                name: nfc(name.v.trim()),
                 slug: slug.v,
                 sources,
                 tags,
@@ -127,7 +127,7 @@ pub(super) fn read_categories(
 
 /// Compiles `match`, reporting the regex error's own explanation.
 fn regex(ctx: &mut Ctx<'_>, m: &Val<String>) -> Option<Regex> {
-    match Regex::new(&m.v) {
+    match Regex::new(&nfc(&m.v)) {
         Ok(re) => Some(re),
         Err(err) => {
             let text = err.to_string();

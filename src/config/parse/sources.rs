@@ -155,10 +155,16 @@ fn read_source(
             }
         },
     };
-    let category = t.text(ctx, "category").map(|c| c.v.trim().to_string());
+    let category = t
+        .text(ctx, "category")
+        .map(|c| crate::text::nfc(c.v.trim()));
     let tags = t
         .strings(ctx, "tags")
-        .map(|v| v.into_iter().map(|s| s.v).collect())
+        .map(|v| {
+            v.into_iter()
+                .map(|s| crate::text::nfc(s.v.trim()))
+                .collect()
+        })
         .unwrap_or_default();
     let timezone = t.text(ctx, "timezone").and_then(|z| {
         values::time_zone(z.v.trim())
