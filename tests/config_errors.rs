@@ -123,6 +123,22 @@ fn an_unknown_table_suggests_the_close_one() {
 }
 
 #[test]
+fn a_key_in_the_wrong_table_names_the_right_one() {
+    assert_one(
+        &format!("{SITE}[feeds]\ntimezone = \"UTC\"\n"),
+        5,
+        1,
+        "unknown key `timezone` in [feeds]; `timezone` belongs in [site] or [[source]]",
+    );
+    assert_one(
+        &format!("{SITE}{SOURCE}item = \"li\"\n"),
+        7,
+        1,
+        "unknown key `item` in [[source]]; `item` belongs in [source.html]",
+    );
+}
+
+#[test]
 fn unknown_keys_in_nested_tables() {
     assert_one(
         &format!("{SITE}[[source]]\nname = \"a\"\nurl = \"https://a.example/\"\nkind = \"html\"\n[source.html]\nitem = \"li\"\nlink = \"a\"\ntitel = \"h1\"\n"),
@@ -220,7 +236,7 @@ fn a_missing_required_key_is_reported_at_the_table_header() {
         &format!("{SITE}[[source]]\nurl = \"https://a.example/\"\n"),
         4,
         1,
-        "[source] is missing the required key `name`",
+        "[[source]] is missing the required key `name`",
     );
 }
 

@@ -5,6 +5,7 @@
 
 mod categories;
 mod reader;
+mod schema;
 mod sources;
 mod spans;
 mod values;
@@ -17,36 +18,7 @@ use toml::de::{DeTable, DeValue};
 use super::{Config, ConfigError};
 use crate::text::nfc;
 use reader::{suggest, type_name, Ctx, Table};
-
-/// The top-level tables of feeds.toml.
-const TOP_KEYS: &[&str] = &[
-    "site", "feeds", "merged", "fetch", "store", "source", "category", "tags",
-];
-const SITE_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "base_url",
-    "language",
-    "timezone",
-    "output_dir",
-    "store",
-    "hub",
-];
-const FEEDS_KEYS: &[&str] = &["items", "tag_min_articles"];
-const MERGED_KEYS: &[&str] = &["slug", "title", "items"];
-const FETCH_KEYS: &[&str] = &[
-    "concurrency",
-    "per_host",
-    "connect_timeout",
-    "timeout",
-    "retries",
-    "max_retry_after",
-    "max_bytes",
-    "max_redirects",
-    "user_agent",
-    "refresh",
-];
-const STORE_KEYS: &[&str] = &["retention_days"];
+use schema::{FEEDS_KEYS, FETCH_KEYS, MERGED_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS, TOP_KEYS};
 
 /// Upper bound for counts such as `items`, so that absurd values are caught as typos.
 const MAX_COUNT: i64 = 1_000_000;
@@ -118,7 +90,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>>
 
     let source_spans = sources::read_sources(&mut ctx, &root, &base_dir, &mut cfg.sources);
     categories::read_categories(&mut ctx, &root, &source_spans, &mut cfg.categories);
-    if let Some(t) = section(&mut ctx, &root, "tags", categories::TAGS_KEYS) {
+    if let Some(t) = section(&mut ctx, &root, "tags", TAGS_KEYS) {
         categories::read_tags(&mut ctx, &t, &mut cfg.tags);
     }
 

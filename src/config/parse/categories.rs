@@ -7,13 +7,10 @@ use regex::Regex;
 use toml::de::{DeTable, DeValue};
 
 use super::reader::{suggest, type_name, Ctx, Table, Val};
+use super::schema::CATEGORY_KEYS;
 use super::sources::table_array;
 use crate::config::{CategoryCfg, TagsCfg};
 use crate::text::{is_slug, nfc, slugify, tag_key};
-
-const CATEGORY_KEYS: &[&str] = &["name", "slug", "sources", "tags", "match"];
-/// Keys of `[tags]`.
-pub(super) const TAGS_KEYS: &[&str] = &["aliases"];
 
 /// Reads every `[[category]]` into `out`, checking names and slugs are unique and that
 /// `sources` name sources in `source_names`.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use super::schema;
 use super::spans::Locator;
 use super::values;
 use crate::config::ConfigError;
@@ -120,13 +121,17 @@ impl<'t, 'i> Table<'t, 'i> {
         unknown.sort_by_key(|k| k.span().start);
         for key in unknown {
             let k: &str = key.get_ref();
+            let elsewhere = schema::tables_with(k, name);
             let hint = match suggest(k, known) {
                 Some(s) => format!("did you mean `{s}`?"),
+                None if !elsewhere.is_empty() => {
+                    format!("`{k}` belongs in {}", elsewhere.join(" or "))
+                }
                 None => format!("expected one of: {}", known.join(", ")),
             };
             ctx.error(
                 &key.span(),
-                format!("unknown key `{k}` in [{name}]; {hint}"),
+                format!("unknown key `{k}` in {}; {hint}", schema::header(name)),
             );
         }
         Table { name, span, table }
@@ -153,8 +158,8 @@ impl<'t, 'i> Table<'t, 'i> {
         ctx.error(
             &self.span,
             format!(
-                "[{}] is missing the required key `{key}`; add e.g. {key} = {example}",
-                self.name
+                "{} is missing the required key `{key}`; add e.g. {key} = {example}",
+                schema::header(self.name)
             ),
         );
     }

@@ -6,37 +6,9 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 
 use super::reader::{type_name, Ctx, Table, Val};
+use super::schema::{HTML_KEYS, SOURCE_KEYS};
 use super::values;
 use crate::config::{HtmlCfg, Source, SourceKind};
-
-const SOURCE_KEYS: &[&str] = &[
-    "name",
-    "url",
-    "kind",
-    "category",
-    "tags",
-    "timezone",
-    "refresh",
-    "timeout",
-    "connect_timeout",
-    "html",
-];
-const HTML_KEYS: &[&str] = &[
-    "item",
-    "link",
-    "pages",
-    "next",
-    "title",
-    "date",
-    "date_formats",
-    "author",
-    "tags",
-    "summary",
-    "content",
-    "remove",
-    "image",
-    "allow_hosts",
-];
 
 /// The tables of an array-of-tables key (`[[source]]`, `[[category]]`), each with its
 /// span; a wrong shape is reported.
