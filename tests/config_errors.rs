@@ -136,6 +136,12 @@ fn a_key_in_the_wrong_table_names_the_right_one() {
         1,
         "unknown key `item` in [[source]]; `item` belongs in [source.html]",
     );
+    assert_one(
+        &format!("retention_days = 30\n{SITE}"),
+        1,
+        1,
+        "unknown top-level key `retention_days`; `retention_days` belongs in [store]",
+    );
 }
 
 #[test]
@@ -377,7 +383,7 @@ fn invalid_css_selectors_are_located() {
         &format!("{SITE}{SOURCE}kind = \"html\"\n[source.html]\nitem = \"div.list-news .item\"\nlink = \"a[\"\n"),
         10,
         8,
-        "`source.html.link`: invalid CSS selector \"a[\" (Unexpected EOL)",
+        "`source.html.link`: invalid CSS selector \"a[\" (it ends too early)",
     );
     assert_one(
         &format!("{SITE}{SOURCE}kind = \"html\"\n[source.html]\nitem = \"li\"\nlink = \"a\"\nremove = [\".ads\", \"..share\"]\n"),
@@ -415,6 +421,26 @@ fn a_category_naming_an_unknown_source_is_reported_at_that_element() {
         9,
         24,
         "category names unknown source \"tin-tnh\"; did you mean \"tin-tinh\"?",
+    );
+}
+
+#[test]
+fn a_category_naming_the_fixed_spelling_of_an_invalid_source_name_is_not_reported_twice() {
+    assert_one(
+        &format!("{SITE}[[source]]\nname = \"Tin Tỉnh\"\nurl = \"a.xml\"\n[[category]]\nname = \"Thời sự\"\nsources = [\"tin-tinh\"]\n"),
+        5,
+        8,
+        "such as \"tin-tinh\"",
+    );
+}
+
+#[test]
+fn an_unknown_source_far_from_every_name_lists_the_defined_ones() {
+    assert_one(
+        &format!("{SITE}{SOURCE}[[source]]\nname = \"baoyenbai\"\nurl = \"b.xml\"\n[[category]]\nname = \"X\"\nsources = [\"vnexpress\"]\n"),
+        12,
+        12,
+        "category names unknown source \"vnexpress\"; defined sources are: tin-tinh, baoyenbai",
     );
 }
 

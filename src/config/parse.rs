@@ -88,8 +88,8 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>>
         }
     }
 
-    let source_spans = sources::read_sources(&mut ctx, &root, &base_dir, &mut cfg.sources);
-    categories::read_categories(&mut ctx, &root, &source_spans, &mut cfg.categories);
+    let source_names = sources::read_sources(&mut ctx, &root, &base_dir, &mut cfg.sources);
+    categories::read_categories(&mut ctx, &root, &source_names, &mut cfg.categories);
     if let Some(t) = section(&mut ctx, &root, "tags", TAGS_KEYS) {
         categories::read_tags(&mut ctx, &t, &mut cfg.tags);
     }
@@ -110,8 +110,13 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         if TOP_KEYS.contains(&k) {
             continue;
         }
+        let owners = schema::tables_with(k, "");
         let hint = match suggest(k, TOP_KEYS) {
             Some(s) => format!("did you mean `{s}`?"),
+            None if !owners.is_empty() => format!(
+                "`{k}` belongs in {}; put it below that header",
+                owners.join(" or ")
+            ),
             None => "expected [site], [feeds], [merged], [fetch], [store], [[source]], [[category]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));

@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::reader::{suggest, type_name, Ctx, Table, Val};
 use super::schema::CATEGORY_KEYS;
-use super::sources::table_array;
+use super::sources::{table_array, valid_source_name};
 use crate::config::{CategoryCfg, TagsCfg};
 use crate::text::{is_slug, nfc, slugify, tag_key};
 
@@ -96,7 +96,14 @@ pub(super) fn read_categories(
                 let hint = match suggest(&s.v, &known_sources) {
                     Some(near) => format!("did you mean \"{near}\"?"),
                     None if known_sources.is_empty() => "no [[source]] is defined".into(),
-                    None => format!("defined sources are: {}", known_sources.join(", ")),
+                    None => {
+                        let valid: Vec<&str> = known_sources
+                            .iter()
+                            .copied()
+                            .filter(|n| valid_source_name(n))
+                            .collect();
+                        format!("defined sources are: {}", valid.join(", "))
+                    }
                 };
                 ctx.error(
                     &s.span,

@@ -86,11 +86,19 @@ pub(super) fn read_sources(
             out.push(source);
         }
     }
-    names.into_iter().map(|n| n.v).collect()
+    // An invalid name also stands for the fix its error suggests, so a category already
+    // naming the fixed spelling is not reported as well.
+    names
+        .into_iter()
+        .flat_map(|n| {
+            let fixed = (!valid_source_name(&n.v)).then(|| crate::text::slugify(&n.v));
+            std::iter::once(n.v).chain(fixed)
+        })
+        .collect()
 }
 
 /// `[a-z0-9-]+`: names appear in reports, file names and the store.
-fn valid_source_name(name: &str) -> bool {
+pub(super) fn valid_source_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()
@@ -196,6 +204,7 @@ fn selector(ctx: &mut Ctx<'_>, path: &str, value: Val<String>) -> Option<String>
             scraper::error::SelectorErrorKind::UnexpectedSelectorParseError(kind) => {
                 describe_variant(&format!("{kind:?}"))
             }
+            scraper::error::SelectorErrorKind::EndOfLine => "it ends too early".to_string(),
             other => other.to_string(),
         });
     if let Err(why) = checked {
