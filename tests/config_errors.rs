@@ -614,3 +614,9 @@ fn a_missing_file_is_one_error_naming_it() {
         errs[0]
     );
 }
+
+#[test]
+fn crlf_line_ends_give_the_same_places() {
+    let text = format!("{SITE}[feeds]\nitems = 0\n").replace('\n', "\r\n");
+    assert_one(&text, 5, 9, "`feeds.items` is 0");
+}

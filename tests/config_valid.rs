@@ -263,3 +263,11 @@ fn names_and_patterns_are_nfc_normalized() {
     let re = cfg.categories[0].pattern.as_ref().expect("pattern");
     assert!(re.is_match("Hội nghị NÔNG NGHIỆP tỉnh"));
 }
+
+#[test]
+fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
+    let text = SAMPLE.replace('\n', "\r\n");
+    let cfg = parse(&format!("\u{feff}{text}"), "/etc/feedmill/feeds.toml");
+    assert_eq!(cfg.site.title, "Tin Yên Bái");
+    assert_eq!(cfg.categories[0].slug, "nong-nghiep");
+}

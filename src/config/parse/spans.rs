@@ -34,7 +34,11 @@ impl<'a> Locator<'a> {
         while end > start && !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let chars = self.text.get(start..end).map_or(0, |s| s.chars().count());
+        let mut chars = self.text.get(start..end).map_or(0, |s| s.chars().count());
+        // Editors do not show a byte order mark, so it takes no column.
+        if start == 0 && end > 0 && self.text.starts_with('\u{feff}') {
+            chars -= 1;
+        }
         (line_idx + 1, chars + 1)
     }
 
@@ -69,6 +73,13 @@ mod tests {
         assert_eq!(loc.position(1), (1, 1));
         assert_eq!(loc.position(3), (2, 1));
         assert_eq!(loc.position(100), (2, 2));
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column() {
+        let loc = Locator::new("\u{feff}x = 1");
+        assert_eq!(loc.position(3), (1, 1));
+        assert_eq!(loc.position(5), (1, 3));
     }
 
     #[test]
