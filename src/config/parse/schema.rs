@@ -1,0 +1,117 @@
+//! The keys feeds.toml allows, table by table, so an unknown key can be answered with the
+//! table it belongs in.
+
+/// The top-level tables.
+pub(super) const TOP_KEYS: &[&str] = &[
+    "site", "feeds", "merged", "fetch", "store", "source", "category", "tags",
+];
+/// `[site]`.
+pub(super) const SITE_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "base_url",
+    "language",
+    "timezone",
+    "output_dir",
+    "store",
+    "hub",
+];
+/// `[feeds]`.
+pub(super) const FEEDS_KEYS: &[&str] = &["items", "tag_min_articles"];
+/// `[merged]`.
+pub(super) const MERGED_KEYS: &[&str] = &["slug", "title", "items"];
+/// `[fetch]`.
+pub(super) const FETCH_KEYS: &[&str] = &[
+    "concurrency",
+    "per_host",
+    "connect_timeout",
+    "timeout",
+    "retries",
+    "max_retry_after",
+    "max_bytes",
+    "max_redirects",
+    "user_agent",
+    "refresh",
+];
+/// `[store]`.
+pub(super) const STORE_KEYS: &[&str] = &["retention_days"];
+/// `[[source]]`.
+pub(super) const SOURCE_KEYS: &[&str] = &[
+    "name",
+    "url",
+    "kind",
+    "category",
+    "tags",
+    "timezone",
+    "refresh",
+    "timeout",
+    "connect_timeout",
+    "html",
+];
+/// `[source.html]`.
+pub(super) const HTML_KEYS: &[&str] = &[
+    "item",
+    "link",
+    "pages",
+    "next",
+    "title",
+    "date",
+    "date_formats",
+    "author",
+    "tags",
+    "summary",
+    "content",
+    "remove",
+    "image",
+    "allow_hosts",
+];
+/// `[[category]]`.
+pub(super) const CATEGORY_KEYS: &[&str] = &["name", "slug", "sources", "tags", "match"];
+/// `[tags]`.
+pub(super) const TAGS_KEYS: &[&str] = &["aliases"];
+
+/// Every table: its dotted name and its keys.
+const TABLES: &[(&str, &[&str])] = &[
+    ("site", SITE_KEYS),
+    ("feeds", FEEDS_KEYS),
+    ("merged", MERGED_KEYS),
+    ("fetch", FETCH_KEYS),
+    ("store", STORE_KEYS),
+    ("source", SOURCE_KEYS),
+    ("source.html", HTML_KEYS),
+    ("category", CATEGORY_KEYS),
+    ("tags", TAGS_KEYS),
+];
+
+/// How a table's header is written: `[site]`, `[[source]]`.
+pub(super) fn header(name: &str) -> String {
+    match name {
+        "source" | "category" => format!("[[{name}]]"),
+        _ => format!("[{name}]"),
+    }
+}
+
+/// The headers of the tables, other than `except`, that accept `key`.
+pub(super) fn tables_with(key: &str, except: &str) -> Vec<String> {
+    TABLES
+        .iter()
+        .filter(|(name, keys)| *name != except && keys.contains(&key))
+        .map(|(name, _)| header(name))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_and_owners() {
+        assert_eq!(header("source"), "[[source]]");
+        assert_eq!(header("source.html"), "[source.html]");
+        assert_eq!(
+            tables_with("timezone", "feeds"),
+            vec!["[site]", "[[source]]"]
+        );
+        assert!(tables_with("nonsense", "site").is_empty());
+    }
+}
