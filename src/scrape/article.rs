@@ -161,15 +161,16 @@ pub fn extract(html: &str, page_url: &Url, sel: &Compiled, policy: &LinkPolicy) 
         ],
     );
 
-    // A `<time datetime>` or `<meta content>` carries a machine-readable value; prefer it
-    // to the visible text when the selector lands on one.
+    // The visible text is what the operator selected (and what `date_formats` describe);
+    // an empty `<time datetime>` or `<meta content>` gives its attribute instead.
     let date_els = p.select(&sel.date);
     let selected_date = date_els.first().and_then(|e| {
-        e.attr("datetime")
-            .or_else(|| e.attr("content"))
-            .map(collapse_ws)
-            .and_then(some_text)
-            .or_else(|| some_text(text_of(*e)))
+        some_text(text_of(*e)).or_else(|| {
+            e.attr("datetime")
+                .or_else(|| e.attr("content"))
+                .map(collapse_ws)
+                .and_then(some_text)
+        })
     });
     let published = p.pick(
         "date",
