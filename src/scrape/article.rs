@@ -74,6 +74,12 @@ fn image_url(el: ElementRef<'_>) -> Option<String> {
     })
 }
 
+/// Whether `el` lies inside (or is) an element `remove` took out: an ad's image is never
+/// the article's image.
+fn removed(el: ElementRef<'_>, skip: &HashSet<NodeId>) -> bool {
+    skip.contains(&el.id()) || el.ancestors().any(|a| skip.contains(&a.id()))
+}
+
 struct Page<'a> {
     doc: &'a Html,
     base: Url,
@@ -282,7 +288,10 @@ pub fn extract(html: &str, page_url: &Url, sel: &Compiled, policy: &LinkPolicy) 
         vec![
             (
                 from_sel(&sel.image),
-                abs(image_els.first().and_then(|e| image_url(*e))),
+                abs(image_els
+                    .iter()
+                    .filter(|e| !removed(**e, &skip))
+                    .find_map(|e| image_url(*e))),
             ),
             ("JSON-LD image".into(), abs(ld.images.first().cloned())),
             ("og:image".into(), abs(meta.og_image.clone())),
