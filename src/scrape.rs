@@ -231,7 +231,8 @@ async fn run(
             next_matches: found.next_matches,
             links: page_links,
         });
-        if outcome.listing_pages < wanted_pages {
+        // A page without items means the layout changed or the list ended: stop paging.
+        if outcome.listing_pages < wanted_pages && found.items > 0 {
             match (&sel.next, found.next) {
                 (None, _) => outcome.warnings.push(format!(
                     "pages = {wanted_pages} but no `next` selector is configured; read 1 listing page"

@@ -267,7 +267,6 @@ async fn inspect_reports_counts_and_fields() {
         "the ad block, its script, the tracking script"
     );
     let text = report.to_string();
-    println!("{text}");
     assert!(text.contains("item      4 matched"), "{text}");
     assert!(text.contains("title     Lục Yên: Nâng cao sức chiến đấu của tổ chức đảng ở cơ sở   [selector `h1.title`]"), "{text}");
     assert!(
