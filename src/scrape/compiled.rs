@@ -18,16 +18,27 @@ pub struct Sel {
 /// Every selector of a `[source.html]` table, parsed.
 #[derive(Debug, Clone)]
 pub struct Compiled {
+    /// `item`: one element per article on a listing page.
     pub item: Sel,
+    /// `link`: the article link inside an item.
     pub link: Sel,
+    /// `next`: the next listing page.
     pub next: Option<Sel>,
+    /// `title`.
     pub title: Option<Sel>,
+    /// `date`.
     pub date: Option<Sel>,
+    /// `author`.
     pub author: Option<Sel>,
+    /// `tags`.
     pub tags: Option<Sel>,
+    /// `summary`.
     pub summary: Option<Sel>,
+    /// `content`.
     pub content: Option<Sel>,
+    /// `image`.
     pub image: Option<Sel>,
+    /// `remove`, each.
     pub remove: Vec<Sel>,
 }
 

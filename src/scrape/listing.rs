@@ -39,6 +39,7 @@ pub fn parse(html: &str, page_url: &Url, sel: &Compiled) -> Listing {
     let doc = Html::parse_document(html);
     let base = document_base(&doc, page_url);
     let mut out = Listing::default();
+    let mut seen = std::collections::HashSet::new();
     for (i, item) in doc.select(&sel.item.sel).enumerate() {
         out.items += 1;
         let Some(href) = item_href(item, sel) else {
@@ -48,7 +49,7 @@ pub fn parse(html: &str, page_url: &Url, sel: &Compiled) -> Listing {
         match resolve(&base, href) {
             Some(url) => {
                 let url = clean_url(&url);
-                if !out.links.contains(&url) {
+                if seen.insert(url.clone()) {
                     out.links.push(url);
                 }
             }
