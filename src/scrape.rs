@@ -88,6 +88,20 @@ pub async fn scrape(
     Ok(run.outcome)
 }
 
+/// [`scrape`] with the source's own `[source.html]` table; `Err` when it has none.
+pub async fn scrape_source(
+    source: &Source,
+    pages: &dyn PageSource,
+) -> Result<ScrapeOutcome, String> {
+    let cfg = source.html.as_ref().ok_or_else(|| {
+        format!(
+            "source {}: kind = \"html\" needs a [source.html] table",
+            source.name
+        )
+    })?;
+    scrape(source, cfg, pages).await
+}
+
 /// One scrape's full record; [`inspect`] keeps the per-page detail.
 struct Run {
     outcome: ScrapeOutcome,
@@ -437,6 +451,25 @@ mod tests {
         let pages = site(&[]);
         let fut = scrape(&src, &cfg, &pages);
         assert_send(&fut);
+        assert_send(&scrape_source(&src, &pages));
+        assert_send(&inspect(&src, &cfg, &pages));
+    }
+
+    #[test]
+    fn scrape_source_uses_the_sources_own_table() {
+        let pages = site(&[
+            ("", r#"<ul><li><a href="/a">A</a></li></ul>"#),
+            ("a", "<h1>Bài A</h1>"),
+        ]);
+        let mut src = source(&cfg(1));
+        let out = block_on(scrape_source(&src, &pages)).expect("scrape");
+        assert_eq!(out.articles[0].title.as_deref(), Some("Bài A"));
+        src.html = None;
+        let err = block_on(scrape_source(&src, &pages)).expect_err("no table");
+        assert_eq!(
+            err,
+            "source tin: kind = \"html\" needs a [source.html] table"
+        );
     }
 
     #[test]
