@@ -303,6 +303,13 @@ async fn run(
                 continue;
             }
         };
+        // A redirect may have taken the request somewhere the listing could not send it.
+        if let Err(why) = policy.check(&page.final_url) {
+            outcome
+                .warnings
+                .push(format!("article page {url} redirected away: {why}"));
+            continue;
+        }
         let text = decode(&page.body, page.content_type.as_deref());
         let got = article::extract(&text, &page.final_url, &sel, &policy);
         for (field, selector, n) in &got.counts {
@@ -543,6 +550,49 @@ mod tests {
         assert_eq!(
             out.degraded.as_deref(),
             Some("none of the 2 article pages could be fetched")
+        );
+    }
+
+    /// Pages whose article `/a` answers from another host, as after a redirect.
+    struct Redirecting(MapPages);
+
+    impl PageSource for Redirecting {
+        fn get<'a>(&'a self, url: &'a Url) -> PageFuture<'a> {
+            let inner = self.0.get(url);
+            Box::pin(async move {
+                let mut page = inner.await?;
+                if page.final_url.path() == "/a" {
+                    page.final_url = Url::parse("http://10.0.0.7/a").map_err(|e| e.to_string())?;
+                }
+                Ok(page)
+            })
+        }
+    }
+
+    #[test]
+    fn an_article_that_redirected_elsewhere_is_dropped() {
+        let pages = Redirecting(site(&[
+            (
+                "",
+                r#"<ul><li><a href="/a">A</a></li><li><a href="/b">B</a></li></ul>"#,
+            ),
+            ("a", "<h1>Nội bộ</h1>"),
+            ("b", "<h1>Bài B</h1>"),
+        ]));
+        let cfg = cfg(1);
+        let out = block_on(scrape(&source(&cfg), &cfg, &pages)).expect("scrape");
+        let titles: Vec<_> = out
+            .articles
+            .iter()
+            .filter_map(|a| a.title.clone())
+            .collect();
+        assert_eq!(titles, ["Bài B"]);
+        assert!(
+            out.warnings.iter().any(|w| w.starts_with(
+                "article page https://tin.vn/a redirected away: skipped http://10.0.0.7/a"
+            )),
+            "{:?}",
+            out.warnings
         );
     }
 

@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use url::Url;
 
+use super::links::is_internal;
+
 /// A fetched page.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -48,6 +50,20 @@ impl SimplePages {
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("feedmill/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                // A public page must not bounce feedmill to an internal address.
+                let internal = |u: &Url| match u.host() {
+                    Some(url::Host::Ipv4(ip)) => is_internal(ip.into()),
+                    Some(url::Host::Ipv6(ip)) => is_internal(ip.into()),
+                    _ => false,
+                };
+                let from_public = attempt.previous().first().is_some_and(|u| !internal(u));
+                if attempt.previous().len() > 5 || (from_public && internal(attempt.url())) {
+                    attempt.stop()
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(|e| format!("cannot build HTTP client: {e}"))?;
         Ok(SimplePages {
