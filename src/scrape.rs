@@ -293,6 +293,7 @@ async fn run(
         .await;
     let mut reports = Vec::new();
     let mut untitled = Vec::new();
+    let mut article_links: HashSet<Option<String>> = HashSet::new();
     let mut failures = 0;
     for (url, result) in fetched {
         let page = match result {
@@ -318,6 +319,12 @@ async fn run(
         outcome.warnings.extend(got.warnings.iter().cloned());
         if got.article.title.is_none() {
             untitled.push(page.final_url.to_string());
+        } else if !article_links.insert(got.article.link.clone()) {
+            // Two listing links (say `?ref=home` and the plain URL) named one canonical page.
+            outcome.warnings.push(format!(
+                "{url}: same article as an earlier link ({})",
+                got.article.link.as_deref().unwrap_or_default()
+            ));
         } else {
             outcome.articles.push(got.article.clone());
         }

@@ -212,6 +212,29 @@ fn an_article_that_redirected_elsewhere_is_dropped() {
 }
 
 #[test]
+fn two_links_to_one_canonical_page_give_one_article() {
+    let pages = site(&[
+        (
+            "",
+            r#"<ul><li><a href="/a?ref=home">A</a></li><li><a href="/a">A</a></li></ul>"#,
+        ),
+        (
+            "a?ref=home",
+            r#"<link rel="canonical" href="/a"><h1>Bài A</h1>"#,
+        ),
+        ("a", r#"<link rel="canonical" href="/a"><h1>Bài A</h1>"#),
+    ]);
+    let cfg = cfg(1);
+    let out = block_on(scrape(&source(&cfg), &cfg, &pages)).expect("scrape");
+    assert_eq!(out.links, 2);
+    assert_eq!(out.articles.len(), 1);
+    assert_eq!(out.articles[0].link.as_deref(), Some("https://tin.vn/a"));
+    assert!(out.warnings.contains(
+        &"https://tin.vn/a: same article as an earlier link (https://tin.vn/a)".to_string()
+    ));
+}
+
+#[test]
 fn invalid_required_selectors_fail_and_optional_ones_warn() {
     let mut bad = cfg(1);
     bad.item = "li[".into();
