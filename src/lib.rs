@@ -15,4 +15,5 @@ pub mod model;
 pub mod normalize;
 pub mod pipeline;
 pub mod read;
+pub mod scrape;
 pub mod text;
