@@ -101,7 +101,7 @@ fn tag_min_articles_drops_small_tags() {
 }
 
 #[test]
-fn display_name_is_the_most_frequent_spelling_ties_by_byte_order() {
+fn display_name_is_the_most_frequent_spelling_ties_to_the_newest() {
     let arts = vec![
         article("a", date("2024-01-01T00:00:00Z"), &["LỤC YÊN"], &[]),
         article("b", date("2024-01-02T00:00:00Z"), &["Lục Yên"], &[]),
@@ -111,7 +111,7 @@ fn display_name_is_the_most_frequent_spelling_ties_by_byte_order() {
     ];
     let p = plan(&arts, &cfg(), &BTreeMap::new());
     assert_eq!(feed(&p, FeedKind::Tag, "luc-yen").name, "Lục Yên");
-    // One each: "Chè" < "chè" in byte order.
+    // One each: the newest article (e) spells it "Chè".
     assert_eq!(feed(&p, FeedKind::Tag, "che").name, "Chè");
     assert_eq!(
         ids(&arts, feed(&p, FeedKind::Tag, "luc-yen")),
@@ -223,7 +223,7 @@ fn category_slugs_config_empty_and_derived() {
         .map(|f| (f.slug.as_str(), f.name.as_str(), ids(&arts, f)))
         .collect();
     // Configured first in config order (the empty one too), then the others; a tie in
-    // spelling counts goes to the smaller spelling ("Thời Sự" < "Thời sự").
+    // spelling counts goes to the newest article's spelling (c: "Thời Sự").
     assert_eq!(
         cats,
         vec![

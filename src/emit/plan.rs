@@ -4,8 +4,8 @@
 //! - Articles are ordered newest first by `published`, falling back to `updated`; undated
 //!   articles come last; ties are broken by article id, then by position in the input.
 //! - A tag's identity is [`Tag::key`](crate::model::Tag); its display name is the spelling
-//!   most of its articles use, ties going to the smallest spelling in byte order (so
-//!   `Lục Yên` beats `lục yên`).
+//!   most of its articles use; a tie goes to the spelling of the newest article (in the
+//!   article order above), so the current house style wins over an old one.
 //! - A tag's slug is `slugify(key)` (the key, not the display name, so that a change in the
 //!   elected spelling never moves the feed). When several tags share a slug, slugs from
 //!   `known_slugs` are honoured first; the remaining tags are served oldest first (the tag
@@ -54,8 +54,8 @@ fn newest_first(articles: &[Article], x: usize, y: usize) -> Ordering {
 struct Group<'a> {
     /// Articles carrying it (all of them, not only the shown ones).
     count: usize,
-    /// Spelling → how many articles use it.
-    names: HashMap<&'a str, usize>,
+    /// Spelling → (how many articles use it, rank of its newest article; 0 is newest).
+    names: HashMap<&'a str, (usize, usize)>,
     /// The oldest dated article's instant: who came first wins a contested slug.
     earliest: Option<DateTime<FixedOffset>>,
     /// Shown articles, newest first, at most `limit`.
@@ -70,8 +70,9 @@ impl<'a> Group<'a> {
         date: Option<DateTime<FixedOffset>>,
         limit: usize,
     ) {
+        // Articles arrive newest first, so the first rank seen for a spelling is its newest.
+        self.names.entry(name).or_insert((0, self.count)).0 += 1;
         self.count += 1;
-        *self.names.entry(name).or_insert(0) += 1;
         if let Some(d) = date {
             if self.earliest.is_none_or(|e| d < e) {
                 self.earliest = Some(d);
@@ -82,11 +83,11 @@ impl<'a> Group<'a> {
         }
     }
 
-    /// The most used spelling; ties go to the smallest in byte order.
+    /// The most used spelling; ties go to the newest article's spelling.
     fn elected_name(&self) -> String {
         self.names
             .iter()
-            .max_by(|(na, ca), (nb, cb)| ca.cmp(cb).then_with(|| nb.cmp(na)))
+            .max_by(|(_, (ca, ra)), (_, (cb, rb))| ca.cmp(cb).then_with(|| rb.cmp(ra)))
             .map(|(n, _)| (*n).to_string())
             .unwrap_or_default()
     }
