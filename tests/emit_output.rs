@@ -661,3 +661,12 @@ fn a_manifest_cannot_make_emit_delete_outside_its_files() {
     assert!(dir.path().join("secret.txt").exists());
     assert!(dir.path().join("rss.xml").exists());
 }
+
+#[test]
+#[ignore = "prints a sample output tree for manual inspection"]
+fn dump_sample() {
+    let out = Path::new("/tmp/emit-sample");
+    let mut cfg = config(Path::new("/tmp"));
+    cfg.site.hub = Some(url::Url::parse("https://hub.example/").expect("url"));
+    build(&articles(), &cfg, out);
+}
