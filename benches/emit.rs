@@ -44,7 +44,8 @@ fn main() {
     let tag_names: Vec<String> = (0..n_tags).map(|i| format!("Thẻ số {i}")).collect();
     let start: DateTime<FixedOffset> =
         DateTime::parse_from_rfc3339("2024-01-01T00:00:00+07:00").expect("static date");
-    let body = "<p>Nội dung bài viết về nông nghiệp, giao thông và đời sống ở Yên Bái.</p>".repeat(12);
+    let body =
+        "<p>Nội dung bài viết về nông nghiệp, giao thông và đời sống ở Yên Bái.</p>".repeat(12);
     // A simple deterministic LCG keeps the data the same on every run.
     let mut seed: u64 = 42;
     let mut rnd = move |m: usize| {

@@ -144,10 +144,10 @@ pub fn emit(
             record(rel, written, &mut report);
         }
     }
-    let opml = opml::render(&ctx, plan)?;
+    let opml = ctx::xml_safe(opml::render(&ctx, plan)?);
     let changed = write::write_if_changed(&out_dir.join("feeds.opml"), &opml)?;
     record("feeds.opml".into(), changed, &mut report);
-    let html = index::render(&ctx, plan);
+    let html = ctx::xml_safe(index::render(&ctx, plan));
     let changed = write::write_if_changed(&out_dir.join("index.html"), &html)?;
     record("index.html".into(), changed, &mut report);
 
@@ -175,6 +175,7 @@ fn write_feed(
     };
     let rss_bytes = rss::render(ctx, feed).map_err(|e| bad("RSS", e.to_string()))?;
     let atom_bytes = atom::render(ctx, feed).map_err(|e| bad("Atom", e.to_string()))?;
+    let (rss_bytes, atom_bytes) = (ctx::xml_safe(rss_bytes), ctx::xml_safe(atom_bytes));
     let rss_rel = format!("{dir}/rss.xml");
     let atom_rel = format!("{dir}/atom.xml");
     let rss_changed = write::write_if_changed(&out_dir.join(&rss_rel), &rss_bytes)?;

@@ -663,10 +663,20 @@ fn a_manifest_cannot_make_emit_delete_outside_its_files() {
 }
 
 #[test]
-#[ignore = "prints a sample output tree for manual inspection"]
-fn dump_sample() {
-    let out = Path::new("/tmp/emit-sample");
-    let mut cfg = config(Path::new("/tmp"));
-    cfg.site.hub = Some(url::Url::parse("https://hub.example/").expect("url"));
-    build(&articles(), &cfg, out);
+fn characters_xml_cannot_carry_are_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("public");
+    let mut arts = articles();
+    arts[0].title = "Lục\u{1} Yên\u{FFFF}\u{0}".into();
+    arts[0].content = "<p>a\u{b}b</p>".into();
+    build(&arts, &config(dir.path()), &out);
+    for f in ["other-news/rss.xml", "other-news/atom.xml"] {
+        let bytes = std::fs::read(out.join(f)).expect("read");
+        assert!(!bytes.iter().any(|&b| b < 0x20 && b != b'\n'), "{f}");
+        let feed = feed_rs::parser::parse(&bytes[..]).expect("parses");
+        assert_eq!(
+            feed.entries[0].title.as_ref().expect("title").content,
+            "Lục Yên"
+        );
+    }
 }

@@ -214,6 +214,38 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A rendered document without the characters XML 1.0 cannot carry (C0 controls other
+/// than tab/LF/CR, U+FFFE, U+FFFF). Normalize already removes them from articles; doing it
+/// again on the whole document means no input can ever make a malformed file. Markup never
+/// contains such characters, so removing them from the document is removing them from the
+/// text. The common case (nothing to remove) is one byte scan and no copy.
+pub(crate) fn xml_safe(doc: Vec<u8>) -> Vec<u8> {
+    let bad_at = |b: &[u8], i: usize| -> usize {
+        match b.get(i) {
+            Some(&c) if c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r') => 1,
+            Some(0xEF) if matches!(b.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => 3,
+            _ => 0,
+        }
+    };
+    // Fast pre-check: only control bytes and the lead byte 0xEF can start a bad character.
+    let suspicious = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0xEF;
+    if !doc.iter().any(suspicious) || !(0..doc.len()).any(|i| bad_at(&doc, i) > 0) {
+        return doc;
+    }
+    let mut out = Vec::with_capacity(doc.len());
+    let mut i = 0;
+    while i < doc.len() {
+        match bad_at(&doc, i) {
+            0 => {
+                out.extend(doc.get(i));
+                i += 1;
+            }
+            n => i += n,
+        }
+    }
+    out
+}
+
 /// Keeps dates both RFC 822 and RFC 3339 can write (four-digit years; chrono panics on
 /// others); a date outside that range is treated as missing rather than failing the build.
 pub(crate) fn writable(d: Option<DateTime<FixedOffset>>) -> Option<DateTime<FixedOffset>> {
