@@ -53,7 +53,7 @@ pub(crate) fn render(
 }
 
 fn entry(ctx: &Ctx<'_>, a: &Article) -> Entry {
-    let url = a.url.as_deref().filter(|u| Ctx::is_http_url(u));
+    let url = a.url.as_deref().and_then(Ctx::http_url);
     let categories = ctx
         .article_categories(a)
         .into_iter()
@@ -91,7 +91,7 @@ fn entry(ctx: &Ctx<'_>, a: &Article) -> Entry {
             })
             .collect(),
         links: url
-            .map(|u| vec![link(u, "alternate", Some("text/html"))])
+            .map(|u| vec![link(&u, "alternate", Some("text/html"))])
             .unwrap_or_default(),
         categories,
         summary: (!summary.is_empty()).then(|| Text::plain(summary)),

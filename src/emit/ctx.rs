@@ -151,10 +151,13 @@ impl<'a> Ctx<'a> {
         a.url.clone().unwrap_or_else(|| a.id.clone())
     }
 
-    /// Whether `s` is an absolute http(s) URL (a permalink, an image worth linking).
-    pub fn is_http_url(s: &str) -> bool {
-        url::Url::parse(s)
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    /// `s` as a serialized absolute http(s) URL (a permalink, an image worth linking), or
+    /// `None`. Serializing through `url` percent-encodes what validators reject (spaces).
+    pub fn http_url(s: &str) -> Option<String> {
+        url::Url::parse(s.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .map(String::from)
     }
 
     /// A stable RFC 4151 `tag:` URI for an article id; characters outside the URI's
@@ -182,6 +185,8 @@ impl<'a> Ctx<'a> {
                 Some((slug, name)) => (*slug, *name),
                 None => (t.key.as_str(), t.name.as_str()),
             };
+            // An empty label would be an empty RSS category, which validators flag.
+            let label = if label.trim().is_empty() { term } else { label };
             if out
                 .iter()
                 .any(|c| c.kind == FeedKind::Tag && c.term == term)

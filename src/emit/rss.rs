@@ -92,12 +92,12 @@ pub(crate) fn render(ctx: &Ctx<'_>, feed: &PlannedFeed) -> Result<Vec<u8>, rss::
 fn item<'a>(
     ctx: &Ctx<'a>,
     a: &'a Article,
-    permalinks: &mut std::collections::HashSet<&'a str>,
+    permalinks: &mut std::collections::HashSet<String>,
 ) -> Item {
-    let link = a.url.as_deref().filter(|u| Ctx::is_http_url(u));
-    let guid = match link {
-        Some(u) if permalinks.insert(u) => Guid {
-            value: u.to_string(),
+    let link = a.url.as_deref().and_then(Ctx::http_url);
+    let guid = match &link {
+        Some(u) if permalinks.insert(u.clone()) => Guid {
+            value: u.clone(),
             permalink: true,
         },
         _ => Guid {
@@ -114,12 +114,12 @@ fn item<'a>(
         })
         .collect();
     let mut extensions = ExtensionMap::new();
-    if let Some(img) = a.image.as_deref().filter(|u| Ctx::is_http_url(u)) {
+    if let Some(img) = a.image.as_deref().and_then(Ctx::http_url) {
         insert_ext(
             &mut extensions,
             "media",
             "content",
-            element("media:content", &[("url", img), ("medium", "image")]),
+            element("media:content", &[("url", &img), ("medium", "image")]),
         );
     }
     let creators: Vec<String> = a
@@ -132,7 +132,7 @@ fn item<'a>(
     let summary = a.summary.trim();
     Item {
         title: Some(Ctx::item_title(a)),
-        link: link.map(str::to_string),
+        link,
         description: (!summary.is_empty()).then(|| html_escape::encode_text(summary).into_owned()),
         categories,
         guid: Some(guid),
