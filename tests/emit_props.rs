@@ -110,3 +110,58 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn every_tag_gets_one_unique_safe_slug(
+        names in prop::collection::vec(
+            prop_oneof![
+                Just("Lúa".to_string()),
+                Just("Lụa".to_string()),
+                Just("LUA".to_string()),
+                Just("lua 2".to_string()),
+                Just("lua-2".to_string()),
+                Just("Lục Yên".to_string()),
+                "\\PC{1,8}",
+            ],
+            1..30,
+        ),
+        known in prop::collection::btree_map("\\PC{1,6}", "[a-z]{1,3}(-[0-9])?", 0..5),
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cfg = Config::minimal(dir.path());
+        let arts: Vec<Article> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| article(i, n.clone(), String::new(), n.clone(), i as i64 * 1000 + 1))
+            .filter(|a| a.tags.iter().all(|t| !t.key.is_empty()))
+            .collect();
+        let known: BTreeMap<String, String> =
+            known.into_iter().map(|(k, v)| (tag_key(&k), v)).collect();
+        let p = plan(&arts, &cfg, &known);
+        let mut seen = std::collections::HashSet::new();
+        for f in p.feeds.iter().filter(|f| f.kind == feedmill::emit::FeedKind::Tag) {
+            prop_assert!(feedmill::text::is_slug(&f.slug), "{}", f.slug);
+            prop_assert!(seen.insert(f.slug.clone()), "duplicate slug {}", f.slug);
+        }
+        let keys: std::collections::BTreeSet<&str> =
+            arts.iter().flat_map(|a| a.tags.iter().map(|t| t.key.as_str())).collect();
+        prop_assert_eq!(seen.len(), keys.len());
+        for k in keys {
+            let slug = p.tag_slugs.get(k).expect("every tag has a slug");
+            prop_assert!(seen.contains(slug));
+            if let Some(old) = known.get(k) {
+                // A remembered slug is kept unless another key remembered it first.
+                let claimed_before = known.iter().any(|(k2, s2)| k2.as_str() < k && s2 == old);
+                prop_assert!(claimed_before || slug == old, "{k}: {old} -> {slug}");
+            }
+        }
+        // Remembered slugs are never handed to another key.
+        for (k, s) in &known {
+            if let Some((owner, _)) = p.tag_slugs.iter().find(|(k2, s2)| *s2 == s && *k2 != k) {
+                let first = known.iter().find(|(_, s2)| *s2 == s).map(|(k2, _)| k2);
+                prop_assert_eq!(Some(owner), first);
+            }
+        }
+    }
+}
