@@ -5,7 +5,7 @@
 //! articles' own (an empty feed carries the Unix epoch), never the time of the build, so
 //! the same input gives byte-identical files and an unchanged feed is not rewritten.
 //! The planning rules (ordering, display names, slug collisions) are documented in
-//! [`plan`](mod@plan); the stale-file policy in [`write`].
+//! [`plan`](mod@plan); the stale-file policy in [`write`](mod@write).
 
 mod atom;
 mod ctx;
@@ -89,7 +89,7 @@ pub struct EmitReport {
 ///
 /// Feeds are rendered and written on a few threads; the report lists paths in plan order
 /// whatever the scheduling. Files of feeds an earlier build wrote that are no longer
-/// planned are removed (see [`write`]).
+/// planned are removed (see [`write`](mod@write)).
 pub fn emit(
     plan: &Plan,
     articles: &[Article],
