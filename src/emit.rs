@@ -2,7 +2,7 @@
 //! written atomically and only when their bytes change.
 //!
 //! Output is a pure function of the articles and the config: dates in the files are the
-//! articles' own (an empty feed carries the Unix epoch), never the time of the build, so
+//! articles' own (an empty feed carries 2000-01-01T00:00:00Z), never the time of the build, so
 //! the same input gives byte-identical files and an unchanged feed is not rewritten.
 //! The planning rules (ordering, display names, slug collisions) are documented in
 //! [`plan`](mod@plan); the stale-file policy in [`write`](mod@write).

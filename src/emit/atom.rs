@@ -79,7 +79,7 @@ fn entry(ctx: &Ctx<'_>, a: &Article) -> Entry {
         id: ctx.entry_id(a),
         updated: Ctx::entry_updated(a)
             .map(|d| ctx.local(d))
-            .unwrap_or_else(|| ctx.epoch()),
+            .unwrap_or_else(|| ctx.fixed_date()),
         published: crate::emit::ctx::writable(a.published).map(|d| ctx.local(d)),
         authors: a
             .authors

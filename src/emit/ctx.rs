@@ -11,6 +11,11 @@ use crate::config::Config;
 use crate::model::Article;
 use crate::text::tag_key;
 
+/// 2000-01-01T00:00:00Z, the date written where a date is required and the articles give
+/// none. Not the Unix epoch: the W3C Feed Validator warns that dates before 1990 are
+/// implausible.
+pub const FIXED_DATE: i64 = 946_684_800;
+
 /// Shared, read-only rendering context for one emit.
 pub(crate) struct Ctx<'a> {
     pub cfg: &'a Config,
@@ -101,10 +106,11 @@ impl<'a> Ctx<'a> {
         instant.with_timezone(&self.tz).fixed_offset()
     }
 
-    /// The date an empty feed carries so its bytes do not change between builds: the Unix
-    /// epoch, in the site's zone.
-    pub fn epoch(&self) -> DateTime<FixedOffset> {
-        DateTime::<Utc>::UNIX_EPOCH
+    /// The date an empty feed (and an undated Atom entry) carries so its bytes do not
+    /// change between builds: [`FIXED_DATE`] in the site's zone.
+    pub fn fixed_date(&self) -> DateTime<FixedOffset> {
+        DateTime::<Utc>::from_timestamp(FIXED_DATE, 0)
+            .unwrap_or_default()
             .with_timezone(&self.tz)
             .fixed_offset()
     }
@@ -120,14 +126,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// The newest change among the feed's articles (the feed's `updated`/`lastBuildDate`),
-    /// the epoch when it has none.
+    /// [`FIXED_DATE`] when it has none.
     pub fn feed_updated(&self, feed: &PlannedFeed) -> DateTime<FixedOffset> {
         feed.articles
             .iter()
             .filter_map(|&i| self.articles.get(i).and_then(Ctx::entry_updated))
             .max()
             .map(|d| self.local(d))
-            .unwrap_or_else(|| self.epoch())
+            .unwrap_or_else(|| self.fixed_date())
     }
 
     /// The articles of a feed, skipping any index that does not exist.
