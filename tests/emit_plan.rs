@@ -272,3 +272,15 @@ fn plan_is_independent_of_input_order() {
     assert_eq!(view(&p1, &arts), view(&p2, &rev));
     assert_eq!(p1.tag_slugs, p2.tag_slugs);
 }
+
+#[test]
+fn merged_slug_never_leaves_its_folder_or_shadows_tag_and_category() {
+    let arts = vec![article("a", date("2024-01-01T00:00:00Z"), &["x"], &[])];
+    let mut c = cfg();
+    c.merged.slug = "../Tin Khác".into();
+    let p = plan(&arts, &c, &BTreeMap::new());
+    assert_eq!(p.feeds[0].dir(), "tin-khac");
+    c.merged.slug = "tag".into();
+    let p = plan(&arts, &c, &BTreeMap::new());
+    assert_eq!(p.feeds[0].dir(), "tag-feed");
+}
