@@ -1,5 +1,19 @@
 //! Which feeds exist (the [`Plan`]) and their RSS 2.0, Atom 1.0, OPML and HTML index files,
 //! written atomically and only when their bytes change.
+//!
+//! Output is a pure function of the articles and the config: dates in the files are the
+//! articles' own (an empty feed carries 2000-01-01T00:00:00Z), never the time of the build, so
+//! the same input gives byte-identical files and an unchanged feed is not rewritten.
+//! The planning rules (ordering, display names, slug collisions) are documented in
+//! [`plan`](mod@plan); the stale-file policy in [`write`](mod@write).
+
+mod atom;
+mod ctx;
+mod index;
+mod opml;
+pub mod plan;
+mod rss;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,9 +67,11 @@ pub struct Plan {
 
 /// Decides which feeds exist and which articles each shows. `known_slugs` (tag key → slug
 /// from earlier builds) keeps a tag's slug stable when a colliding tag appears later.
+///
+/// The returned [`Plan::tag_slugs`] holds every key of `known_slugs` plus every tag that has
+/// a feed now; feed it back as `known_slugs` next time.
 pub fn plan(articles: &[Article], cfg: &Config, known_slugs: &BTreeMap<String, String>) -> Plan {
-    let _ = (articles, cfg, known_slugs);
-    Plan::default()
+    plan::plan(articles, cfg, known_slugs)
 }
 
 /// What [`emit`] did.
@@ -65,15 +81,131 @@ pub struct EmitReport {
     pub written: Vec<PathBuf>,
     /// Files left untouched because their bytes were already right.
     pub unchanged: Vec<PathBuf>,
+    /// Files of feeds that no longer exist, removed (only files an earlier build wrote).
+    pub removed: Vec<PathBuf>,
 }
 
 /// Writes every planned feed (RSS and Atom), `feeds.opml` and `index.html` under `out_dir`.
+///
+/// Feeds are rendered and written on a few threads; the report lists paths in plan order
+/// whatever the scheduling. Files of feeds an earlier build wrote that are no longer
+/// planned are removed (see [`write`](mod@write)).
 pub fn emit(
     plan: &Plan,
     articles: &[Article],
     cfg: &Config,
     out_dir: &Path,
 ) -> std::io::Result<EmitReport> {
-    let _ = (plan, articles, cfg, out_dir);
-    Ok(EmitReport::default())
+    let ctx = ctx::Ctx::new(plan, articles, cfg);
+    let old_manifest = write::read_manifest(out_dir);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = plan.feeds.len().div_ceil(threads).max(1);
+    let results: Vec<std::io::Result<Vec<(String, bool)>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = plan
+            .feeds
+            .chunks(chunk)
+            .map(|feeds| {
+                let ctx = &ctx;
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(feeds.len() * 2);
+                    for feed in feeds {
+                        out.extend(write_feed(ctx, feed, out_dir)?);
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(std::io::Error::other("a feed-writing thread panicked"))
+                })
+            })
+            .collect()
+    });
+
+    let mut report = EmitReport::default();
+    let mut files = std::collections::BTreeSet::new();
+    let mut record = |rel: String, written: bool, report: &mut EmitReport| {
+        let path = out_dir.join(&rel);
+        if written {
+            report.written.push(path);
+        } else {
+            report.unchanged.push(path);
+        }
+        files.insert(rel);
+    };
+    for r in results {
+        for (rel, written) in r? {
+            record(rel, written, &mut report);
+        }
+    }
+    let opml = ctx::xml_safe(opml::render(&ctx, plan)?);
+    let changed = write::write_if_changed(&out_dir.join("feeds.opml"), &opml)?;
+    record("feeds.opml".into(), changed, &mut report);
+    let html = ctx::xml_safe(index::render(&ctx, plan));
+    let changed = write::write_if_changed(&out_dir.join("index.html"), &html)?;
+    record("index.html".into(), changed, &mut report);
+
+    report.removed = write::remove_stale(out_dir, &old_manifest, &files)?;
+    // The manifest is bookkeeping, not output: it is not listed in the report.
+    write::write_if_changed(
+        &out_dir.join(write::MANIFEST),
+        &write::manifest_bytes(&files),
+    )?;
+    Ok(report)
+}
+
+/// Renders and writes one feed's two files; returns (relative path, rewritten?) for each.
+fn write_feed(
+    ctx: &ctx::Ctx<'_>,
+    feed: &PlannedFeed,
+    out_dir: &Path,
+) -> std::io::Result<[(String, bool); 2]> {
+    let dir = feed.dir();
+    let bad = |what: &str, e: String| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("cannot render {what} of feed {dir}: {e}"),
+        )
+    };
+    let rss_bytes = rss::render(ctx, feed).map_err(|e| bad("RSS", e.to_string()))?;
+    let atom_bytes = atom::render(ctx, feed).map_err(|e| bad("Atom", e.to_string()))?;
+    let (rss_bytes, atom_bytes) = (ctx::xml_safe(rss_bytes), ctx::xml_safe(atom_bytes));
+    let rss_rel = format!("{dir}/rss.xml");
+    let atom_rel = format!("{dir}/atom.xml");
+    let rss_changed = write::write_if_changed(&out_dir.join(&rss_rel), &rss_bytes)?;
+    let atom_changed = write::write_if_changed(&out_dir.join(&atom_rel), &atom_bytes)?;
+    Ok([(rss_rel, rss_changed), (atom_rel, atom_changed)])
+}
+
+/// Words of the OPML groups and the index page, in the site's language.
+pub(crate) struct Labels {
+    merged: &'static str,
+    categories: &'static str,
+    tags: &'static str,
+    articles: &'static str,
+}
+
+/// Vietnamese for `vi*` sites, English otherwise.
+pub(crate) fn labels(language: &str) -> Labels {
+    if language.to_ascii_lowercase().starts_with("vi") {
+        Labels {
+            merged: "Tổng hợp",
+            categories: "Chuyên mục",
+            tags: "Thẻ",
+            articles: "bài",
+        }
+    } else {
+        Labels {
+            merged: "All news",
+            categories: "Categories",
+            tags: "Tags",
+            articles: "articles",
+        }
+    }
 }

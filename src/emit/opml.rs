@@ -1,0 +1,50 @@
+//! `feeds.opml`: an OPML 2.0 subscription list of every feed, grouped as merged,
+//! categories, tags.
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+use super::ctx::Ctx;
+use super::{labels, FeedKind, Plan};
+
+/// Renders the OPML document.
+pub(crate) fn render(ctx: &Ctx<'_>, plan: &Plan) -> std::io::Result<Vec<u8>> {
+    let l = labels(&ctx.cfg.site.language);
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let mut opml = BytesStart::new("opml");
+    opml.push_attribute(("version", "2.0"));
+    w.write_event(Event::Start(opml))?;
+    w.write_event(Event::Start(BytesStart::new("head")))?;
+    w.write_event(Event::Start(BytesStart::new("title")))?;
+    w.write_event(Event::Text(BytesText::new(&ctx.cfg.site.title)))?;
+    w.write_event(Event::End(BytesEnd::new("title")))?;
+    w.write_event(Event::End(BytesEnd::new("head")))?;
+    w.write_event(Event::Start(BytesStart::new("body")))?;
+    for (kind, label) in [
+        (FeedKind::Merged, l.merged),
+        (FeedKind::Category, l.categories),
+        (FeedKind::Tag, l.tags),
+    ] {
+        let mut group = BytesStart::new("outline");
+        group.push_attribute(("text", label));
+        w.write_event(Event::Start(group))?;
+        for feed in plan.feeds.iter().filter(|f| f.kind == kind) {
+            let title = ctx.feed_title(feed);
+            let xml_url = ctx.url(&format!("{}/rss.xml", feed.dir()));
+            let mut o = BytesStart::new("outline");
+            o.push_attribute(("type", "rss"));
+            o.push_attribute(("text", title.as_str()));
+            o.push_attribute(("title", title.as_str()));
+            o.push_attribute(("xmlUrl", xml_url.as_str()));
+            o.push_attribute(("htmlUrl", ctx.base.as_str()));
+            w.write_event(Event::Empty(o))?;
+        }
+        w.write_event(Event::End(BytesEnd::new("outline")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("body")))?;
+    w.write_event(Event::End(BytesEnd::new("opml")))?;
+    let mut bytes = w.into_inner();
+    bytes.push(b'\n');
+    Ok(bytes)
+}

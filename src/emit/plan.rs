@@ -1,0 +1,310 @@
+//! Deciding which feeds exist, which articles each shows, and every feed's slug.
+//!
+//! Rules (documented here because later builds depend on them staying the same):
+//! - Articles are ordered newest first by `published`, falling back to `updated`; undated
+//!   articles come last; ties are broken by article id, then by position in the input.
+//! - A tag's identity is [`Tag::key`](crate::model::Tag); its display name is the spelling
+//!   most of its articles use; a tie goes to the spelling of the newest article (in the
+//!   article order above), so the current house style wins over an old one.
+//! - A tag's slug is `slugify(key)` (the key, not the display name, so that a change in the
+//!   elected spelling never moves the feed). When several tags share a slug, slugs from
+//!   `known_slugs` are honoured first; the remaining tags are served oldest first (the tag
+//!   whose earliest dated article is oldest, undated-only tags last, then key order): the
+//!   first keeps the plain slug, the others get `-2`, `-3`, ... A slug in `known_slugs` is
+//!   never handed to another key, even while its own tag has no feed, so a tag that comes
+//!   back gets its old slug back.
+//! - Categories: every name in `Article::categories` plus every `[[category]]` (even with no
+//!   article), identified by `text::tag_key(name)`. A configured category keeps its name and
+//!   slug; other categories get `slugify(key)` and the same collision rule as tags.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{FeedKind, Plan, PlannedFeed};
+use crate::config::Config;
+use crate::model::Article;
+use crate::text::{is_slug, slugify, tag_key};
+
+/// The instant an article is sorted by: its publication, else its last update.
+pub(crate) fn sort_date(a: &Article) -> Option<DateTime<FixedOffset>> {
+    a.published.or(a.updated)
+}
+
+/// Newest first, undated last, then id, then input position: a total order.
+fn newest_first(articles: &[Article], x: usize, y: usize) -> Ordering {
+    let (a, b) = match (articles.get(x), articles.get(y)) {
+        (Some(a), Some(b)) => (a, b),
+        _ => return x.cmp(&y),
+    };
+    let by_date = match (sort_date(a), sort_date(b)) {
+        (Some(da), Some(db)) => db.cmp(&da),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    by_date
+        .then_with(|| a.id.cmp(&b.id))
+        .then_with(|| x.cmp(&y))
+}
+
+/// Every article of one tag or category, gathered in one pass over the articles.
+#[derive(Default)]
+struct Group<'a> {
+    /// Articles carrying it (all of them, not only the shown ones).
+    count: usize,
+    /// Spelling → (how many articles use it, rank of its newest article; 0 is newest).
+    names: HashMap<&'a str, (usize, usize)>,
+    /// The oldest dated article's instant: who came first wins a contested slug.
+    earliest: Option<DateTime<FixedOffset>>,
+    /// Shown articles, newest first, at most `limit`.
+    shown: Vec<usize>,
+}
+
+impl<'a> Group<'a> {
+    fn add(
+        &mut self,
+        idx: usize,
+        name: &'a str,
+        date: Option<DateTime<FixedOffset>>,
+        limit: usize,
+    ) {
+        // Articles arrive newest first, so the first rank seen for a spelling is its newest.
+        self.names.entry(name).or_insert((0, self.count)).0 += 1;
+        self.count += 1;
+        if let Some(d) = date {
+            if self.earliest.is_none_or(|e| d < e) {
+                self.earliest = Some(d);
+            }
+        }
+        if self.shown.len() < limit {
+            self.shown.push(idx);
+        }
+    }
+
+    /// The most used spelling; ties go to the newest article's spelling.
+    fn elected_name(&self) -> String {
+        self.names
+            .iter()
+            .max_by(|(_, (ca, ra)), (_, (cb, rb))| ca.cmp(cb).then_with(|| rb.cmp(ra)))
+            .map(|(n, _)| (*n).to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// A key competing for a slug.
+struct Candidate<'a> {
+    key: &'a str,
+    base: String,
+    earliest: Option<DateTime<FixedOffset>>,
+}
+
+/// Gives every candidate a free slug: the base if free, else `base-2`, `base-3`, ...
+/// Candidates are served oldest first (undated last), then by key.
+fn assign_free_slugs(
+    mut cands: Vec<Candidate<'_>>,
+    taken: &mut HashSet<String>,
+    out: &mut HashMap<String, String>,
+) {
+    cands.sort_by(|a, b| {
+        let by_date = match (a.earliest, b.earliest) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        by_date.then_with(|| a.key.cmp(b.key))
+    });
+    // Next suffix to try per base, so many tags sharing one base stay linear.
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
+    for c in cands {
+        let slug = if taken.contains(&c.base) {
+            let n = next_suffix.entry(c.base.clone()).or_insert(2);
+            loop {
+                let s = format!("{}-{}", c.base, n);
+                *n += 1;
+                if !taken.contains(&s) {
+                    break s;
+                }
+            }
+        } else {
+            c.base.clone()
+        };
+        taken.insert(slug.clone());
+        out.insert(c.key.to_string(), slug);
+    }
+}
+
+/// See [`super::plan`] and the module documentation for the rules.
+pub(crate) fn plan(
+    articles: &[Article],
+    cfg: &Config,
+    known_slugs: &BTreeMap<String, String>,
+) -> Plan {
+    let mut order: Vec<usize> = (0..articles.len()).collect();
+    order.sort_by(|&x, &y| newest_first(articles, x, y));
+
+    let tag_limit = cfg.feeds.items;
+    let mut tags: HashMap<&str, Group<'_>> = HashMap::new();
+    let mut cats: HashMap<String, Group<'_>> = HashMap::new();
+    for &idx in &order {
+        let Some(a) = articles.get(idx) else { continue };
+        let date = sort_date(a);
+        for (i, t) in a.tags.iter().enumerate() {
+            // Tags are deduplicated by normalize; a repeat must still count once.
+            if t.key.is_empty() || a.tags.iter().take(i).any(|p| p.key == t.key) {
+                continue;
+            }
+            tags.entry(t.key.as_str())
+                .or_default()
+                .add(idx, &t.name, date, tag_limit);
+        }
+        let mut seen: Vec<String> = Vec::new();
+        for name in &a.categories {
+            let key = tag_key(name);
+            if key.is_empty() || seen.contains(&key) {
+                continue;
+            }
+            seen.push(key.clone());
+            cats.entry(key).or_default().add(idx, name, date, tag_limit);
+        }
+    }
+
+    let mut feeds = Vec::new();
+
+    // The merged feed; a slug that could leave its folder or shadow tag/ and category/ is
+    // made safe rather than trusted.
+    let mut merged_slug = if is_slug(&cfg.merged.slug) {
+        cfg.merged.slug.clone()
+    } else {
+        slugify(&cfg.merged.slug)
+    };
+    if merged_slug == "tag" || merged_slug == "category" {
+        merged_slug.push_str("-feed");
+    }
+    feeds.push(PlannedFeed {
+        kind: FeedKind::Merged,
+        slug: merged_slug,
+        name: cfg.merged.title.clone(),
+        articles: order.iter().copied().take(cfg.merged.items).collect(),
+    });
+
+    feeds.extend(plan_categories(cfg, &mut cats));
+    let (tag_feeds, tag_slugs) = plan_tags(cfg, &tags, known_slugs);
+    feeds.extend(tag_feeds);
+    Plan { feeds, tag_slugs }
+}
+
+/// Configured categories first, in config order, then the others by slug.
+fn plan_categories(cfg: &Config, cats: &mut HashMap<String, Group<'_>>) -> Vec<PlannedFeed> {
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut configured: Vec<(String, String, String)> = Vec::new(); // key, slug, name
+    for c in &cfg.categories {
+        let key = tag_key(&c.name);
+        if configured.iter().any(|(k, _, _)| *k == key) {
+            continue;
+        }
+        let mut slug = if is_slug(&c.slug) {
+            c.slug.clone()
+        } else {
+            slugify(&c.name)
+        };
+        if taken.contains(&slug) {
+            // Config validation rejects duplicate slugs; stay safe if it ever lets one by.
+            let mut n = 2;
+            while taken.contains(&format!("{slug}-{n}")) {
+                n += 1;
+            }
+            slug = format!("{slug}-{n}");
+        }
+        taken.insert(slug.clone());
+        configured.push((key, slug, c.name.clone()));
+    }
+    let mut feeds = Vec::new();
+    for (key, slug, name) in &configured {
+        let articles = cats.remove(key).map(|g| g.shown).unwrap_or_default();
+        feeds.push(PlannedFeed {
+            kind: FeedKind::Category,
+            slug: slug.clone(),
+            name: name.clone(),
+            articles,
+        });
+    }
+    let cands = cats
+        .iter()
+        .map(|(k, g)| Candidate {
+            key: k.as_str(),
+            base: slugify(k),
+            earliest: g.earliest,
+        })
+        .collect();
+    let mut slugs = HashMap::new();
+    assign_free_slugs(cands, &mut taken, &mut slugs);
+    let mut others: Vec<PlannedFeed> = cats
+        .iter_mut()
+        .filter_map(|(k, g)| {
+            Some(PlannedFeed {
+                kind: FeedKind::Category,
+                slug: slugs.get(k)?.clone(),
+                name: g.elected_name(),
+                articles: std::mem::take(&mut g.shown),
+            })
+        })
+        .collect();
+    others.sort_by(|a, b| a.slug.cmp(&b.slug));
+    feeds.extend(others);
+    feeds
+}
+
+/// Tags with enough articles, by slug, and the key → slug map to remember.
+fn plan_tags(
+    cfg: &Config,
+    tags: &HashMap<&str, Group<'_>>,
+    known_slugs: &BTreeMap<String, String>,
+) -> (Vec<PlannedFeed>, BTreeMap<String, String>) {
+    let min = cfg.feeds.tag_min_articles.max(1);
+    // Reserve every remembered slug for its key (key order settles a corrupt map where two
+    // keys remember one slug).
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut remembered: BTreeMap<String, String> = BTreeMap::new();
+    for (key, slug) in known_slugs {
+        if is_slug(slug) && taken.insert(slug.clone()) {
+            remembered.insert(key.clone(), slug.clone());
+        }
+    }
+    let mut slugs: HashMap<String, String> = HashMap::new();
+    let mut cands = Vec::new();
+    for (key, g) in tags {
+        if g.count < min {
+            continue;
+        }
+        match remembered.get(*key) {
+            Some(slug) => {
+                slugs.insert((*key).to_string(), slug.clone());
+            }
+            None => cands.push(Candidate {
+                key,
+                base: slugify(key),
+                earliest: g.earliest,
+            }),
+        }
+    }
+    assign_free_slugs(cands, &mut taken, &mut slugs);
+
+    let mut feeds: Vec<PlannedFeed> = slugs
+        .iter()
+        .filter_map(|(key, slug)| {
+            let g = tags.get(key.as_str())?;
+            Some(PlannedFeed {
+                kind: FeedKind::Tag,
+                slug: slug.clone(),
+                name: g.elected_name(),
+                articles: g.shown.clone(),
+            })
+        })
+        .collect();
+    feeds.sort_by(|a, b| a.slug.cmp(&b.slug));
+    remembered.extend(slugs);
+    (feeds, remembered)
+}
