@@ -16,6 +16,9 @@ pub(crate) enum DecodeError {
     Corrupt(String),
 }
 
+/// Largest reservation made before any byte arrived (caps above it grow by doubling).
+const MAX_UPFRONT: usize = 64 * 1024 * 1024;
+
 /// A byte buffer that errors instead of growing past `cap`.
 #[derive(Debug)]
 pub(crate) struct CappedSink {
@@ -26,11 +29,20 @@ pub(crate) struct CappedSink {
 
 impl CappedSink {
     fn new(cap: usize) -> CappedSink {
+        // Reserving the whole cap up front costs address space, not memory: large
+        // allocations are mapped lazily, pages count only once written. It spares the
+        // doubling reallocations that would briefly hold old and new buffers (1.5× cap).
         CappedSink {
-            buf: Vec::new(),
+            buf: Vec::with_capacity(cap.min(MAX_UPFRONT)),
             cap,
             exceeded: false,
         }
+    }
+
+    /// The body, its spare reserved capacity released.
+    fn into_body(mut self) -> Vec<u8> {
+        self.buf.shrink_to_fit();
+        self.buf
     }
 }
 
@@ -184,7 +196,7 @@ impl Decoder {
                 .map_err(|_| DecodeError::Corrupt("brotli stream not finished".into()))?,
             Decoder::DeflatePending(..) => CappedSink::new(0),
         };
-        Ok(sink.buf)
+        Ok(sink.into_body())
     }
 
     fn classify(&self, e: io::Error) -> DecodeError {
