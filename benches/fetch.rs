@@ -76,7 +76,8 @@ fn source(n: usize, host: &str) -> Option<Source> {
 async fn main() {
     let one_host = std::env::args().any(|a| a == "--one-host");
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new((0..FEEDS).map(|n| gzip(&feed(n))).collect());
-    let plain_bytes: usize = feed(0).len();
+    let plain_lens: Vec<usize> = (0..FEEDS).map(|n| feed(n).len()).collect();
+    let plain_bytes = plain_lens.iter().sum::<usize>() / FEEDS;
     let app = Router::new().route(
         "/feed/{file}",
         get(
@@ -134,7 +135,8 @@ async fn main() {
     let wall = start.elapsed().as_secs_f64();
     let ok = results
         .iter()
-        .filter(|(_, o)| matches!(o, FetchOutcome::Fetched(f) if f.body.len() == plain_bytes))
+        .zip(&plain_lens)
+        .filter(|((_, o), len)| matches!(o, FetchOutcome::Fetched(f) if f.body.len() == **len))
         .count();
     let bytes: u64 = results
         .iter()

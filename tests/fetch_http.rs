@@ -704,3 +704,23 @@ async fn fetch_url_serves_the_scraper_with_html_accept() {
         "ftp://x/y: unsupported scheme \"ftp\" (http, https or file)"
     );
 }
+
+#[tokio::test]
+async fn unusable_stored_validators_fall_back_to_a_plain_get() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let addr = serve(conditional_app(seen.clone())).await;
+    let broken = Validators {
+        etag: Some("\"v1\nabc\"".into()),
+        last_modified: None,
+    };
+    let f = expect_fetched(
+        fetcher(&config())
+            .fetch(&source("etag", &format!("http://{addr}/etag")), &broken)
+            .await,
+    );
+    assert_eq!(f.body, rss("e", 1).into_bytes());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![("etag".to_string(), String::new())]
+    );
+}

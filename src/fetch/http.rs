@@ -186,10 +186,16 @@ impl Fetcher {
                 .get(current.clone())
                 .header(header::ACCEPT, accept)
                 .header(header::ACCEPT_ENCODING, "gzip, deflate, br");
-            if let Some(etag) = &validators.etag {
+            // A stored validator that is no longer a valid header value (a hand-edited
+            // state file) is dropped: an unconditional GET is the safe fallback.
+            let valid = |v: &Option<String>| {
+                v.as_deref()
+                    .and_then(|v| header::HeaderValue::from_str(v).ok())
+            };
+            if let Some(etag) = valid(&validators.etag) {
                 req = req.header(header::IF_NONE_MATCH, etag);
             }
-            if let Some(lm) = &validators.last_modified {
+            if let Some(lm) = valid(&validators.last_modified) {
                 req = req.header(header::IF_MODIFIED_SINCE, lm);
             }
             let resp = req
@@ -333,7 +339,9 @@ fn redirect_target(current: &Url, status: StatusCode, headers: &HeaderMap) -> Re
     let location = headers
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| Failure::fatal(format!("HTTP {code} redirect without a Location")))?;
+        .ok_or_else(|| {
+            Failure::fatal(format!("HTTP {code} redirect without a readable Location"))
+        })?;
     let next = current.join(location.trim()).map_err(|e| {
         Failure::fatal(format!("HTTP {code} redirect to bad URL {location:?}: {e}"))
     })?;
@@ -381,6 +389,9 @@ fn transport_failure(e: &reqwest::Error, connect_timeout: Duration) -> Failure {
     } else {
         format!("connection error: {cause}")
     };
+    if e.is_builder() {
+        return Failure::fatal(format!("invalid request: {cause}"));
+    }
     // Connection-level trouble is often transient (a restart, a dropped packet).
     Failure {
         reason,
