@@ -1,15 +1,14 @@
-//! The fetcher against hostile and well-behaved servers on 127.0.0.1, one behaviour each.
+//! The fetcher against hostile and well-behaved servers on 127.0.0.1, one behaviour each:
+//! timeouts, retries, Retry-After, conditional GET, identity, local files.
 
 mod support;
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use feedmill::fetch::{FetchOptions, FetchOutcome, Validators};
@@ -17,9 +16,7 @@ use support::{config, expect_failed, expect_fetched, fetcher, rss, serve, serve_
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
-const CAP: u64 = 16 * 1024 * 1024;
-
-/// Counts requests; `nth` is 1 for the first request.
+/// Counts requests.
 fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
 }
@@ -270,157 +267,6 @@ async fn etag_and_last_modified_give_not_modified() {
     );
 }
 
-fn redirect(status: StatusCode, to: &'static str) -> Response {
-    (status, [(header::LOCATION, to)]).into_response()
-}
-
-#[tokio::test]
-async fn redirect_loop_is_an_error() {
-    let app = Router::new()
-        .route("/a", get(|| async { redirect(StatusCode::FOUND, "/b") }))
-        .route("/b", get(|| async { redirect(StatusCode::FOUND, "/a") }));
-    let addr = serve(app).await;
-    let (message, _) = expect_failed(
-        fetcher(&config())
-            .fetch(
-                &source("loop", &format!("http://{addr}/a")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(
-        message,
-        format!(
-            "http://{addr}/a: redirect loop: http://{addr}/a → http://{addr}/b → http://{addr}/a"
-        )
-    );
-}
-
-#[tokio::test]
-async fn too_many_redirects_is_an_error() {
-    let app = Router::new().route(
-        "/r/{n}",
-        get(
-            |axum::extract::Path(n): axum::extract::Path<u32>| async move {
-                (
-                    StatusCode::FOUND,
-                    [(header::LOCATION, format!("/r/{}", n + 1))],
-                )
-                    .into_response()
-            },
-        ),
-    );
-    let addr = serve(app).await;
-    let (message, _) = expect_failed(
-        fetcher(&config())
-            .fetch(
-                &source("far", &format!("http://{addr}/r/0")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(
-        message,
-        format!(
-            "http://{addr}/r/0: more than 5 redirects (fetch.max_redirects), last to \
-             http://{addr}/r/6"
-        )
-    );
-}
-
-#[tokio::test]
-async fn permanent_redirect_is_read_and_reported() {
-    let app = Router::new()
-        .route(
-            "/old",
-            get(|| async { redirect(StatusCode::MOVED_PERMANENTLY, "/new") }),
-        )
-        .route(
-            "/tmp",
-            get(|| async { redirect(StatusCode::FOUND, "/new") }),
-        )
-        .route("/new", get(|| async { rss("moved", 1) }));
-    let addr = serve(app).await;
-    let fetcher = fetcher(&config());
-    let f = expect_fetched(
-        fetcher
-            .fetch(
-                &source("old", &format!("http://{addr}/old")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(f.body, rss("moved", 1).into_bytes());
-    assert_eq!(f.final_url.as_str(), format!("http://{addr}/new"));
-    assert_eq!(
-        f.meta.permanent_redirect,
-        Some(format!("http://{addr}/new"))
-    );
-    assert_eq!(
-        f.meta.notes,
-        vec![
-            format!("HTTP 301 redirect http://{addr}/old → http://{addr}/new"),
-            format!(
-                "http://{addr}/old moved permanently to http://{addr}/new: update its url in \
-                 feeds.toml"
-            ),
-        ]
-    );
-    // A temporary redirect is followed but the source keeps its URL.
-    let f = expect_fetched(
-        fetcher
-            .fetch(
-                &source("tmp", &format!("http://{addr}/tmp")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(f.final_url.as_str(), format!("http://{addr}/new"));
-    assert_eq!(f.meta.permanent_redirect, None);
-}
-
-#[tokio::test]
-async fn connection_reset_mid_body_is_an_error() {
-    let conns = counter();
-    let c = conns.clone();
-    let addr = serve_raw(move |mut s| {
-        c.fetch_add(1, Ordering::SeqCst);
-        async move {
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<rss>")
-                .await;
-            let _ = s.write_all(&[b' '; 2000]).await;
-            let _ = s.flush().await;
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            // Linger 0: close with RST instead of FIN. Deprecated because a non-zero linger
-            // blocks on drop; a zero linger does not.
-            #[allow(deprecated)]
-            let _ = s.set_linger(Some(Duration::ZERO));
-            drop(s);
-        }
-    })
-    .await;
-    let mut cfg = config();
-    cfg.fetch.retries = 1;
-    let (message, _) = expect_failed(
-        fetcher(&cfg)
-            .fetch(
-                &source("reset", &format!("http://{addr}/feed")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert!(
-        message.starts_with(&format!(
-            "http://{addr}/feed: connection error while reading the body: "
-        )),
-        "{message}"
-    );
-    assert!(message.to_lowercase().contains("reset"), "{message}");
-    assert!(message.ends_with("(gave up after 2 attempts)"), "{message}");
-    assert_eq!(conns.load(Ordering::SeqCst), 2);
-}
-
 #[tokio::test]
 async fn connection_refused_is_an_error() {
     // Bind then drop: the port is closed.
@@ -444,35 +290,6 @@ async fn connection_refused_is_an_error() {
     );
     assert!(message.contains("refused"), "{message}");
     assert_eq!(meta.status, None);
-}
-
-#[tokio::test]
-async fn content_type_charset_is_passed_through() {
-    let app = Router::new().route(
-        "/feed",
-        get(|| async {
-            (
-                [(
-                    header::CONTENT_TYPE,
-                    "application/rss+xml; charset=windows-1258",
-                )],
-                rss("cs", 1),
-            )
-        }),
-    );
-    let addr = serve(app).await;
-    let f = expect_fetched(
-        fetcher(&config())
-            .fetch(
-                &source("cs", &format!("http://{addr}/feed")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(
-        f.content_type.as_deref(),
-        Some("application/rss+xml; charset=windows-1258")
-    );
 }
 
 #[tokio::test]
@@ -519,129 +336,6 @@ async fn identity_headers_and_user_agent_override() {
     assert!(String::from_utf8(f.body)
         .unwrap()
         .starts_with("MyBot/2.0\n"));
-}
-
-#[tokio::test]
-async fn compressed_bodies_are_decoded() {
-    let text = rss("nén", 20);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(text.as_bytes()).unwrap();
-    let gz = gz.finish().unwrap();
-    let mut zl = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    zl.write_all(text.as_bytes()).unwrap();
-    let zl = zl.finish().unwrap();
-    let mut br = Vec::new();
-    {
-        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
-        w.write_all(text.as_bytes()).unwrap();
-    }
-    let app = Router::new()
-        .route(
-            "/gz",
-            get(move || async move { ([(header::CONTENT_ENCODING, "gzip")], gz) }),
-        )
-        .route(
-            "/zl",
-            get(move || async move { ([(header::CONTENT_ENCODING, "deflate")], zl) }),
-        )
-        .route(
-            "/br",
-            get(move || async move { ([(header::CONTENT_ENCODING, "br")], br) }),
-        )
-        .route(
-            "/zstd",
-            get(|| async { ([(header::CONTENT_ENCODING, "zstd")], "whatever") }),
-        );
-    let addr = serve(app).await;
-    let fetcher = fetcher(&config());
-    for path in ["gz", "zl", "br"] {
-        let url = format!("http://{addr}/{path}");
-        let f = expect_fetched(
-            fetcher
-                .fetch(&source(path, &url), &Validators::default())
-                .await,
-        );
-        assert_eq!(f.body, text.as_bytes(), "{path}");
-        assert_eq!(f.meta.bytes, text.len() as u64, "{path}");
-    }
-    let (message, _) = expect_failed(
-        fetcher
-            .fetch(
-                &source("zstd", &format!("http://{addr}/zstd")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(
-        message,
-        format!("http://{addr}/zstd: unsupported Content-Encoding \"zstd\"")
-    );
-}
-
-/// 100 MB of zeros in 64 KiB chunks; counts the chunks the server managed to hand over.
-fn hundred_mb(sent: Arc<AtomicUsize>) -> Body {
-    let chunk = axum::body::Bytes::from(vec![0u8; 64 * 1024]);
-    let stream = futures_util::stream::iter(0..1600).map(move |_| {
-        sent.fetch_add(1, Ordering::SeqCst);
-        Ok::<_, std::io::Error>(chunk.clone())
-    });
-    Body::from_stream(stream)
-}
-
-use futures_util::StreamExt;
-
-#[tokio::test]
-async fn hundred_megabyte_body_is_capped() {
-    let sent = counter();
-    let (s1, s2) = (sent.clone(), sent.clone());
-    let app = Router::new()
-        .route(
-            "/chunked",
-            get(move || async move { hundred_mb(s1.clone()) }),
-        )
-        .route(
-            "/sized",
-            get(move || async move {
-                (
-                    [(header::CONTENT_LENGTH, "104857600")],
-                    hundred_mb(s2.clone()),
-                )
-            }),
-        );
-    let addr = serve(app).await;
-    let fetcher = fetcher(&config());
-    let (message, meta) = expect_failed(
-        fetcher
-            .fetch(
-                &source("big", &format!("http://{addr}/chunked")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(
-        message,
-        format!("http://{addr}/chunked: body exceeds 16 MiB cap")
-    );
-    assert_eq!(meta.bytes, CAP);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let chunks = sent.load(Ordering::SeqCst);
-    assert!(
-        chunks < 800,
-        "server handed over {chunks} chunks of 64 KiB: not stopped"
-    );
-
-    let (message, _) = expect_failed(
-        fetcher
-            .fetch(
-                &source("sized", &format!("http://{addr}/sized")),
-                &Validators::default(),
-            )
-            .await,
-    );
-    assert_eq!(
-        message,
-        format!("http://{addr}/sized: body (Content-Length 104857600) exceeds 16 MiB cap")
-    );
 }
 
 #[tokio::test]
