@@ -418,3 +418,35 @@ async fn unusable_stored_validators_fall_back_to_a_plain_get() {
         vec![("etag".to_string(), String::new())]
     );
 }
+
+#[tokio::test]
+async fn request_timeout_408_is_retried() {
+    let hits = counter();
+    let h = hits.clone();
+    let app = Router::new().route(
+        "/feed",
+        get(move || {
+            let n = h.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                if n < 3 {
+                    (StatusCode::REQUEST_TIMEOUT, "again").into_response()
+                } else {
+                    rss("third", 1).into_response()
+                }
+            }
+        }),
+    );
+    let addr = serve(app).await;
+    let f = expect_fetched(
+        fetcher(&config())
+            .fetch(
+                &source("t", &format!("http://{addr}/feed")),
+                &Validators::default(),
+            )
+            .await,
+    );
+    assert_eq!(f.body, rss("third", 1).into_bytes());
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+    assert_eq!(f.meta.notes.len(), 2);
+    assert!(f.meta.notes[1].starts_with("attempt 2 of 3 failed (HTTP 408 Request Timeout)"));
+}

@@ -264,6 +264,22 @@ mod tests {
             decode(Some("gzip"), &gz, 1000),
             Err(DecodeError::CapExceeded)
         ));
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 9, 22);
+            w.write_all(&zeros).unwrap();
+        }
+        assert!(br.len() < 1000, "brotli of zeros is {} bytes", br.len());
+        assert!(matches!(
+            decode(Some("br"), &br, 1000),
+            Err(DecodeError::CapExceeded)
+        ));
+        let mut zl = flate2::write::ZlibEncoder::new(Vec::new(), Compression::best());
+        zl.write_all(&zeros).unwrap();
+        assert!(matches!(
+            decode(Some("deflate"), &zl.finish().unwrap(), 1000),
+            Err(DecodeError::CapExceeded)
+        ));
         assert!(matches!(
             decode(None, &zeros, 1000),
             Err(DecodeError::CapExceeded)
