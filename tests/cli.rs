@@ -1,10 +1,10 @@
 //! The `feedmill` binary as an operator uses it: exit codes, error locations, the report.
 
-mod support;
+mod e2e_support;
 
 use std::process::Command;
 
-use support::root;
+use e2e_support::root;
 
 fn feedmill() -> Command {
     Command::new(env!("CARGO_BIN_EXE_feedmill"))

@@ -1,7 +1,7 @@
 //! End to end: the bundled example config, built into a temp dir, every feed parsed back by
 //! an independent parser (feed-rs).
 
-mod support;
+mod e2e_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions, BuildReport, SourceStatus};
-use support::{files_below, parse_feed, root};
+use e2e_support::{files_below, parse_feed, root};
 
 const SEED_TITLE: &str = "Lục Yên: Nâng cao sức chiến đấu của tổ chức đảng ở cơ sở";
 const SEED_URL: &str =

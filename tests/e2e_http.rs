@@ -1,13 +1,13 @@
 //! End to end against a feed served by a real HTTP server on 127.0.0.1, including a source
 //! that breaks between builds: its last good articles stay in every feed.
 
-mod support;
+mod e2e_support;
 
 use std::path::Path;
 
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions, BuildReport, SourceStatus};
-use support::{parse_feed, root, Reply, TestServer};
+use e2e_support::{parse_feed, root, Reply, TestServer};
 
 fn config(dir: &Path, rss_url: &str, atom_url: &str) -> Config {
     let text = format!(

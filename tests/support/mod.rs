@@ -1,95 +1,132 @@
-//! Helpers shared by the end-to-end tests: a tiny HTTP server on 127.0.0.1 and feed parsing.
-#![allow(dead_code)]
+//! Local test servers and configs for the fetch tests. Every server listens on a loopback
+//! address and is started by the test that uses it; nothing touches the internet.
+#![allow(dead_code)] // each test binary uses a different subset
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
 
-/// What the test server answers: status, content type, body.
-#[derive(Clone)]
-pub struct Reply {
-    pub status: u16,
-    pub content_type: String,
-    pub body: Vec<u8>,
+use feedmill::config::{Config, Source, SourceKind, SourceUrl};
+use feedmill::fetch::{FetchOutcome, Fetched, Fetcher};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use url::Url;
+
+/// A config with every default, short timeouts and one retry: tests stay fast.
+pub fn config() -> Config {
+    let mut cfg = Config::minimal(Path::new("/nonexistent-feedmill-test"));
+    cfg.fetch.connect_timeout = Duration::from_secs(2);
+    cfg.fetch.timeout = Duration::from_secs(5);
+    cfg.fetch.retries = 2;
+    cfg
 }
 
-/// A minimal HTTP/1.1 server on 127.0.0.1 whose reply the test can change between builds.
-pub struct TestServer {
-    pub addr: SocketAddr,
-    reply: Arc<Mutex<Reply>>,
-    pub hits: Arc<Mutex<usize>>,
+/// A fetcher for `cfg` with a 20 ms backoff base.
+pub fn fetcher(cfg: &Config) -> Fetcher {
+    Fetcher::new(cfg)
+        .expect("fetcher builds")
+        .with_backoff(Duration::from_millis(20))
 }
 
-impl TestServer {
-    pub fn start(reply: Reply) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let addr = listener.local_addr().unwrap();
-        let reply = Arc::new(Mutex::new(reply));
-        let hits = Arc::new(Mutex::new(0));
-        let (r, h) = (reply.clone(), hits.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                // Read the request head up to the blank line.
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
+/// An http(s) feed source named `name`.
+pub fn source(name: &str, url: &str) -> Source {
+    Source {
+        name: name.into(),
+        url: SourceUrl::Http(Url::parse(url).expect("test URL")),
+        kind: SourceKind::Feed,
+        category: None,
+        tags: Vec::new(),
+        timezone: None,
+        refresh: None,
+        timeout: None,
+        connect_timeout: None,
+        html: None,
+    }
+}
+
+/// Serves `router` on `ip`:0 in the background; returns the address.
+pub async fn serve_on(ip: &str, router: axum::Router) -> SocketAddr {
+    let listener = TcpListener::bind((ip, 0)).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    addr
+}
+
+/// Serves `router` on 127.0.0.1.
+pub async fn serve(router: axum::Router) -> SocketAddr {
+    serve_on("127.0.0.1", router).await
+}
+
+/// A raw TCP server on 127.0.0.1 for behaviours axum will not produce (dripping, resets):
+/// `handle` gets each connection after its request head has been read.
+pub async fn serve_raw<F, Fut>(handle: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut byte).await {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
                 }
-                *h.lock().unwrap() += 1;
-                let reply = r.lock().unwrap().clone();
-                let head = format!(
-                    "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    reply.status,
-                    reply.content_type,
-                    reply.body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&reply.body);
             }
-        });
-        TestServer { addr, reply, hits }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
-    }
-
-    pub fn set(&self, reply: Reply) {
-        *self.reply.lock().unwrap() = reply;
-    }
-}
-
-/// The crate's root folder.
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Parses a written feed with the independent `feed-rs` parser.
-pub fn parse_feed(path: &Path) -> feed_rs::model::Feed {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    feed_rs::parser::parse(&bytes[..])
-        .unwrap_or_else(|e| panic!("{} does not parse: {e}", path.display()))
-}
-
-/// Every file below `dir`, sorted.
-pub fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
+            tokio::spawn(handle(stream));
         }
+    });
+    addr
+}
+
+/// The body, or a panic naming the failure (tests only).
+pub fn expect_fetched(outcome: FetchOutcome) -> Fetched {
+    match outcome {
+        FetchOutcome::Fetched(f) => f,
+        FetchOutcome::NotModified(m) => panic!("expected a body, got 304: {m:?}"),
+        FetchOutcome::Failed { message, .. } => panic!("expected a body, got: {message}"),
     }
-    out.sort();
-    out
+}
+
+/// The failure message and meta, or a panic (tests only).
+pub fn expect_failed(outcome: FetchOutcome) -> (String, feedmill::fetch::FetchMeta) {
+    match outcome {
+        FetchOutcome::Failed { message, meta } => (message, meta),
+        FetchOutcome::Fetched(f) => panic!("expected a failure, got {} bytes", f.body.len()),
+        FetchOutcome::NotModified(m) => panic!("expected a failure, got 304: {m:?}"),
+    }
+}
+
+/// A small RSS document with `n` items.
+pub fn rss(title: &str, n: usize) -> String {
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
+         <title>{title}</title><link>http://example.vn/</link><description>d</description>"
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "<item><title>Tin số {i} — Lục Yên</title><link>http://example.vn/{title}/{i}</link>\
+             <guid>http://example.vn/{title}/{i}</guid>\
+             <pubDate>Tue, 03 Jun 2025 05:29:48 +0700</pubDate>\
+             <description>Nội dung bài {i} ở Yên Bái.</description></item>"
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+/// Peak resident memory of this process so far (`VmHWM`), in bytes.
+pub fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
 }
