@@ -4,21 +4,25 @@
 //! articles of its last good fetch (kept in the [`state`] file), so one broken source never
 //! empties a feed or breaks the build.
 
+mod pages;
 pub mod state;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::{Config, Source, SourceKind};
 use crate::emit;
-use crate::fetch::{FetchMeta, FetchOutcome, Fetcher, Validators};
+use crate::fetch::{FetchMeta, FetchOutcome, Fetched, Fetcher, Validators};
 use crate::model::Article;
 use crate::normalize::{self, Normalizer};
 use crate::read;
+use crate::scrape::{self, ScrapeOutcome};
 
+use pages::FetcherPages;
 use state::{SourceState, State};
 
 /// How a build runs.
@@ -125,43 +129,57 @@ pub enum BuildError {
     },
 }
 
-/// What reading and normalizing one fetched source gave.
+/// What one source gave this build, before reading.
+enum Got {
+    /// A feed document arrived.
+    Document(Fetched),
+    /// An HTML source was scraped.
+    Scraped(ScrapeOutcome, FetchMeta),
+    /// 304: the previous articles stand.
+    NotModified(FetchMeta),
+    /// Nothing usable.
+    Failed(String, FetchMeta),
+}
+
+impl From<FetchOutcome> for Got {
+    fn from(o: FetchOutcome) -> Got {
+        match o {
+            FetchOutcome::Fetched(f) => Got::Document(f),
+            FetchOutcome::NotModified(meta) => Got::NotModified(meta),
+            FetchOutcome::Failed { message, meta } => Got::Failed(message, meta),
+        }
+    }
+}
+
+/// What reading and normalizing one source gave.
 struct SourceRead {
     items: usize,
     articles: Vec<Article>,
     warnings: Vec<String>,
+    /// Why the source looks broken although it answered (a selector matching nothing).
+    degraded: Option<String>,
 }
 
 /// Runs the whole pipeline once and writes the feeds.
 pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let now = opts.now.unwrap_or_else(Utc::now);
-    let out_dir = opts
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| cfg.site.output_dir.clone());
-    let state_path = opts
-        .state_path
-        .clone()
-        .unwrap_or_else(|| state::default_path(cfg));
+    let out_dir = opts.out_dir.clone().unwrap_or_else(|| cfg.site.output_dir.clone());
+    let state_path = opts.state_path.clone().unwrap_or_else(|| state::default_path(cfg));
     let mut state = State::load(&state_path);
     if let Some(w) = state.load_warning.take() {
         tracing::warn!("{w}");
     }
 
     let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
-    let validators: HashMap<String, Validators> = state
-        .sources
-        .iter()
-        .map(|(name, s)| (name.clone(), s.validators.clone()))
-        .collect();
-    let outcomes = fetcher
-        .fetch_all(&cfg.sources, &validators, opts.progress)
-        .await;
+    let mut got = gather(cfg, &fetcher, &state, opts.progress).await;
 
     let normalizer = Normalizer::new(cfg);
     let mut reports = Vec::with_capacity(cfg.sources.len());
     let mut all_articles = Vec::new();
-    for (source, (_, outcome)) in cfg.sources.iter().zip(outcomes) {
+    for source in &cfg.sources {
+        let outcome = got
+            .remove(&source.name)
+            .unwrap_or_else(|| Got::Failed("source was not fetched".into(), FetchMeta::default()));
         let previous = state.sources.remove(&source.name).unwrap_or_default();
         let (report, kept) = settle_source(source, outcome, previous, &normalizer, now);
         all_articles.extend(kept.articles.iter().cloned());
@@ -173,11 +191,10 @@ pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, Bui
 
     let articles = normalize::dedup(all_articles);
     let plan = emit::plan(&articles, cfg, &state.tag_slugs);
-    let emitted =
-        emit::emit(&plan, &articles, cfg, &out_dir).map_err(|source| BuildError::Output {
-            path: out_dir.clone(),
-            source,
-        })?;
+    let emitted = emit::emit(&plan, &articles, cfg, &out_dir).map_err(|source| BuildError::Output {
+        path: out_dir.clone(),
+        source,
+    })?;
     state.tag_slugs = plan.tag_slugs.clone();
     if let Err(e) = state.save(&state_path) {
         // The feeds are written; losing the state only costs a full refetch next time.
@@ -194,11 +211,34 @@ pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, Bui
     })
 }
 
-/// Turns one fetch outcome into the source's report and its new state, falling back to the
-/// last good articles whenever this fetch gave nothing usable.
+/// Fetches every feed source and scrapes every HTML source, all at once within the
+/// fetcher's limits.
+async fn gather(cfg: &Config, fetcher: &Fetcher, state: &State, progress: bool) -> HashMap<String, Got> {
+    let (feeds, html): (Vec<Source>, Vec<Source>) =
+        cfg.sources.iter().cloned().partition(|s| s.kind == SourceKind::Feed);
+    let validators: HashMap<String, Validators> = state
+        .sources
+        .iter()
+        .map(|(name, s)| (name.clone(), s.validators.clone()))
+        .collect();
+    let scrapes = futures_util::future::join_all(html.iter().map(|source| async move {
+        let started = Instant::now();
+        let pages = FetcherPages::new(fetcher.clone(), source, cfg.fetch.per_host);
+        let got = match scrape::scrape_source(source, &pages).await {
+            Ok(outcome) => Got::Scraped(outcome, FetchMeta { duration: started.elapsed(), ..pages.meta() }),
+            Err(message) => Got::Failed(message, FetchMeta { duration: started.elapsed(), ..pages.meta() }),
+        };
+        (source.name.clone(), got)
+    }));
+    let (fetched, scraped) = tokio::join!(fetcher.fetch_all(&feeds, &validators, progress), scrapes);
+    fetched.into_iter().map(|(n, o)| (n, Got::from(o))).chain(scraped).collect()
+}
+
+/// Turns what one source gave into its report and its new state, falling back to the last
+/// good articles whenever this build got nothing usable from it.
 fn settle_source(
     source: &Source,
-    outcome: FetchOutcome,
+    got: Got,
     previous: SourceState,
     normalizer: &Normalizer,
     now: DateTime<Utc>,
@@ -217,52 +257,57 @@ fn settle_source(
         last_success: None,
         consecutive_failures: 0,
     };
-    match outcome {
-        FetchOutcome::Fetched(fetched) => {
-            report.fetch = fetched.meta.clone();
-            match read_source(
-                source,
-                &fetched.body,
-                fetched.content_type.as_deref(),
-                &fetched.final_url,
-                normalizer,
-            ) {
-                Ok(read) if read.articles.is_empty() && read.items == 0 => {
-                    report.status = SourceStatus::Degraded;
-                    report.error = Some("the document has no items".into());
-                    report.warnings = read.warnings;
-                    report.from_last_good = !next.articles.is_empty();
-                    next.last_error = report.error.clone();
-                    next.consecutive_failures += 1;
-                }
-                Ok(read) => {
-                    report.items = read.items;
-                    report.warnings = read.warnings;
-                    next.articles = read.articles;
-                    next.validators = fetched.validators;
-                    next.last_success = Some(now.to_rfc3339());
-                    next.last_error = None;
-                    next.consecutive_failures = 0;
-                }
-                Err(message) => {
-                    report.status = SourceStatus::Failed;
-                    report.error = Some(message.clone());
-                    report.from_last_good = !next.articles.is_empty();
-                    next.last_error = Some(message);
-                    next.consecutive_failures += 1;
-                }
-            }
+    let (read, validators) = match got {
+        Got::Document(f) => {
+            report.fetch = f.meta;
+            (read_document(source, &f.body, f.content_type.as_deref(), &f.final_url, normalizer), Some(f.validators))
         }
-        FetchOutcome::NotModified(meta) => {
+        Got::Scraped(outcome, meta) => {
+            report.fetch = meta;
+            (Ok(read_scrape(source, outcome, normalizer)), None)
+        }
+        Got::NotModified(meta) => {
             report.fetch = meta;
             report.status = SourceStatus::NotModified;
             report.from_last_good = true;
+            (Err(None), None)
+        }
+        Got::Failed(message, meta) => {
+            report.fetch = meta;
+            (Err(Some(message)), None)
+        }
+    };
+    match read {
+        Ok(read) => {
+            report.items = read.items;
+            report.warnings = read.warnings;
+            if read.articles.is_empty() {
+                // An answer with nothing in it is a broken source, not an empty one.
+                report.status = SourceStatus::Degraded;
+                report.error = Some(read.degraded.unwrap_or_else(|| "the source gave no articles".into()));
+                report.from_last_good = !next.articles.is_empty();
+                next.last_error = report.error.clone();
+                next.consecutive_failures += 1;
+            } else {
+                if let Some(why) = read.degraded {
+                    report.status = SourceStatus::Degraded;
+                    report.error = Some(why);
+                }
+                next.articles = read.articles;
+                if let Some(v) = validators {
+                    next.validators = v;
+                }
+                next.last_success = Some(now.to_rfc3339());
+                next.last_error = report.error.clone();
+                next.consecutive_failures = 0;
+            }
+        }
+        Err(None) => {
             next.last_success = Some(now.to_rfc3339());
             next.last_error = None;
             next.consecutive_failures = 0;
         }
-        FetchOutcome::Failed { message, meta } => {
-            report.fetch = meta;
+        Err(Some(message)) => {
             report.status = SourceStatus::Failed;
             report.error = Some(message.clone());
             report.from_last_good = !next.articles.is_empty();
@@ -277,30 +322,33 @@ fn settle_source(
     (report, next)
 }
 
-/// Reads one fetched document into normalized articles.
-fn read_source(
+/// Reads one feed document into normalized articles.
+fn read_document(
     source: &Source,
     body: &[u8],
     content_type: Option<&str>,
     url: &url::Url,
     normalizer: &Normalizer,
-) -> Result<SourceRead, String> {
-    match source.kind {
-        SourceKind::Feed => {
-            let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| e.to_string())?;
-            let items = feed.items.len();
-            let mut warnings = feed.warnings;
-            let articles = feed
-                .items
-                .into_iter()
-                .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
-                .collect();
-            Ok(SourceRead {
-                items,
-                articles,
-                warnings,
-            })
-        }
-        SourceKind::Html => Err("HTML sources are not supported by this build yet".into()),
-    }
+) -> Result<SourceRead, Option<String>> {
+    let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| Some(format!("{url}: {e}")))?;
+    let items = feed.items.len();
+    let mut warnings = feed.warnings;
+    let articles = feed
+        .items
+        .into_iter()
+        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
+        .collect();
+    Ok(SourceRead { items, articles, warnings, degraded: None })
+}
+
+/// Normalizes the articles a scrape produced.
+fn read_scrape(source: &Source, outcome: ScrapeOutcome, normalizer: &Normalizer) -> SourceRead {
+    let items = outcome.links;
+    let mut warnings = outcome.warnings;
+    let articles = outcome
+        .articles
+        .into_iter()
+        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
+        .collect();
+    SourceRead { items, articles, warnings, degraded: outcome.degraded }
 }
