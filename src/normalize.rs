@@ -3,6 +3,9 @@
 
 use chrono_tz::Tz;
 
+pub mod date;
+pub mod text;
+
 use crate::config::{Config, Source};
 use crate::model::{Article, RawArticle};
 

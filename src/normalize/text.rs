@@ -1,0 +1,134 @@
+//! Plain-text fields: markup stripped, entities decoded, NFC, whitespace collapsed,
+//! XML-invalid characters removed.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+use crate::text::{collapse_ws, nfc, strip_xml_invalid};
+
+/// Elements whose text is never shown to a reader.
+const HIDDEN: &[&str] = &["script", "style", "template", "noscript", "head", "title"];
+
+/// Elements that separate words: their boundaries become spaces in plain text, so
+/// `<p>a</p><p>b</p>` reads `a b`, not `ab`.
+const BLOCK: &[&str] = &[
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+    "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul", "img",
+];
+
+/// The plain-text form of a field that may hold markup or entities (feed titles do):
+/// tags stripped (hidden elements dropped with their text), HTML entities decoded, NFC,
+/// XML-invalid characters removed, whitespace collapsed.
+pub fn plain_text(html: &str) -> String {
+    if !html.contains(['<', '&']) {
+        return clean_text(html);
+    }
+    let doc = Html::parse_fragment(html);
+    let mut out = String::with_capacity(html.len());
+    let mut hidden_depth = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) if hidden_depth == 0 => out.push_str(t),
+                Node::Element(e) => {
+                    let name = e.name();
+                    if HIDDEN.contains(&name) {
+                        hidden_depth += 1;
+                    } else if BLOCK.contains(&name) {
+                        out.push(' ');
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    let name = e.name();
+                    if HIDDEN.contains(&name) {
+                        hidden_depth = hidden_depth.saturating_sub(1);
+                    } else if BLOCK.contains(&name) {
+                        out.push(' ');
+                    }
+                }
+            }
+        }
+    }
+    clean_text(&out)
+}
+
+/// Text already free of markup: NFC, XML-invalid characters removed, whitespace collapsed.
+pub fn clean_text(s: &str) -> String {
+    collapse_ws(&strip_xml_invalid(&nfc(s)))
+}
+
+/// `text` cut to at most `max` characters at a word boundary, with `…` appended when
+/// something was cut. A single word longer than `max` is cut inside the word.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut = text
+        .char_indices()
+        .nth(max)
+        .map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut];
+    let head = match head.rfind(' ') {
+        Some(i) if i > 0 => &head[..i],
+        _ => head,
+    };
+    let head = head.trim_end_matches([' ', ',', ';', ':', '-', '–', '—']);
+    format!("{head}…")
+}
+
+/// The first `n` words of `text` (for a title made from a summary), with `…` when cut.
+pub fn first_words(text: &str, n: usize) -> String {
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.len() <= n {
+        return words.join(" ");
+    }
+    let mut s = words.iter().take(n).copied().collect::<Vec<_>>().join(" ");
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    #[test]
+    fn markup_in_titles_is_stripped() {
+        assert_eq!(
+            plain_text("<b>Lục Yên</b>: Nâng cao <i>sức chiến đấu</i>"),
+            "Lục Yên: Nâng cao sức chiến đấu"
+        );
+        assert_eq!(plain_text("<p>một</p><p>hai</p>"), "một hai");
+        assert_eq!(plain_text("a<br>b"), "a b");
+        assert_eq!(plain_text("x<script>alert(1)</script>y"), "xy");
+    }
+
+    #[test]
+    fn entities_are_decoded() {
+        assert_eq!(plain_text("Tom &amp; Jerry"), "Tom & Jerry");
+        assert_eq!(plain_text("Y&ecirc;n B&aacute;i&nbsp;&#8211; 2022"), "Yên Bái – 2022");
+        assert_eq!(plain_text("&#x110;ảng bộ"), "Đảng bộ");
+        assert_eq!(plain_text("AT&T < 5"), "AT&T < 5");
+    }
+
+    #[test]
+    fn nfc_whitespace_and_controls() {
+        let nfd: String = "Lục Yên".nfd().collect();
+        assert_eq!(plain_text(&format!("  {nfd}\n\t ")), "Lục Yên");
+        assert_eq!(plain_text("a\u{1}b\u{0} c\u{FFFE}"), "ab c");
+        assert_eq!(plain_text("<i>a\u{b}</i>\u{a0}b"), "a b");
+    }
+
+    #[test]
+    fn truncation_at_word_boundary() {
+        assert_eq!(truncate_words("một hai ba", 20), "một hai ba");
+        assert_eq!(truncate_words("một hai ba bốn", 9), "một hai…");
+        assert_eq!(truncate_words("abcdefghij", 4), "abcd…");
+        assert_eq!(first_words("a b c d", 2), "a b…");
+        assert_eq!(first_words("a b", 5), "a b");
+    }
+}
