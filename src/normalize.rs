@@ -4,7 +4,9 @@
 use chrono_tz::Tz;
 
 pub mod date;
+pub mod html;
 pub mod text;
+pub mod url;
 
 use crate::config::{Config, Source};
 use crate::model::{Article, RawArticle};

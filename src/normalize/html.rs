@@ -1,0 +1,116 @@
+//! HTML content: sanitized with `ammonia` (no scripts, frames, styles, event handlers or
+//! `javascript:` URLs), relative URLs made absolute, and the pieces other fields are
+//! derived from (the first image, the first paragraph).
+
+use std::collections::HashSet;
+
+use ammonia::{Builder, UrlRelative};
+use scraper::{Html, Selector};
+use url::Url;
+
+use super::text::plain_text;
+
+/// Sanitized `html` with relative `href`/`src` made absolute against `base`. Without a
+/// base relative URLs are dropped, since a reader could not follow them anyway.
+pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    let mut b = Builder::default();
+    b.url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .clean_content_tags(HashSet::from([
+            "script", "style", "iframe", "object", "embed", "template", "noscript",
+        ]))
+        .link_rel(Some("noopener noreferrer"))
+        .url_relative(match base {
+            Some(u) => UrlRelative::RewriteWithBase(u.clone()),
+            None => UrlRelative::Deny,
+        });
+    b.clean(html).to_string().trim().to_string()
+}
+
+/// The `src` of the first `<img>` that has one, as written (absolute after [`sanitize`]).
+pub fn first_image(html: &str) -> Option<String> {
+    if !html.contains("<img") {
+        return None;
+    }
+    let sel = Selector::parse("img[src]").ok()?;
+    let doc = Html::parse_fragment(html);
+    let src = doc
+        .select(&sel)
+        .filter_map(|e| e.value().attr("src"))
+        .map(str::trim)
+        .find(|s| !s.is_empty())?;
+    Some(src.to_string())
+}
+
+/// The plain text of the first non-empty `<p>`, or of the whole fragment when it has no
+/// paragraphs (content that is one bare run of text).
+pub fn first_paragraph(html: &str) -> String {
+    if html.contains("<p") {
+        if let Ok(sel) = Selector::parse("p") {
+            let doc = Html::parse_fragment(html);
+            let first = doc
+                .select(&sel)
+                .map(|p| plain_text(&p.inner_html()))
+                .find(|t| !t.is_empty());
+            if let Some(t) = first {
+                return t;
+            }
+        }
+    }
+    plain_text(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://baoyenbai.com.vn/12/255000/Luc-Yen.aspx").expect("static")
+    }
+
+    #[test]
+    fn dangerous_markup_is_removed() {
+        let dirty = r#"<p onclick="steal()">Lục Yên<script>alert(1)</script></p>
+<iframe src="https://evil.example/"></iframe><style>p{color:red}</style>
+<a href="javascript:alert(1)">x</a><img src="x.jpg" onerror="steal()">"#;
+        let clean = sanitize(dirty, Some(&base()));
+        for bad in ["script", "alert", "iframe", "evil", "style", "onclick", "onerror", "javascript"] {
+            assert!(!clean.contains(bad), "{bad} left in {clean}");
+        }
+        assert!(clean.contains("<p>Lục Yên</p>"), "{clean}");
+        assert!(
+            clean.contains(r#"<img src="https://baoyenbai.com.vn/12/255000/x.jpg">"#),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn structure_is_kept_and_urls_made_absolute() {
+        let html = r#"<figure><img src="/Uploads/anh.jpg" alt="Đồng chí Vũ Quỳnh Khánh"><figcaption>Chi bộ thôn Úc</figcaption></figure>
+<h2>Tiêu đề</h2><ul><li>một</li></ul><table><tr><td>1</td></tr></table><p><a href="../tin.aspx">tin</a></p>"#;
+        let clean = sanitize(html, Some(&base()));
+        assert!(clean.contains(r#"<img src="https://baoyenbai.com.vn/Uploads/anh.jpg" alt="Đồng chí Vũ Quỳnh Khánh">"#), "{clean}");
+        assert!(clean.contains("<figcaption>Chi bộ thôn Úc</figcaption>"), "{clean}");
+        assert!(clean.contains("<h2>Tiêu đề</h2><ul><li>một</li></ul>"), "{clean}");
+        assert!(clean.contains("<td>1</td>"), "{clean}");
+        assert!(
+            clean.contains(r#"<a href="https://baoyenbai.com.vn/12/tin.aspx" rel="noopener noreferrer">tin</a>"#),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn relative_urls_without_base_are_dropped() {
+        let clean = sanitize(r#"<a href="/x">x</a><img src="a.jpg">"#, None);
+        assert_eq!(clean, r#"<a rel="noopener noreferrer">x</a><img>"#);
+    }
+
+    #[test]
+    fn first_image_and_paragraph() {
+        let html = r#"<div><img alt="no src"><img src="https://x.vn/1.jpg"><img src="https://x.vn/2.jpg"></div>
+<p> </p><p>Sau 1 năm <b>thực hiện</b>, đội ngũ…</p><p>Hai</p>"#;
+        assert_eq!(first_image(html).as_deref(), Some("https://x.vn/1.jpg"));
+        assert_eq!(first_paragraph(html), "Sau 1 năm thực hiện, đội ngũ…");
+        assert_eq!(first_paragraph("chỉ có chữ &amp; thôi"), "chỉ có chữ & thôi");
+        assert_eq!(first_image("<p>không ảnh</p>"), None);
+    }
+}
