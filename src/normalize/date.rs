@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn no_offset_uses_the_given_zone() {
         assert_eq!(utc("2022-05-18 05:29", HCM), "2022-05-18T05:29:00+07:00");
-        assert_eq!(utc("2022-05-18 05:29", chrono_tz::UTC), "2022-05-18T05:29:00+00:00");
+        assert_eq!(
+            utc("2022-05-18 05:29", chrono_tz::UTC),
+            "2022-05-18T05:29:00+00:00"
+        );
         assert_eq!(
             utc("2022-07-01 12:00", chrono_tz::Europe::Berlin),
             "2022-07-01T12:00:00+02:00"

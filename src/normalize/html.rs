@@ -73,7 +73,16 @@ mod tests {
 <iframe src="https://evil.example/"></iframe><style>p{color:red}</style>
 <a href="javascript:alert(1)">x</a><img src="x.jpg" onerror="steal()">"#;
         let clean = sanitize(dirty, Some(&base()));
-        for bad in ["script", "alert", "iframe", "evil", "style", "onclick", "onerror", "javascript"] {
+        for bad in [
+            "script",
+            "alert",
+            "iframe",
+            "evil",
+            "style",
+            "onclick",
+            "onerror",
+            "javascript",
+        ] {
             assert!(!clean.contains(bad), "{bad} left in {clean}");
         }
         assert!(clean.contains("<p>Lục Yên</p>"), "{clean}");
@@ -89,8 +98,14 @@ mod tests {
 <h2>Tiêu đề</h2><ul><li>một</li></ul><table><tr><td>1</td></tr></table><p><a href="../tin.aspx">tin</a></p>"#;
         let clean = sanitize(html, Some(&base()));
         assert!(clean.contains(r#"<img src="https://baoyenbai.com.vn/Uploads/anh.jpg" alt="Đồng chí Vũ Quỳnh Khánh">"#), "{clean}");
-        assert!(clean.contains("<figcaption>Chi bộ thôn Úc</figcaption>"), "{clean}");
-        assert!(clean.contains("<h2>Tiêu đề</h2><ul><li>một</li></ul>"), "{clean}");
+        assert!(
+            clean.contains("<figcaption>Chi bộ thôn Úc</figcaption>"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("<h2>Tiêu đề</h2><ul><li>một</li></ul>"),
+            "{clean}"
+        );
         assert!(clean.contains("<td>1</td>"), "{clean}");
         assert!(
             clean.contains(r#"<a href="https://baoyenbai.com.vn/12/tin.aspx" rel="noopener noreferrer">tin</a>"#),
@@ -110,7 +125,10 @@ mod tests {
 <p> </p><p>Sau 1 năm <b>thực hiện</b>, đội ngũ…</p><p>Hai</p>"#;
         assert_eq!(first_image(html).as_deref(), Some("https://x.vn/1.jpg"));
         assert_eq!(first_paragraph(html), "Sau 1 năm thực hiện, đội ngũ…");
-        assert_eq!(first_paragraph("chỉ có chữ &amp; thôi"), "chỉ có chữ & thôi");
+        assert_eq!(
+            first_paragraph("chỉ có chữ &amp; thôi"),
+            "chỉ có chữ & thôi"
+        );
         assert_eq!(first_image("<p>không ảnh</p>"), None);
     }
 }

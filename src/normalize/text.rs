@@ -12,9 +12,39 @@ const HIDDEN: &[&str] = &["script", "style", "template", "noscript", "head", "ti
 /// Elements that separate words: their boundaries become spaces in plain text, so
 /// `<p>a</p><p>b</p>` reads `a b`, not `ab`.
 const BLOCK: &[&str] = &[
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-    "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul", "img",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+    "img",
 ];
 
 /// The plain-text form of a field that may hold markup or entities (feed titles do):
@@ -61,16 +91,19 @@ pub fn clean_text(s: &str) -> String {
     collapse_ws(&strip_xml_invalid(&nfc(s)))
 }
 
+/// HTML or text with NFC and XML-invalid characters removed, but whitespace kept (it is
+/// significant inside `<pre>`).
+pub fn clean_text_keep_lines(s: &str) -> String {
+    strip_xml_invalid(&nfc(s))
+}
+
 /// `text` cut to at most `max` characters at a word boundary, with `…` appended when
 /// something was cut. A single word longer than `max` is cut inside the word.
 pub fn truncate_words(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
-    let cut = text
-        .char_indices()
-        .nth(max)
-        .map_or(text.len(), |(i, _)| i);
+    let cut = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
     let head = &text[..cut];
     let head = match head.rfind(' ') {
         Some(i) if i > 0 => &head[..i],
@@ -86,9 +119,8 @@ pub fn first_words(text: &str, n: usize) -> String {
     if words.len() <= n {
         return words.join(" ");
     }
-    let mut s = words.iter().take(n).copied().collect::<Vec<_>>().join(" ");
-    s.push('…');
-    s
+    let s = words.iter().take(n).copied().collect::<Vec<_>>().join(" ");
+    format!("{}…", s.trim_end_matches([',', ';', ':', '-', '–', '—']))
 }
 
 #[cfg(test)]
@@ -110,7 +142,10 @@ mod tests {
     #[test]
     fn entities_are_decoded() {
         assert_eq!(plain_text("Tom &amp; Jerry"), "Tom & Jerry");
-        assert_eq!(plain_text("Y&ecirc;n B&aacute;i&nbsp;&#8211; 2022"), "Yên Bái – 2022");
+        assert_eq!(
+            plain_text("Y&ecirc;n B&aacute;i&nbsp;&#8211; 2022"),
+            "Yên Bái – 2022"
+        );
         assert_eq!(plain_text("&#x110;ảng bộ"), "Đảng bộ");
         assert_eq!(plain_text("AT&T < 5"), "AT&T < 5");
     }
@@ -129,6 +164,7 @@ mod tests {
         assert_eq!(truncate_words("một hai ba bốn", 9), "một hai…");
         assert_eq!(truncate_words("abcdefghij", 4), "abcd…");
         assert_eq!(first_words("a b c d", 2), "a b…");
+        assert_eq!(first_words("a b, c d", 2), "a b…");
         assert_eq!(first_words("a b", 5), "a b");
     }
 }

@@ -91,7 +91,10 @@ mod tests {
 
     #[test]
     fn only_http_is_kept() {
-        assert_eq!(resolve("javascript:alert(1)", &[Some("https://x.vn/")]), None);
+        assert_eq!(
+            resolve("javascript:alert(1)", &[Some("https://x.vn/")]),
+            None
+        );
         assert_eq!(resolve("mailto:a@x.vn", &[]), None);
         assert_eq!(resolve("data:image/png;base64,AAAA", &[]), None);
         assert_eq!(resolve("/a", &[]), None);

@@ -77,11 +77,7 @@ pub fn parse(text: &str) -> Result<Found, &'static str> {
         Some(t) => t?,
         None => NaiveTime::MIN,
     };
-    Ok(Found::Civil {
-        date,
-        time,
-        offset,
-    })
+    Ok(Found::Civil { date, time, offset })
 }
 
 /// 9–11 digits are Unix seconds, 13 digits Unix milliseconds.
@@ -185,7 +181,11 @@ fn classify(raw: Vec<(String, bool, bool)>) -> Vec<Tok> {
     out
 }
 
-type TimeMatch = (Result<NaiveTime, &'static str>, Option<i32>, std::ops::Range<usize>);
+type TimeMatch = (
+    Result<NaiveTime, &'static str>,
+    Option<i32>,
+    std::ops::Range<usize>,
+);
 
 /// Finds the first time of day, then a meridiem and a zone right after it.
 fn find_time(toks: &[Tok]) -> Option<TimeMatch> {
@@ -236,8 +236,7 @@ fn find_time(toks: &[Tok]) -> Option<TimeMatch> {
             // ISO basic: 20220518T052948
             (Some(Kind::Letter('t')), Some(Kind::Num(v, 4 | 6))) if hl == 8 => {
                 let v = *v;
-                let (hh, mm, ss) = if toks.get(j + 1).map(|t| &t.kind) == Some(&Kind::Num(v, 4))
-                {
+                let (hh, mm, ss) = if toks.get(j + 1).map(|t| &t.kind) == Some(&Kind::Num(v, 4)) {
                     (v / 100, v % 100, 0)
                 } else {
                     (v / 10000, v / 100 % 100, v % 100)
@@ -380,8 +379,7 @@ fn find_date(toks: &[&Kind]) -> Option<DateMatch> {
                 if let (Some(s1), Some((b, bl)), Some(s2), Some((y, yl))) =
                     (sep(p + 1), num(p + 2), sep(p + 3), num(p + 4))
                 {
-                    if s1 == s2 && matches!(s1, '-' | '/' | '.') && bl <= 2 && matches!(yl, 2 | 4)
-                    {
+                    if s1 == s2 && matches!(s1, '-' | '/' | '.') && bl <= 2 && matches!(yl, 2 | 4) {
                         let y = year(y, yl);
                         let (d, m) = if b > 12 && a <= 12 { (b, a) } else { (a, b) };
                         return Some(ymd(y, m, d));

@@ -83,7 +83,16 @@ mod tests {
 
     #[test]
     fn tables_are_nfc_lowercase() {
-        for w in ["jänner", "février", "märz", "août", "décembre", "sáng", "chiều", "tối"] {
+        for w in [
+            "jänner",
+            "février",
+            "märz",
+            "août",
+            "décembre",
+            "sáng",
+            "chiều",
+            "tối",
+        ] {
             assert_eq!(crate::text::nfc(w), w);
             assert_eq!(w.to_lowercase(), w);
         }
