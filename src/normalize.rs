@@ -74,13 +74,12 @@ impl Normalizer {
             .into_iter()
             .find_map(|b| b.and_then(|b| url::resolve(b, &[feed_url])));
 
-        let content_src = raw
-            .content_html
-            .as_deref()
-            .filter(|c| !c.trim().is_empty())
-            .or(raw.summary_html.as_deref());
-        let content = content_src
+        // Content, or the summary when the content is missing or sanitizes to nothing.
+        let content = [raw.content_html.as_deref(), raw.summary_html.as_deref()]
+            .into_iter()
+            .flatten()
             .map(|c| html::sanitize(&text::clean_text_keep_lines(c), content_base.as_ref()))
+            .find(|c| !c.is_empty())
             .unwrap_or_default();
         let summary_text = raw
             .summary_html
@@ -140,7 +139,7 @@ impl Normalizer {
             .of(source, &title, &tags, &raw.tags, &self.aliases);
 
         let mut authors: Vec<String> = Vec::new();
-        for a in raw.authors.iter().map(|a| text::plain_text(a)) {
+        for a in raw.authors.iter().map(|a| text::author_name(a)) {
             if !a.is_empty() && !authors.contains(&a) {
                 authors.push(a);
             }

@@ -80,3 +80,87 @@ impl Categories {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{SourceKind, SourceUrl, TagsCfg};
+
+    fn source(name: &str, category: Option<&str>) -> Source {
+        Source {
+            name: name.into(),
+            url: SourceUrl::File("/tmp/feed.xml".into()),
+            kind: SourceKind::Feed,
+            category: category.map(String::from),
+            tags: Vec::new(),
+            timezone: None,
+            refresh: None,
+            timeout: None,
+            connect_timeout: None,
+            html: None,
+        }
+    }
+
+    fn cat(name: &str, sources: &[&str], tags: &[&str], pattern: Option<&str>) -> CategoryCfg {
+        CategoryCfg {
+            name: name.into(),
+            slug: crate::text::slugify(name),
+            sources: sources.iter().map(|s| s.to_string()).collect(),
+            tags: tags.iter().map(|s| s.to_string()).collect(),
+            pattern: pattern.and_then(|p| Regex::new(p).ok()),
+        }
+    }
+
+    fn tag(aliases: &Aliases, s: &str) -> Tag {
+        aliases.tag(s).unwrap_or_else(|| Tag {
+            key: String::new(),
+            name: String::new(),
+        })
+    }
+
+    #[test]
+    fn each_rule_and_the_order() {
+        let mut tcfg = TagsCfg::default();
+        tcfg.aliases.insert(
+            "Lục Yên".into(),
+            vec!["Luc Yen".into(), "huyện Lục Yên".into()],
+        );
+        let aliases = Aliases::new(&tcfg);
+        let rules = Categories::new(
+            &[
+                cat("Xây dựng Đảng", &["xdd"], &[], None),
+                cat("Lục Yên", &[], &["huyện Lục Yên"], None),
+                cat("Nông nghiệp", &[], &["Chè"], Some("(?i)nông nghiệp|lúa")),
+                cat("Thời sự", &[], &[], None),
+            ],
+            &aliases,
+        );
+        let none: &[String] = &[];
+        // Source, tag (through the alias), regex, and source category, in config order.
+        let got = rules.of(
+            &source("xdd", Some("THỜI SỰ")),
+            "Vụ LÚA chiêm",
+            &[tag(&aliases, "Luc Yen")],
+            none,
+            &aliases,
+        );
+        assert_eq!(got, ["Xây dựng Đảng", "Lục Yên", "Nông nghiệp", "Thời sự"]);
+        // A feed category equal to a category name (NFD, other case, quotes).
+        let nfd: String =
+            unicode_normalization::UnicodeNormalization::nfd("“nông NGHIỆP”").collect();
+        let got = rules.of(&source("x", None), "Tin", &[], &[nfd], &aliases);
+        assert_eq!(got, ["Nông nghiệp"]);
+        // Nothing matches; a source category naming no [[category]] stands alone.
+        assert!(rules
+            .of(&source("x", None), "Tin", &[], none, &aliases)
+            .is_empty());
+        let got = rules.of(
+            &source("x", Some("  Kinh  tế ")),
+            "Tin",
+            &[],
+            none,
+            &aliases,
+        );
+        assert_eq!(got, ["Kinh tế"]);
+    }
+}

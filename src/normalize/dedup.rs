@@ -158,3 +158,83 @@ fn merge(mut group: Vec<Article>) -> Option<Article> {
     }
     Some(m)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn art(id: &str, url: Option<&str>, published: Option<&str>) -> Article {
+        Article {
+            id: id.into(),
+            source: format!("s-{id}"),
+            source_guid: None,
+            url: url.map(String::from),
+            title: format!("t-{id}"),
+            summary: String::new(),
+            content: String::new(),
+            authors: Vec::new(),
+            published: published.and_then(|p| DateTime::parse_from_rfc3339(p).ok()),
+            updated: None,
+            image: None,
+            tags: Vec::new(),
+            categories: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn global_guids() {
+        assert!(guid_is_global("https://baoyenbai.com.vn/12/255024.aspx"));
+        assert!(guid_is_global(
+            " URN:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+        ));
+        assert!(guid_is_global("tag:baoyenbai.com.vn,2022:255024"));
+        assert!(!guid_is_global("255024"));
+        assert!(!guid_is_global("bai-viet-255024"));
+    }
+
+    #[test]
+    fn transitive_merge_keeps_smallest_id_and_earliest_date() {
+        let mut a = art(
+            "b2",
+            Some("https://x.vn/1"),
+            Some("2022-05-18T06:00:00+07:00"),
+        );
+        a.source_guid = Some("urn:x:1".into());
+        let mut b = art(
+            "a1",
+            Some("https://y.vn/1"),
+            Some("2022-05-18T05:00:00+07:00"),
+        );
+        b.source_guid = Some("urn:x:1".into());
+        b.content = "<p>dài hơn</p>".into();
+        let c = art("c3", Some("https://y.vn/1"), None);
+        let d = art(
+            "d4",
+            Some("https://z.vn/"),
+            Some("2022-05-19T00:00:00+07:00"),
+        );
+        let out = dedup(vec![a, b, c, d]);
+        let ids: Vec<&str> = out.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["d4", "a1"]);
+        let m = &out[1];
+        assert_eq!(m.source, "s-a1");
+        assert_eq!(m.content, "<p>dài hơn</p>");
+        assert_eq!(
+            m.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2022-05-18T05:00:00+07:00")
+        );
+    }
+
+    #[test]
+    fn order_is_newest_first_then_id_undated_last() {
+        let out = dedup(vec![
+            art("z", None, None),
+            art("b", None, Some("2022-05-18T00:00:00Z")),
+            art("a", None, Some("2022-05-18T07:00:00+07:00")),
+            art("c", None, Some("2022-05-19T00:00:00Z")),
+        ]);
+        let ids: Vec<&str> = out.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["c", "a", "b", "z"]);
+    }
+}

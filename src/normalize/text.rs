@@ -91,6 +91,23 @@ pub fn clean_text(s: &str) -> String {
     collapse_ws(&strip_xml_invalid(&nfc(s)))
 }
 
+/// An author as a display name: plain text, and the name from RSS's
+/// `e-mail (Name)` convention (`bbt@baoyenbai.com.vn (Anh Dũng)` → `Anh Dũng`).
+pub fn author_name(raw: &str) -> String {
+    let s = plain_text(raw);
+    if let Some((addr, rest)) = s.split_once(" (") {
+        if addr.contains('@') && !addr.contains(' ') {
+            if let Some(name) = rest.strip_suffix(')') {
+                let name = name.trim();
+                if !name.is_empty() {
+                    return name.to_string();
+                }
+            }
+        }
+    }
+    s
+}
+
 /// HTML or text with NFC and XML-invalid characters removed, but whitespace kept (it is
 /// significant inside `<pre>`).
 pub fn clean_text_keep_lines(s: &str) -> String {
@@ -156,6 +173,15 @@ mod tests {
         assert_eq!(plain_text(&format!("  {nfd}\n\t ")), "Lục Yên");
         assert_eq!(plain_text("a\u{1}b\u{0} c\u{FFFE}"), "ab c");
         assert_eq!(plain_text("<i>a\u{b}</i>\u{a0}b"), "a b");
+    }
+
+    #[test]
+    fn author_names() {
+        assert_eq!(author_name("bbt@baoyenbai.com.vn (Anh Dũng)"), "Anh Dũng");
+        assert_eq!(author_name(" Anh  Dũng "), "Anh Dũng");
+        assert_eq!(author_name("bbt@baoyenbai.com.vn"), "bbt@baoyenbai.com.vn");
+        assert_eq!(author_name("Nhóm PV (Yên Bái)"), "Nhóm PV (Yên Bái)");
+        assert_eq!(author_name("a@b.vn ()"), "a@b.vn ()");
     }
 
     #[test]
