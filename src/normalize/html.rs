@@ -28,7 +28,10 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
 
 /// The `src` of the first `<img>` that has one, as written (absolute after [`sanitize`]).
 pub fn first_image(html: &str) -> Option<String> {
-    if !html.contains("<img") {
+    if let Some(src) = first_image_serialized(html) {
+        return Some(src);
+    }
+    if !html.to_ascii_lowercase().contains("<img") {
         return None;
     }
     let sel = Selector::parse("img[src]").ok()?;
@@ -39,6 +42,21 @@ pub fn first_image(html: &str) -> Option<String> {
         .map(str::trim)
         .find(|s| !s.is_empty())?;
     Some(src.to_string())
+}
+
+/// The first image in HTML as [`sanitize`] serializes it (`<img` then attributes written
+/// `name="value"`), read without a second parse; `None` sends the caller to the parser.
+fn first_image_serialized(html: &str) -> Option<String> {
+    let start = html.find("<img ")?;
+    let tag = html.get(start..)?;
+    let tag = tag.get(..tag.find('>')?)?;
+    let at = tag.find(" src=\"")? + " src=\"".len();
+    let value = tag.get(at..)?;
+    let value = value.get(..value.find('"')?)?.trim();
+    if value.is_empty() {
+        return None;
+    }
+    Some(html_escape::decode_html_entities(value).into_owned())
 }
 
 /// The plain text of the first non-empty `<p>`, or of the whole fragment when it has no
@@ -130,5 +148,17 @@ mod tests {
             "chỉ có chữ & thôi"
         );
         assert_eq!(first_image("<p>không ảnh</p>"), None);
+        assert_eq!(
+            first_image(r#"<IMG SRC='https://x.vn/a.jpg'>"#).as_deref(),
+            Some("https://x.vn/a.jpg")
+        );
+        let clean = sanitize(
+            r#"<p><img alt="a>b" src="/a.jpg?x=1&amp;y=2"></p>"#,
+            Url::parse("https://x.vn/").ok().as_ref(),
+        );
+        assert_eq!(
+            first_image(&clean).as_deref(),
+            Some("https://x.vn/a.jpg?x=1&y=2")
+        );
     }
 }

@@ -4,6 +4,10 @@
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized};
+
 use crate::text::{collapse_ws, nfc, strip_xml_invalid};
 
 /// Elements whose text is never shown to a reader.
@@ -88,7 +92,31 @@ pub fn plain_text(html: &str) -> String {
 
 /// Text already free of markup: NFC, XML-invalid characters removed, whitespace collapsed.
 pub fn clean_text(s: &str) -> String {
-    collapse_ws(&strip_xml_invalid(&nfc(s)))
+    collapse_ws(&nfc_xml(s))
+}
+
+/// `s` in NFC with XML-invalid characters removed, borrowed when it already is (most
+/// text is: feeds are mostly NFC, and full normalization of a long article costs more
+/// than sanitizing it).
+pub fn nfc_xml(s: &str) -> Cow<'_, str> {
+    let s: Cow<'_, str> = match is_nfc_quick(s.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(s),
+        _ => Cow::Owned(nfc(s)),
+    };
+    if has_xml_invalid(&s) {
+        Cow::Owned(strip_xml_invalid(&s))
+    } else {
+        s
+    }
+}
+
+/// Whether `s` holds a character XML 1.0 cannot carry. Scans bytes: the only such
+/// characters in a `str` are C0 controls and U+FFFE/U+FFFF.
+fn has_xml_invalid(s: &str) -> bool {
+    s.bytes()
+        .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || s.contains('\u{FFFE}')
+        || s.contains('\u{FFFF}')
 }
 
 /// An author as a display name: plain text, and the name from RSS's
@@ -110,8 +138,8 @@ pub fn author_name(raw: &str) -> String {
 
 /// HTML or text with NFC and XML-invalid characters removed, but whitespace kept (it is
 /// significant inside `<pre>`).
-pub fn clean_text_keep_lines(s: &str) -> String {
-    strip_xml_invalid(&nfc(s))
+pub fn clean_text_keep_lines(s: &str) -> Cow<'_, str> {
+    nfc_xml(s)
 }
 
 /// `text` cut to at most `max` characters at a word boundary, with `…` appended when
@@ -173,6 +201,20 @@ mod tests {
         assert_eq!(plain_text(&format!("  {nfd}\n\t ")), "Lục Yên");
         assert_eq!(plain_text("a\u{1}b\u{0} c\u{FFFE}"), "ab c");
         assert_eq!(plain_text("<i>a\u{b}</i>\u{a0}b"), "a b");
+    }
+
+    #[test]
+    fn nfc_xml_borrows_clean_text() {
+        assert!(matches!(nfc_xml("Lục Yên"), Cow::Borrowed(_)));
+        let nfd: String = "Lục Yên".nfd().collect();
+        assert_eq!(nfc_xml(&nfd), "Lục Yên");
+        assert_eq!(nfc_xml("a\u{1}b"), "ab");
+        assert_eq!(nfc_xml("ạ\u{FFFF}\u{1F}\tb\u{FFFD}"), "ạ\tb\u{FFFD}");
+        assert!(matches!(nfc_xml("a\tb\r\n"), Cow::Borrowed(_)));
+        assert_eq!(
+            clean_text_keep_lines("<pre>a\n  b</pre>"),
+            "<pre>a\n  b</pre>"
+        );
     }
 
     #[test]
