@@ -69,6 +69,8 @@ impl Normalizer {
             }
             u
         });
+        // An RSS guid is a permalink unless marked otherwise; use it when there is no link.
+        let url = url.or_else(|| raw.guid.as_deref().and_then(|g| url::canonical(g, &[])));
         // Content resolves against xml:base first, then the page itself, then the feed.
         let content_base = [base, raw.link.as_deref(), feed_url]
             .into_iter()
@@ -78,7 +80,7 @@ impl Normalizer {
         let content = [raw.content_html.as_deref(), raw.summary_html.as_deref()]
             .into_iter()
             .flatten()
-            .map(|c| html::sanitize(&text::clean_text_keep_lines(c), content_base.as_ref()))
+            .map(|c| html::sanitize(c, content_base.as_ref()))
             .find(|c| !c.is_empty())
             .unwrap_or_default();
         let summary_text = raw

@@ -6,6 +6,7 @@ use std::path::Path;
 use feedmill::config::{CategoryCfg, Config, HtmlCfg, Source, SourceKind, SourceUrl};
 use feedmill::model::{Article, RawArticle, Tag};
 use feedmill::normalize::{dedup, Normalizer};
+use proptest::prelude::*;
 use regex::Regex;
 use url::Url;
 
@@ -353,6 +354,31 @@ fn empty_items_and_fallback_titles() {
 }
 
 #[test]
+fn permalink_guid_stands_in_for_a_missing_link() {
+    let n = Normalizer::new(&config());
+    let src = source("tin-tinh", "https://example.vn/rss/");
+    let mut w = Vec::new();
+    let raw = |guid: &str| RawArticle {
+        guid: Some(guid.to_string()),
+        title: Some("Tin".into()),
+        ..RawArticle::default()
+    };
+    let a = n
+        .article(
+            raw("https://example.vn/tin/9.html?utm_source=rss"),
+            &src,
+            &mut w,
+        )
+        .expect("a");
+    assert_eq!(a.url.as_deref(), Some("https://example.vn/tin/9.html"));
+    let a = n.article(raw("urn:uuid:1234"), &src, &mut w).expect("a");
+    assert_eq!(a.url, None);
+    let a = n.article(raw("9"), &src, &mut w).expect("a");
+    assert_eq!(a.url, None);
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
 fn xml_base_resolves_content_and_image() {
     let n = Normalizer::new(&config());
     let src = source("tin-tinh", "https://example.vn/rss/feed.xml");
@@ -518,4 +544,37 @@ fn repeated_guid_in_one_feed_keeps_distinct_items() {
     ]);
     assert_eq!(out.len(), 2);
     assert_ne!(out[0].id, out[1].id);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Whatever a source sends, normalization returns or declines; it never panics, and
+    /// what it returns is NFC, XML-safe, with an http(s) URL if any.
+    #[test]
+    fn arbitrary_items_never_panic(
+        title in proptest::option::of(any::<String>()),
+        link in proptest::option::of("(https?://|javascript:|/|)[a-z./?&=#%_-]{0,30}"),
+        content in proptest::option::of("(<[a-z/ =\"]{0,12}>|[^<]{0,20}|&[a-z#0-9]{0,6};?){0,12}"),
+        date in proptest::option::of(any::<String>()),
+        tags in proptest::collection::vec(any::<String>(), 0..4),
+    ) {
+        let n = Normalizer::new(&config());
+        let src = source("tin-tinh", "https://example.vn/rss/");
+        let raw = RawArticle {
+            title, link, content_html: content.clone(), summary_html: content,
+            published: date, tags, ..RawArticle::default()
+        };
+        let mut w = Vec::new();
+        if let Some(a) = n.article(raw, &src, &mut w) {
+            prop_assert_eq!(feedmill::text::nfc(&a.title), a.title.clone());
+            prop_assert!(a.title.chars().all(feedmill::text::is_xml_char));
+            prop_assert!(a.summary.chars().all(feedmill::text::is_xml_char));
+            prop_assert!(a.content.chars().all(feedmill::text::is_xml_char));
+            if let Some(u) = &a.url {
+                prop_assert!(u.starts_with("http://") || u.starts_with("https://"));
+            }
+            prop_assert!(a.tags.iter().all(|t| !t.key.is_empty()));
+        }
+    }
 }

@@ -23,7 +23,10 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
             Some(u) => UrlRelative::RewriteWithBase(u.clone()),
             None => UrlRelative::Deny,
         });
-    b.clean(html).to_string().trim().to_string()
+    let clean = b.clean(html).to_string();
+    // After, not before: character references (`&#1;`, `&#x301;`) are decoded by the
+    // parser and would bring back what a pass before it removed.
+    super::text::clean_text_keep_lines(clean.trim()).into_owned()
 }
 
 /// The `src` of the first `<img>` that has one, as written (absolute after [`sanitize`]).
@@ -129,6 +132,12 @@ mod tests {
             clean.contains(r#"<a href="https://baoyenbai.com.vn/12/tin.aspx" rel="noopener noreferrer">tin</a>"#),
             "{clean}"
         );
+    }
+
+    #[test]
+    fn output_is_nfc_and_xml_safe() {
+        assert_eq!(sanitize("<p>a&#1;b&#xFFFF;c</p>", None), "<p>abc</p>");
+        assert_eq!(sanitize("<p>Lu&#x323;c Yên</p>", None), "<p>Lục Yên</p>");
     }
 
     #[test]

@@ -42,7 +42,12 @@ impl Aliases {
     /// The [`Tag`] for `raw`, `None` when nothing is left after cleaning. A spelling that
     /// is an alias takes the canonical name, so `Luc Yen` shows as `Lục Yên`.
     pub fn tag(&self, raw: &str) -> Option<Tag> {
-        let name = clean_tag(raw);
+        // Tags scraped from pages or double-escaped in feeds may carry entities or markup.
+        let name = if raw.contains(['<', '&']) {
+            clean_tag(&super::text::plain_text(raw))
+        } else {
+            clean_tag(raw)
+        };
         if name.is_empty() {
             return None;
         }
@@ -141,6 +146,20 @@ mod tests {
             ]
         );
         assert_eq!(crate::text::slugify(&got[1].name), "dang-bo");
+    }
+
+    #[test]
+    fn entities_and_markup_in_tags() {
+        let got = tags(
+            &strings(&["Tom &amp; Jerry", "<b>Yên&nbsp;Bái</b>"]),
+            &[],
+            &Aliases::default(),
+        );
+        assert_eq!(names(&got), ["Tom & Jerry", "Yên Bái"]);
+    }
+
+    fn names(tags: &[Tag]) -> Vec<&str> {
+        tags.iter().map(|t| t.name.as_str()).collect()
     }
 
     #[test]
