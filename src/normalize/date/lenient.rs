@@ -394,14 +394,18 @@ fn find_date(toks: &[&Kind]) -> Option<DateMatch> {
                 }
             }
         }
-        // Month D, Y: `May 18, 2022`, asctime `May 18 [time] 2022`
+        // Month D, Y: `May 18, 2022`, asctime `May 18 [time] 2022`; a month and year
+        // alone (`tháng 5/2022`, `May 2022`) is the first of the month, as W3CDTF's YYYY-MM.
         if let Some(m) = month(p) {
             let q = skip(p + 1);
-            if let Some((d, dl)) = num(q).filter(|(_, l)| *l <= 2) {
-                let _ = dl;
-                if let Some((y, 4)) = num(skip(q + 1)) {
-                    return Some(ymd(y, u64::from(m), d));
+            match num(q) {
+                Some((d, 1..=2)) => {
+                    if let Some((y, 4)) = num(skip(q + 1)) {
+                        return Some(ymd(y, u64::from(m), d));
+                    }
                 }
+                Some((y, 4)) => return Some(ymd(y, u64::from(m), 1)),
+                _ => {}
             }
         }
     }
