@@ -199,8 +199,20 @@ fn find_time(toks: &[Tok]) -> Option<TimeMatch> {
         let mut j = start + 1;
         let (mut m, mut s, mut nanos) = (0u64, 0u64, 0u32);
         let short = (1..=2).contains(&hl);
+        // `24: 18/05/2022` and `8h 18/05/2022`: the number after the marker is a day.
+        let date_at = |i: usize| match (kind(i), kind(i + 1), kind(i + 2), kind(i + 3)) {
+            (
+                Some(Kind::Num(_, 1..=2)),
+                Some(Kind::Sep(a @ ('/' | '-' | '.'))),
+                Some(Kind::Num(_, 1..=2)),
+                Some(Kind::Sep(b)),
+            ) => a == b,
+            _ => false,
+        };
         match (kind(j), kind(j + 1)) {
-            (Some(Kind::Sep(':')), Some(Kind::Num(mm, ml))) if short && *ml <= 2 => {
+            (Some(Kind::Sep(':')), Some(Kind::Num(mm, ml)))
+                if short && *ml <= 2 && !date_at(j + 1) =>
+            {
                 m = *mm;
                 j += 2;
                 if let (Some(Kind::Sep(':')), Some(Kind::Num(ss, sl))) = (kind(j), kind(j + 1)) {
@@ -221,7 +233,7 @@ fn find_time(toks: &[Tok]) -> Option<TimeMatch> {
             (Some(Kind::Letter('h' | 'g') | Kind::HourWord), next) if short => {
                 j += 1;
                 if let Some(Kind::Num(mm, ml)) = next {
-                    if *ml <= 2 {
+                    if *ml <= 2 && !date_at(j) {
                         m = *mm;
                         j += 1;
                     }
