@@ -82,6 +82,23 @@ pub fn tags(raw: &[String], source_tags: &[String], aliases: &Aliases) -> Vec<Ta
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn keys_are_unique_non_empty_and_aliased(raw in proptest::collection::vec("\\PC{0,12}", 0..8)) {
+            let a = aliases();
+            let got = tags(&raw, &strings(&["Luc Yen"]), &a);
+            let mut keys: Vec<&str> = got.iter().map(|t| t.key.as_str()).collect();
+            prop_assert!(keys.iter().all(|k| !k.is_empty()));
+            prop_assert!(keys.contains(&"lục yên"));
+            prop_assert!(!keys.contains(&"luc yen"));
+            let n = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            prop_assert_eq!(keys.len(), n);
+        }
+    }
     use unicode_normalization::UnicodeNormalization;
 
     fn strings(v: &[&str]) -> Vec<String> {

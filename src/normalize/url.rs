@@ -66,6 +66,37 @@ pub fn canonical(href: &str, bases: &[Option<&str>]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn canonical_is_clean_and_idempotent(
+            path in "[a-zA-Z0-9/._~-]{0,20}",
+            params in proptest::collection::vec(
+                ("(utm_[a-z]{1,6}|UTM_SOURCE|fbclid|gclid|id|p|q)", "[a-z0-9%+]{0,6}"), 0..5),
+            frag in proptest::option::of("[a-z0-9]{0,6}"),
+        ) {
+            let q: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut href = format!("https://example.vn/{path}");
+            if !q.is_empty() {
+                href = format!("{href}?{}", q.join("&"));
+            }
+            if let Some(f) = frag {
+                href = format!("{href}#{f}");
+            }
+            let c = canonical(&href, &[]).expect("absolute http URL");
+            let lower = c.to_ascii_lowercase();
+            prop_assert!(!c.contains('#'));
+            prop_assert!(!lower.contains("utm_") && !lower.contains("fbclid") && !lower.contains("gclid"));
+            prop_assert_eq!(canonical(&c, &[]), Some(c.clone()));
+            for (k, v) in &params {
+                if matches!(k.as_str(), "id" | "p" | "q") {
+                    let kv = format!("{k}={v}");
+                    prop_assert!(c.contains(&kv), "{} lost from {}", kv, c);
+                }
+            }
+        }
+    }
 
     #[test]
     fn relative_links_resolve_against_the_first_base() {
