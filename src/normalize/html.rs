@@ -2,9 +2,12 @@
 //! `javascript:` URLs), relative URLs made absolute, and the pieces other fields are
 //! derived from (the first image, the first paragraph).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use ammonia::{Builder, UrlRelative};
+use regex::Regex;
 use scraper::{Html, Selector};
 use url::Url;
 
@@ -23,10 +26,49 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
             Some(u) => UrlRelative::RewriteWithBase(u.clone()),
             None => UrlRelative::Deny,
         });
-    let clean = b.clean(html).to_string();
+    let clean = b.clean(&lazy_images(html)).to_string();
     // After, not before: character references (`&#1;`, `&#x301;`) are decoded by the
     // parser and would bring back what a pass before it removed.
     super::text::clean_text_keep_lines(clean.trim()).into_owned()
+}
+
+/// An `<img>` start tag.
+static IMG_TAG: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)<img\b[^>]*>").ok());
+/// A lazy-loading attribute holding the real image URL.
+static LAZY_SRC: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\sdata-(?:src|original|lazy-src|lazy)\s*=\s*(?:"([^"]*)"|'([^']*)')"#).ok()
+});
+/// An `src` attribute.
+static SRC: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"(?i)\ssrc\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)"#).ok());
+
+/// News sites load images lazily: the real URL sits in `data-src` (or `data-original`,
+/// `data-lazy-src`) and `src` holds a placeholder. The sanitizer drops `data-*`, so the
+/// real URL is moved into `src` first.
+pub fn lazy_images(html: &str) -> Cow<'_, str> {
+    let (Some(img), Some(lazy), Some(src)) = (&*IMG_TAG, &*LAZY_SRC, &*SRC) else {
+        return Cow::Borrowed(html);
+    };
+    if !html.contains("data-") {
+        return Cow::Borrowed(html);
+    }
+    img.replace_all(html, |c: &regex::Captures<'_>| {
+        let tag = c.get(0).map_or("", |m| m.as_str());
+        let real = lazy
+            .captures(tag)
+            .and_then(|l| l.get(1).or_else(|| l.get(2)))
+            .map(|m| m.as_str().trim())
+            .filter(|v| !v.is_empty());
+        match real {
+            Some(url) => {
+                let without = src.replace_all(tag, "");
+                let escaped = url.replace('"', "&quot;");
+                // `<img` is 4 bytes long and ASCII, so slicing after it is on a boundary.
+                format!("<img src=\"{escaped}\"{}", without.get(4..).unwrap_or(">"))
+            }
+            None => tag.to_string(),
+        }
+    })
 }
 
 /// The `src` of the first `<img>` that has one, as written (absolute after [`sanitize`]).
@@ -132,6 +174,19 @@ mod tests {
             clean.contains(r#"<a href="https://baoyenbai.com.vn/12/tin.aspx" rel="noopener noreferrer">tin</a>"#),
             "{clean}"
         );
+    }
+
+    #[test]
+    fn lazy_loaded_images_keep_their_real_url() {
+        let html = r#"<img class="lazy" src="/img/blank.gif" data-src="/Uploads/anh.jpg" alt="Lục Yên">
+<IMG data-original='https://cdn.x.vn/2.jpg'><img src="/3.jpg">"#;
+        let clean = sanitize(html, Some(&base()));
+        assert_eq!(
+            clean,
+            "<img src=\"https://baoyenbai.com.vn/Uploads/anh.jpg\" alt=\"Lục Yên\">\n\
+             <img src=\"https://cdn.x.vn/2.jpg\"><img src=\"https://baoyenbai.com.vn/3.jpg\">"
+        );
+        assert!(matches!(lazy_images("<p>không ảnh</p>"), Cow::Borrowed(_)));
     }
 
     #[test]
