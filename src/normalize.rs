@@ -1,22 +1,46 @@
 //! [`RawArticle`] → [`Article`]: text, dates, URLs, HTML sanitizing, tags and categories,
-//! and cross-source deduplication. Each step is a small function of its own.
+//! and cross-source deduplication. Each step is a small function of its own, in its own
+//! submodule; [`Normalizer::article`] composes them.
 
+use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
+use sha2::{Digest, Sha256};
 
-use crate::config::{Config, Source};
+use crate::config::{Config, Source, SourceUrl};
 use crate::model::{Article, RawArticle};
+
+pub mod categories;
+pub mod date;
+pub mod dedup;
+pub mod html;
+pub mod tags;
+pub mod text;
+pub mod url;
+
+/// Longest summary, in characters, before it is cut at a word boundary.
+pub const SUMMARY_CHARS: usize = 300;
+
+/// Words taken from the summary for an article that has no title (Vietnamese words are
+/// single syllables, so this is a short sentence).
+const TITLE_WORDS: usize = 16;
 
 /// Everything normalization needs from the config, prepared once per build.
 #[derive(Debug, Clone)]
 pub struct Normalizer {
     site_tz: Tz,
+    aliases: tags::Aliases,
+    categories: categories::Categories,
 }
 
 impl Normalizer {
     /// Prepares alias and category rules from `cfg`.
     pub fn new(cfg: &Config) -> Normalizer {
+        let aliases = tags::Aliases::new(&cfg.tags);
+        let categories = categories::Categories::new(&cfg.categories, &aliases);
         Normalizer {
             site_tz: cfg.site.timezone,
+            aliases,
+            categories,
         }
     }
 
@@ -29,14 +53,155 @@ impl Normalizer {
         source: &Source,
         warnings: &mut Vec<String>,
     ) -> Option<Article> {
-        let _ = (raw, source, warnings, self.site_tz);
-        None
+        let feed_url = match &source.url {
+            SourceUrl::Http(u) => Some(u.as_str()),
+            SourceUrl::File(_) => None,
+        };
+        let base = raw.base.as_deref().map(str::trim).filter(|b| !b.is_empty());
+        let url = raw.link.as_deref().and_then(|l| {
+            let u = url::canonical(l, &[base, feed_url]);
+            if u.is_none() && !l.trim().is_empty() {
+                warnings.push(format!(
+                    "source {}: dropped link {:?} (not an absolute http(s) URL)",
+                    source.name,
+                    l.trim()
+                ));
+            }
+            u
+        });
+        // An RSS guid is a permalink unless marked otherwise; use it when there is no link.
+        let url = url.or_else(|| raw.guid.as_deref().and_then(|g| url::canonical(g, &[])));
+        // Content resolves against xml:base first, then the page itself, then the feed.
+        let content_base = [base, raw.link.as_deref(), feed_url]
+            .into_iter()
+            .find_map(|b| b.and_then(|b| url::resolve(b, &[feed_url])));
+
+        // Content, or the summary when the content is missing or sanitizes to nothing.
+        let content = [raw.content_html.as_deref(), raw.summary_html.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(|c| html::sanitize(c, content_base.as_ref()))
+            .find(|c| !c.is_empty())
+            .unwrap_or_default();
+        let summary_text = raw
+            .summary_html
+            .as_deref()
+            .map(text::plain_text)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| html::first_paragraph(&content));
+        let summary = text::truncate_words(&summary_text, SUMMARY_CHARS);
+
+        let mut title = raw
+            .title
+            .as_deref()
+            .map(text::plain_text)
+            .unwrap_or_default();
+        if title.is_empty() && url.is_none() && content.is_empty() {
+            return None;
+        }
+        if title.is_empty() {
+            title = text::first_words(&summary_text, TITLE_WORDS);
+        }
+        if title.is_empty() {
+            title = url.clone().unwrap_or_default();
+        }
+
+        let tz = source.timezone.unwrap_or(self.site_tz);
+        let formats = source
+            .html
+            .as_ref()
+            .map(|h| h.date_formats.as_slice())
+            .unwrap_or(&[]);
+        let mut read_date = |field: &str, text: Option<&str>| -> Option<DateTime<FixedOffset>> {
+            let text = text.map(str::trim).filter(|t| !t.is_empty())?;
+            match date::parse_date_with_formats(text, formats, tz) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    warnings.push(format!(
+                        "source {}: item {:?}: {field} date: {e}",
+                        source.name, title
+                    ));
+                    None
+                }
+            }
+        };
+        let published = read_date("published", raw.published.as_deref());
+        let updated = read_date("updated", raw.updated.as_deref());
+
+        let image = raw
+            .image
+            .as_deref()
+            .and_then(|i| url::resolve(i, &[base, raw.link.as_deref(), feed_url]))
+            .map(String::from)
+            .or_else(|| html::first_image(&content));
+
+        let tags = tags::tags(&raw.tags, &source.tags, &self.aliases);
+        let categories = self
+            .categories
+            .of(source, &title, &tags, &raw.tags, &self.aliases);
+
+        let mut authors: Vec<String> = Vec::new();
+        for a in raw.authors.iter().map(|a| text::author_name(a)) {
+            if !a.is_empty() && !authors.contains(&a) {
+                authors.push(a);
+            }
+        }
+
+        let source_guid = raw
+            .guid
+            .as_deref()
+            .map(text::clean_text)
+            .filter(|g| !g.is_empty());
+        let id = match (&source_guid, &url) {
+            (Some(g), _) => article_id(&source.name, &["guid", g]),
+            (None, Some(u)) => article_id(&source.name, &["url", u]),
+            (None, None) => article_id(
+                &source.name,
+                &[
+                    "title",
+                    &title,
+                    raw.published.as_deref().unwrap_or_default(),
+                ],
+            ),
+        };
+
+        Some(Article {
+            id,
+            source: source.name.clone(),
+            source_guid,
+            url,
+            title,
+            summary,
+            content,
+            authors,
+            published,
+            updated,
+            image,
+            tags,
+            categories,
+        })
     }
+}
+
+/// A stable id: the first 128 bits of SHA-256 over `scope` and `parts`, in hex (32
+/// characters). Parts are separated by a NUL so that `("ab", "c")` ≠ `("a", "bc")`.
+pub fn article_id(scope: &str, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(scope.as_bytes());
+    for p in parts {
+        h.update([0u8]);
+        h.update(p.as_bytes());
+    }
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Merges the same article seen in several sources (same canonical URL or same source
 /// GUID) into one, with the union of tags and categories and the richest content.
 /// The result is in a deterministic order.
 pub fn dedup(articles: Vec<Article>) -> Vec<Article> {
-    articles
+    dedup::dedup(articles)
 }

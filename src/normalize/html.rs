@@ -1,0 +1,228 @@
+//! HTML content: sanitized with `ammonia` (no scripts, frames, styles, event handlers or
+//! `javascript:` URLs), relative URLs made absolute, and the pieces other fields are
+//! derived from (the first image, the first paragraph).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use ammonia::{Builder, UrlRelative};
+use regex::Regex;
+use scraper::{Html, Selector};
+use url::Url;
+
+use super::text::plain_text;
+
+/// Sanitized `html` with relative `href`/`src` made absolute against `base`. Without a
+/// base relative URLs are dropped, since a reader could not follow them anyway.
+pub fn sanitize(html: &str, base: Option<&Url>) -> String {
+    let mut b = Builder::default();
+    b.url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .clean_content_tags(HashSet::from([
+            "script", "style", "iframe", "object", "embed", "template", "noscript",
+        ]))
+        .link_rel(Some("noopener noreferrer"))
+        .url_relative(match base {
+            Some(u) => UrlRelative::RewriteWithBase(u.clone()),
+            None => UrlRelative::Deny,
+        });
+    let clean = b.clean(&lazy_images(html)).to_string();
+    // After, not before: character references (`&#1;`, `&#x301;`) are decoded by the
+    // parser and would bring back what a pass before it removed.
+    super::text::clean_text_keep_lines(clean.trim()).into_owned()
+}
+
+/// An `<img>` start tag.
+static IMG_TAG: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)<img\b[^>]*>").ok());
+/// A lazy-loading attribute holding the real image URL.
+static LAZY_SRC: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\sdata-(?:src|original|lazy-src|lazy)\s*=\s*(?:"([^"]*)"|'([^']*)')"#).ok()
+});
+/// An `src` attribute.
+static SRC: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"(?i)\ssrc\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)"#).ok());
+
+/// News sites load images lazily: the real URL sits in `data-src` (or `data-original`,
+/// `data-lazy-src`) and `src` holds a placeholder. The sanitizer drops `data-*`, so the
+/// real URL is moved into `src` first.
+pub fn lazy_images(html: &str) -> Cow<'_, str> {
+    let (Some(img), Some(lazy), Some(src)) = (&*IMG_TAG, &*LAZY_SRC, &*SRC) else {
+        return Cow::Borrowed(html);
+    };
+    if !html.contains("data-") {
+        return Cow::Borrowed(html);
+    }
+    img.replace_all(html, |c: &regex::Captures<'_>| {
+        let tag = c.get(0).map_or("", |m| m.as_str());
+        let real = lazy
+            .captures(tag)
+            .and_then(|l| l.get(1).or_else(|| l.get(2)))
+            .map(|m| m.as_str().trim())
+            .filter(|v| !v.is_empty());
+        match real {
+            Some(url) => {
+                let without = src.replace_all(tag, "");
+                let escaped = url.replace('"', "&quot;");
+                // `<img` is 4 bytes long and ASCII, so slicing after it is on a boundary.
+                format!("<img src=\"{escaped}\"{}", without.get(4..).unwrap_or(">"))
+            }
+            None => tag.to_string(),
+        }
+    })
+}
+
+/// The `src` of the first `<img>` that has one, as written (absolute after [`sanitize`]).
+pub fn first_image(html: &str) -> Option<String> {
+    if let Some(src) = first_image_serialized(html) {
+        return Some(src);
+    }
+    if !html.to_ascii_lowercase().contains("<img") {
+        return None;
+    }
+    let sel = Selector::parse("img[src]").ok()?;
+    let doc = Html::parse_fragment(html);
+    let src = doc
+        .select(&sel)
+        .filter_map(|e| e.value().attr("src"))
+        .map(str::trim)
+        .find(|s| !s.is_empty())?;
+    Some(src.to_string())
+}
+
+/// The first image in HTML as [`sanitize`] serializes it (`<img` then attributes written
+/// `name="value"`), read without a second parse; `None` sends the caller to the parser.
+fn first_image_serialized(html: &str) -> Option<String> {
+    let start = html.find("<img ")?;
+    let tag = html.get(start..)?;
+    let tag = tag.get(..tag.find('>')?)?;
+    let at = tag.find(" src=\"")? + " src=\"".len();
+    let value = tag.get(at..)?;
+    let value = value.get(..value.find('"')?)?.trim();
+    if value.is_empty() {
+        return None;
+    }
+    Some(html_escape::decode_html_entities(value).into_owned())
+}
+
+/// The plain text of the first non-empty `<p>`, or of the whole fragment when it has no
+/// paragraphs (content that is one bare run of text).
+pub fn first_paragraph(html: &str) -> String {
+    if html.contains("<p") {
+        if let Ok(sel) = Selector::parse("p") {
+            let doc = Html::parse_fragment(html);
+            let first = doc
+                .select(&sel)
+                .map(|p| plain_text(&p.inner_html()))
+                .find(|t| !t.is_empty());
+            if let Some(t) = first {
+                return t;
+            }
+        }
+    }
+    plain_text(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://baoyenbai.com.vn/12/255000/Luc-Yen.aspx").expect("static")
+    }
+
+    #[test]
+    fn dangerous_markup_is_removed() {
+        let dirty = r#"<p onclick="steal()">Lục Yên<script>alert(1)</script></p>
+<iframe src="https://evil.example/"></iframe><style>p{color:red}</style>
+<a href="javascript:alert(1)">x</a><img src="x.jpg" onerror="steal()">"#;
+        let clean = sanitize(dirty, Some(&base()));
+        for bad in [
+            "script",
+            "alert",
+            "iframe",
+            "evil",
+            "style",
+            "onclick",
+            "onerror",
+            "javascript",
+        ] {
+            assert!(!clean.contains(bad), "{bad} left in {clean}");
+        }
+        assert!(clean.contains("<p>Lục Yên</p>"), "{clean}");
+        assert!(
+            clean.contains(r#"<img src="https://baoyenbai.com.vn/12/255000/x.jpg">"#),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn structure_is_kept_and_urls_made_absolute() {
+        let html = r#"<figure><img src="/Uploads/anh.jpg" alt="Đồng chí Vũ Quỳnh Khánh"><figcaption>Chi bộ thôn Úc</figcaption></figure>
+<h2>Tiêu đề</h2><ul><li>một</li></ul><table><tr><td>1</td></tr></table><p><a href="../tin.aspx">tin</a></p>"#;
+        let clean = sanitize(html, Some(&base()));
+        assert!(clean.contains(r#"<img src="https://baoyenbai.com.vn/Uploads/anh.jpg" alt="Đồng chí Vũ Quỳnh Khánh">"#), "{clean}");
+        assert!(
+            clean.contains("<figcaption>Chi bộ thôn Úc</figcaption>"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("<h2>Tiêu đề</h2><ul><li>một</li></ul>"),
+            "{clean}"
+        );
+        assert!(clean.contains("<td>1</td>"), "{clean}");
+        assert!(
+            clean.contains(r#"<a href="https://baoyenbai.com.vn/12/tin.aspx" rel="noopener noreferrer">tin</a>"#),
+            "{clean}"
+        );
+    }
+
+    #[test]
+    fn lazy_loaded_images_keep_their_real_url() {
+        let html = r#"<img class="lazy" src="/img/blank.gif" data-src="/Uploads/anh.jpg" alt="Lục Yên">
+<IMG data-original='https://cdn.x.vn/2.jpg'><img src="/3.jpg">"#;
+        let clean = sanitize(html, Some(&base()));
+        assert_eq!(
+            clean,
+            "<img src=\"https://baoyenbai.com.vn/Uploads/anh.jpg\" alt=\"Lục Yên\">\n\
+             <img src=\"https://cdn.x.vn/2.jpg\"><img src=\"https://baoyenbai.com.vn/3.jpg\">"
+        );
+        assert!(matches!(lazy_images("<p>không ảnh</p>"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn output_is_nfc_and_xml_safe() {
+        assert_eq!(sanitize("<p>a&#1;b&#xFFFF;c</p>", None), "<p>abc</p>");
+        assert_eq!(sanitize("<p>Lu&#x323;c Yên</p>", None), "<p>Lục Yên</p>");
+    }
+
+    #[test]
+    fn relative_urls_without_base_are_dropped() {
+        let clean = sanitize(r#"<a href="/x">x</a><img src="a.jpg">"#, None);
+        assert_eq!(clean, r#"<a rel="noopener noreferrer">x</a><img>"#);
+    }
+
+    #[test]
+    fn first_image_and_paragraph() {
+        let html = r#"<div><img alt="no src"><img src="https://x.vn/1.jpg"><img src="https://x.vn/2.jpg"></div>
+<p> </p><p>Sau 1 năm <b>thực hiện</b>, đội ngũ…</p><p>Hai</p>"#;
+        assert_eq!(first_image(html).as_deref(), Some("https://x.vn/1.jpg"));
+        assert_eq!(first_paragraph(html), "Sau 1 năm thực hiện, đội ngũ…");
+        assert_eq!(
+            first_paragraph("chỉ có chữ &amp; thôi"),
+            "chỉ có chữ & thôi"
+        );
+        assert_eq!(first_image("<p>không ảnh</p>"), None);
+        assert_eq!(
+            first_image(r#"<IMG SRC='https://x.vn/a.jpg'>"#).as_deref(),
+            Some("https://x.vn/a.jpg")
+        );
+        let clean = sanitize(
+            r#"<p><img alt="a>b" src="/a.jpg?x=1&amp;y=2"></p>"#,
+            Url::parse("https://x.vn/").ok().as_ref(),
+        );
+        assert_eq!(
+            first_image(&clean).as_deref(),
+            Some("https://x.vn/a.jpg?x=1&y=2")
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! Article tags: cleaned spellings, keys with aliases applied, deduplicated by key.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::config::TagsCfg;
+use crate::model::Tag;
+use crate::text::{clean_tag, tag_key};
+
+/// Aliases from `[tags.aliases]`, prepared once per build.
+#[derive(Debug, Clone, Default)]
+pub struct Aliases {
+    /// Alias spelling's key → canonical key.
+    keys: BTreeMap<String, String>,
+    /// Canonical key → the canonical name as the operator wrote it (cleaned).
+    names: BTreeMap<String, String>,
+}
+
+impl Aliases {
+    /// Prepares the alias tables of `cfg`.
+    pub fn new(cfg: &TagsCfg) -> Aliases {
+        let names = cfg
+            .aliases
+            .keys()
+            .map(|canonical| (tag_key(canonical), clean_tag(canonical)))
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
+        Aliases {
+            keys: cfg.alias_keys(),
+            names,
+        }
+    }
+
+    /// The tag key of `raw` with aliases applied.
+    pub fn key(&self, raw: &str) -> String {
+        let key = tag_key(raw);
+        match self.keys.get(&key) {
+            Some(canonical) => canonical.clone(),
+            None => key,
+        }
+    }
+
+    /// The [`Tag`] for `raw`, `None` when nothing is left after cleaning. A spelling that
+    /// is an alias takes the canonical name, so `Luc Yen` shows as `Lục Yên`.
+    pub fn tag(&self, raw: &str) -> Option<Tag> {
+        // Tags scraped from pages or double-escaped in feeds may carry entities or markup.
+        let name = if raw.contains(['<', '&']) {
+            clean_tag(&super::text::plain_text(raw))
+        } else {
+            clean_tag(raw)
+        };
+        if name.is_empty() {
+            return None;
+        }
+        let own = tag_key(&name);
+        let key = match self.keys.get(&own) {
+            Some(canonical) => canonical.clone(),
+            None => own,
+        };
+        let name = match self.names.get(&key) {
+            Some(canonical) if !self.is_canonical_spelling(&name, &key) => canonical.clone(),
+            _ => name,
+        };
+        Some(Tag { key, name })
+    }
+
+    fn is_canonical_spelling(&self, name: &str, key: &str) -> bool {
+        tag_key(name) == key
+    }
+}
+
+/// The article's tags: `raw` (its own) then `source_tags`, cleaned, aliased, empty ones
+/// dropped, deduplicated by key keeping the first spelling seen.
+pub fn tags(raw: &[String], source_tags: &[String], aliases: &Aliases) -> Vec<Tag> {
+    let mut seen = HashSet::new();
+    raw.iter()
+        .chain(source_tags)
+        .filter_map(|t| aliases.tag(t))
+        .filter(|t| seen.insert(t.key.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn keys_are_unique_non_empty_and_aliased(raw in proptest::collection::vec("\\PC{0,12}", 0..8)) {
+            let a = aliases();
+            let got = tags(&raw, &strings(&["Luc Yen"]), &a);
+            let mut keys: Vec<&str> = got.iter().map(|t| t.key.as_str()).collect();
+            prop_assert!(keys.iter().all(|k| !k.is_empty()));
+            prop_assert!(keys.contains(&"lục yên"));
+            prop_assert!(!keys.contains(&"luc yen"));
+            let n = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            prop_assert_eq!(keys.len(), n);
+        }
+    }
+    use unicode_normalization::UnicodeNormalization;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn aliases() -> Aliases {
+        let mut cfg = TagsCfg::default();
+        cfg.aliases.insert(
+            "Lục Yên".to_string(),
+            strings(&["huyện Lục Yên", "Luc Yen"]),
+        );
+        Aliases::new(&cfg)
+    }
+
+    #[test]
+    fn seed_tags() {
+        let raw = strings(&[
+            "Lục Yên",
+            "sức chiến đấu",
+            "Nghị quyết số 37",
+            "\"giao nhiệm vụ khoán sản phẩm”",
+            "luân chuyển cán bộ",
+            "hiến đất",
+            "giao thông nông thôn",
+        ]);
+        let got = tags(&raw, &strings(&["Yên Bái"]), &Aliases::default());
+        let names: Vec<&str> = got.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Lục Yên",
+                "sức chiến đấu",
+                "Nghị quyết số 37",
+                "giao nhiệm vụ khoán sản phẩm",
+                "luân chuyển cán bộ",
+                "hiến đất",
+                "giao thông nông thôn",
+                "Yên Bái"
+            ]
+        );
+        assert_eq!(got[2].key, "nghị quyết số 37");
+        assert_eq!(got[3].key, "giao nhiệm vụ khoán sản phẩm");
+    }
+
+    #[test]
+    fn case_nfd_and_duplicates_are_one_tag() {
+        let nfd: String = "lục yên".nfd().collect();
+        let raw = strings(&["LỤC YÊN", "Lục Yên", &nfd, " ", "\"\"", "Đảng bộ"]);
+        let got = tags(&raw, &strings(&["lục  yên"]), &Aliases::default());
+        assert_eq!(
+            got,
+            vec![
+                Tag {
+                    key: "lục yên".into(),
+                    name: "LỤC YÊN".into()
+                },
+                Tag {
+                    key: "đảng bộ".into(),
+                    name: "Đảng bộ".into()
+                },
+            ]
+        );
+        assert_eq!(crate::text::slugify(&got[1].name), "dang-bo");
+    }
+
+    #[test]
+    fn entities_and_markup_in_tags() {
+        let got = tags(
+            &strings(&["Tom &amp; Jerry", "<b>Yên&nbsp;Bái</b>"]),
+            &[],
+            &Aliases::default(),
+        );
+        assert_eq!(names(&got), ["Tom & Jerry", "Yên Bái"]);
+    }
+
+    fn names(tags: &[Tag]) -> Vec<&str> {
+        tags.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn aliases_apply_to_the_key_and_name() {
+        let a = aliases();
+        let got = tags(&strings(&["Luc Yen", "HUYỆN LỤC YÊN", "Lục Yên"]), &[], &a);
+        assert_eq!(
+            got,
+            vec![Tag {
+                key: "lục yên".into(),
+                name: "Lục Yên".into()
+            }]
+        );
+        // A spelling of the canonical name itself keeps its own spelling.
+        let got = tags(&strings(&["LỤC YÊN"]), &[], &a);
+        assert_eq!(
+            got,
+            vec![Tag {
+                key: "lục yên".into(),
+                name: "LỤC YÊN".into()
+            }]
+        );
+        assert_eq!(a.key("huyện lục yên"), "lục yên");
+        assert_eq!(a.key("Yên Bái"), "yên bái");
+    }
+}

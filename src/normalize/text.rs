@@ -1,0 +1,238 @@
+//! Plain-text fields: markup stripped, entities decoded, NFC, whitespace collapsed,
+//! XML-invalid characters removed.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized};
+
+use crate::text::{collapse_ws, nfc, strip_xml_invalid};
+
+/// Elements whose text is never shown to a reader.
+const HIDDEN: &[&str] = &["script", "style", "template", "noscript", "head", "title"];
+
+/// Elements that separate words: their boundaries become spaces in plain text, so
+/// `<p>a</p><p>b</p>` reads `a b`, not `ab`.
+const BLOCK: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+    "img",
+];
+
+/// The plain-text form of a field that may hold markup or entities (feed titles do):
+/// tags stripped (hidden elements dropped with their text), HTML entities decoded, NFC,
+/// XML-invalid characters removed, whitespace collapsed.
+pub fn plain_text(html: &str) -> String {
+    if !html.contains(['<', '&']) {
+        return clean_text(html);
+    }
+    let doc = Html::parse_fragment(html);
+    let mut out = String::with_capacity(html.len());
+    let mut hidden_depth = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) if hidden_depth == 0 => out.push_str(t),
+                Node::Element(e) => {
+                    let name = e.name();
+                    if HIDDEN.contains(&name) {
+                        hidden_depth += 1;
+                    } else if BLOCK.contains(&name) {
+                        out.push(' ');
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    let name = e.name();
+                    if HIDDEN.contains(&name) {
+                        hidden_depth = hidden_depth.saturating_sub(1);
+                    } else if BLOCK.contains(&name) {
+                        out.push(' ');
+                    }
+                }
+            }
+        }
+    }
+    clean_text(&out)
+}
+
+/// Text already free of markup: NFC, XML-invalid characters removed, whitespace collapsed.
+pub fn clean_text(s: &str) -> String {
+    collapse_ws(&nfc_xml(s))
+}
+
+/// `s` in NFC with XML-invalid characters removed, borrowed when it already is (most
+/// text is: feeds are mostly NFC, and full normalization of a long article costs more
+/// than sanitizing it).
+pub fn nfc_xml(s: &str) -> Cow<'_, str> {
+    let s: Cow<'_, str> = match is_nfc_quick(s.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(s),
+        _ => Cow::Owned(nfc(s)),
+    };
+    if has_xml_invalid(&s) {
+        Cow::Owned(strip_xml_invalid(&s))
+    } else {
+        s
+    }
+}
+
+/// Whether `s` holds a character XML 1.0 cannot carry. Scans bytes: the only such
+/// characters in a `str` are C0 controls and U+FFFE/U+FFFF.
+fn has_xml_invalid(s: &str) -> bool {
+    s.bytes()
+        .any(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        || s.contains('\u{FFFE}')
+        || s.contains('\u{FFFF}')
+}
+
+/// An author as a display name: plain text, and the name from RSS's
+/// `e-mail (Name)` convention (`bbt@baoyenbai.com.vn (Anh Dũng)` → `Anh Dũng`).
+pub fn author_name(raw: &str) -> String {
+    let s = plain_text(raw);
+    if let Some((addr, rest)) = s.split_once(" (") {
+        if addr.contains('@') && !addr.contains(' ') {
+            if let Some(name) = rest.strip_suffix(')') {
+                let name = name.trim();
+                if !name.is_empty() {
+                    return name.to_string();
+                }
+            }
+        }
+    }
+    s
+}
+
+/// HTML or text with NFC and XML-invalid characters removed, but whitespace kept (it is
+/// significant inside `<pre>`).
+pub fn clean_text_keep_lines(s: &str) -> Cow<'_, str> {
+    nfc_xml(s)
+}
+
+/// `text` cut to at most `max` characters at a word boundary, with `…` appended when
+/// something was cut. A single word longer than `max` is cut inside the word.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut];
+    let head = match head.rfind(' ') {
+        Some(i) if i > 0 => &head[..i],
+        _ => head,
+    };
+    let head = head.trim_end_matches([' ', ',', ';', ':', '-', '–', '—']);
+    format!("{head}…")
+}
+
+/// The first `n` words of `text` (for a title made from a summary), with `…` when cut.
+pub fn first_words(text: &str, n: usize) -> String {
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.len() <= n {
+        return words.join(" ");
+    }
+    let s = words.iter().take(n).copied().collect::<Vec<_>>().join(" ");
+    format!("{}…", s.trim_end_matches([',', ';', ':', '-', '–', '—']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    #[test]
+    fn markup_in_titles_is_stripped() {
+        assert_eq!(
+            plain_text("<b>Lục Yên</b>: Nâng cao <i>sức chiến đấu</i>"),
+            "Lục Yên: Nâng cao sức chiến đấu"
+        );
+        assert_eq!(plain_text("<p>một</p><p>hai</p>"), "một hai");
+        assert_eq!(plain_text("a<br>b"), "a b");
+        assert_eq!(plain_text("x<script>alert(1)</script>y"), "xy");
+    }
+
+    #[test]
+    fn entities_are_decoded() {
+        assert_eq!(plain_text("Tom &amp; Jerry"), "Tom & Jerry");
+        assert_eq!(
+            plain_text("Y&ecirc;n B&aacute;i&nbsp;&#8211; 2022"),
+            "Yên Bái – 2022"
+        );
+        assert_eq!(plain_text("&#x110;ảng bộ"), "Đảng bộ");
+        assert_eq!(plain_text("AT&T < 5"), "AT&T < 5");
+    }
+
+    #[test]
+    fn nfc_whitespace_and_controls() {
+        let nfd: String = "Lục Yên".nfd().collect();
+        assert_eq!(plain_text(&format!("  {nfd}\n\t ")), "Lục Yên");
+        assert_eq!(plain_text("a\u{1}b\u{0} c\u{FFFE}"), "ab c");
+        assert_eq!(plain_text("<i>a\u{b}</i>\u{a0}b"), "a b");
+    }
+
+    #[test]
+    fn nfc_xml_borrows_clean_text() {
+        assert!(matches!(nfc_xml("Lục Yên"), Cow::Borrowed(_)));
+        let nfd: String = "Lục Yên".nfd().collect();
+        assert_eq!(nfc_xml(&nfd), "Lục Yên");
+        assert_eq!(nfc_xml("a\u{1}b"), "ab");
+        assert_eq!(nfc_xml("ạ\u{FFFF}\u{1F}\tb\u{FFFD}"), "ạ\tb\u{FFFD}");
+        assert!(matches!(nfc_xml("a\tb\r\n"), Cow::Borrowed(_)));
+        assert_eq!(
+            clean_text_keep_lines("<pre>a\n  b</pre>"),
+            "<pre>a\n  b</pre>"
+        );
+    }
+
+    #[test]
+    fn author_names() {
+        assert_eq!(author_name("bbt@baoyenbai.com.vn (Anh Dũng)"), "Anh Dũng");
+        assert_eq!(author_name(" Anh  Dũng "), "Anh Dũng");
+        assert_eq!(author_name("bbt@baoyenbai.com.vn"), "bbt@baoyenbai.com.vn");
+        assert_eq!(author_name("Nhóm PV (Yên Bái)"), "Nhóm PV (Yên Bái)");
+        assert_eq!(author_name("a@b.vn ()"), "a@b.vn ()");
+    }
+
+    #[test]
+    fn truncation_at_word_boundary() {
+        assert_eq!(truncate_words("một hai ba", 20), "một hai ba");
+        assert_eq!(truncate_words("một hai ba bốn", 9), "một hai…");
+        assert_eq!(truncate_words("abcdefghij", 4), "abcd…");
+        assert_eq!(first_words("a b c d", 2), "a b…");
+        assert_eq!(first_words("a b, c d", 2), "a b…");
+        assert_eq!(first_words("a b", 5), "a b");
+    }
+}
