@@ -193,13 +193,9 @@ fn main() {
 
     // The emit stage alone, on the articles the build kept: plan + render + write into a
     // fresh folder (every file written), then again into the same folder (nothing changes).
-    let state =
-        feedmill::pipeline::state::State::load(&feedmill::pipeline::state::default_path(&cfg));
-    let articles_vec: Vec<_> = state
-        .sources
-        .into_values()
-        .flat_map(|s| s.articles)
-        .collect();
+    let articles_vec = feedmill::store::open(&cfg.site.store)
+        .and_then(|s| s.articles())
+        .unwrap();
     let articles_vec = feedmill::normalize::dedup(articles_vec);
     let known = Default::default();
     let t = Instant::now();

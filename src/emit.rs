@@ -9,6 +9,7 @@
 
 mod atom;
 mod ctx;
+mod incremental;
 mod index;
 mod opml;
 pub mod plan;
@@ -20,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::model::Article;
+
+pub use incremental::{emit_incremental, PAGES_KEY};
 
 /// What a feed is built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -16,4 +16,5 @@ pub mod normalize;
 pub mod pipeline;
 pub mod read;
 pub mod scrape;
+pub mod store;
 pub mod text;

@@ -38,6 +38,9 @@ enum Command {
     /// Validate feeds.toml without fetching anything; print every problem with its
     /// file, line and column. Exits 0 when valid, 2 when not.
     Check(ConfigArg),
+    /// Show what the article store holds: articles, every source with its health, and
+    /// tags and categories with their article counts.
+    Stats(StatsArgs),
     /// Show what the reader makes of one feed (a file path or an http(s) URL): format,
     /// encoding, feed fields, every article and every warning.
     Inspect(InspectArgs),
@@ -69,6 +72,18 @@ struct BuildArgs {
 }
 
 #[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// How many tags to list (the ones with most articles first); 0 lists all.
+    #[arg(long, default_value_t = 20)]
+    tags: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
 struct InspectArgs {
     /// A feed file or an http(s) URL.
     target: String,
@@ -92,6 +107,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(args) => build(args),
         Command::Check(args) => check(&args.config),
+        Command::Stats(args) => stats(args),
         Command::Inspect(args) => inspect(args),
     }
 }
@@ -240,6 +256,82 @@ fn print_summary(report: &BuildReport, quiet: bool) {
         report.files_written,
         report.files_unchanged
     );
+}
+
+fn stats(args: StatsArgs) -> ExitCode {
+    let cfg = match load_config(&args.config.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if !cfg.site.store.exists() {
+        eprintln!(
+            "feedmill: no store at {} yet; run `feedmill build` first",
+            cfg.site.store.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let stats = match feedmill::store::open(&cfg.site.store).and_then(|s| s.stats()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("feedmill: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&stats).expect("plain data")
+        );
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "store {} (schema v{}): {} articles{}",
+        cfg.site.store.display(),
+        stats.schema_version,
+        stats.articles,
+        stats
+            .oldest_first_seen
+            .map(|t| format!(", first seen since {}", t.to_rfc3339()))
+            .unwrap_or_default()
+    );
+    println!("sources ({}):", stats.sources.len());
+    for s in &stats.sources {
+        let health = match (&s.state.last_error, s.state.consecutive_failures) {
+            (Some(e), n) if n > 0 => format!("FAILING x{n}: {e}"),
+            (Some(e), _) => format!("degraded: {e}"),
+            (None, _) => "ok".to_string(),
+        };
+        println!(
+            "  {:<24} {:>6} articles ({} in its feed now)  last success {}  status {}  {} bytes  {} ms  {health}",
+            s.name,
+            s.articles,
+            s.in_source,
+            s.state
+                .last_success
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "never".into()),
+            s.state
+                .last_status
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
+            s.state.bytes,
+            s.state.duration_ms
+        );
+    }
+    println!("categories ({}):", stats.categories.len());
+    for c in &stats.categories {
+        println!("  {:<40} {:>6}", c.name, c.articles);
+    }
+    let shown = if args.tags == 0 {
+        stats.tags.len()
+    } else {
+        args.tags.min(stats.tags.len())
+    };
+    println!("tags ({}, top {shown}):", stats.tags.len());
+    for t in stats.tags.iter().take(shown) {
+        println!("  {:<40} {:>6}", t.name, t.articles);
+    }
+    ExitCode::SUCCESS
 }
 
 fn inspect(args: InspectArgs) -> ExitCode {

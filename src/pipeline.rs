@@ -1,18 +1,25 @@
-//! Drives one build: config → fetch → read → normalize → emit.
+//! Drives one build: config → fetch → read → normalize → store → emit.
 //!
-//! Each source is fetched, read and normalized on its own; a source that fails keeps the
-//! articles of its last good fetch (kept in the [`state`] file), so one broken source never
-//! empties a feed or breaks the build.
+//! Each source is fetched, read and normalized on its own, and its articles go into the
+//! [`store`](crate::store): the feeds are built from everything the store keeps, so an
+//! article that scrolled out of its source's feed stays in its feeds, and a source that
+//! fails keeps its last good articles — one broken source never empties a feed or breaks
+//! the build. Only feeds whose articles changed are rendered and written
+//! ([`emit::emit_incremental`]).
+//!
+//! A document identical to the source's last good one (same bytes, same URL and type, same
+//! reading rules in the config, same feedmill version) is not read again: its articles are
+//! marked seen, as after a 304.
 
 mod pages;
-pub mod state;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::config::{Config, Source, SourceKind};
 use crate::emit;
@@ -21,18 +28,19 @@ use crate::model::Article;
 use crate::normalize::{self, Normalizer};
 use crate::read;
 use crate::scrape::{self, ScrapeOutcome};
+use crate::store::{
+    self, BuildChanges, EmitMemory, SourceArticles, SourceState, SourceUpdate, Store, StoreError,
+};
 
 use pages::FetcherPages;
-use state::{SourceState, State};
 
 /// How a build runs.
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     /// Output folder; `site.output_dir` when `None`.
     pub out_dir: Option<PathBuf>,
-    /// Where per-source state (validators, last good articles) is kept; beside the store
-    /// (`<site.store>` with the extension `.state.json`) when `None`.
-    pub state_path: Option<PathBuf>,
+    /// The store file; `site.store` when `None`.
+    pub store_path: Option<PathBuf>,
     /// Show a progress bar on a terminal.
     pub progress: bool,
     /// The build's clock; `Utc::now()` when `None` (tests pin it).
@@ -78,6 +86,14 @@ pub struct SourceReport {
     pub last_success: Option<String>,
     /// Consecutive failed builds, this one included.
     pub consecutive_failures: u32,
+    /// Articles the store saw for the first time in this build.
+    pub new_articles: usize,
+    /// Articles whose source record changed in this build (updated in place).
+    pub updated_articles: usize,
+    /// Articles of this source the store keeps (this fetch's and earlier ones).
+    pub stored_articles: usize,
+    /// The document was byte-identical to the last good one and was not read again.
+    pub same_document: bool,
 }
 
 /// What a build did, for the CLI summary and `--report FILE.json`.
@@ -93,8 +109,11 @@ pub struct BuildReport {
     pub feeds: usize,
     /// Files rewritten because their bytes changed.
     pub files_written: usize,
-    /// Files left untouched.
+    /// Files left untouched (not rendered at all when their feed's articles did not
+    /// change).
     pub files_unchanged: usize,
+    /// Articles deleted by `[store] retention_days`.
+    pub pruned: usize,
 }
 
 impl BuildReport {
@@ -119,6 +138,9 @@ pub enum BuildError {
     /// The HTTP client could not be set up.
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    /// The store could not be opened, read or written.
+    #[error("{0}")]
+    Store(#[from] StoreError),
     /// Writing the output failed.
     #[error("cannot write feeds to {path}: {source}")]
     Output {
@@ -160,46 +182,87 @@ struct SourceRead {
     degraded: Option<String>,
 }
 
-/// Runs the whole pipeline once and writes the feeds.
+/// Runs the whole pipeline once and writes the feeds, with the store at
+/// `opts.store_path` (default `site.store`).
 pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let path = opts
+        .store_path
+        .clone()
+        .unwrap_or_else(|| cfg.site.store.clone());
+    let mut store = store::open(&path)?;
+    build_with_store(cfg, opts, store.as_mut()).await
+}
+
+/// Runs the whole pipeline once against any [`Store`] backend.
+pub async fn build_with_store(
+    cfg: &Config,
+    opts: &BuildOptions,
+    store: &mut (dyn Store + Send),
+) -> Result<BuildReport, BuildError> {
     let now = opts.now.unwrap_or_else(Utc::now);
-    let out_dir = opts.out_dir.clone().unwrap_or_else(|| cfg.site.output_dir.clone());
-    let state_path = opts.state_path.clone().unwrap_or_else(|| state::default_path(cfg));
-    let mut state = State::load(&state_path);
-    if let Some(w) = state.load_warning.take() {
-        tracing::warn!("{w}");
-    }
+    let out_dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| cfg.site.output_dir.clone());
+    let mut states = store.source_states()?;
 
     let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
-    let mut got = gather(cfg, &fetcher, &state, opts.progress).await;
+    let mut got = gather(cfg, &fetcher, &states, opts.progress).await;
 
     let normalizer = Normalizer::new(cfg);
+    let rules = reading_rules(cfg);
     let mut reports = Vec::with_capacity(cfg.sources.len());
-    let mut all_articles = Vec::new();
+    let mut updates = Vec::with_capacity(cfg.sources.len());
     for source in &cfg.sources {
         let outcome = got
             .remove(&source.name)
             .unwrap_or_else(|| Got::Failed("source was not fetched".into(), FetchMeta::default()));
-        let previous = state.sources.remove(&source.name).unwrap_or_default();
-        let (report, kept) = settle_source(source, outcome, previous, &normalizer, now);
-        all_articles.extend(kept.articles.iter().cloned());
-        state.sources.insert(source.name.clone(), kept);
+        let previous = states.remove(&source.name).unwrap_or_default();
+        let (report, update) = settle_source(source, outcome, previous, &normalizer, &rules, now);
         reports.push(report);
+        updates.push(update);
     }
-    // Sources removed from feeds.toml take their state with them.
-    state.sources.retain(|name, _| cfg.source(name).is_some());
-
-    let articles = normalize::dedup(all_articles);
-    let plan = emit::plan(&articles, cfg, &state.tag_slugs);
-    let emitted = emit::emit(&plan, &articles, cfg, &out_dir).map_err(|source| BuildError::Output {
-        path: out_dir.clone(),
-        source,
+    let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
+    let applied = store.apply(&BuildChanges {
+        now,
+        sources: updates,
+        // Sources removed from feeds.toml take their articles and state with them.
+        keep_only: Some(cfg.sources.iter().map(|s| s.name.clone()).collect()),
+        prune_before: now.checked_sub_signed(retention),
     })?;
-    state.tag_slugs = plan.tag_slugs.clone();
-    if let Err(e) = state.save(&state_path) {
-        // The feeds are written; losing the state only costs a full refetch next time.
-        tracing::warn!("cannot save build state to {}: {e}", state_path.display());
+    for r in &mut reports {
+        if let Some(c) = applied.sources.get(&r.name) {
+            r.articles = c.in_source;
+            r.new_articles = c.new;
+            r.updated_articles = c.updated;
+            r.stored_articles = c.stored;
+            if r.same_document {
+                // An identical document: its items are the articles it gave last time.
+                r.items = c.in_source;
+            }
+        }
     }
+
+    let articles = normalize::dedup(store.articles()?);
+    let memory = store.emit_memory()?;
+    let plan = emit::plan(&articles, cfg, &memory.tag_slugs);
+    // Fingerprints are forgotten while files are being written: a build killed mid-emit
+    // makes the next one render every feed again rather than trust half-written state.
+    store.save_emit_memory(&EmitMemory {
+        tag_slugs: memory.tag_slugs.clone(),
+        fingerprints: BTreeMap::new(),
+    })?;
+    let (emitted, fingerprints) =
+        emit::emit_incremental(&plan, &articles, cfg, &out_dir, &memory.fingerprints).map_err(
+            |source| BuildError::Output {
+                path: out_dir.clone(),
+                source,
+            },
+        )?;
+    store.save_emit_memory(&EmitMemory {
+        tag_slugs: plan.tag_slugs.clone(),
+        fingerprints,
+    })?;
 
     Ok(BuildReport {
         out_dir,
@@ -208,16 +271,53 @@ pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, Bui
         feeds: plan.feeds.len(),
         files_written: emitted.written.len(),
         files_unchanged: emitted.unchanged.len(),
+        pruned: applied.pruned,
     })
+}
+
+/// What shapes the reading of a document besides its bytes: feedmill's version and the
+/// config sections normalize uses. Part of every document hash.
+fn reading_rules(cfg: &Config) -> String {
+    format!(
+        "{}\n{:?}\n{:?}\n{:?}\n{:?}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.site.timezone,
+        cfg.tags,
+        cfg.categories,
+        cfg.site.base_url
+    )
+}
+
+/// Hash of a fetched document and everything that decides what reading it gives.
+fn document_hash(source: &Source, f: &Fetched, rules: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        rules,
+        &format!("{source:?}"),
+        f.final_url.as_str(),
+        f.content_type.as_deref().unwrap_or(""),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.update(&f.body);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Fetches every feed source and scrapes every HTML source, all at once within the
 /// fetcher's limits.
-async fn gather(cfg: &Config, fetcher: &Fetcher, state: &State, progress: bool) -> HashMap<String, Got> {
-    let (feeds, html): (Vec<Source>, Vec<Source>) =
-        cfg.sources.iter().cloned().partition(|s| s.kind == SourceKind::Feed);
-    let validators: HashMap<String, Validators> = state
+async fn gather(
+    cfg: &Config,
+    fetcher: &Fetcher,
+    states: &BTreeMap<String, SourceState>,
+    progress: bool,
+) -> HashMap<String, Got> {
+    let (feeds, html): (Vec<Source>, Vec<Source>) = cfg
         .sources
+        .iter()
+        .cloned()
+        .partition(|s| s.kind == SourceKind::Feed);
+    let validators: HashMap<String, Validators> = states
         .iter()
         .map(|(name, s)| (name.clone(), s.validators.clone()))
         .collect();
@@ -225,24 +325,54 @@ async fn gather(cfg: &Config, fetcher: &Fetcher, state: &State, progress: bool) 
         let started = Instant::now();
         let pages = FetcherPages::new(fetcher.clone(), source, cfg.fetch.per_host);
         let got = match scrape::scrape_source(source, &pages).await {
-            Ok(outcome) => Got::Scraped(outcome, FetchMeta { duration: started.elapsed(), ..pages.meta() }),
-            Err(message) => Got::Failed(message, FetchMeta { duration: started.elapsed(), ..pages.meta() }),
+            Ok(outcome) => Got::Scraped(
+                outcome,
+                FetchMeta {
+                    duration: started.elapsed(),
+                    ..pages.meta()
+                },
+            ),
+            Err(message) => Got::Failed(
+                message,
+                FetchMeta {
+                    duration: started.elapsed(),
+                    ..pages.meta()
+                },
+            ),
         };
         (source.name.clone(), got)
     }));
-    let (fetched, scraped) = tokio::join!(fetcher.fetch_all(&feeds, &validators, progress), scrapes);
-    fetched.into_iter().map(|(n, o)| (n, Got::from(o))).chain(scraped).collect()
+    let (fetched, scraped) = tokio::join!(
+        fetcher.fetch_all(&feeds, &validators, progress),
+        scrapes
+    );
+    fetched
+        .into_iter()
+        .map(|(n, o)| (n, Got::from(o)))
+        .chain(scraped)
+        .collect()
 }
 
-/// Turns what one source gave into its report and its new state, falling back to the last
-/// good articles whenever this build got nothing usable from it.
+/// How this build reads one source.
+enum Reading {
+    /// Read now.
+    Read(Result<SourceRead, String>, Option<Validators>, Option<String>),
+    /// The same articles as last time (304, or the same document).
+    Same,
+    /// Nothing usable.
+    Failed(String),
+}
+
+/// Turns what one source gave into its report and its part of the store update; whenever
+/// this build got nothing usable from the source, its stored articles stay as they are.
 fn settle_source(
     source: &Source,
     got: Got,
     previous: SourceState,
     normalizer: &Normalizer,
+    rules: &str,
     now: DateTime<Utc>,
-) -> (SourceReport, SourceState) {
+) -> (SourceReport, SourceUpdate) {
     let mut next = previous;
     let mut report = SourceReport {
         name: source.name.clone(),
@@ -256,70 +386,101 @@ fn settle_source(
         fetch: FetchMeta::default(),
         last_success: None,
         consecutive_failures: 0,
+        new_articles: 0,
+        updated_articles: 0,
+        stored_articles: 0,
+        same_document: false,
     };
-    let (read, validators) = match got {
+    let had_good = next.last_success.is_some();
+    let reading = match got {
         Got::Document(f) => {
-            report.fetch = f.meta;
-            (read_document(source, &f.body, f.content_type.as_deref(), &f.final_url, normalizer), Some(f.validators))
+            report.fetch = f.meta.clone();
+            let hash = document_hash(source, &f, rules);
+            if next.body_hash.as_deref() == Some(hash.as_str()) {
+                report.same_document = true;
+                Reading::Same
+            } else {
+                let read = read_document(
+                    source,
+                    &f.body,
+                    f.content_type.as_deref(),
+                    &f.final_url,
+                    normalizer,
+                );
+                Reading::Read(read, Some(f.validators), Some(hash))
+            }
         }
         Got::Scraped(outcome, meta) => {
             report.fetch = meta;
-            (Ok(read_scrape(source, outcome, normalizer)), None)
+            Reading::Read(Ok(read_scrape(source, outcome, normalizer)), None, None)
         }
         Got::NotModified(meta) => {
             report.fetch = meta;
             report.status = SourceStatus::NotModified;
             report.from_last_good = true;
-            (Err(None), None)
+            Reading::Same
         }
         Got::Failed(message, meta) => {
             report.fetch = meta;
-            (Err(Some(message)), None)
+            Reading::Failed(message)
         }
     };
-    match read {
-        Ok(read) => {
+    let articles = match reading {
+        Reading::Read(Ok(read), validators, hash) => {
             report.items = read.items;
             report.warnings = read.warnings;
             if read.articles.is_empty() {
                 // An answer with nothing in it is a broken source, not an empty one.
                 report.status = SourceStatus::Degraded;
-                report.error = Some(read.degraded.unwrap_or_else(|| "the source gave no articles".into()));
-                report.from_last_good = !next.articles.is_empty();
+                report.error = Some(
+                    read.degraded
+                        .unwrap_or_else(|| "the source gave no articles".into()),
+                );
+                report.from_last_good = had_good;
                 next.last_error = report.error.clone();
                 next.consecutive_failures += 1;
+                SourceArticles::Kept
             } else {
                 if let Some(why) = read.degraded {
                     report.status = SourceStatus::Degraded;
                     report.error = Some(why);
                 }
-                next.articles = read.articles;
                 if let Some(v) = validators {
                     next.validators = v;
                 }
-                next.last_success = Some(now.to_rfc3339());
+                next.body_hash = hash;
+                next.last_success = Some(now);
                 next.last_error = report.error.clone();
                 next.consecutive_failures = 0;
+                SourceArticles::Fresh(read.articles)
             }
         }
-        Err(None) => {
-            next.last_success = Some(now.to_rfc3339());
-            next.last_error = None;
-            next.consecutive_failures = 0;
-        }
-        Err(Some(message)) => {
+        Reading::Read(Err(message), ..) | Reading::Failed(message) => {
             report.status = SourceStatus::Failed;
             report.error = Some(message.clone());
-            report.from_last_good = !next.articles.is_empty();
+            report.from_last_good = had_good;
             next.last_error = Some(message);
             next.consecutive_failures += 1;
+            SourceArticles::Kept
         }
-    }
-    report.articles = next.articles.len();
-    report.last_success = next.last_success.clone();
+        Reading::Same => {
+            next.last_success = Some(now);
+            next.last_error = None;
+            next.consecutive_failures = 0;
+            SourceArticles::Seen
+        }
+    };
+    report.last_success = next.last_success.map(|t| t.to_rfc3339());
     report.consecutive_failures = next.consecutive_failures;
     next.last_status = report.fetch.status;
-    (report, next)
+    next.bytes = report.fetch.bytes;
+    next.duration_ms = u64::try_from(report.fetch.duration.as_millis()).unwrap_or(u64::MAX);
+    let update = SourceUpdate {
+        name: source.name.clone(),
+        state: next,
+        articles,
+    };
+    (report, update)
 }
 
 /// Reads one feed document into normalized articles.
@@ -329,8 +490,8 @@ fn read_document(
     content_type: Option<&str>,
     url: &url::Url,
     normalizer: &Normalizer,
-) -> Result<SourceRead, Option<String>> {
-    let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| Some(format!("{url}: {e}")))?;
+) -> Result<SourceRead, String> {
+    let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| format!("{url}: {e}"))?;
     let items = feed.items.len();
     let mut warnings = feed.warnings;
     let articles = feed

@@ -19,7 +19,7 @@ fn build_example(out: &Path) -> BuildReport {
     let cfg = Config::load(&root().join("feeds.toml")).expect("the example config is valid");
     let opts = BuildOptions {
         out_dir: Some(out.to_path_buf()),
-        state_path: Some(out.with_extension("state.json")),
+        store_path: Some(out.with_extension("db")),
         ..BuildOptions::default()
     };
     tokio::runtime::Runtime::new()

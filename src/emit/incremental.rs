@@ -1,0 +1,260 @@
+//! Incremental emitting: only feeds whose content changed are rendered and written.
+//!
+//! Every feed gets a fingerprint: a SHA-256 over what shapes its two files — feedmill's
+//! version, the site/feeds/merged settings, the feed's kind, slug and name, and for each of
+//! its articles in order the whole article and the slug and label of each of its tags and
+//! categories (a tag's elected name can change without the article changing). A feed whose
+//! fingerprint equals the one remembered from the last build, and whose files are both
+//! still there, is not rendered at all: its files keep their bytes and mtime. `feeds.opml`
+//! and `index.html` share one fingerprint over the feed list (kind, slug, name, article
+//! count). Everything else (atomic writes, the manifest, stale-file removal) is as in
+//! [`emit`](super::emit).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::ctx::{self, Ctx};
+use super::{index, opml, write, EmitReport, FeedKind, Plan, PlannedFeed};
+use crate::config::Config;
+use crate::model::Article;
+
+/// Fingerprint key of `feeds.opml` + `index.html`.
+pub const PAGES_KEY: &str = "@pages";
+
+/// Lets serde write straight into a hasher.
+struct HashWriter<'h>(&'h mut Sha256);
+
+impl Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn field(h: &mut Sha256, s: &str) {
+    h.update((s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+fn kind_name(k: FeedKind) -> &'static str {
+    match k {
+        FeedKind::Tag => "tag",
+        FeedKind::Category => "category",
+        FeedKind::Merged => "merged",
+    }
+}
+
+/// What every file depends on besides its feed: the version and the output settings.
+fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 32] {
+    let mut h = Sha256::new();
+    field(&mut h, env!("CARGO_PKG_VERSION"));
+    // Fingerprints describe one folder's files: building into another folder in between
+    // must not make this one look up to date.
+    field(&mut h, &out_dir.to_string_lossy());
+    field(&mut h, &format!("{:?}", cfg.site));
+    field(&mut h, &format!("{:?}", cfg.feeds));
+    field(&mut h, &format!("{:?}", cfg.merged));
+    h.finalize().into()
+}
+
+/// One article as it renders: the article and the labels of its tags and categories.
+fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 32] {
+    let mut h = Sha256::new();
+    // Serializing plain data into a hasher cannot fail; a failure would only make the
+    // fingerprint differ, which means "render again", never a wrong file.
+    let _ = serde_json::to_writer(HashWriter(&mut h), a);
+    for c in ctx.article_categories(a) {
+        field(&mut h, kind_name(c.kind));
+        field(&mut h, c.term);
+        field(&mut h, c.label);
+    }
+    h.finalize().into()
+}
+
+/// The fingerprint of every planned feed, keyed by its folder (`tag/luc-yen`), plus
+/// [`PAGES_KEY`]. Article prints are computed once per article, on a few threads.
+fn fingerprints(
+    ctx: &Ctx<'_>,
+    plan: &Plan,
+    articles: &[Article],
+    out_dir: &Path,
+) -> BTreeMap<String, String> {
+    let settings = render_settings(ctx.cfg, out_dir);
+    let mut used = vec![false; articles.len()];
+    for f in &plan.feeds {
+        for &i in &f.articles {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+        }
+    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = articles.len().div_ceil(threads).max(1);
+    let prints: Vec<Option<[u8; 32]>> = std::thread::scope(|s| {
+        let handles: Vec<_> = articles
+            .chunks(chunk)
+            .zip(used.chunks(chunk))
+            .map(|(arts, used)| {
+                s.spawn(move || {
+                    arts.iter()
+                        .zip(used)
+                        .map(|(a, &u)| u.then(|| article_print(ctx, a)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panicked thread leaves its articles without print: their feeds render.
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out = BTreeMap::new();
+    let mut pages = Sha256::new();
+    pages.update(settings);
+    for f in &plan.feeds {
+        let mut h = Sha256::new();
+        h.update(settings);
+        field(&mut h, kind_name(f.kind));
+        field(&mut h, &f.slug);
+        field(&mut h, &f.name);
+        let mut complete = true;
+        for &i in &f.articles {
+            match prints.get(i).copied().flatten() {
+                Some(p) => h.update(p),
+                None => complete = false,
+            }
+        }
+        if complete {
+            out.insert(f.dir(), hex(&h.finalize()));
+        }
+        field(&mut pages, kind_name(f.kind));
+        field(&mut pages, &f.slug);
+        field(&mut pages, &f.name);
+        pages.update((f.articles.len() as u64).to_le_bytes());
+    }
+    out.insert(PAGES_KEY.to_string(), hex(&pages.finalize()));
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Both files of a feed (or both pages) are still in place.
+fn files_present(out_dir: &Path, rels: &[String]) -> bool {
+    rels.iter().all(|r| out_dir.join(r).is_file())
+}
+
+/// Like [`emit`](super::emit), but renders and writes only the feeds whose fingerprint
+/// differs from `previous` (or whose files are missing). Returns the report and the
+/// fingerprints to remember for the next build.
+///
+/// Files of skipped feeds are listed as unchanged and stay in the manifest.
+pub fn emit_incremental(
+    plan: &Plan,
+    articles: &[Article],
+    cfg: &Config,
+    out_dir: &Path,
+    previous: &BTreeMap<String, String>,
+) -> std::io::Result<(EmitReport, BTreeMap<String, String>)> {
+    let ctx = Ctx::new(plan, articles, cfg);
+    let prints = fingerprints(&ctx, plan, articles, out_dir);
+    let old_manifest = write::read_manifest(out_dir);
+    let unchanged = |key: &str, rels: &[String]| {
+        matches!((prints.get(key), previous.get(key)), (Some(a), Some(b)) if a == b)
+            && files_present(out_dir, rels)
+    };
+
+    let mut report = EmitReport::default();
+    let mut files = BTreeSet::new();
+    let mut todo: Vec<&PlannedFeed> = Vec::new();
+    for feed in &plan.feeds {
+        let dir = feed.dir();
+        let rels = [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")];
+        if unchanged(&dir, &rels) {
+            for rel in rels {
+                report.unchanged.push(out_dir.join(&rel));
+                files.insert(rel);
+            }
+        } else {
+            todo.push(feed);
+        }
+    }
+
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = todo.len().div_ceil(threads).max(1);
+    let results: Vec<std::io::Result<Vec<(String, bool)>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = todo
+            .chunks(chunk)
+            .map(|feeds| {
+                let ctx = &ctx;
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(feeds.len() * 2);
+                    for feed in feeds {
+                        out.extend(super::write_feed(ctx, feed, out_dir)?);
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(std::io::Error::other("a feed-writing thread panicked"))
+                })
+            })
+            .collect()
+    });
+    for r in results {
+        for (rel, written) in r? {
+            let path = out_dir.join(&rel);
+            if written {
+                report.written.push(path);
+            } else {
+                report.unchanged.push(path);
+            }
+            files.insert(rel);
+        }
+    }
+
+    let pages = ["feeds.opml".to_string(), "index.html".to_string()];
+    if unchanged(PAGES_KEY, &pages) {
+        for rel in pages {
+            report.unchanged.push(out_dir.join(&rel));
+            files.insert(rel);
+        }
+    } else {
+        let opml = ctx::xml_safe(opml::render(&ctx, plan)?);
+        let html = ctx::xml_safe(index::render(&ctx, plan));
+        for (rel, bytes) in pages.into_iter().zip([opml, html]) {
+            let path = out_dir.join(&rel);
+            if write::write_if_changed(&path, &bytes)? {
+                report.written.push(path);
+            } else {
+                report.unchanged.push(path);
+            }
+            files.insert(rel);
+        }
+    }
+
+    report.removed = write::remove_stale(out_dir, &old_manifest, &files)?;
+    write::write_if_changed(
+        &out_dir.join(write::MANIFEST),
+        &write::manifest_bytes(&files),
+    )?;
+    Ok((report, prints))
+}

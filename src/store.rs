@@ -1,0 +1,248 @@
+//! The article store: what feedmill remembers between builds.
+//!
+//! Every normalized article is kept with the instant it was first and last seen in its
+//! source and a hash of what the source gave, so feeds keep their history (an article that
+//! scrolled out of its source's feed stays in its tag, category and merged feeds), undated
+//! articles keep one date (their `first_seen`), and a changed article is updated in place.
+//! Each source's fetch state (conditional-GET validators and health) lives here too, as do
+//! the tag slugs handed out and the fingerprint of every feed written, which lets a build
+//! leave untouched the feeds whose articles did not change.
+//!
+//! The pipeline talks to the [`Store`] trait only; [`SqliteStore`] is the embedded backend
+//! (a single file, WAL mode, versioned migrations). A server-based backend for several
+//! workers can implement the same trait.
+//!
+//! Rules every backend follows (tested in `tests/store_*.rs`):
+//! - An article is identified by (source, id). Its `first_seen` never moves.
+//! - An article with neither `published` nor `updated` is stored with `published =
+//!   first_seen`, the same at every later build.
+//! - An article whose source content changes (same id, a different record) is replaced in
+//!   place. When its title, summary, content, link, image or authors changed, its `updated`
+//!   becomes the source's `updated` if that is newer than what was stored, else the build
+//!   time; other changes (dates, tags) keep the stored `updated`.
+//! - Retention is measured on `last_seen`: an article that its source has not shown for
+//!   `[store] retention_days` is deleted. Articles of a source's latest good fetch are never
+//!   deleted, however old, so a failing source keeps its last good articles.
+//! - [`Store::apply`] applies one build's changes in one transaction: a build killed at any
+//!   moment leaves the store as before the build or as after it.
+
+mod schema;
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::fetch::Validators;
+use crate::model::Article;
+
+pub use schema::SCHEMA_VERSION;
+pub use sqlite::SqliteStore;
+
+/// A store operation that failed; the message names what failed.
+#[derive(Debug, thiserror::Error)]
+#[error("store {path}: {message}")]
+pub struct StoreError {
+    /// Where the store is (a file path, or a connection description).
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What is remembered of one source between builds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SourceState {
+    /// Validators of the last good fetch, sent as If-None-Match / If-Modified-Since.
+    pub validators: Validators,
+    /// Last build in which the source answered usefully.
+    pub last_success: Option<DateTime<Utc>>,
+    /// Last error message; cleared by a good fetch.
+    pub last_error: Option<String>,
+    /// Failed builds in a row.
+    pub consecutive_failures: u32,
+    /// Last HTTP status seen.
+    pub last_status: Option<u16>,
+    /// Body bytes of the last fetch.
+    pub bytes: u64,
+    /// Wall time of the last fetch, in milliseconds.
+    pub duration_ms: u64,
+    /// Hash of the last good document (with what shaped its reading), so an identical
+    /// document need not be read and normalized again.
+    pub body_hash: Option<String>,
+}
+
+/// What one build learnt about a source's articles.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceArticles {
+    /// The source was read: these are all the articles it shows now.
+    Fresh(Vec<Article>),
+    /// The source showed the same articles as last time (a 304, or an identical document):
+    /// they were seen again.
+    Seen,
+    /// Nothing usable this time: the stored articles stay as they are.
+    Kept,
+}
+
+/// One source's part of a build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceUpdate {
+    /// `[[source]] name`.
+    pub name: String,
+    /// Its fetch state after this build.
+    pub state: SourceState,
+    /// Its articles.
+    pub articles: SourceArticles,
+}
+
+/// Everything one build writes to the store, applied atomically by [`Store::apply`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildChanges {
+    /// The build's clock: `first_seen`/`last_seen` of what it saw.
+    pub now: DateTime<Utc>,
+    /// Per source, in any order.
+    pub sources: Vec<SourceUpdate>,
+    /// When `Some`, sources not named here (removed from the config) are forgotten with
+    /// their articles.
+    pub keep_only: Option<Vec<String>>,
+    /// Articles not in their source's latest good fetch and last seen before this instant
+    /// are deleted.
+    pub prune_before: Option<DateTime<Utc>>,
+}
+
+/// How one source's articles fared in [`Store::apply`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpsertCounts {
+    /// Articles seen for the first time.
+    pub new: usize,
+    /// Articles whose source record changed (replaced in place).
+    pub updated: usize,
+    /// Articles seen again as they were.
+    pub unchanged: usize,
+    /// Articles of the source's latest good fetch, after this build.
+    pub in_source: usize,
+    /// Articles of the source the store keeps (latest fetch and earlier ones).
+    pub stored: usize,
+}
+
+/// What [`Store::apply`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// Per source name.
+    pub sources: BTreeMap<String, UpsertCounts>,
+    /// Articles deleted by retention.
+    pub pruned: usize,
+    /// Articles deleted with sources no longer configured.
+    pub forgotten: usize,
+}
+
+/// What an emit leaves for the next build: tag slugs and feed fingerprints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmitMemory {
+    /// Tag key → slug handed out (see [`crate::emit::plan`]).
+    pub tag_slugs: BTreeMap<String, String>,
+    /// Feed (or page) key → fingerprint of what was written (see
+    /// [`crate::emit::emit_incremental`]).
+    pub fingerprints: BTreeMap<String, String>,
+}
+
+/// One source in [`StoreStats`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStats {
+    /// `[[source]] name`.
+    pub name: String,
+    /// Health and validators.
+    pub state: SourceState,
+    /// Articles kept for it.
+    pub articles: usize,
+    /// Of which in its latest good fetch.
+    pub in_source: usize,
+}
+
+/// A tag or category with how many stored articles carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelCount {
+    /// Display name (the most used spelling).
+    pub name: String,
+    /// Articles carrying it.
+    pub articles: usize,
+}
+
+/// What the store holds, for `feedmill stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreStats {
+    /// Schema version of the store.
+    pub schema_version: u32,
+    /// Stored articles.
+    pub articles: usize,
+    /// The oldest `first_seen`, if any article is stored.
+    pub oldest_first_seen: Option<DateTime<Utc>>,
+    /// Sources by name.
+    pub sources: Vec<SourceStats>,
+    /// Tags, most articles first, then by name.
+    pub tags: Vec<LabelCount>,
+    /// Categories, most articles first, then by name.
+    pub categories: Vec<LabelCount>,
+}
+
+/// The article store behind the pipeline. Implementations keep the rules of the module
+/// documentation; nothing backend-specific appears here.
+pub trait Store {
+    /// Every source's remembered state, by name.
+    fn source_states(&self) -> Result<BTreeMap<String, SourceState>, StoreError>;
+
+    /// Applies one build's changes in one transaction (all or nothing).
+    fn apply(&mut self, changes: &BuildChanges) -> Result<Applied, StoreError>;
+
+    /// Every stored article, undated ones carrying their `first_seen` as `published`.
+    /// Ordered by source, then id.
+    fn articles(&self) -> Result<Vec<Article>, StoreError>;
+
+    /// What the last successful emit left: tag slugs and feed fingerprints.
+    fn emit_memory(&self) -> Result<EmitMemory, StoreError>;
+
+    /// Replaces the emit memory (one transaction).
+    fn save_emit_memory(&mut self, memory: &EmitMemory) -> Result<(), StoreError>;
+
+    /// What the store holds.
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// Stores one source's articles as read at `now` (a one-source [`Store::apply`] that
+    /// leaves the source's fetch state as it was).
+    fn upsert_source(
+        &mut self,
+        source: &str,
+        articles: Vec<Article>,
+        now: DateTime<Utc>,
+    ) -> Result<UpsertCounts, StoreError> {
+        let state = self.source_states()?.remove(source).unwrap_or_default();
+        let applied = self.apply(&BuildChanges {
+            now,
+            sources: vec![SourceUpdate {
+                name: source.to_string(),
+                state,
+                articles: SourceArticles::Fresh(articles),
+            }],
+            keep_only: None,
+            prune_before: None,
+        })?;
+        Ok(applied.sources.get(source).copied().unwrap_or_default())
+    }
+
+    /// Deletes articles that left their source before `before` (see the retention rule).
+    fn prune(&mut self, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self
+            .apply(&BuildChanges {
+                now,
+                sources: Vec::new(),
+                keep_only: None,
+                prune_before: Some(before),
+            })?
+            .pruned)
+    }
+}
+
+/// Opens the default backend (SQLite) at `path`, creating or migrating it.
+pub fn open(path: &std::path::Path) -> Result<Box<dyn Store + Send>, StoreError> {
+    Ok(Box::new(SqliteStore::open(path)?))
+}

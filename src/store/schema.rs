@@ -1,0 +1,82 @@
+//! The SQLite schema and its migrations.
+//!
+//! The schema version is SQLite's `user_version`. Each migration takes the store from
+//! version `n` to `n + 1` and runs in the same transaction as the version bump, so a store
+//! is always exactly at one version. A new store runs every migration from 0.
+//!
+//! - v1: articles (with `first_seen`, `last_seen`, one hash), sources (validators and
+//!   health), tag slugs.
+//! - v2: a separate content hash (title/text changes move `updated`, date or tag changes do
+//!   not), whether an article is in its source's latest good fetch (retention never deletes
+//!   those), fetch bytes/duration and the last good document's hash per source, and feed
+//!   fingerprints for incremental emitting.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The schema version this feedmill writes.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Migration `i` takes the store from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // v0 → v1
+    "CREATE TABLE articles (
+        source     TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen  INTEGER NOT NULL,
+        hash       TEXT NOT NULL,
+        data       TEXT NOT NULL,
+        PRIMARY KEY (source, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE sources (
+        name                 TEXT PRIMARY KEY,
+        etag                 TEXT,
+        last_modified        TEXT,
+        last_success         INTEGER,
+        last_error           TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_status          INTEGER
+    );
+    CREATE TABLE tag_slugs (key TEXT PRIMARY KEY, slug TEXT NOT NULL);",
+    // v1 → v2
+    "ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE articles ADD COLUMN in_source INTEGER NOT NULL DEFAULT 1;
+    UPDATE articles SET content_hash = hash;
+    CREATE INDEX articles_retention ON articles (in_source, last_seen);
+    ALTER TABLE sources ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN body_hash TEXT;
+    CREATE TABLE fingerprints (feed TEXT PRIMARY KEY, hash TEXT NOT NULL);",
+];
+
+/// Reads the schema version.
+pub(super) fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the store to [`SCHEMA_VERSION`]. A store newer than this feedmill is refused
+/// rather than guessed at.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
+    loop {
+        // IMMEDIATE: two processes opening one old store migrate it once, in turn.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| format!("cannot start the migration: {e}"))?;
+        let v = version(&tx).map_err(|e| format!("cannot read the schema version: {e}"))?;
+        if v > SCHEMA_VERSION {
+            return Err(format!(
+                "schema version {v} is newer than this feedmill's ({SCHEMA_VERSION}); upgrade feedmill"
+            ));
+        }
+        let Some(sql) = MIGRATIONS.get(v as usize) else {
+            return Ok(());
+        };
+        tx.execute_batch(sql)
+            .map_err(|e| format!("migration to schema version {} failed: {e}", v + 1))?;
+        tx.pragma_update(None, "user_version", v + 1)
+            .map_err(|e| format!("cannot record schema version {}: {e}", v + 1))?;
+        tx.commit()
+            .map_err(|e| format!("cannot commit schema version {}: {e}", v + 1))?;
+    }
+}
+

@@ -1,0 +1,479 @@
+//! The embedded backend: one SQLite file in WAL mode.
+//!
+//! Articles are rows keyed by (source, id) holding the article as JSON plus the columns the
+//! rules need (`first_seen`, `last_seen`, hashes, `in_source`). Times are Unix seconds.
+//! WAL lets a reader (a future server) read while a build writes; a build's changes are one
+//! transaction, so SIGKILL at any moment leaves the last committed state.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+
+use super::schema;
+use super::{
+    Applied, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState, SourceStats,
+    Store, StoreError, StoreStats, UpsertCounts,
+};
+use crate::fetch::Validators;
+use crate::model::Article;
+use crate::text::tag_key;
+
+/// The SQLite store. See the [module documentation](super) for the rules it keeps.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hash of the whole record as the source gave it (before the store dates it).
+fn record_hash(a: &Article) -> String {
+    let json = serde_json::to_vec(a).unwrap_or_default();
+    hex(&Sha256::digest(&json))
+}
+
+/// Hash of what a reader sees as the article's substance: a change here moves `updated`.
+fn content_hash(a: &Article) -> String {
+    let mut h = Sha256::new();
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    for part in [
+        a.title.as_str(),
+        a.summary.as_str(),
+        a.content.as_str(),
+        &opt(&a.url),
+        &opt(&a.image),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    for author in &a.authors {
+        h.update(author.as_bytes());
+        h.update([1u8]);
+    }
+    hex(&h.finalize())
+}
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_ts(s: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp(s, 0)
+}
+
+/// What the store keeps of one article besides the article itself.
+struct Existing {
+    hash: String,
+    content_hash: String,
+    data: String,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`, switches it to WAL mode and runs
+    /// the pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let err = |message: String| StoreError {
+            path: path.display().to_string(),
+            message,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| err(format!("cannot create folder {}: {e}", dir.display())))?;
+        }
+        let mut conn = Connection::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| err(format!("cannot set the busy timeout: {e}")))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| err(format!("cannot switch to WAL mode: {e}")))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(err(format!("journal mode is {mode}, WAL is required")));
+        }
+        // NORMAL is safe against a killed process in WAL mode (only power loss can lose the
+        // last transactions, never consistency).
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| err(format!("cannot set synchronous: {e}")))?;
+        schema::migrate(&mut conn).map_err(err)?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        schema::version(&self.conn).map_err(|e| self.err("cannot read the schema version", e))
+    }
+
+    /// Where the store is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            path: self.path.display().to_string(),
+            message: format!("{what}: {e}"),
+        }
+    }
+
+    fn apply_tx(tx: &Transaction<'_>, changes: &BuildChanges) -> rusqlite::Result<Applied> {
+        let mut applied = Applied::default();
+        let now = ts(changes.now);
+        if let Some(keep) = &changes.keep_only {
+            let mut names: Vec<String> = tx
+                .prepare("SELECT name FROM sources UNION SELECT DISTINCT source FROM articles")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            names.retain(|n| !keep.contains(n));
+            for name in names {
+                applied.forgotten +=
+                    tx.execute("DELETE FROM articles WHERE source = ?1", [&name])?;
+                tx.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
+            }
+        }
+        for update in &changes.sources {
+            save_state(tx, &update.name, &update.state)?;
+            let mut counts = UpsertCounts::default();
+            match &update.articles {
+                SourceArticles::Fresh(articles) => {
+                    upsert(tx, &update.name, articles, changes.now, &mut counts)?
+                }
+                SourceArticles::Seen => {
+                    tx.execute(
+                        "UPDATE articles SET last_seen = ?2 WHERE source = ?1 AND in_source = 1",
+                        params![update.name, now],
+                    )?;
+                }
+                SourceArticles::Kept => {}
+            }
+            applied.sources.insert(update.name.clone(), counts);
+        }
+        if let Some(before) = changes.prune_before {
+            applied.pruned = tx.execute(
+                "DELETE FROM articles WHERE in_source = 0 AND last_seen < ?1",
+                [ts(before)],
+            )?;
+        }
+        for (name, counts) in applied.sources.iter_mut() {
+            let (stored, in_source): (i64, i64) = tx.query_row(
+                "SELECT count(*), coalesce(sum(in_source), 0) FROM articles WHERE source = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            counts.stored = usize::try_from(stored).unwrap_or(0);
+            counts.in_source = usize::try_from(in_source).unwrap_or(0);
+        }
+        Ok(applied)
+    }
+}
+
+fn save_state(tx: &Transaction<'_>, name: &str, s: &SourceState) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO sources (name, etag, last_modified, last_success, last_error,
+             consecutive_failures, last_status, bytes, duration_ms, body_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (name) DO UPDATE SET etag = ?2, last_modified = ?3, last_success = ?4,
+             last_error = ?5, consecutive_failures = ?6, last_status = ?7, bytes = ?8,
+             duration_ms = ?9, body_hash = ?10",
+    )?
+    .execute(params![
+        name,
+        s.validators.etag,
+        s.validators.last_modified,
+        s.last_success.map(ts),
+        s.last_error,
+        s.consecutive_failures,
+        s.last_status,
+        i64::try_from(s.bytes).unwrap_or(i64::MAX),
+        i64::try_from(s.duration_ms).unwrap_or(i64::MAX),
+        s.body_hash,
+    ])?;
+    Ok(())
+}
+
+/// Stores one source's current articles (see the module rules).
+fn upsert(
+    tx: &Transaction<'_>,
+    source: &str,
+    articles: &[Article],
+    now_t: DateTime<Utc>,
+    counts: &mut UpsertCounts,
+) -> rusqlite::Result<()> {
+    let now = ts(now_t);
+    let mut existing: HashMap<String, Existing> = tx
+        .prepare_cached("SELECT id, hash, content_hash, data FROM articles WHERE source = ?1")?
+        .query_map([source], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                Existing {
+                    hash: r.get(1)?,
+                    content_hash: r.get(2)?,
+                    data: r.get(3)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute(
+        "UPDATE articles SET in_source = 0 WHERE source = ?1 AND in_source = 1",
+        [source],
+    )?;
+    let mut seen_again = tx.prepare_cached(
+        "UPDATE articles SET last_seen = ?3, in_source = 1 WHERE source = ?1 AND id = ?2",
+    )?;
+    let mut replace = tx.prepare_cached(
+        "UPDATE articles SET last_seen = ?3, in_source = 1, hash = ?4, content_hash = ?5,
+             data = ?6 WHERE source = ?1 AND id = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO articles (source, id, first_seen, last_seen, hash, content_hash, in_source, data)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5, 1, ?6)",
+    )?;
+    let now_fixed = now_t.fixed_offset();
+    let mut done = std::collections::HashSet::new();
+    for a in articles {
+        // A source listing one id twice: the first listing wins, as in its feed.
+        if !done.insert(a.id.as_str()) {
+            continue;
+        }
+        let hash = record_hash(a);
+        let chash = content_hash(a);
+        match existing.remove(&a.id) {
+            Some(old) if old.hash == hash => {
+                seen_again.execute(params![source, a.id, now])?;
+                counts.unchanged += 1;
+            }
+            Some(old) => {
+                let mut new = a.clone();
+                let prev: Option<Article> = serde_json::from_str(&old.data).ok();
+                let prev_published = prev.as_ref().and_then(|p| p.published);
+                let prev_updated = prev.as_ref().and_then(|p| p.updated);
+                if new.published.is_none() && new.updated.is_none() {
+                    new.published = prev_published.or(Some(now_fixed));
+                }
+                if old.content_hash != chash {
+                    let floor = prev_updated.or(prev_published);
+                    let source_newer = match (new.updated, floor) {
+                        (Some(u), Some(f)) => u > f,
+                        (Some(_), None) => true,
+                        (None, _) => false,
+                    };
+                    if !source_newer {
+                        new.updated = Some(now_fixed);
+                    }
+                } else if new.updated.is_none() {
+                    new.updated = prev_updated;
+                }
+                let data = serde_json::to_string(&new).unwrap_or_default();
+                replace.execute(params![source, a.id, now, hash, chash, data])?;
+                counts.updated += 1;
+            }
+            None => {
+                let mut new = a.clone();
+                if new.published.is_none() && new.updated.is_none() {
+                    new.published = Some(now_fixed);
+                }
+                let data = serde_json::to_string(&new).unwrap_or_default();
+                insert.execute(params![source, a.id, now, hash, chash, data])?;
+                counts.new += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn source_states(&self) -> Result<BTreeMap<String, SourceState>, StoreError> {
+        let read = || -> rusqlite::Result<BTreeMap<String, SourceState>> {
+            self.conn
+                .prepare(
+                    "SELECT name, etag, last_modified, last_success, last_error,
+                         consecutive_failures, last_status, bytes, duration_ms, body_hash
+                     FROM sources",
+                )?
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        SourceState {
+                            validators: Validators {
+                                etag: r.get(1)?,
+                                last_modified: r.get(2)?,
+                            },
+                            last_success: r.get::<_, Option<i64>>(3)?.and_then(from_ts),
+                            last_error: r.get(4)?,
+                            consecutive_failures: r.get(5)?,
+                            last_status: r.get(6)?,
+                            bytes: u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
+                            duration_ms: u64::try_from(r.get::<_, i64>(8)?).unwrap_or(0),
+                            body_hash: r.get(9)?,
+                        },
+                    ))
+                })?
+                .collect()
+        };
+        read().map_err(|e| self.err("cannot read source states", e))
+    }
+
+    fn apply(&mut self, changes: &BuildChanges) -> Result<Applied, StoreError> {
+        let path = self.path.display().to_string();
+        let err = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            message: format!("cannot store the build's articles: {e}"),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let applied = SqliteStore::apply_tx(&tx, changes).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(applied)
+    }
+
+    fn articles(&self) -> Result<Vec<Article>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<(String, String, String)>> {
+            self.conn
+                .prepare("SELECT source, id, data FROM articles ORDER BY source, id")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        };
+        let rows = read().map_err(|e| self.err("cannot read articles", e))?;
+        rows.into_iter()
+            .map(|(source, id, data)| {
+                serde_json::from_str(&data).map_err(|e| {
+                    self.err(&format!("article {id} of source {source} is unreadable"), e)
+                })
+            })
+            .collect()
+    }
+
+    fn emit_memory(&self) -> Result<EmitMemory, StoreError> {
+        let pairs = |sql: &str| -> rusqlite::Result<BTreeMap<String, String>> {
+            self.conn
+                .prepare(sql)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        };
+        Ok(EmitMemory {
+            tag_slugs: pairs("SELECT key, slug FROM tag_slugs")
+                .map_err(|e| self.err("cannot read tag slugs", e))?,
+            fingerprints: pairs("SELECT feed, hash FROM fingerprints")
+                .map_err(|e| self.err("cannot read feed fingerprints", e))?,
+        })
+    }
+
+    fn save_emit_memory(&mut self, memory: &EmitMemory) -> Result<(), StoreError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM tag_slugs", [])?;
+            tx.execute("DELETE FROM fingerprints", [])?;
+            {
+                let mut ins = tx.prepare("INSERT INTO tag_slugs (key, slug) VALUES (?1, ?2)")?;
+                for (k, s) in &memory.tag_slugs {
+                    ins.execute([k, s])?;
+                }
+                let mut ins = tx.prepare("INSERT INTO fingerprints (feed, hash) VALUES (?1, ?2)")?;
+                for (k, h) in &memory.fingerprints {
+                    ins.execute([k, h])?;
+                }
+            }
+            tx.commit()
+        };
+        write(&mut self.conn).map_err(|e| self.err("cannot save tag slugs and fingerprints", e))
+    }
+
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        let schema_version = self.schema_version()?;
+        let articles = self.articles()?;
+        let oldest: Option<i64> = self
+            .conn
+            .query_row("SELECT min(first_seen) FROM articles", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err("cannot read first_seen", e))?
+            .flatten();
+        let per_source = |sql: &str| -> rusqlite::Result<HashMap<String, usize>> {
+            self.conn
+                .prepare(sql)?
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                    ))
+                })?
+                .collect()
+        };
+        let stored = per_source("SELECT source, count(*) FROM articles GROUP BY source")
+            .map_err(|e| self.err("cannot count articles", e))?;
+        let fresh = per_source("SELECT source, sum(in_source) FROM articles GROUP BY source")
+            .map_err(|e| self.err("cannot count articles", e))?;
+        let sources = self
+            .source_states()?
+            .into_iter()
+            .map(|(name, state)| SourceStats {
+                articles: stored.get(&name).copied().unwrap_or(0),
+                in_source: fresh.get(&name).copied().unwrap_or(0),
+                name,
+                state,
+            })
+            .collect();
+        let mut tags = Labels::default();
+        let mut categories = Labels::default();
+        for a in &articles {
+            for t in &a.tags {
+                tags.add(&t.key, &t.name);
+            }
+            for c in &a.categories {
+                categories.add(&tag_key(c), c);
+            }
+        }
+        Ok(StoreStats {
+            schema_version,
+            articles: articles.len(),
+            oldest_first_seen: oldest.and_then(from_ts),
+            sources,
+            tags: tags.counts(),
+            categories: categories.counts(),
+        })
+    }
+}
+
+/// Counts articles per label key, remembering how often each spelling is used.
+#[derive(Default)]
+struct Labels(HashMap<String, (usize, HashMap<String, usize>)>);
+
+impl Labels {
+    fn add(&mut self, key: &str, name: &str) {
+        let e = self.0.entry(key.to_string()).or_default();
+        e.0 += 1;
+        *e.1.entry(name.to_string()).or_default() += 1;
+    }
+
+    fn counts(self) -> Vec<LabelCount> {
+        let mut out: Vec<LabelCount> = self
+            .0
+            .into_iter()
+            .map(|(key, (n, names))| LabelCount {
+                name: names
+                    .into_iter()
+                    .max_by(|(a, x), (b, y)| x.cmp(y).then_with(|| b.cmp(a)))
+                    .map(|(name, _)| name)
+                    .unwrap_or(key),
+                articles: n,
+            })
+            .collect();
+        out.sort_by(|a, b| b.articles.cmp(&a.articles).then_with(|| a.name.cmp(&b.name)));
+        out
+    }
+}
