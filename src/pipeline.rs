@@ -342,10 +342,8 @@ async fn gather(
         };
         (source.name.clone(), got)
     }));
-    let (fetched, scraped) = tokio::join!(
-        fetcher.fetch_all(&feeds, &validators, progress),
-        scrapes
-    );
+    let (fetched, scraped) =
+        tokio::join!(fetcher.fetch_all(&feeds, &validators, progress), scrapes);
     fetched
         .into_iter()
         .map(|(n, o)| (n, Got::from(o)))
@@ -356,7 +354,11 @@ async fn gather(
 /// How this build reads one source.
 enum Reading {
     /// Read now.
-    Read(Result<SourceRead, String>, Option<Validators>, Option<String>),
+    Read(
+        Result<SourceRead, String>,
+        Option<Validators>,
+        Option<String>,
+    ),
     /// The same articles as last time (304, or the same document).
     Same,
     /// Nothing usable.
@@ -499,7 +501,12 @@ fn read_document(
         .into_iter()
         .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
         .collect();
-    Ok(SourceRead { items, articles, warnings, degraded: None })
+    Ok(SourceRead {
+        items,
+        articles,
+        warnings,
+        degraded: None,
+    })
 }
 
 /// Normalizes the articles a scrape produced.
@@ -511,5 +518,10 @@ fn read_scrape(source: &Source, outcome: ScrapeOutcome, normalizer: &Normalizer)
         .into_iter()
         .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
         .collect();
-    SourceRead { items, articles, warnings, degraded: outcome.degraded }
+    SourceRead {
+        items,
+        articles,
+        warnings,
+        degraded: outcome.degraded,
+    }
 }

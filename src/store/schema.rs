@@ -79,4 +79,3 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
             .map_err(|e| format!("cannot commit schema version {}: {e}", v + 1))?;
     }
 }
-

@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use super::schema;
 use super::{
-    Applied, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState, SourceStats,
-    Store, StoreError, StoreStats, UpsertCounts,
+    Applied, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState, SourceStats, Store,
+    StoreError, StoreStats, UpsertCounts,
 };
 use crate::fetch::Validators;
 use crate::model::Article;
@@ -384,7 +384,8 @@ impl Store for SqliteStore {
                 for (k, s) in &memory.tag_slugs {
                     ins.execute([k, s])?;
                 }
-                let mut ins = tx.prepare("INSERT INTO fingerprints (feed, hash) VALUES (?1, ?2)")?;
+                let mut ins =
+                    tx.prepare("INSERT INTO fingerprints (feed, hash) VALUES (?1, ?2)")?;
                 for (k, h) in &memory.fingerprints {
                     ins.execute([k, h])?;
                 }
@@ -473,7 +474,11 @@ impl Labels {
                 articles: n,
             })
             .collect();
-        out.sort_by(|a, b| b.articles.cmp(&a.articles).then_with(|| a.name.cmp(&b.name)));
+        out.sort_by(|a, b| {
+            b.articles
+                .cmp(&a.articles)
+                .then_with(|| a.name.cmp(&b.name))
+        });
         out
     }
 }
