@@ -50,7 +50,7 @@ fn by_id(store: &SqliteStore) -> BTreeMap<String, Article> {
 }
 
 #[test]
-fn migrated_articles_carry_their_first_seen_forever() {
+fn undated_articles_carry_their_first_seen_forever() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
     for day in [1, 2, 3] {

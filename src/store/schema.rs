@@ -7,9 +7,10 @@
 //! - v1: articles (with `first_seen`, `last_seen`, one hash), sources (validators and
 //!   health), tag slugs.
 //! - v2: a separate content hash (title/text changes move `updated`, date or tag changes do
-//!   not), whether an article is in its source's latest good fetch (retention never deletes
-//!   those), fetch bytes/duration and the last good document's hash per source, and feed
-//!   fingerprints for incremental emitting.
+//!   not); sightings (whether an article is in its source's latest good fetch, and when it
+//!   was last seen) moved to a narrow table of their own so that seeing an article again
+//!   never rewrites its record; per source the last sighting, fetch bytes/duration and the
+//!   last good document's hash; feed fingerprints for incremental emitting.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -40,12 +41,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE tag_slugs (key TEXT PRIMARY KEY, slug TEXT NOT NULL);",
     // v1 → v2
     "ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
-    ALTER TABLE articles ADD COLUMN in_source INTEGER NOT NULL DEFAULT 1;
     UPDATE articles SET content_hash = hash;
-    CREATE INDEX articles_retention ON articles (in_source, last_seen);
+    CREATE TABLE sightings (
+        source    TEXT NOT NULL,
+        id        TEXT NOT NULL,
+        in_source INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        PRIMARY KEY (source, id)
+    ) WITHOUT ROWID;
+    INSERT INTO sightings (source, id, in_source, last_seen)
+        SELECT source, id, 1, last_seen FROM articles;
+    ALTER TABLE articles DROP COLUMN last_seen;
+    CREATE INDEX sightings_retention ON sightings (in_source, last_seen);
     ALTER TABLE sources ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sources ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sources ADD COLUMN body_hash TEXT;
+    ALTER TABLE sources ADD COLUMN seen_at INTEGER;
+    UPDATE sources SET seen_at = last_success;
     CREATE TABLE fingerprints (feed TEXT PRIMARY KEY, hash TEXT NOT NULL);",
 ];
 

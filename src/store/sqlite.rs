@@ -1,14 +1,18 @@
 //! The embedded backend: one SQLite file in WAL mode.
 //!
-//! Articles are rows keyed by (source, id) holding the article as JSON plus the columns the
-//! rules need (`first_seen`, `last_seen`, hashes, `in_source`). Times are Unix seconds.
+//! Articles are rows keyed by (source, id) holding the article as JSON, its `first_seen`
+//! and its hashes; they are rewritten only when the source's record changes. Sightings live
+//! in a narrow table of their own: whether the article is in its source's latest good fetch
+//! and, once it has left it, when it was last seen. While it is in the feed its last
+//! sighting is the source's (`sources.seen_at`), so a build that sees a source's articles
+//! again writes one source row, not one row per article. Times are Unix seconds.
 //! WAL lets a reader (a future server) read while a build writes; a build's changes are one
 //! transaction, so SIGKILL at any moment leaves the last committed state.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
@@ -78,7 +82,7 @@ fn from_ts(s: i64) -> Option<DateTime<Utc>> {
 struct Existing {
     hash: String,
     content_hash: String,
-    data: String,
+    in_source: bool,
 }
 
 impl SqliteStore {
@@ -135,42 +139,62 @@ impl SqliteStore {
         let now = ts(changes.now);
         if let Some(keep) = &changes.keep_only {
             let mut names: Vec<String> = tx
-                .prepare("SELECT name FROM sources UNION SELECT DISTINCT source FROM articles")?
+                .prepare("SELECT name FROM sources UNION SELECT DISTINCT source FROM sightings")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             names.retain(|n| !keep.contains(n));
             for name in names {
                 applied.forgotten +=
                     tx.execute("DELETE FROM articles WHERE source = ?1", [&name])?;
+                tx.execute("DELETE FROM sightings WHERE source = ?1", [&name])?;
                 tx.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
             }
         }
         for update in &changes.sources {
-            save_state(tx, &update.name, &update.state)?;
+            let previous_sighting: Option<i64> = tx
+                .query_row(
+                    "SELECT seen_at FROM sources WHERE name = ?1",
+                    [&update.name],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
             let mut counts = UpsertCounts::default();
-            match &update.articles {
+            let seen_at = match &update.articles {
                 SourceArticles::Fresh(articles) => {
-                    upsert(tx, &update.name, articles, changes.now, &mut counts)?
-                }
-                SourceArticles::Seen => {
-                    tx.execute(
-                        "UPDATE articles SET last_seen = ?2 WHERE source = ?1 AND in_source = 1",
-                        params![update.name, now],
+                    upsert(
+                        tx,
+                        &update.name,
+                        articles,
+                        changes.now,
+                        previous_sighting,
+                        &mut counts,
                     )?;
+                    Some(now)
                 }
-                SourceArticles::Kept => {}
-            }
+                // The articles in the source's latest fetch are seen again: that is the
+                // source's sighting, not a write per article.
+                SourceArticles::Seen => Some(now),
+                SourceArticles::Kept => None,
+            };
+            save_state(tx, &update.name, &update.state, seen_at)?;
             applied.sources.insert(update.name.clone(), counts);
         }
         if let Some(before) = changes.prune_before {
+            let before = ts(before);
             applied.pruned = tx.execute(
-                "DELETE FROM articles WHERE in_source = 0 AND last_seen < ?1",
-                [ts(before)],
+                "DELETE FROM articles WHERE (source, id) IN
+                     (SELECT source, id FROM sightings WHERE in_source = 0 AND last_seen < ?1)",
+                [before],
+            )?;
+            tx.execute(
+                "DELETE FROM sightings WHERE in_source = 0 AND last_seen < ?1",
+                [before],
             )?;
         }
         for (name, counts) in applied.sources.iter_mut() {
             let (stored, in_source): (i64, i64) = tx.query_row(
-                "SELECT count(*), coalesce(sum(in_source), 0) FROM articles WHERE source = ?1",
+                "SELECT count(*), coalesce(sum(in_source), 0) FROM sightings WHERE source = ?1",
                 [name],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
@@ -181,14 +205,19 @@ impl SqliteStore {
     }
 }
 
-fn save_state(tx: &Transaction<'_>, name: &str, s: &SourceState) -> rusqlite::Result<()> {
+fn save_state(
+    tx: &Transaction<'_>,
+    name: &str,
+    s: &SourceState,
+    seen_at: Option<i64>,
+) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO sources (name, etag, last_modified, last_success, last_error,
-             consecutive_failures, last_status, bytes, duration_ms, body_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             consecutive_failures, last_status, bytes, duration_ms, body_hash, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (name) DO UPDATE SET etag = ?2, last_modified = ?3, last_success = ?4,
              last_error = ?5, consecutive_failures = ?6, last_status = ?7, bytes = ?8,
-             duration_ms = ?9, body_hash = ?10",
+             duration_ms = ?9, body_hash = ?10, seen_at = coalesce(?11, seen_at)",
     )?
     .execute(params![
         name,
@@ -201,46 +230,84 @@ fn save_state(tx: &Transaction<'_>, name: &str, s: &SourceState) -> rusqlite::Re
         i64::try_from(s.bytes).unwrap_or(i64::MAX),
         i64::try_from(s.duration_ms).unwrap_or(i64::MAX),
         s.body_hash,
+        seen_at,
     ])?;
     Ok(())
 }
 
-/// Stores one source's current articles (see the module rules).
+/// The dates a replaced article keeps or gets (see the module rules).
+fn redate(
+    new: &mut Article,
+    prev: Option<&Article>,
+    content_changed: bool,
+    now: DateTime<FixedOffset>,
+) {
+    let prev_published = prev.and_then(|p| p.published);
+    let prev_updated = prev.and_then(|p| p.updated);
+    if new.published.is_none() && new.updated.is_none() {
+        new.published = prev_published.or(Some(now));
+    }
+    if content_changed {
+        let floor = prev_updated.or(prev_published);
+        let source_newer = match (new.updated, floor) {
+            (Some(u), Some(f)) => u > f,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !source_newer {
+            new.updated = Some(now);
+        }
+    } else if new.updated.is_none() {
+        new.updated = prev_updated;
+    }
+}
+
+/// Stores one source's current articles (see the module rules). Only records that changed
+/// are rewritten; an article seen again as it was costs no write unless it had left the
+/// source's feed. `previous_sighting` is when the source was last seen: the last sighting
+/// of the articles that leave its feed now.
 fn upsert(
     tx: &Transaction<'_>,
     source: &str,
     articles: &[Article],
     now_t: DateTime<Utc>,
+    previous_sighting: Option<i64>,
     counts: &mut UpsertCounts,
 ) -> rusqlite::Result<()> {
     let now = ts(now_t);
     let mut existing: HashMap<String, Existing> = tx
-        .prepare_cached("SELECT id, hash, content_hash, data FROM articles WHERE source = ?1")?
+        .prepare_cached(
+            "SELECT a.id, a.hash, a.content_hash, coalesce(s.in_source, 0)
+             FROM articles a LEFT JOIN sightings s ON s.source = a.source AND s.id = a.id
+             WHERE a.source = ?1",
+        )?
         .query_map([source], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 Existing {
                     hash: r.get(1)?,
                     content_hash: r.get(2)?,
-                    data: r.get(3)?,
+                    in_source: r.get::<_, i64>(3)? != 0,
                 },
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    tx.execute(
-        "UPDATE articles SET in_source = 0 WHERE source = ?1 AND in_source = 1",
-        [source],
+    let mut sighted = tx.prepare_cached(
+        "INSERT INTO sightings (source, id, in_source, last_seen) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (source, id) DO UPDATE SET in_source = 1, last_seen = ?3",
     )?;
-    let mut seen_again = tx.prepare_cached(
-        "UPDATE articles SET last_seen = ?3, in_source = 1 WHERE source = ?1 AND id = ?2",
+    let mut left = tx.prepare_cached(
+        "UPDATE sightings SET in_source = 0, last_seen = coalesce(?3, last_seen)
+         WHERE source = ?1 AND id = ?2",
     )?;
+    let mut old_data =
+        tx.prepare_cached("SELECT data FROM articles WHERE source = ?1 AND id = ?2")?;
     let mut replace = tx.prepare_cached(
-        "UPDATE articles SET last_seen = ?3, in_source = 1, hash = ?4, content_hash = ?5,
-             data = ?6 WHERE source = ?1 AND id = ?2",
+        "UPDATE articles SET hash = ?3, content_hash = ?4, data = ?5 WHERE source = ?1 AND id = ?2",
     )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO articles (source, id, first_seen, last_seen, hash, content_hash, in_source, data)
-         VALUES (?1, ?2, ?3, ?3, ?4, ?5, 1, ?6)",
+        "INSERT INTO articles (source, id, first_seen, hash, content_hash, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let now_fixed = now_t.fixed_offset();
     let mut done = std::collections::HashSet::new();
@@ -250,35 +317,31 @@ fn upsert(
             continue;
         }
         let hash = record_hash(a);
-        let chash = content_hash(a);
         match existing.remove(&a.id) {
             Some(old) if old.hash == hash => {
-                seen_again.execute(params![source, a.id, now])?;
+                if !old.in_source {
+                    sighted.execute(params![source, a.id, now])?;
+                }
                 counts.unchanged += 1;
             }
             Some(old) => {
+                let chash = content_hash(a);
+                let prev: Option<Article> = old_data
+                    .query_row(params![source, a.id], |r| r.get::<_, String>(0))
+                    .optional()?
+                    .and_then(|d| serde_json::from_str(&d).ok());
                 let mut new = a.clone();
-                let prev: Option<Article> = serde_json::from_str(&old.data).ok();
-                let prev_published = prev.as_ref().and_then(|p| p.published);
-                let prev_updated = prev.as_ref().and_then(|p| p.updated);
-                if new.published.is_none() && new.updated.is_none() {
-                    new.published = prev_published.or(Some(now_fixed));
-                }
-                if old.content_hash != chash {
-                    let floor = prev_updated.or(prev_published);
-                    let source_newer = match (new.updated, floor) {
-                        (Some(u), Some(f)) => u > f,
-                        (Some(_), None) => true,
-                        (None, _) => false,
-                    };
-                    if !source_newer {
-                        new.updated = Some(now_fixed);
-                    }
-                } else if new.updated.is_none() {
-                    new.updated = prev_updated;
-                }
+                redate(
+                    &mut new,
+                    prev.as_ref(),
+                    old.content_hash != chash,
+                    now_fixed,
+                );
                 let data = serde_json::to_string(&new).unwrap_or_default();
-                replace.execute(params![source, a.id, now, hash, chash, data])?;
+                replace.execute(params![source, a.id, hash, chash, data])?;
+                if !old.in_source {
+                    sighted.execute(params![source, a.id, now])?;
+                }
                 counts.updated += 1;
             }
             None => {
@@ -287,9 +350,15 @@ fn upsert(
                     new.published = Some(now_fixed);
                 }
                 let data = serde_json::to_string(&new).unwrap_or_default();
-                insert.execute(params![source, a.id, now, hash, chash, data])?;
+                insert.execute(params![source, a.id, now, hash, content_hash(a), data])?;
+                sighted.execute(params![source, a.id, now])?;
                 counts.new += 1;
             }
+        }
+    }
+    for (id, old) in existing {
+        if old.in_source {
+            left.execute(params![source, id, previous_sighting])?;
         }
     }
     Ok(())
@@ -415,9 +484,9 @@ impl Store for SqliteStore {
                 })?
                 .collect()
         };
-        let stored = per_source("SELECT source, count(*) FROM articles GROUP BY source")
+        let stored = per_source("SELECT source, count(*) FROM sightings GROUP BY source")
             .map_err(|e| self.err("cannot count articles", e))?;
-        let fresh = per_source("SELECT source, sum(in_source) FROM articles GROUP BY source")
+        let fresh = per_source("SELECT source, sum(in_source) FROM sightings GROUP BY source")
             .map_err(|e| self.err("cannot count articles", e))?;
         let sources = self
             .source_states()?

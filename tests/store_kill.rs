@@ -1,0 +1,161 @@
+//! A build killed at any moment (SIGKILL, from the test) leaves a readable, consistent
+//! store and whole output files: every feed file is the old or the new version.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use feedmill::store::{SqliteStore, Store};
+
+const SOURCES: usize = 20;
+const PER_SOURCE: usize = 400;
+const TAGS: usize = 1500;
+
+/// Writes every source; `round` changes every title so each build has work to do.
+fn write_sources(dir: &Path, round: usize) {
+    for s in 0..SOURCES {
+        let mut x = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Nguồn</title><link>https://nguon.example.vn/</link><description>d</description>",
+        );
+        for i in 0..PER_SOURCE {
+            let n = s * PER_SOURCE + i;
+            let _ = write!(
+                x,
+                "<item><title>Bài {n} lần {round}</title><link>https://nguon{s}.example.vn/bai-{n}.html</link><description>Tóm tắt bài {n}, phiên bản {round}.</description><pubDate>Sat, {:02} Mar 2025 {:02}:{:02}:00 +0700</pubDate>",
+                1 + n % 28,
+                n % 24,
+                n % 60
+            );
+            for k in 0..3 {
+                let _ = write!(x, "<category>Thẻ {}</category>", (n * 7 + k * 131) % TAGS);
+            }
+            x.push_str("</item>");
+        }
+        x.push_str("</channel></rss>");
+        std::fs::write(dir.join(format!("s{s}.rss")), x).unwrap();
+    }
+}
+
+fn write_config(dir: &Path) -> PathBuf {
+    let mut t = String::from(
+        "[site]\ntitle = \"Bench\"\nbase_url = \"https://feeds.example.vn/\"\nlanguage = \"vi\"\n\n[feeds]\nitems = 10\n\n",
+    );
+    for s in 0..SOURCES {
+        let _ = writeln!(t, "[[source]]\nname = \"s{s}\"\nurl = \"s{s}.rss\"\n");
+    }
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, t).unwrap();
+    path
+}
+
+fn xml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "xml") {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The store opens, passes SQLite's integrity check and its articles all read back; every
+/// feed file parses. Returns (stored articles, feed files).
+fn check(dir: &Path) -> (usize, usize) {
+    let db = dir.join("feedmill.db");
+    let mut articles = 0;
+    if db.exists() {
+        let integrity: String = rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        let store = SqliteStore::open(&db).expect("the store opens after a kill");
+        let all = store.articles().expect("every article reads back");
+        articles = all.len();
+        // A build's articles land all at once or not at all: one round's titles only.
+        let rounds: std::collections::BTreeSet<&str> = all
+            .iter()
+            .filter_map(|a| a.title.rsplit_once(" lần ").map(|(_, r)| r))
+            .collect();
+        assert!(
+            rounds.len() <= 1,
+            "a partial build was committed: rounds {rounds:?}"
+        );
+        store.stats().expect("stats after a kill");
+    }
+    let files = xml_files(&dir.join("public"));
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        feed_rs::parser::parse(&bytes[..])
+            .unwrap_or_else(|e| panic!("{} is not a whole feed: {e}", f.display()));
+    }
+    (articles, files.len())
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_a_readable_store_and_whole_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let config = write_config(dir);
+    let run = |round: usize| {
+        write_sources(dir, round);
+        Command::new(env!("CARGO_BIN_EXE_feedmill"))
+            .args(["build", "--quiet", "--config"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn feedmill")
+    };
+
+    // One whole build first, so later kills interrupt rewriting existing files.
+    let status = run(0).wait().unwrap();
+    assert!(status.success());
+    let (articles, files) = check(dir);
+    assert_eq!(articles, SOURCES * PER_SOURCE);
+    assert!(files > 2 * TAGS / 2, "{files} feed files");
+
+    let mut finished_early = 0;
+    for (round, delay_ms) in [150u64, 400, 700, 1000, 1500, 2500].into_iter().enumerate() {
+        let mut child = run(round + 1);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_some() {
+            finished_early += 1;
+        }
+        // `Child::kill` is SIGKILL on Unix: no chance to clean up.
+        let _ = child.kill();
+        let _ = child.wait();
+        check(dir);
+    }
+    assert!(
+        finished_early < 6,
+        "every build finished before its kill; the test killed nothing"
+    );
+
+    // After all that, a build runs to the end and everything is there.
+    let status = run(99).wait().unwrap();
+    assert!(status.success());
+    let (articles, _) = check(dir);
+    assert_eq!(articles, SOURCES * PER_SOURCE);
+    let store = SqliteStore::open(&dir.join("feedmill.db")).unwrap();
+    let titles: Vec<String> = store
+        .articles()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    assert!(
+        titles.iter().all(|t| t.ends_with(" lần 99")),
+        "the last build's titles"
+    );
+}
