@@ -246,12 +246,9 @@ pub async fn build_with_store(
     let articles = normalize::dedup(store.articles()?);
     let memory = store.emit_memory()?;
     let plan = emit::plan(&articles, cfg, &memory.tag_slugs);
-    // Fingerprints are forgotten while files are being written: a build killed mid-emit
-    // makes the next one render every feed again rather than trust half-written state.
-    store.save_emit_memory(&EmitMemory {
-        tag_slugs: memory.tag_slugs.clone(),
-        fingerprints: BTreeMap::new(),
-    })?;
+    // Fingerprints are not trusted while files are being written: a build killed mid-emit
+    // makes the next one render every feed again rather than trust half-written output.
+    store.begin_emit()?;
     let (emitted, fingerprints) =
         emit::emit_incremental(&plan, &articles, cfg, &out_dir, &memory.fingerprints).map_err(
             |source| BuildError::Output {

@@ -198,10 +198,16 @@ pub trait Store {
     /// Ordered by source, then id.
     fn articles(&self) -> Result<Vec<Article>, StoreError>;
 
-    /// What the last successful emit left: tag slugs and feed fingerprints.
+    /// What the last emit left: tag slugs and feed fingerprints. When an emit was begun
+    /// and never saved (a killed build), the fingerprints are empty, so every feed is
+    /// rendered again rather than trusted.
     fn emit_memory(&self) -> Result<EmitMemory, StoreError>;
 
-    /// Replaces the emit memory (one transaction).
+    /// Marks the output as being rewritten, until [`Store::save_emit_memory`].
+    fn begin_emit(&mut self) -> Result<(), StoreError>;
+
+    /// Replaces the emit memory and clears the mark of [`Store::begin_emit`] (one
+    /// transaction).
     fn save_emit_memory(&mut self, memory: &EmitMemory) -> Result<(), StoreError>;
 
     /// What the store holds.

@@ -11,9 +11,9 @@
 //! [`emit`](super::emit).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::Path;
 
+use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
 
 use super::ctx::{self, Ctx};
@@ -23,19 +23,6 @@ use crate::model::Article;
 
 /// Fingerprint key of `feeds.opml` + `index.html`.
 pub const PAGES_KEY: &str = "@pages";
-
-/// Lets serde write straight into a hasher.
-struct HashWriter<'h>(&'h mut Sha256);
-
-impl Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn field(h: &mut Sha256, s: &str) {
     h.update((s.len() as u64).to_le_bytes());
@@ -63,12 +50,67 @@ fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// One article as it renders: the article and the labels of its tags and categories.
+fn opt(h: &mut Sha256, s: Option<&str>) {
+    match s {
+        Some(s) => {
+            h.update([1u8]);
+            field(h, s);
+        }
+        None => h.update([0u8]),
+    }
+}
+
+fn date(h: &mut Sha256, d: Option<DateTime<FixedOffset>>) {
+    match d {
+        Some(d) => {
+            h.update([1u8]);
+            h.update(d.timestamp().to_le_bytes());
+            h.update(d.timestamp_subsec_nanos().to_le_bytes());
+            h.update(d.offset().local_minus_utc().to_le_bytes());
+        }
+        None => h.update([0u8]),
+    }
+}
+
+/// One article as it renders: every field of the article (fed to the hash directly, which
+/// is several times faster than serializing it) and the labels of its tags and categories.
 fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 32] {
+    // Destructured so that a field added to `Article` cannot be forgotten here.
+    let Article {
+        id,
+        source,
+        source_guid,
+        url,
+        title,
+        summary,
+        content,
+        authors,
+        published,
+        updated,
+        image,
+        tags,
+        categories,
+    } = a;
     let mut h = Sha256::new();
-    // Serializing plain data into a hasher cannot fail; a failure would only make the
-    // fingerprint differ, which means "render again", never a wrong file.
-    let _ = serde_json::to_writer(HashWriter(&mut h), a);
+    for s in [id, source, title, summary, content] {
+        field(&mut h, s);
+    }
+    for o in [source_guid, url, image] {
+        opt(&mut h, o.as_deref());
+    }
+    date(&mut h, *published);
+    date(&mut h, *updated);
+    for list in [authors, categories] {
+        h.update((list.len() as u64).to_le_bytes());
+        for s in list {
+            field(&mut h, s);
+        }
+    }
+    h.update((tags.len() as u64).to_le_bytes());
+    for t in tags {
+        field(&mut h, &t.key);
+        field(&mut h, &t.name);
+    }
     for c in ctx.article_categories(a) {
         field(&mut h, kind_name(c.kind));
         field(&mut h, c.term);

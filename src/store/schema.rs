@@ -10,7 +10,8 @@
 //!   not); sightings (whether an article is in its source's latest good fetch, and when it
 //!   was last seen) moved to a narrow table of their own so that seeing an article again
 //!   never rewrites its record; per source the last sighting, fetch bytes/duration and the
-//!   last good document's hash; feed fingerprints for incremental emitting.
+//!   last good document's hash; feed fingerprints for incremental emitting, and a marker of
+//!   an emit in progress.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -58,7 +59,8 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sources ADD COLUMN body_hash TEXT;
     ALTER TABLE sources ADD COLUMN seen_at INTEGER;
     UPDATE sources SET seen_at = last_success;
-    CREATE TABLE fingerprints (feed TEXT PRIMARY KEY, hash TEXT NOT NULL);",
+    CREATE TABLE fingerprints (feed TEXT PRIMARY KEY, hash TEXT NOT NULL);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 ];
 
 /// Reads the schema version.

@@ -412,53 +412,112 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self) -> Result<Vec<Article>, StoreError> {
-        let read = || -> rusqlite::Result<Vec<(String, String, String)>> {
+        let read = || -> rusqlite::Result<Vec<(String, String, Vec<u8>)>> {
             self.conn
                 .prepare("SELECT source, id, data FROM articles ORDER BY source, id")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect()
         };
         let rows = read().map_err(|e| self.err("cannot read articles", e))?;
-        rows.into_iter()
-            .map(|(source, id, data)| {
-                serde_json::from_str(&data).map_err(|e| {
-                    self.err(&format!("article {id} of source {source} is unreadable"), e)
+        // Parsing is most of the cost of a store of many articles: share it out.
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 8);
+        let chunk = rows.len().div_ceil(threads).max(1);
+        let path = self.path.display().to_string();
+        let err = |what: String, e: &dyn std::fmt::Display| StoreError {
+            path: path.clone(),
+            message: format!("{what}: {e}"),
+        };
+        let err = &err;
+        let parsed: Vec<Result<Vec<Article>, StoreError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = rows
+                .chunks(chunk)
+                .map(|rows| {
+                    s.spawn(move || {
+                        rows.iter()
+                            .map(|(source, id, data)| {
+                                serde_json::from_slice(data).map_err(|e| {
+                                    err(
+                                        format!("article {id} of source {source} is unreadable"),
+                                        &e,
+                                    )
+                                })
+                            })
+                            .collect()
+                    })
                 })
-            })
-            .collect()
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(err("cannot read articles".into(), &"a thread panicked"))
+                    })
+                })
+                .collect()
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for part in parsed {
+            out.extend(part?);
+        }
+        Ok(out)
     }
 
     fn emit_memory(&self) -> Result<EmitMemory, StoreError> {
-        let pairs = |sql: &str| -> rusqlite::Result<BTreeMap<String, String>> {
-            self.conn
-                .prepare(sql)?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
-        };
+        let pending: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM meta WHERE key = 'emit_pending'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| self.err("cannot read the emit mark", e))?
+            > 0;
         Ok(EmitMemory {
-            tag_slugs: pairs("SELECT key, slug FROM tag_slugs")
+            tag_slugs: pairs(&self.conn, "SELECT key, slug FROM tag_slugs")
                 .map_err(|e| self.err("cannot read tag slugs", e))?,
-            fingerprints: pairs("SELECT feed, hash FROM fingerprints")
-                .map_err(|e| self.err("cannot read feed fingerprints", e))?,
+            fingerprints: if pending {
+                BTreeMap::new()
+            } else {
+                pairs(&self.conn, "SELECT feed, hash FROM fingerprints")
+                    .map_err(|e| self.err("cannot read feed fingerprints", e))?
+            },
         })
+    }
+
+    fn begin_emit(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('emit_pending', '1')",
+                [],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err("cannot mark the emit", e))
     }
 
     fn save_emit_memory(&mut self, memory: &EmitMemory) -> Result<(), StoreError> {
         let write = |conn: &mut Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction()?;
-            tx.execute("DELETE FROM tag_slugs", [])?;
-            tx.execute("DELETE FROM fingerprints", [])?;
-            {
-                let mut ins = tx.prepare("INSERT INTO tag_slugs (key, slug) VALUES (?1, ?2)")?;
-                for (k, s) in &memory.tag_slugs {
-                    ins.execute([k, s])?;
+            // Only what changed is written: most builds change a few feeds of thousands.
+            for (table, key, value, new) in [
+                ("tag_slugs", "key", "slug", &memory.tag_slugs),
+                ("fingerprints", "feed", "hash", &memory.fingerprints),
+            ] {
+                let old = pairs(&tx, &format!("SELECT {key}, {value} FROM {table}"))?;
+                let mut del = tx.prepare(&format!("DELETE FROM {table} WHERE {key} = ?1"))?;
+                for k in old.keys().filter(|k| !new.contains_key(*k)) {
+                    del.execute([k])?;
                 }
-                let mut ins =
-                    tx.prepare("INSERT INTO fingerprints (feed, hash) VALUES (?1, ?2)")?;
-                for (k, h) in &memory.fingerprints {
-                    ins.execute([k, h])?;
+                let mut put = tx.prepare(&format!(
+                    "INSERT OR REPLACE INTO {table} ({key}, {value}) VALUES (?1, ?2)"
+                ))?;
+                for (k, v) in new.iter().filter(|(k, v)| old.get(*k) != Some(*v)) {
+                    put.execute([k, v])?;
                 }
             }
+            tx.execute("DELETE FROM meta WHERE key = 'emit_pending'", [])?;
             tx.commit()
         };
         write(&mut self.conn).map_err(|e| self.err("cannot save tag slugs and fingerprints", e))
@@ -517,6 +576,13 @@ impl Store for SqliteStore {
             categories: categories.counts(),
         })
     }
+}
+
+/// A two-column query as a map.
+fn pairs(conn: &Connection, sql: &str) -> rusqlite::Result<BTreeMap<String, String>> {
+    conn.prepare(sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
 }
 
 /// Counts articles per label key, remembering how often each spelling is used.
