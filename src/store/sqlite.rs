@@ -415,7 +415,9 @@ impl Store for SqliteStore {
         let read = || -> rusqlite::Result<Vec<(String, String, Vec<u8>)>> {
             self.conn
                 .prepare("SELECT source, id, data FROM articles ORDER BY source, id")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get_ref(2)?.as_bytes()?.to_vec()))
+                })?
                 .collect()
         };
         let rows = read().map_err(|e| self.err("cannot read articles", e))?;
