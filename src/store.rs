@@ -26,6 +26,7 @@
 //! - [`Store::apply`] applies one build's changes in one transaction: a build killed at any
 //!   moment leaves the store as before the build or as after it.
 
+mod record;
 mod schema;
 mod sqlite;
 

@@ -476,16 +476,23 @@ fn a_store_of_an_older_schema_is_migrated_and_its_articles_stay_in_the_feeds() {
             },
         ))
         .unwrap();
-    let data: String = rusqlite::Connection::open(&scratch)
+    use feedmill::store::Store;
+    let article = feedmill::store::SqliteStore::open(&scratch)
         .unwrap()
-        .query_row("SELECT data FROM articles", [], |r| r.get(0))
-        .unwrap();
+        .articles()
+        .unwrap()
+        .remove(0);
     {
+        // v1 kept each article as one JSON document.
         let conn = rusqlite::Connection::open(&site.cfg.site.store).unwrap();
         conn.execute_batch(V1).unwrap();
         conn.execute(
-            "INSERT INTO articles VALUES ('a', 'old-id', ?1, ?1, 'h', ?2)",
-            rusqlite::params![at(1, 12).timestamp(), data],
+            "INSERT INTO articles VALUES ('a', ?1, ?2, ?2, 'h', ?3)",
+            rusqlite::params![
+                article.id,
+                at(1, 12).timestamp(),
+                serde_json::to_string(&article).unwrap()
+            ],
         )
         .unwrap();
         // The tag was once given a slug other than the one it would get today.

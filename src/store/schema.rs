@@ -6,7 +6,8 @@
 //!
 //! - v1: articles (with `first_seen`, `last_seen`, one hash), sources (validators and
 //!   health), tag slugs.
-//! - v2: a separate content hash (title/text changes move `updated`, date or tag changes do
+//! - v2: one column per article field instead of one JSON document (reading a large store
+//!   back is reading columns, not parsing); a separate content hash (title/text changes move `updated`, date or tag changes do
 //!   not); sightings (whether an article is in its source's latest good fetch, and when it
 //!   was last seen) moved to a narrow table of their own so that seeing an article again
 //!   never rewrites its record; per source the last sighting, fetch bytes/duration and the
@@ -41,8 +42,37 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE TABLE tag_slugs (key TEXT PRIMARY KEY, slug TEXT NOT NULL);",
     // v1 → v2
-    "ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
-    UPDATE articles SET content_hash = hash;
+    "CREATE TABLE articles_v2 (
+        source       TEXT NOT NULL,
+        id           TEXT NOT NULL,
+        first_seen   INTEGER NOT NULL,
+        hash         TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        source_guid  TEXT,
+        url          TEXT,
+        title        TEXT NOT NULL,
+        summary      TEXT NOT NULL,
+        content      TEXT NOT NULL,
+        authors      TEXT NOT NULL,
+        published    TEXT,
+        updated      TEXT,
+        image        TEXT,
+        tags         TEXT NOT NULL,
+        categories   TEXT NOT NULL,
+        PRIMARY KEY (source, id)
+    ) WITHOUT ROWID;
+    INSERT INTO articles_v2
+        SELECT source, id, first_seen, hash, hash,
+            json_extract(data, '$.source_guid'), json_extract(data, '$.url'),
+            coalesce(json_extract(data, '$.title'), ''),
+            coalesce(json_extract(data, '$.summary'), ''),
+            coalesce(json_extract(data, '$.content'), ''),
+            coalesce(json_extract(data, '$.authors'), '[]'),
+            json_extract(data, '$.published'), json_extract(data, '$.updated'),
+            json_extract(data, '$.image'),
+            coalesce(json_extract(data, '$.tags'), '[]'),
+            coalesce(json_extract(data, '$.categories'), '[]')
+        FROM articles;
     CREATE TABLE sightings (
         source    TEXT NOT NULL,
         id        TEXT NOT NULL,
@@ -52,7 +82,8 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     INSERT INTO sightings (source, id, in_source, last_seen)
         SELECT source, id, 1, last_seen FROM articles;
-    ALTER TABLE articles DROP COLUMN last_seen;
+    DROP TABLE articles;
+    ALTER TABLE articles_v2 RENAME TO articles;
     CREATE INDEX sightings_retention ON sightings (in_source, last_seen);
     ALTER TABLE sources ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sources ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;

@@ -16,7 +16,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::schema;
+use super::{record, schema};
 use super::{
     Applied, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState, SourceStats, Store,
     StoreError, StoreStats, UpsertCounts,
@@ -300,15 +300,12 @@ fn upsert(
         "UPDATE sightings SET in_source = 0, last_seen = coalesce(?3, last_seen)
          WHERE source = ?1 AND id = ?2",
     )?;
-    let mut old_data =
-        tx.prepare_cached("SELECT data FROM articles WHERE source = ?1 AND id = ?2")?;
-    let mut replace = tx.prepare_cached(
-        "UPDATE articles SET hash = ?3, content_hash = ?4, data = ?5 WHERE source = ?1 AND id = ?2",
-    )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO articles (source, id, first_seen, hash, content_hash, data)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
+    let mut old_record = tx.prepare_cached(&format!(
+        "SELECT source, id, {} FROM articles WHERE source = ?1 AND id = ?2",
+        record::FIELDS
+    ))?;
+    let mut replace = tx.prepare_cached(record::REPLACE)?;
+    let mut insert = tx.prepare_cached(record::INSERT)?;
     let now_fixed = now_t.fixed_offset();
     let mut done = std::collections::HashSet::new();
     for a in articles {
@@ -326,10 +323,13 @@ fn upsert(
             }
             Some(old) => {
                 let chash = content_hash(a);
-                let prev: Option<Article> = old_data
-                    .query_row(params![source, a.id], |r| r.get::<_, String>(0))
-                    .optional()?
-                    .and_then(|d| serde_json::from_str(&d).ok());
+                // A stored record that no longer reads (a damaged date) is simply replaced.
+                let prev = match old_record.query_row(params![source, a.id], record::read) {
+                    Ok(p) => Some(p),
+                    Err(rusqlite::Error::FromSqlConversionFailure(..))
+                    | Err(rusqlite::Error::QueryReturnedNoRows) => None,
+                    Err(e) => return Err(e),
+                };
                 let mut new = a.clone();
                 redate(
                     &mut new,
@@ -337,8 +337,7 @@ fn upsert(
                     old.content_hash != chash,
                     now_fixed,
                 );
-                let data = serde_json::to_string(&new).unwrap_or_default();
-                replace.execute(params![source, a.id, hash, chash, data])?;
+                record::write(&mut replace, source, &new, now, &hash, &chash)?;
                 if !old.in_source {
                     sighted.execute(params![source, a.id, now])?;
                 }
@@ -349,8 +348,7 @@ fn upsert(
                 if new.published.is_none() && new.updated.is_none() {
                     new.published = Some(now_fixed);
                 }
-                let data = serde_json::to_string(&new).unwrap_or_default();
-                insert.execute(params![source, a.id, now, hash, content_hash(a), data])?;
+                record::write(&mut insert, source, &new, now, &hash, &content_hash(a))?;
                 sighted.execute(params![source, a.id, now])?;
                 counts.new += 1;
             }
@@ -412,59 +410,16 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self) -> Result<Vec<Article>, StoreError> {
-        let read = || -> rusqlite::Result<Vec<(String, String, Vec<u8>)>> {
+        let read = || -> rusqlite::Result<Vec<Article>> {
             self.conn
-                .prepare("SELECT source, id, data FROM articles ORDER BY source, id")?
-                .query_map([], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get_ref(2)?.as_bytes()?.to_vec()))
-                })?
+                .prepare(&format!(
+                    "SELECT source, id, {} FROM articles ORDER BY source, id",
+                    record::FIELDS
+                ))?
+                .query_map([], record::read)?
                 .collect()
         };
-        let rows = read().map_err(|e| self.err("cannot read articles", e))?;
-        // Parsing is most of the cost of a store of many articles: share it out.
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 8);
-        let chunk = rows.len().div_ceil(threads).max(1);
-        let path = self.path.display().to_string();
-        let err = |what: String, e: &dyn std::fmt::Display| StoreError {
-            path: path.clone(),
-            message: format!("{what}: {e}"),
-        };
-        let err = &err;
-        let parsed: Vec<Result<Vec<Article>, StoreError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = rows
-                .chunks(chunk)
-                .map(|rows| {
-                    s.spawn(move || {
-                        rows.iter()
-                            .map(|(source, id, data)| {
-                                serde_json::from_slice(data).map_err(|e| {
-                                    err(
-                                        format!("article {id} of source {source} is unreadable"),
-                                        &e,
-                                    )
-                                })
-                            })
-                            .collect()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(err("cannot read articles".into(), &"a thread panicked"))
-                    })
-                })
-                .collect()
-        });
-        let mut out = Vec::with_capacity(rows.len());
-        for part in parsed {
-            out.extend(part?);
-        }
-        Ok(out)
+        read().map_err(|e| self.err("cannot read articles", e))
     }
 
     fn emit_memory(&self) -> Result<EmitMemory, StoreError> {

@@ -1,0 +1,99 @@
+//! How an [`Article`] is laid out in an `articles` row.
+//!
+//! One column per field, so that reading a hundred thousand articles back is reading
+//! columns, not parsing documents: text fields as text, dates as RFC 3339 text (offset and
+//! sub-seconds kept), lists (authors, tags, categories) as small JSON arrays.
+
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use rusqlite::types::Type;
+use rusqlite::Row;
+
+use crate::model::{Article, Tag};
+
+/// The article columns, in the order [`read`] expects them (after `source, id`).
+pub(super) const FIELDS: &str =
+    "source_guid, url, title, summary, content, authors, published, updated, image, tags, categories";
+
+/// `INSERT` of a new article: `?1` source, `?2` id, `?3` first_seen, `?4` hash,
+/// `?5` content hash, then the fields.
+pub(super) const INSERT: &str = "INSERT INTO articles (source, id, first_seen, hash, content_hash,
+         source_guid, url, title, summary, content, authors, published, updated, image, tags,
+         categories)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+
+/// `UPDATE` of a changed article, same parameters as [`INSERT`]; `first_seen` never moves.
+pub(super) const REPLACE: &str = "UPDATE articles SET hash = ?4, content_hash = ?5,
+         source_guid = ?6, url = ?7, title = ?8, summary = ?9, content = ?10, authors = ?11,
+         published = ?12, updated = ?13, image = ?14, tags = ?15, categories = ?16
+     WHERE source = ?1 AND id = ?2";
+
+fn date_text(d: Option<DateTime<FixedOffset>>) -> Option<String> {
+    d.map(|d| d.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+/// Runs [`INSERT`] or [`REPLACE`] for `a`.
+pub(super) fn write(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    source: &str,
+    a: &Article,
+    first_seen: i64,
+    hash: &str,
+    content_hash: &str,
+) -> rusqlite::Result<usize> {
+    stmt.execute(rusqlite::params![
+        source,
+        a.id,
+        first_seen,
+        hash,
+        content_hash,
+        a.source_guid,
+        a.url,
+        a.title,
+        a.summary,
+        a.content,
+        json(&a.authors),
+        date_text(a.published),
+        date_text(a.updated),
+        a.image,
+        json(&a.tags),
+        json(&a.categories),
+    ])
+}
+
+fn bad(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))
+}
+
+fn date_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<FixedOffset>>> {
+    r.get::<_, Option<String>>(idx)?
+        .map(|s| DateTime::parse_from_rfc3339(&s).map_err(|e| bad(idx, e)))
+        .transpose()
+}
+
+fn list_at<T: serde::de::DeserializeOwned>(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<T>> {
+    let v = r.get_ref(idx)?;
+    serde_json::from_slice(v.as_bytes()?).map_err(|e| bad(idx, e))
+}
+
+/// Reads an article from a row selecting `source, id, ` + [`FIELDS`].
+pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
+    Ok(Article {
+        source: r.get(0)?,
+        id: r.get(1)?,
+        source_guid: r.get(2)?,
+        url: r.get(3)?,
+        title: r.get(4)?,
+        summary: r.get(5)?,
+        content: r.get(6)?,
+        authors: list_at(r, 7)?,
+        published: date_at(r, 8)?,
+        updated: date_at(r, 9)?,
+        image: r.get(10)?,
+        tags: list_at::<Tag>(r, 11)?,
+        categories: list_at(r, 12)?,
+    })
+}
