@@ -10,7 +10,7 @@ use feedmill::store::{SqliteStore, Store};
 
 const SOURCES: usize = 20;
 const PER_SOURCE: usize = 400;
-const TAGS: usize = 1500;
+const TAGS: usize = 600;
 
 /// Writes every source; `round` changes every title so each build has work to do.
 fn write_sources(dir: &Path, round: usize) {
@@ -126,7 +126,7 @@ fn a_build_killed_at_any_moment_leaves_a_readable_store_and_whole_files() {
     assert!(files > 2 * TAGS / 2, "{files} feed files");
 
     let mut finished_early = 0;
-    for (round, delay_ms) in [150u64, 400, 700, 1000, 1500, 2500].into_iter().enumerate() {
+    for (round, delay_ms) in [100u64, 300, 600, 1000, 1500, 2200].into_iter().enumerate() {
         let mut child = run(round + 1);
         std::thread::sleep(Duration::from_millis(delay_ms));
         if child.try_wait().unwrap().is_some() {
