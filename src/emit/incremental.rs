@@ -2,8 +2,9 @@
 //!
 //! Every feed gets a fingerprint: a SHA-256 over what shapes its two files — feedmill's
 //! version, the site/feeds/merged settings, the feed's kind, slug and name, and for each of
-//! its articles in order the whole article and the slug and label of each of its tags and
-//! categories (a tag's elected name can change without the article changing). A feed whose
+//! its articles in order a print (XXH3-128) of the whole article and of the slug and label
+//! of each of its tags and categories (a tag's elected name can change without the article
+//! changing). A feed whose
 //! fingerprint equals the one remembered from the last build, and whose files are both
 //! still there, is not rendered at all: its files keep their bytes and mtime. `feeds.opml`
 //! and `index.html` share one fingerprint over the feed list (kind, slug, name, article
@@ -15,6 +16,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
 use super::{index, opml, write, EmitReport, FeedKind, Plan, PlannedFeed};
@@ -50,31 +52,50 @@ fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn opt(h: &mut Sha256, s: Option<&str>) {
-    match s {
-        Some(s) => {
-            h.update([1u8]);
-            field(h, s);
+/// Feeds one article's fields to XXH3-128: a change detector over every stored article
+/// each build, where SHA-256 would cost more than everything else an unchanged feed
+/// costs. The feed fingerprint over these prints is SHA-256.
+struct Print(Xxh3);
+
+impl Print {
+    fn bytes(&mut self, b: &[u8]) {
+        self.0.update(&(b.len() as u64).to_le_bytes());
+        self.0.update(b);
+    }
+
+    fn opt(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.0.update(&[1]);
+                self.bytes(s.as_bytes());
+            }
+            None => self.0.update(&[0]),
         }
-        None => h.update([0u8]),
+    }
+
+    fn date(&mut self, d: Option<DateTime<FixedOffset>>) {
+        match d {
+            Some(d) => {
+                self.0.update(&[1]);
+                self.0.update(&d.timestamp().to_le_bytes());
+                self.0.update(&d.timestamp_subsec_nanos().to_le_bytes());
+                self.0.update(&d.offset().local_minus_utc().to_le_bytes());
+            }
+            None => self.0.update(&[0]),
+        }
+    }
+
+    fn list<'s>(&mut self, items: impl ExactSizeIterator<Item = &'s str>) {
+        self.0.update(&(items.len() as u64).to_le_bytes());
+        for s in items {
+            self.bytes(s.as_bytes());
+        }
     }
 }
 
-fn date(h: &mut Sha256, d: Option<DateTime<FixedOffset>>) {
-    match d {
-        Some(d) => {
-            h.update([1u8]);
-            h.update(d.timestamp().to_le_bytes());
-            h.update(d.timestamp_subsec_nanos().to_le_bytes());
-            h.update(d.offset().local_minus_utc().to_le_bytes());
-        }
-        None => h.update([0u8]),
-    }
-}
-
-/// One article as it renders: every field of the article (fed to the hash directly, which
-/// is several times faster than serializing it) and the labels of its tags and categories.
-fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 32] {
+/// One article as it renders: every field of the article and the slug and label of each
+/// of its tags and categories.
+fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
     // Destructured so that a field added to `Article` cannot be forgotten here.
     let Article {
         id,
@@ -91,32 +112,29 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 32] {
         tags,
         categories,
     } = a;
-    let mut h = Sha256::new();
+    let mut p = Print(Xxh3::new());
     for s in [id, source, title, summary, content] {
-        field(&mut h, s);
+        p.bytes(s.as_bytes());
     }
     for o in [source_guid, url, image] {
-        opt(&mut h, o.as_deref());
+        p.opt(o.as_deref());
     }
-    date(&mut h, *published);
-    date(&mut h, *updated);
-    for list in [authors, categories] {
-        h.update((list.len() as u64).to_le_bytes());
-        for s in list {
-            field(&mut h, s);
-        }
-    }
-    h.update((tags.len() as u64).to_le_bytes());
-    for t in tags {
-        field(&mut h, &t.key);
-        field(&mut h, &t.name);
-    }
+    p.date(*published);
+    p.date(*updated);
+    p.list(authors.iter().map(String::as_str));
+    p.list(categories.iter().map(String::as_str));
+    p.list(
+        tags.iter()
+            .flat_map(|t| [t.key.as_str(), t.name.as_str()])
+            .collect::<Vec<_>>()
+            .into_iter(),
+    );
     for c in ctx.article_categories(a) {
-        field(&mut h, kind_name(c.kind));
-        field(&mut h, c.term);
-        field(&mut h, c.label);
+        p.bytes(kind_name(c.kind).as_bytes());
+        p.bytes(c.term.as_bytes());
+        p.bytes(c.label.as_bytes());
     }
-    h.finalize().into()
+    p.0.digest128().to_le_bytes()
 }
 
 /// The fingerprint of every planned feed, keyed by its folder (`tag/luc-yen`), plus
@@ -141,7 +159,7 @@ fn fingerprints(
         .unwrap_or(1)
         .clamp(1, 8);
     let chunk = articles.len().div_ceil(threads).max(1);
-    let prints: Vec<Option<[u8; 32]>> = std::thread::scope(|s| {
+    let prints: Vec<Option<[u8; 16]>> = std::thread::scope(|s| {
         let handles: Vec<_> = articles
             .chunks(chunk)
             .zip(used.chunks(chunk))
