@@ -1,9 +1,18 @@
 //! Bytes → [`RawFeed`]: format detection, encodings, and lenient streaming parsing on
 //! quick-xml (RSS, RDF, Atom) and serde_json (JSON Feed).
 
+use std::collections::HashMap;
 use std::fmt;
 
 use url::Url;
+
+mod encoding;
+mod fields;
+mod html;
+mod json;
+mod names;
+mod util;
+mod xml;
 
 use crate::model::RawFeed;
 
@@ -46,11 +55,90 @@ pub fn read_feed(
     content_type: Option<&str>,
     base_url: Option<&Url>,
 ) -> Result<RawFeed, ReadError> {
-    let _ = (bytes, content_type, base_url);
-    Err(ReadError {
-        message: "reader not written yet".into(),
-        line: None,
-        column: None,
+    let decoded = encoding::decode(bytes, content_type);
+    let text: &str = &decoded.text;
+    let feed = RawFeed {
+        encoding: decoded.encoding.clone(),
+        warnings: decoded.warnings.clone(),
+        ..RawFeed::default()
+    };
+    let head = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if head.is_empty() {
+        return Err(error("the document is empty", None));
+    }
+    if head.starts_with('{') || head.starts_with('[') {
+        let mut feed = json::parse(head, base_url, feed)?;
+        note_repeated_guids(&mut feed);
+        return Ok(feed);
+    }
+    if html::looks_like_html(head) {
+        return Err(html::error(text, base_url));
+    }
+    let (mut feed, outcome) = xml::parse(text, base_url, feed);
+    match outcome {
+        xml::Outcome::Feed => {
+            note_repeated_guids(&mut feed);
+            Ok(feed)
+        }
+        xml::Outcome::Html => Err(html::error(text, base_url)),
+        xml::Outcome::NotAFeed(name) => Err(error(
+            &format!("not a feed: the root element is <{name}>, not <rss>, <rdf:RDF> or <feed>"),
+            None,
+        )),
+        xml::Outcome::Empty(msg, pos) => {
+            if html::mentions_html(text) {
+                Err(html::error(text, base_url))
+            } else {
+                Err(error(&msg, pos))
+            }
+        }
+    }
+}
+
+fn error(message: &str, pos: Option<(usize, usize)>) -> ReadError {
+    ReadError {
+        message: message.to_string(),
+        line: pos.map(|p| p.0),
+        column: pos.map(|p| p.1),
         alternates: vec![],
-    })
+    }
+}
+
+/// Items sharing a GUID are all kept when they differ (feeds reuse GUIDs by mistake, and
+/// dropping "duplicates" loses real articles); exact copies are dropped. Both are reported.
+fn note_repeated_guids(feed: &mut RawFeed) {
+    let mut first: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut drop = vec![false; feed.items.len()];
+    let mut repeated: Vec<(String, usize)> = Vec::new();
+    let mut copies = 0usize;
+    for (i, item) in feed.items.iter().enumerate() {
+        let Some(g) = item.guid.as_deref() else { continue };
+        let seen = first.entry(g).or_default();
+        if seen.iter().any(|&j| feed.items.get(j) == Some(item)) {
+            if let Some(d) = drop.get_mut(i) {
+                *d = true;
+            }
+            copies += 1;
+            continue;
+        }
+        if seen.len() == 1 {
+            repeated.push((g.to_string(), 0));
+        }
+        seen.push(i);
+    }
+    for (g, n) in repeated.iter_mut() {
+        *n = first.get(g.as_str()).map_or(0, Vec::len);
+    }
+    if copies > 0 {
+        let mut i = 0;
+        feed.items.retain(|_| {
+            let keep = !drop.get(i).copied().unwrap_or(false);
+            i += 1;
+            keep
+        });
+        feed.warnings.push(format!("{copies} exact duplicate items were dropped"));
+    }
+    for (g, n) in repeated {
+        feed.warnings.push(format!("{n} different items share the GUID {g:?}; all were kept"));
+    }
 }
