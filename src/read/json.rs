@@ -16,12 +16,12 @@ pub fn parse(text: &str, base_url: Option<&Url>, mut feed: RawFeed) -> Result<Ra
     feed.format = Some(FeedFormat::Json);
     let top: Map<String, Value> = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => m,
-        Ok(_) => return Err(err("a JSON document that is not an object is not a JSON Feed", None)),
+        Ok(_) => return Err(err("not a JSON Feed: the JSON document is not an object", None)),
         Err(e) => return salvage(text, base_url, feed, &e),
     };
     let version = top.get("version").and_then(Value::as_str).unwrap_or_default();
     if !version.contains("jsonfeed.org") && !top.contains_key("items") {
-        return Err(err("a JSON document without a JSON Feed version or items", None));
+        return Err(err("not a JSON Feed: the JSON document has neither a JSON Feed version nor items", None));
     }
     feed.version = version_of(version);
     let feed_base = top

@@ -155,7 +155,7 @@ pub fn classify(ns: Ns, local: &[u8], core: bool) -> El {
             b"enclosure" => El::Enclosure,
             b"language" => El::Language,
             b"html" => El::Html,
-            b"rdf" if ns == Ns::Other || ns == Ns::None => El::RdfRoot,
+            b"rdf" => El::RdfRoot,
             _ => El::Other,
         };
     }
