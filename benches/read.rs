@@ -34,7 +34,8 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
-                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                    - layout.size();
                 PEAK.fetch_max(now, Ordering::Relaxed);
             } else {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
@@ -50,12 +51,16 @@ static GLOBAL: Counting = Counting;
 const ITEMS: usize = 20_000;
 
 const WORDS: &[&str] = &[
-    "Lục", "Yên", "nâng", "cao", "sức", "chiến", "đấu", "của", "tổ", "chức", "đảng", "ở", "cơ", "sở",
-    "Nghị", "quyết", "Ban", "Chấp", "hành", "Đảng", "bộ", "tỉnh", "huyện", "xã", "Tân", "Lập",
+    "Lục", "Yên", "nâng", "cao", "sức", "chiến", "đấu", "của", "tổ", "chức", "đảng", "ở", "cơ",
+    "sở", "Nghị", "quyết", "Ban", "Chấp", "hành", "Đảng", "bộ", "tỉnh", "huyện", "xã", "Tân",
+    "Lập",
 ];
 
 fn words(seed: usize, n: usize) -> String {
-    (0..n).map(|i| WORDS[(seed * 7 + i * 13) % WORDS.len()]).collect::<Vec<_>>().join(" ")
+    (0..n)
+        .map(|i| WORDS[(seed * 7 + i * 13) % WORDS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn rss_doc() -> String {
@@ -135,8 +140,12 @@ fn measure(name: &str, doc: &str) {
     let bytes = doc.as_bytes();
     let len = bytes.len();
     let events = raw_loop(bytes);
-    let items = read_feed(bytes, None, None).map(|f| f.items.len()).unwrap_or(0);
-    let fr_items = feed_rs::parser::parse(bytes).map(|f| f.entries.len()).unwrap_or(0);
+    let items = read_feed(bytes, None, None)
+        .map(|f| f.items.len())
+        .unwrap_or(0);
+    let fr_items = feed_rs::parser::parse(bytes)
+        .map(|f| f.entries.len())
+        .unwrap_or(0);
     assert_eq!(items, ITEMS, "read_feed read every item");
     assert_eq!(fr_items, ITEMS, "feed-rs read every item");
 
@@ -157,10 +166,19 @@ fn measure(name: &str, doc: &str) {
     drop(feed);
 
     let (r, o, f) = (mbps(len, raw), mbps(len, ours), mbps(len, fr));
-    println!("{name}: {:.1} MB, {ITEMS} items, {events} events", len as f64 / 1e6);
+    println!(
+        "{name}: {:.1} MB, {ITEMS} items, {events} events",
+        len as f64 / 1e6
+    );
     println!("  quick-xml raw event loop : {r:8.1} MB/s");
-    println!("  feedmill read_feed       : {o:8.1} MB/s  ({:.0}% of raw)", 100.0 * o / r);
-    println!("  feed_rs::parser::parse   : {f:8.1} MB/s  (feedmill is {:.2}x feed-rs)", o / f);
+    println!(
+        "  feedmill read_feed       : {o:8.1} MB/s  ({:.0}% of raw)",
+        100.0 * o / r
+    );
+    println!(
+        "  feed_rs::parser::parse   : {f:8.1} MB/s  (feedmill is {:.2}x feed-rs)",
+        o / f
+    );
     println!(
         "  read_feed peak heap      : {:.1} MB ({:.2}x the input)",
         peak as f64 / 1e6,
@@ -169,6 +187,16 @@ fn measure(name: &str, doc: &str) {
 }
 
 fn main() {
+    // `READ_BENCH_PROFILE=1` runs only the reader, for profiling it under perf.
+    if std::env::var_os("READ_BENCH_PROFILE").is_some() {
+        let rss = rss_doc();
+        let atom = atom_doc();
+        for _ in 0..10 {
+            black_box(read_feed(rss.as_bytes(), None, None).ok());
+            black_box(read_feed(atom.as_bytes(), None, None).ok());
+        }
+        return;
+    }
     let rss = rss_doc();
     measure("RSS 2.0", &rss);
     drop(rss);

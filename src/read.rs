@@ -1,7 +1,6 @@
 //! Bytes → [`RawFeed`]: format detection, encodings, and lenient streaming parsing on
 //! quick-xml (RSS, RDF, Atom) and serde_json (JSON Feed).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use url::Url;
@@ -107,28 +106,41 @@ fn error(message: &str, pos: Option<(usize, usize)>) -> ReadError {
 /// Items sharing a GUID are all kept when they differ (feeds reuse GUIDs by mistake, and
 /// dropping "duplicates" loses real articles); exact copies are dropped. Both are reported.
 fn note_repeated_guids(feed: &mut RawFeed) {
-    let mut first: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Most GUIDs are unique: one map entry per GUID, a list only for the repeated ones.
+    let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    first.reserve(feed.items.len());
+    let mut repeated: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
+    let mut order: Vec<&str> = Vec::new();
     let mut drop = vec![false; feed.items.len()];
-    let mut repeated: Vec<(String, usize)> = Vec::new();
     let mut copies = 0usize;
     for (i, item) in feed.items.iter().enumerate() {
-        let Some(g) = item.guid.as_deref() else { continue };
-        let seen = first.entry(g).or_default();
+        let Some(g) = item.guid.as_deref() else {
+            continue;
+        };
+        let Some(&f) = first.get(g) else {
+            first.insert(g, i);
+            continue;
+        };
+        let seen = repeated.entry(g).or_insert_with(|| {
+            order.push(g);
+            vec![f]
+        });
         if seen.iter().any(|&j| feed.items.get(j) == Some(item)) {
             if let Some(d) = drop.get_mut(i) {
                 *d = true;
             }
             copies += 1;
-            continue;
+        } else {
+            seen.push(i);
         }
-        if seen.len() == 1 {
-            repeated.push((g.to_string(), 0));
-        }
-        seen.push(i);
     }
-    for (g, n) in repeated.iter_mut() {
-        *n = first.get(g.as_str()).map_or(0, Vec::len);
-    }
+    let mut warnings: Vec<String> = order
+        .iter()
+        .filter_map(|g| {
+            let n = repeated.get(g).map_or(0, Vec::len);
+            (n > 1).then(|| format!("{n} different items share the GUID {g:?}; all were kept"))
+        })
+        .collect();
     if copies > 0 {
         let mut i = 0;
         feed.items.retain(|_| {
@@ -136,9 +148,7 @@ fn note_repeated_guids(feed: &mut RawFeed) {
             i += 1;
             keep
         });
-        feed.warnings.push(format!("{copies} exact duplicate items were dropped"));
+        warnings.insert(0, format!("{copies} exact duplicate items were dropped"));
     }
-    for (g, n) in repeated {
-        feed.warnings.push(format!("{n} different items share the GUID {g:?}; all were kept"));
-    }
+    feed.warnings.extend(warnings);
 }

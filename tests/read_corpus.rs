@@ -53,7 +53,11 @@ fn check_feed(case: &str, exp: &Value, feed: &RawFeed) -> Vec<String> {
     let actual = serde_json::to_value(feed).expect("RawFeed serializes");
     for key in ["format", "version", "encoding", "title", "link", "language"] {
         if let Some(e) = exp.get(key) {
-            problems.extend(check_field(key, e, actual.get(key).cloned().unwrap_or(Value::Null)));
+            problems.extend(check_field(
+                key,
+                e,
+                actual.get(key).cloned().unwrap_or(Value::Null),
+            ));
         }
     }
     if let Some(n) = exp.get("count").and_then(Value::as_u64) {
@@ -61,12 +65,19 @@ fn check_feed(case: &str, exp: &Value, feed: &RawFeed) -> Vec<String> {
             problems.push(format!(
                 "item count: expected {n}, got {} ({:?})",
                 feed.items.len(),
-                feed.items.iter().map(|i| i.title.clone()).collect::<Vec<_>>()
+                feed.items
+                    .iter()
+                    .map(|i| i.title.clone())
+                    .collect::<Vec<_>>()
             ));
         }
     }
     if let Some(items) = exp.get("items").and_then(Value::as_array) {
-        let got = actual.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+        let got = actual
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (i, ei) in items.iter().enumerate() {
             let Some(gi) = got.get(i) else {
                 problems.push(format!("item {i}: missing"));
@@ -84,7 +95,10 @@ fn check_feed(case: &str, exp: &Value, feed: &RawFeed) -> Vec<String> {
         }
         for w in ws.iter().filter_map(str_of) {
             if !feed.warnings.iter().any(|fw| fw.contains(&w)) {
-                problems.push(format!("no warning containing {w:?} in {:?}", feed.warnings));
+                problems.push(format!(
+                    "no warning containing {w:?} in {:?}",
+                    feed.warnings
+                ));
             }
         }
     }
@@ -100,7 +114,11 @@ fn corpus() {
     assert!(cases.len() >= 40, "corpus too small: {}", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
-        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let exp_text = match fs::read_to_string(expect_path(case)) {
             Ok(t) => t,
             Err(_) => {
@@ -136,5 +154,10 @@ fn corpus() {
             failures.push(format!("{name}: {p}"));
         }
     }
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -75,7 +75,11 @@ fn every_prefix_keeps_complete_items() {
         let prefix = bytes.get(..n).unwrap_or_default();
         let done = text.get(..n).map_or(0, |t| t.matches("</item>").count());
         match read_feed(prefix, None, None) {
-            Ok(feed) => assert!(feed.items.len() >= done, "prefix {n}: {} < {done}", feed.items.len()),
+            Ok(feed) => assert!(
+                feed.items.len() >= done,
+                "prefix {n}: {} < {done}",
+                feed.items.len()
+            ),
             Err(_) => assert_eq!(done, 0, "prefix {n} failed after {done} items"),
         }
     }

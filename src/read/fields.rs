@@ -75,7 +75,7 @@ impl Capture {
             base64: false,
             rank: 0,
             perma: false,
-}
+        }
     }
 }
 
@@ -186,7 +186,10 @@ impl<'a> Attrs<'a> {
                     (b"src", &mut out.src),
                     (b"version", &mut out.version),
                 ];
-                match names.into_iter().find(|(n, _)| local.eq_ignore_ascii_case(n)) {
+                match names
+                    .into_iter()
+                    .find(|(n, _)| local.eq_ignore_ascii_case(n))
+                {
                     Some((_, slot)) => slot,
                     None => continue,
                 }
@@ -204,29 +207,46 @@ fn text_kind(attrs: &Attrs<'_>, atom: bool) -> (Kind, bool) {
     if !atom {
         return (Kind::Text, false);
     }
-    let typ = attrs.typ.as_deref().unwrap_or("text").trim().to_ascii_lowercase();
-    let mut kind = match typ.as_str() {
-        "html" | "text/html" => Kind::Html,
-        "xhtml" | "application/xhtml+xml" => Kind::Xhtml,
-        t if t.ends_with("xml") => Kind::Xhtml,
-        _ => Kind::Text,
+    let typ = attrs.typ.as_deref().unwrap_or("text").trim();
+    let is = |s: &str| typ.eq_ignore_ascii_case(s);
+    let mut kind = if is("html") || is("text/html") {
+        Kind::Html
+    } else if is("xhtml")
+        || typ.len() >= 3
+            && typ
+                .get(typ.len() - 3..)
+                .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+    {
+        Kind::Xhtml
+    } else {
+        Kind::Text
     };
-    let mode = attrs.mode.as_deref().map(|m| m.trim().to_ascii_lowercase());
-    if mode.as_deref() == Some("escaped") && kind == Kind::Xhtml {
+    let mode = attrs.mode.as_deref().map(str::trim).unwrap_or_default();
+    if mode.eq_ignore_ascii_case("escaped") && kind == Kind::Xhtml {
         kind = Kind::Html;
     }
-    (kind, mode.as_deref() == Some("base64"))
+    (kind, mode.eq_ignore_ascii_case("base64"))
 }
 
 fn is_image_type(t: Option<&str>) -> bool {
-    t.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("image/"))
+    t.is_some_and(|t| {
+        t.trim()
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("image/"))
+    })
 }
 
 fn looks_like_image(url: &str) -> bool {
-    let path = url.split(['?', '#']).next().unwrap_or_default().to_ascii_lowercase();
-    [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".bmp"]
-        .iter()
-        .any(|ext| path.ends_with(ext))
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [
+        ".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".bmp",
+    ]
+    .iter()
+    .any(|ext| path.ends_with(ext))
 }
 
 /// Sets the item's image when `rank` beats the current one.
@@ -245,25 +265,24 @@ fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
 /// Handles an Atom-style `<link href rel type>` inside an item; `rank` is 0 for the
 /// feed's own vocabulary and 1 for `atom:link` inside RSS.
 fn atom_link(st: &mut State<'_>, attrs: &Attrs<'_>, rank: u8) {
-    let rel = attrs.rel.as_deref().map(|r| r.trim().to_ascii_lowercase());
+    let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
     let href = attrs.href.as_deref().or(attrs.url.as_deref());
-    match rel.as_deref() {
-        None | Some("alternate") | Some("") => {
-            let Some(href) = href else { return };
-            let html = attrs
-                .typ
-                .as_deref()
-                .is_none_or(|t| t.to_ascii_lowercase().contains("html"));
-            let rank = if html { rank } else { rank + 2 };
-            let resolved = resolve_here(st, href);
-            if let Some(item) = st.item.as_mut() {
-                if item.take(Slot::Link, rank) {
-                    item.art.link = Some(resolved);
-                }
+    if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
+        let Some(href) = href else { return };
+        let html = attrs.typ.as_deref().is_none_or(|t| {
+            t.as_bytes()
+                .windows(4)
+                .any(|w| w.eq_ignore_ascii_case(b"html"))
+        });
+        let rank = if html { rank } else { rank + 2 };
+        let resolved = resolve_here(st, href);
+        if let Some(item) = st.item.as_mut() {
+            if item.take(Slot::Link, rank) {
+                item.art.link = Some(resolved);
             }
         }
-        Some("enclosure") if is_image_type(attrs.typ.as_deref()) => set_image(st, href, 2),
-        _ => {}
+    } else if rel.eq_ignore_ascii_case("enclosure") && is_image_type(attrs.typ.as_deref()) {
+        set_image(st, href, 2);
     }
 }
 
@@ -337,10 +356,9 @@ pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
         El::DcDate | El::DctIssued => capture(st, text(Target::Published, 2), empty),
         El::Updated | El::Modified => capture(st, text(Target::Updated, 0), empty),
         El::DctModified => capture(st, text(Target::Updated, 1), empty),
-        El::Author => {
-            if !empty {
-                st.caps.push(Capture::new(Target::Author, Kind::Container, depth, start));
-            }
+        El::Author if !empty => {
+            st.caps
+                .push(Capture::new(Target::Author, Kind::Container, depth, start));
         }
         El::DcCreator => capture(st, text(Target::AuthorText, 0), empty),
         El::Category => {
@@ -368,7 +386,10 @@ pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
         El::MediaContent => {
             let attrs = Attrs::read(e);
             let url = attrs.url.as_deref();
-            let medium = attrs.medium.as_deref().map(|m| m.trim().to_ascii_lowercase());
+            let medium = attrs
+                .medium
+                .as_deref()
+                .map(|m| m.trim().to_ascii_lowercase());
             let image = medium.as_deref() == Some("image")
                 || is_image_type(attrs.typ.as_deref())
                 || (medium.is_none() && attrs.typ.is_none() && url.is_some_and(looks_like_image));
@@ -406,8 +427,8 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
         El::Link | El::AtomLink => {
             let attrs = Attrs::read(e);
             if attrs.href.is_some() || el == El::AtomLink {
-                let rel = attrs.rel.as_deref().map(|r| r.trim().to_ascii_lowercase());
-                if matches!(rel.as_deref(), None | Some("alternate") | Some("")) {
+                let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
+                if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
                     let rank = u8::from(el == El::AtomLink);
                     if let Some(href) = attrs.href.as_deref() {
                         if rank < st.feed_link_rank {
@@ -417,12 +438,18 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
                     }
                 }
             } else {
-                capture(st, Capture::new(Target::FeedLink, Kind::Text, depth, start), empty);
+                capture(
+                    st,
+                    Capture::new(Target::FeedLink, Kind::Text, depth, start),
+                    empty,
+                );
             }
         }
-        El::Language | El::DcLanguage => {
-            capture(st, Capture::new(Target::FeedLanguage, Kind::Text, depth, start), empty)
-        }
+        El::Language | El::DcLanguage => capture(
+            st,
+            Capture::new(Target::FeedLanguage, Kind::Text, depth, start),
+            empty,
+        ),
         _ => {}
     }
 }
@@ -501,7 +528,13 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
     let value = value_of(&cap, raw);
     let link = (cap.target == Target::Link).then(|| resolve_here(st, &value));
     let Some(item) = st.item.as_mut() else { return };
-    let html = |v: String| if cap.kind == Kind::Text { text_to_html(&v) } else { v };
+    let html = |v: String| {
+        if cap.kind == Kind::Text {
+            text_to_html(&v)
+        } else {
+            v
+        }
+    };
     match cap.target {
         Target::Title => {
             if let Some(v) = non_empty(value) {

@@ -11,7 +11,10 @@ pub fn looks_like_html(head: &str) -> bool {
     let start = head.get(..head.len().min(1024)).unwrap_or_default();
     let lower = start.to_ascii_lowercase();
     let t = lower.trim_start();
-    t.starts_with("<!doctype html") || t.starts_with("<html") || t.starts_with("<head") || t.starts_with("<body")
+    t.starts_with("<!doctype html")
+        || t.starts_with("<html")
+        || t.starts_with("<head")
+        || t.starts_with("<body")
 }
 
 /// Whether an HTML root shows up anywhere near the start (after comments or an XML
@@ -37,14 +40,24 @@ pub fn error(text: &str, base_url: Option<&Url>) -> ReadError {
         for link in doc.select(&sel) {
             let el = link.value();
             let rel = el.attr("rel").unwrap_or_default();
-            if !rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("alternate")) {
+            if !rel
+                .split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("alternate"))
+            {
                 continue;
             }
-            let typ = el.attr("type").unwrap_or_default().trim().to_ascii_lowercase();
+            let typ = el
+                .attr("type")
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             let typ = typ.split(';').next().unwrap_or_default().trim();
             if !matches!(
                 typ,
-                "application/rss+xml" | "application/atom+xml" | "application/feed+json" | "application/rdf+xml"
+                "application/rss+xml"
+                    | "application/atom+xml"
+                    | "application/feed+json"
+                    | "application/rdf+xml"
             ) {
                 continue;
             }

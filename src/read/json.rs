@@ -16,12 +16,23 @@ pub fn parse(text: &str, base_url: Option<&Url>, mut feed: RawFeed) -> Result<Ra
     feed.format = Some(FeedFormat::Json);
     let top: Map<String, Value> = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => m,
-        Ok(_) => return Err(err("not a JSON Feed: the JSON document is not an object", None)),
+        Ok(_) => {
+            return Err(err(
+                "not a JSON Feed: the JSON document is not an object",
+                None,
+            ))
+        }
         Err(e) => return salvage(text, base_url, feed, &e),
     };
-    let version = top.get("version").and_then(Value::as_str).unwrap_or_default();
+    let version = top
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !version.contains("jsonfeed.org") && !top.contains_key("items") {
-        return Err(err("not a JSON Feed: the JSON document has neither a JSON Feed version nor items", None));
+        return Err(err(
+            "not a JSON Feed: the JSON document has neither a JSON Feed version nor items",
+            None,
+        ));
     }
     feed.version = version_of(version);
     let feed_base = top
@@ -37,7 +48,9 @@ pub fn parse(text: &str, base_url: Option<&Url>, mut feed: RawFeed) -> Result<Ra
             for (i, item) in items.iter().enumerate() {
                 match item {
                     Value::Object(m) => feed.items.push(item_of(m, feed_base.as_ref())),
-                    _ => feed.warnings.push(format!("item {} is not an object; skipped", i + 1)),
+                    _ => feed
+                        .warnings
+                        .push(format!("item {} is not an object; skipped", i + 1)),
                 }
             }
         }
@@ -81,7 +94,11 @@ fn date_field(m: &Map<String, Value>, key: &str) -> Option<String> {
         Value::Number(n) => {
             let secs = n.as_f64()?;
             // Millisecond timestamps are common enough to recognise by size.
-            let secs = if secs.abs() > 1e11 { secs / 1000.0 } else { secs };
+            let secs = if secs.abs() > 1e11 {
+                secs / 1000.0
+            } else {
+                secs
+            };
             let whole = secs.floor();
             let nanos = ((secs - whole) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
             if !whole.is_finite() || whole.abs() > 1e13 {
@@ -152,7 +169,11 @@ fn salvage(
         return Err(err(&format!("invalid JSON: {e}"), Some(pos)));
     };
     let after = text.get(items_at + 7..).unwrap_or_default().trim_start();
-    let Some(mut rest) = after.strip_prefix(':').map(str::trim_start).and_then(|r| r.strip_prefix('[')) else {
+    let Some(mut rest) = after
+        .strip_prefix(':')
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('['))
+    else {
         return Err(err(&format!("invalid JSON: {e}"), Some(pos)));
     };
     feed.version = "1.1".into();

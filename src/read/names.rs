@@ -43,9 +43,8 @@ pub fn ns_from_uri(uri: &[u8]) -> Ns {
         b"http://purl.org/dc/elements/1.1" | b"http://purl.org/dc/elements/1.0" => Ns::Dc,
         b"http://purl.org/dc/terms" => Ns::Dcterms,
         b"http://search.yahoo.com/mrss" | b"http://video.search.yahoo.com/mrss" => Ns::Media,
-        b"http://www.itunes.com/dtds/podcast-1.0.dtd" | b"http://www.itunes.com/DTDs/Podcast-1.0.dtd" => {
-            Ns::Itunes
-        }
+        b"http://www.itunes.com/dtds/podcast-1.0.dtd"
+        | b"http://www.itunes.com/DTDs/Podcast-1.0.dtd" => Ns::Itunes,
         _ => Ns::Other,
     }
 }

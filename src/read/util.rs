@@ -28,11 +28,11 @@ pub fn inner_text(raw: &str, markup: bool) -> String {
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some(open) = rest.find(CDATA_OPEN) {
+    while let Some(open) = find(rest, CDATA_OPEN) {
         let (before, after) = rest.split_at(open);
         out.push_str(&strip_comments(&unescape(before)));
         let after = after.get(CDATA_OPEN.len()..).unwrap_or_default();
-        match after.find(CDATA_CLOSE) {
+        match find(after, CDATA_CLOSE) {
             Some(close) => {
                 out.push_str(after.get(..close).unwrap_or_default());
                 rest = after.get(close + CDATA_CLOSE.len()..).unwrap_or_default();
@@ -47,9 +47,29 @@ pub fn inner_text(raw: &str, markup: bool) -> String {
     out
 }
 
+/// Substring search for the short needles used here: memchr to each candidate first byte
+/// (building a full memmem searcher per field costs more than the search itself).
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    find_bytes(hay.as_bytes(), needle.as_bytes())
+}
+
+/// [`find`] on bytes.
+pub fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, _) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(i) = hay.get(from..).and_then(|h| memchr::memchr(first, h)) {
+        let at = from + i;
+        if hay.get(at..).is_some_and(|h| h.starts_with(needle)) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Drops `<!-- … -->` comments from text outside CDATA.
 fn strip_comments(s: &str) -> Cow<'_, str> {
-    if !s.contains("<!--") {
+    if find(s, "<!--").is_none() {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -78,7 +98,9 @@ fn strip_cdata_markers(raw: &str) -> String {
         out.push_str(rest.get(..open).unwrap_or_default());
         let after = rest.get(open + CDATA_OPEN.len()..).unwrap_or_default();
         let close = after.find(CDATA_CLOSE).unwrap_or(after.len());
-        out.push_str(&html_escape::encode_text(after.get(..close).unwrap_or_default()));
+        out.push_str(&html_escape::encode_text(
+            after.get(..close).unwrap_or_default(),
+        ));
         rest = after.get(close + CDATA_CLOSE.len()..).unwrap_or_default();
     }
     out.push_str(rest);
@@ -143,12 +165,18 @@ mod tests {
 
     #[test]
     fn html_entities_and_bare_ampersands() {
-        assert_eq!(unescape("a&nbsp;b &eacute; AT&T &amp; &#7879; &#x1EC7;"), "a\u{a0}b é AT&T & ệ ệ");
+        assert_eq!(
+            unescape("a&nbsp;b &eacute; AT&T &amp; &#7879; &#x1EC7;"),
+            "a\u{a0}b é AT&T & ệ ệ"
+        );
     }
 
     #[test]
     fn cdata_is_literal() {
-        assert_eq!(inner_text("x <![CDATA[<b>&amp;</b>]]> &lt;", false), "x <b>&amp;</b> <");
+        assert_eq!(
+            inner_text("x <![CDATA[<b>&amp;</b>]]> &lt;", false),
+            "x <b>&amp;</b> <"
+        );
     }
 
     #[test]

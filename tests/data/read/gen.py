@@ -486,6 +486,43 @@ for i, d in enumerate(["Wed, 18 May 22 05:29:48 +0700", "18 May 2022 05:29:48 GM
                        "Wed, 18 May 2022 05:29 ICT", "2022-05-18 05:29:48", "18/5/2022 | 5:29:48 AM", "không phải ngày"]):
     case(f"date_raw_{i}.xml", rss([item("A", L1, f"<pubDate>{d}</pubDate>")]), count=1, items=[{"published": d}], warnings=[])
 
+# ---------------------------------------------------------------- more structure
+case("rss2_items_outside_channel.xml", '<rss version="2.0"><channel><title>Ngoài</title></channel>'
+     '<item><title>Lạc chỗ</title><link>https://example.vn/l</link></item></rss>', title="Ngoài", count=1, items=[{"title": "Lạc chỗ"}])
+case("rss2_doctype_internal_subset.xml", '<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY ban "Ban biên tập">]>\n'
+     '<rss version="2.0"><channel><title>DTD &copy; 2022</title><item><title>Tin</title></item></channel></rss>',
+     title="DTD © 2022", count=1)
+case("rss2_stylesheet_pi.xml", '<?xml version="1.0"?>\n<?xml-stylesheet type="text/xsl" href="/rss.xsl"?>\n' + rss([item("Có XSL", L1)], decl=""),
+     count=1, items=[{"title": "Có XSL"}])
+case("rss2_empty_item.xml", rss(["<item/>\n", item("Sau", L1)]), count=2, items=[{"title": None, "link": None}, {"title": "Sau"}])
+case("rss2_second_channel_title_ignored.xml", '<rss version="2.0"><channel><title>Một</title><title>Hai</title></channel></rss>', title="Một", count=0)
+case("rss2_mismatched_end_tag.xml", '<rss version="2.0"><channel><item><title>Sai thẻ</titel><link>https://example.vn/m</link></item></channel></rss>',
+     count=1, items=[{"title": "Sai thẻ", "link": "https://example.vn/m"}])
+case("rss2_source_element_not_title.xml", rss([item("Gốc", L1, '<source url="https://khac.vn/rss">Báo khác</source>')]), count=1,
+     items=[{"title": "Gốc", "link": L1}])
+case("rss2_media_group_thumbnail_only.xml", rss([item("A", L1, '<media:group><media:thumbnail url="https://example.vn/g.jpg"/></media:group>')],
+                                               ns=' xmlns:media="http://search.yahoo.com/mrss/"'),
+     count=1, items=[{"image": "https://example.vn/g.jpg"}])
+case("rss2_image_relative_resolved.xml", rss([item("A", L1, '<enclosure url="/anh/a.png" type="image/png"/>')]),
+     base_url="https://baoyenbai.com.vn/rss.xml", count=1, items=[{"image": "https://baoyenbai.com.vn/anh/a.png"}])
+case("atom_link_html_beats_pdf.xml", atom(['<entry><title>A</title><id>1</id><link rel="alternate" type="application/pdf" href="https://example.vn/a.pdf"/>'
+                                          '<link rel="alternate" type="text/html" href="https://example.vn/a"/></entry>\n']),
+     count=1, items=[{"link": "https://example.vn/a"}])
+case("atom_category_scheme_term.xml", atom(['<entry><title>A</title><id>1</id><category scheme="https://example.vn/tags" term="Mù Cang Chải"/></entry>\n']),
+     count=1, items=[{"tags": ["Mù Cang Chải"]}])
+case("atom_content_text_escaped.xml", atom(['<entry><title>A</title><id>1</id><content type="text">x &lt;y&gt; &amp; z</content></entry>\n']),
+     count=1, items=[{"content_html": "x &lt;y&gt; &amp; z"}])
+case("atom_dcterms_modified.xml", atom(['<entry xmlns:dcterms="http://purl.org/dc/terms/"><title>A</title><id>1</id><dcterms:modified>2022-05-19</dcterms:modified></entry>\n']),
+     count=1, items=[{"updated": "2022-05-19"}])
+case("xml_decl_only.xml", '<?xml version="1.0" encoding="utf-8"?>', error="no XML element")
+case("json_authors_url_only.json", json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+    {"id": "u", "title": "URL", "authors": [{"url": "https://example.vn/tac-gia"}]}]}), count=1, items=[{"authors": ["https://example.vn/tac-gia"]}])
+case("json_item_not_object.json", json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [1, {"id": "ok", "title": "Được"}]}),
+     count=1, items=[{"title": "Được"}], warnings=["item 1 is not an object"])
+case("rss2_vi_nfd_title_kept_as_sent.xml", rss([item("Lu\u0323c Y\u00ean", L1)]), count=1, items=[{"title": "Lu\u0323c Y\u00ean"}])
+case("rss2_lowercase_ispermalink_false.xml", rss([item("A", None, '<guid ispermalink="FALSE">https://example.vn/g</guid>')]), count=1,
+     items=[{"link": None, "guid": "https://example.vn/g"}])
+
 if __name__ == "__main__":
     for old in os.listdir(HERE):
         if old != "gen.py":
