@@ -5,6 +5,7 @@ use std::fmt;
 
 use url::Url;
 
+mod attrs;
 mod encoding;
 mod fields;
 mod html;

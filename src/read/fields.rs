@@ -4,13 +4,12 @@
 //! Several elements can fill one field (`pubDate`, `dc:date`, Atom `issued`…); each carries
 //! a rank, and a field keeps the value of the best-ranked element seen first.
 
-use std::borrow::Cow;
-
 use base64::Engine;
 use quick_xml::events::BytesStart;
 
+use super::attrs::{is_image_type, looks_like_image, text_kind, Attrs};
 use super::names::El;
-use super::util::{inner_text, non_empty, text_to_html, unescape};
+use super::util::{inner_text, non_empty, text_to_html};
 use super::xml::{resolve_here, State};
 use crate::model::{FeedFormat, RawArticle};
 
@@ -128,125 +127,6 @@ impl ItemState {
             false
         }
     }
-}
-
-/// The attributes the reader looks at, decoded leniently.
-#[derive(Default)]
-pub struct Attrs<'a> {
-    pub href: Option<Cow<'a, str>>,
-    pub rel: Option<Cow<'a, str>>,
-    pub typ: Option<Cow<'a, str>>,
-    pub url: Option<Cow<'a, str>>,
-    pub medium: Option<Cow<'a, str>>,
-    pub term: Option<Cow<'a, str>>,
-    pub label: Option<Cow<'a, str>>,
-    pub perma: Option<Cow<'a, str>>,
-    pub mode: Option<Cow<'a, str>>,
-    pub src: Option<Cow<'a, str>>,
-    pub version: Option<Cow<'a, str>>,
-    pub base: Option<Cow<'a, str>>,
-    pub lang: Option<Cow<'a, str>>,
-}
-
-impl<'a> Attrs<'a> {
-    /// Reads the attributes of `e`, tolerating HTML-style syntax and duplicates.
-    pub fn read(e: &'a BytesStart<'_>) -> Self {
-        let mut out = Attrs::default();
-        let mut attrs = e.html_attributes();
-        attrs.with_checks(false);
-        for attr in attrs.flatten() {
-            let value = match attr.value {
-                Cow::Borrowed(b) => match std::str::from_utf8(b) {
-                    Ok(s) => unescape(s),
-                    Err(_) => continue,
-                },
-                Cow::Owned(v) => match String::from_utf8(v) {
-                    Ok(s) => Cow::Owned(unescape(&s).into_owned()),
-                    Err(_) => continue,
-                },
-            };
-            let key = attr.key.as_ref();
-            let slot = if key.eq_ignore_ascii_case(b"xml:base") {
-                &mut out.base
-            } else if key.eq_ignore_ascii_case(b"xml:lang") {
-                &mut out.lang
-            } else {
-                let local = attr.key.local_name();
-                let local = local.as_ref();
-                let names: [(&[u8], &mut Option<Cow<'a, str>>); 11] = [
-                    (b"href", &mut out.href),
-                    (b"rel", &mut out.rel),
-                    (b"type", &mut out.typ),
-                    (b"url", &mut out.url),
-                    (b"medium", &mut out.medium),
-                    (b"term", &mut out.term),
-                    (b"label", &mut out.label),
-                    (b"ispermalink", &mut out.perma),
-                    (b"mode", &mut out.mode),
-                    (b"src", &mut out.src),
-                    (b"version", &mut out.version),
-                ];
-                match names
-                    .into_iter()
-                    .find(|(n, _)| local.eq_ignore_ascii_case(n))
-                {
-                    Some((_, slot)) => slot,
-                    None => continue,
-                }
-            };
-            if slot.is_none() {
-                *slot = Some(value);
-            }
-        }
-        out
-    }
-}
-
-/// The kind of an Atom text construct (`type`, and Atom 0.3 `mode`).
-fn text_kind(attrs: &Attrs<'_>, atom: bool) -> (Kind, bool) {
-    if !atom {
-        return (Kind::Text, false);
-    }
-    let typ = attrs.typ.as_deref().unwrap_or("text").trim();
-    let is = |s: &str| typ.eq_ignore_ascii_case(s);
-    let mut kind = if is("html") || is("text/html") {
-        Kind::Html
-    } else if is("xhtml")
-        || typ.len() >= 3
-            && typ
-                .get(typ.len() - 3..)
-                .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
-    {
-        Kind::Xhtml
-    } else {
-        Kind::Text
-    };
-    let mode = attrs.mode.as_deref().map(str::trim).unwrap_or_default();
-    if mode.eq_ignore_ascii_case("escaped") && kind == Kind::Xhtml {
-        kind = Kind::Html;
-    }
-    (kind, mode.eq_ignore_ascii_case("base64"))
-}
-
-fn is_image_type(t: Option<&str>) -> bool {
-    t.is_some_and(|t| {
-        t.trim()
-            .get(..6)
-            .is_some_and(|p| p.eq_ignore_ascii_case("image/"))
-    })
-}
-
-fn looks_like_image(url: &str) -> bool {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    [
-        ".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".bmp",
-    ]
-    .iter()
-    .any(|ext| path.ends_with(ext))
 }
 
 /// Sets the item's image when `rank` beats the current one.
@@ -445,6 +325,10 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
                 );
             }
         }
+        El::Author if atom && !empty => {
+            st.caps
+                .push(Capture::new(Target::Author, Kind::Container, depth, start));
+        }
         El::Language | El::DcLanguage => capture(
             st,
             Capture::new(Target::FeedLanguage, Kind::Text, depth, start),
@@ -510,18 +394,31 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
         _ => {}
     }
     if cap.target == Target::Author {
-        if let Some(item) = st.item.as_mut() {
-            let name = item.author_name.take().or(item.author_email.take());
-            let name = name.or_else(|| {
-                if cap.markup {
-                    None
-                } else {
-                    non_empty(inner_text(raw, false))
-                }
-            });
-            if let Some(n) = name {
-                item.art.authors.push(n);
+        let (name, email) = match st.item.as_mut() {
+            Some(item) => (item.author_name.take(), item.author_email.take()),
+            None => (st.author_name.take(), st.author_email.take()),
+        };
+        let name = name.or(email).or_else(|| {
+            if cap.markup {
+                None
+            } else {
+                non_empty(inner_text(raw, false))
             }
+        });
+        if let Some(n) = name {
+            match st.item.as_mut() {
+                Some(item) => item.art.authors.push(n),
+                None => st.feed_authors.push(n),
+            }
+        }
+        return;
+    }
+    if st.item.is_none() {
+        // The feed's own Atom author, inherited by entries without one.
+        match cap.target {
+            Target::AuthorName => st.author_name = non_empty(value_of(&cap, raw)),
+            Target::AuthorEmail => st.author_email = non_empty(value_of(&cap, raw)),
+            _ => {}
         }
         return;
     }

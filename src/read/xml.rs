@@ -10,7 +10,8 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 use url::Url;
 
-use super::fields::{Attrs, Capture, ItemState, Kind, Target};
+use super::attrs::Attrs;
+use super::fields::{Capture, ItemState, Kind, Target};
 use super::names::{classify, ns_from_prefix, ns_from_uri, El, Ns};
 use super::util::{line_col, resolve, resolve_url};
 use crate::model::{FeedFormat, RawFeed};
@@ -46,6 +47,10 @@ pub(super) struct State<'t> {
     pub feed: RawFeed,
     pub feed_link_rank: u8,
     pub seen_root: bool,
+    /// Atom feed-level authors, and the name/email of the one being read.
+    pub feed_authors: Vec<String>,
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
 }
 
 impl<'t> State<'t> {
@@ -90,6 +95,9 @@ pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Out
         feed,
         feed_link_rank: u8::MAX,
         seen_root: false,
+        feed_authors: Vec::new(),
+        author_name: None,
+        author_email: None,
     };
     // One item per ~2 KB is typical of news feeds; reserving avoids re-copying the list.
     st.feed.items.reserve((text.len() / 2048).min(50_000));
@@ -156,6 +164,11 @@ pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Out
                 break;
             }
             _ => {}
+        }
+    }
+    if !st.feed_authors.is_empty() {
+        for item in st.feed.items.iter_mut().filter(|i| i.authors.is_empty()) {
+            item.authors.clone_from(&st.feed_authors);
         }
     }
     (st.feed, Outcome::Feed)

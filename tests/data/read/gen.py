@@ -522,6 +522,11 @@ case("json_item_not_object.json", json.dumps({"version": "https://jsonfeed.org/v
 case("rss2_vi_nfd_title_kept_as_sent.xml", rss([item("Lu\u0323c Y\u00ean", L1)]), count=1, items=[{"title": "Lu\u0323c Y\u00ean"}])
 case("rss2_lowercase_ispermalink_false.xml", rss([item("A", None, '<guid ispermalink="FALSE">https://example.vn/g</guid>')]), count=1,
      items=[{"link": None, "guid": "https://example.vn/g"}])
+case("atom_feed_author_inherited.xml", atom(['<entry><title>A</title><id>1</id></entry>\n',
+                                          '<entry><title>B</title><id>2</id><author><name>Riêng</name></author></entry>\n'],
+                                         head="<author><name>Toà soạn</name><email>ts@example.vn</email></author>\n"),
+     count=2, items=[{"authors": ["Toà soạn"]}, {"authors": ["Riêng"]}])
+case("rss2_channel_author_not_inherited.xml", rss([item("A", L1)], channel="<author>kênh@example.vn</author>"), count=1, items=[{"authors": []}])
 
 if __name__ == "__main__":
     for old in os.listdir(HERE):
