@@ -14,7 +14,7 @@ mod names;
 mod util;
 mod xml;
 
-use crate::model::RawFeed;
+use crate::model::{RawArticle, RawFeed};
 
 /// Why a document could not be read as a feed at all. Recoverable problems are
 /// warnings in [`RawFeed::warnings`] instead.
@@ -110,7 +110,7 @@ fn note_repeated_guids(feed: &mut RawFeed) {
     // Most GUIDs are unique: one map entry per GUID, a list only for the repeated ones.
     let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
     first.reserve(feed.items.len());
-    let mut repeated: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
+    let mut repeated: rustc_hash::FxHashMap<&str, Vec<(u64, usize)>> = Default::default();
     let mut order: Vec<&str> = Vec::new();
     let mut drop = vec![false; feed.items.len()];
     let mut copies = 0usize;
@@ -124,15 +124,20 @@ fn note_repeated_guids(feed: &mut RawFeed) {
         };
         let seen = repeated.entry(g).or_insert_with(|| {
             order.push(g);
-            vec![f]
+            vec![(item_hash(feed.items.get(f)), f)]
         });
-        if seen.iter().any(|&j| feed.items.get(j) == Some(item)) {
+        // Hashes first, so a feed of thousands of items under one GUID stays linear.
+        let h = item_hash(Some(item));
+        if seen
+            .iter()
+            .any(|&(hj, j)| hj == h && feed.items.get(j) == Some(item))
+        {
             if let Some(d) = drop.get_mut(i) {
                 *d = true;
             }
             copies += 1;
         } else {
-            seen.push(i);
+            seen.push((h, i));
         }
     }
     let mut warnings: Vec<String> = order
@@ -152,4 +157,23 @@ fn note_repeated_guids(feed: &mut RawFeed) {
         warnings.insert(0, format!("{copies} exact duplicate items were dropped"));
     }
     feed.warnings.extend(warnings);
+}
+
+/// A hash of every field of an item, to find exact copies.
+fn item_hash(item: Option<&RawArticle>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    if let Some(a) = item {
+        (
+            &a.guid,
+            &a.link,
+            &a.base,
+            &a.title,
+            &a.summary_html,
+            &a.content_html,
+        )
+            .hash(&mut h);
+        (&a.authors, &a.published, &a.updated, &a.image, &a.tags).hash(&mut h);
+    }
+    h.finish()
 }
