@@ -11,18 +11,31 @@ use super::util::unescape;
 /// The attributes the reader looks at, decoded leniently.
 #[derive(Default)]
 pub struct Attrs<'a> {
+    /// `href`
     pub href: Option<Cow<'a, str>>,
+    /// `rel`
     pub rel: Option<Cow<'a, str>>,
+    /// `type`
     pub typ: Option<Cow<'a, str>>,
+    /// `url`
     pub url: Option<Cow<'a, str>>,
+    /// `medium` (Media RSS)
     pub medium: Option<Cow<'a, str>>,
+    /// `term` (Atom category)
     pub term: Option<Cow<'a, str>>,
+    /// `label` (Atom category)
     pub label: Option<Cow<'a, str>>,
+    /// `isPermaLink` (RSS guid)
     pub perma: Option<Cow<'a, str>>,
+    /// `mode` (Atom 0.3)
     pub mode: Option<Cow<'a, str>>,
+    /// `src` (Atom out-of-line content)
     pub src: Option<Cow<'a, str>>,
+    /// `version`
     pub version: Option<Cow<'a, str>>,
+    /// `xml:base`
     pub base: Option<Cow<'a, str>>,
+    /// `xml:lang`
     pub lang: Option<Cow<'a, str>>,
 }
 

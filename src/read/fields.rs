@@ -29,34 +29,54 @@ pub enum Kind {
 /// Where a finished field's value goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
+    /// The item's title.
     Title,
+    /// RSS `link` text.
     Link,
+    /// Summary HTML.
     Summary,
+    /// Content HTML.
     Content,
+    /// The item's identifier.
     Guid,
+    /// Publication date text.
     Published,
+    /// Update date text.
     Updated,
+    /// An Atom person construct (container).
     Author,
+    /// Its `name`.
     AuthorName,
+    /// Its `email`.
     AuthorEmail,
+    /// An author as plain text (RSS `author`, `dc:creator`).
     AuthorText,
+    /// A category / subject.
     Tag,
+    /// The feed's title.
     FeedTitle,
+    /// The feed's RSS `link` text.
     FeedLink,
+    /// The feed's language.
     FeedLanguage,
 }
 
 /// A field being read: from its start tag to its end tag.
 #[derive(Debug)]
 pub struct Capture {
+    /// Where the value goes.
     pub target: Target,
+    /// How the inner XML becomes the value.
     pub kind: Kind,
+    /// Depth of the element.
     pub depth: usize,
+    /// Byte offset in the text where the element's content starts.
     pub start: usize,
     /// The field contains child elements.
     pub markup: bool,
     /// Atom 0.3 `mode="base64"`.
     pub base64: bool,
+    /// Lower ranks win over higher ones for the same field.
     pub rank: u8,
     /// RSS `guid` with `isPermaLink` absent or true.
     pub perma: bool,
@@ -93,7 +113,9 @@ enum Slot {
 
 /// An item being read.
 pub struct ItemState {
+    /// Depth of the `item` / `entry` element.
     pub depth: usize,
+    /// The fields read so far.
     pub art: RawArticle,
     ranks: [u8; 8],
     guid_perma: bool,

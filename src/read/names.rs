@@ -79,46 +79,87 @@ pub fn lower<'b>(s: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
 /// The elements the reader acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum El {
+    /// `<rss>` root.
     Rss,
+    /// `<rdf:RDF>` root.
     RdfRoot,
+    /// Atom `<feed>` root.
     Feed,
+    /// RSS/RDF `<channel>`.
     Channel,
+    /// RSS/RDF `<item>`.
     Item,
+    /// Atom `<entry>`.
     Entry,
+    /// `title`.
     Title,
+    /// `link` (RSS text or Atom attributes).
     Link,
+    /// RSS `description`.
     Description,
+    /// Atom `summary` (0.3 `tagline` at feed level).
     Summary,
+    /// Atom `content`.
     Content,
+    /// RSS `guid`.
     Guid,
+    /// Atom `id`.
     Id,
+    /// RSS `pubDate`.
     PubDate,
+    /// Atom `published`.
     Published,
+    /// Atom `updated` (also `atom:updated` in RSS).
     Updated,
+    /// Atom 0.3 `issued`.
     Issued,
+    /// Atom 0.3 `modified`.
     Modified,
+    /// Atom 0.3 `created`.
     Created,
+    /// `author` (RSS text or Atom person).
     Author,
+    /// Atom person `name`.
     Name,
+    /// Atom person `email`.
     Email,
+    /// `category` (RSS text or Atom `term`/`label`).
     Category,
+    /// RSS `enclosure`.
     Enclosure,
+    /// RSS `language`.
     Language,
+    /// `dc:creator` / `dc:contributor`.
     DcCreator,
+    /// `dc:date`.
     DcDate,
+    /// `dc:subject`.
     DcSubject,
+    /// `dc:language`.
     DcLanguage,
+    /// `dc:title`.
     DcTitle,
+    /// `dc:identifier`.
     DcIdentifier,
+    /// `dcterms:modified`.
     DctModified,
+    /// `dcterms:issued` / `dcterms:created`.
     DctIssued,
+    /// `content:encoded`.
     ContentEncoded,
+    /// `media:content`.
     MediaContent,
+    /// `media:thumbnail`.
     MediaThumbnail,
+    /// `itunes:image`.
     ItunesImage,
+    /// `itunes:summary`.
     ItunesSummary,
+    /// `atom:link` inside RSS.
     AtomLink,
+    /// `<html>`: a web page, not a feed.
     Html,
+    /// Anything the reader ignores.
     Other,
 }
 

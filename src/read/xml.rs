@@ -34,22 +34,35 @@ const MAX_ERRORS: usize = 50;
 
 /// The parser's state between events.
 pub(super) struct State<'t> {
+    /// The whole decoded document.
     pub text: &'t str,
+    /// Known once the root element is seen.
     pub format: Option<FeedFormat>,
     /// The root's unknown default namespace counts as the feed's own vocabulary.
     pub other_is_core: bool,
+    /// Depth of the current element (root = 1).
     pub depth: usize,
+    /// `xml:base` values in scope, with the depth of the element that set each.
     pub bases: Vec<(usize, Url)>,
+    /// The document's own URL.
     pub doc_base: Option<Url>,
+    /// Depth of the element whose children are feed-level fields.
     pub channel_depth: Option<usize>,
+    /// The item being read.
     pub item: Option<ItemState>,
+    /// Fields being read, innermost last.
     pub caps: Vec<Capture>,
+    /// The result so far.
     pub feed: RawFeed,
+    /// Rank of the feed link found so far.
     pub feed_link_rank: u8,
+    /// Whether the root element was seen.
     pub seen_root: bool,
     /// Atom feed-level authors, and the name/email of the one being read.
     pub feed_authors: Vec<String>,
+    /// Name of the feed-level author being read.
     pub author_name: Option<String>,
+    /// E-mail of the feed-level author being read.
     pub author_email: Option<String>,
 }
 
