@@ -74,25 +74,53 @@ pub fn read_feed(
     if html::looks_like_html(head) {
         return Err(html::error(text, base_url));
     }
-    let (mut feed, outcome) = xml::parse(text, base_url, feed);
+    let (mut feed, outcome) = xml::parse(text, base_url, feed.clone());
+    let failure = match outcome {
+        xml::Outcome::Feed => {
+            note_repeated_guids(&mut feed);
+            return Ok(feed);
+        }
+        xml::Outcome::Html => return Err(html::error(text, base_url)),
+        xml::Outcome::NotAFeed(name) => error(
+            &format!("not a feed: the root element is <{name}>, not <rss>, <rdf:RDF> or <feed>"),
+            None,
+        ),
+        xml::Outcome::Empty(msg, pos) => {
+            if html::mentions_html(text) {
+                return Err(html::error(text, base_url));
+            }
+            error(&msg, pos)
+        }
+    };
+    // Servers print PHP warnings or stray markup before the feed: read from the feed's root.
+    let Some(at) = feed_root_offset(text) else {
+        return Err(failure);
+    };
+    let rest = text.get(at..).unwrap_or_default();
+    let (line, column) = util::line_col(text, at);
+    let (mut feed, outcome) = xml::parse(rest, base_url, feed);
     match outcome {
         xml::Outcome::Feed => {
+            feed.warnings.insert(
+                0,
+                format!(
+                    "skipped {at} bytes of non-feed text before the feed's root element at line {line}, column {column}"
+                ),
+            );
             note_repeated_guids(&mut feed);
             Ok(feed)
         }
-        xml::Outcome::Html => Err(html::error(text, base_url)),
-        xml::Outcome::NotAFeed(name) => Err(error(
-            &format!("not a feed: the root element is <{name}>, not <rss>, <rdf:RDF> or <feed>"),
-            None,
-        )),
-        xml::Outcome::Empty(msg, pos) => {
-            if html::mentions_html(text) {
-                Err(html::error(text, base_url))
-            } else {
-                Err(error(&msg, pos))
-            }
-        }
+        _ => Err(failure),
     }
+}
+
+/// Where a feed's root element starts when something else came first.
+fn feed_root_offset(text: &str) -> Option<usize> {
+    ["<rss", "<feed", "<rdf:RDF", "<RDF:RDF", "<RSS"]
+        .iter()
+        .filter_map(|n| util::find(text, n))
+        .filter(|&i| i > 0)
+        .min()
 }
 
 fn error(message: &str, pos: Option<(usize, usize)>) -> ReadError {

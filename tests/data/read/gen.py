@@ -527,6 +527,10 @@ case("atom_feed_author_inherited.xml", atom(['<entry><title>A</title><id>1</id><
                                          head="<author><name>Toà soạn</name><email>ts@example.vn</email></author>\n"),
      count=2, items=[{"authors": ["Toà soạn"]}, {"authors": ["Riêng"]}])
 case("rss2_channel_author_not_inherited.xml", rss([item("A", L1)], channel="<author>kênh@example.vn</author>"), count=1, items=[{"authors": []}])
+case("junk_php_warning_before.xml", "<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/rss.php</b> on line <b>12</b><br />\n"
+     + rss([item("Sau cảnh báo", L1)], decl=""), format="rss", count=1, items=[{"title": "Sau cảnh báo"}],
+     warnings=["skipped 97 bytes of non-feed text before the feed's root element at line 3, column 1"])
+case("junk_text_before_decl.xml", "Notice: x < y\n" + rss([item("Có rác", L1)]), count=1, items=[{"title": "Có rác"}], warnings=["skipped"])
 
 if __name__ == "__main__":
     for old in os.listdir(HERE):
