@@ -207,7 +207,7 @@ fn print_summary(report: &BuildReport, quiet: bool) {
         }
         if !quiet {
             for w in &s.warnings {
-                eprintln!("warning: source {}: {w}", s.name);
+                eprintln!("warning: {w}");
             }
         }
     }

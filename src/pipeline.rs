@@ -163,8 +163,14 @@ struct SourceRead {
 /// Runs the whole pipeline once and writes the feeds.
 pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let now = opts.now.unwrap_or_else(Utc::now);
-    let out_dir = opts.out_dir.clone().unwrap_or_else(|| cfg.site.output_dir.clone());
-    let state_path = opts.state_path.clone().unwrap_or_else(|| state::default_path(cfg));
+    let out_dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| cfg.site.output_dir.clone());
+    let state_path = opts
+        .state_path
+        .clone()
+        .unwrap_or_else(|| state::default_path(cfg));
     let mut state = State::load(&state_path);
     if let Some(w) = state.load_warning.take() {
         tracing::warn!("{w}");
@@ -191,10 +197,11 @@ pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, Bui
 
     let articles = normalize::dedup(all_articles);
     let plan = emit::plan(&articles, cfg, &state.tag_slugs);
-    let emitted = emit::emit(&plan, &articles, cfg, &out_dir).map_err(|source| BuildError::Output {
-        path: out_dir.clone(),
-        source,
-    })?;
+    let emitted =
+        emit::emit(&plan, &articles, cfg, &out_dir).map_err(|source| BuildError::Output {
+            path: out_dir.clone(),
+            source,
+        })?;
     state.tag_slugs = plan.tag_slugs.clone();
     if let Err(e) = state.save(&state_path) {
         // The feeds are written; losing the state only costs a full refetch next time.
@@ -213,9 +220,17 @@ pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, Bui
 
 /// Fetches every feed source and scrapes every HTML source, all at once within the
 /// fetcher's limits.
-async fn gather(cfg: &Config, fetcher: &Fetcher, state: &State, progress: bool) -> HashMap<String, Got> {
-    let (feeds, html): (Vec<Source>, Vec<Source>) =
-        cfg.sources.iter().cloned().partition(|s| s.kind == SourceKind::Feed);
+async fn gather(
+    cfg: &Config,
+    fetcher: &Fetcher,
+    state: &State,
+    progress: bool,
+) -> HashMap<String, Got> {
+    let (feeds, html): (Vec<Source>, Vec<Source>) = cfg
+        .sources
+        .iter()
+        .cloned()
+        .partition(|s| s.kind == SourceKind::Feed);
     let validators: HashMap<String, Validators> = state
         .sources
         .iter()
@@ -225,13 +240,30 @@ async fn gather(cfg: &Config, fetcher: &Fetcher, state: &State, progress: bool) 
         let started = Instant::now();
         let pages = FetcherPages::new(fetcher.clone(), source, cfg.fetch.per_host);
         let got = match scrape::scrape_source(source, &pages).await {
-            Ok(outcome) => Got::Scraped(outcome, FetchMeta { duration: started.elapsed(), ..pages.meta() }),
-            Err(message) => Got::Failed(message, FetchMeta { duration: started.elapsed(), ..pages.meta() }),
+            Ok(outcome) => Got::Scraped(
+                outcome,
+                FetchMeta {
+                    duration: started.elapsed(),
+                    ..pages.meta()
+                },
+            ),
+            Err(message) => Got::Failed(
+                message,
+                FetchMeta {
+                    duration: started.elapsed(),
+                    ..pages.meta()
+                },
+            ),
         };
         (source.name.clone(), got)
     }));
-    let (fetched, scraped) = tokio::join!(fetcher.fetch_all(&feeds, &validators, progress), scrapes);
-    fetched.into_iter().map(|(n, o)| (n, Got::from(o))).chain(scraped).collect()
+    let (fetched, scraped) =
+        tokio::join!(fetcher.fetch_all(&feeds, &validators, progress), scrapes);
+    fetched
+        .into_iter()
+        .map(|(n, o)| (n, Got::from(o)))
+        .chain(scraped)
+        .collect()
 }
 
 /// Turns what one source gave into its report and its new state, falling back to the last
@@ -260,7 +292,16 @@ fn settle_source(
     let (read, validators) = match got {
         Got::Document(f) => {
             report.fetch = f.meta;
-            (read_document(source, &f.body, f.content_type.as_deref(), &f.final_url, normalizer), Some(f.validators))
+            (
+                read_document(
+                    source,
+                    &f.body,
+                    f.content_type.as_deref(),
+                    &f.final_url,
+                    normalizer,
+                ),
+                Some(f.validators),
+            )
         }
         Got::Scraped(outcome, meta) => {
             report.fetch = meta;
@@ -284,7 +325,10 @@ fn settle_source(
             if read.articles.is_empty() {
                 // An answer with nothing in it is a broken source, not an empty one.
                 report.status = SourceStatus::Degraded;
-                report.error = Some(read.degraded.unwrap_or_else(|| "the source gave no articles".into()));
+                report.error = Some(
+                    read.degraded
+                        .unwrap_or_else(|| "the source gave no articles".into()),
+                );
                 report.from_last_good = !next.articles.is_empty();
                 next.last_error = report.error.clone();
                 next.consecutive_failures += 1;
@@ -330,7 +374,8 @@ fn read_document(
     url: &url::Url,
     normalizer: &Normalizer,
 ) -> Result<SourceRead, Option<String>> {
-    let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| Some(format!("{url}: {e}")))?;
+    let feed =
+        read::read_feed(body, content_type, Some(url)).map_err(|e| Some(format!("{url}: {e}")))?;
     let items = feed.items.len();
     let mut warnings = feed.warnings;
     let articles = feed
@@ -338,7 +383,12 @@ fn read_document(
         .into_iter()
         .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
         .collect();
-    Ok(SourceRead { items, articles, warnings, degraded: None })
+    Ok(SourceRead {
+        items,
+        articles,
+        warnings,
+        degraded: None,
+    })
 }
 
 /// Normalizes the articles a scrape produced.
@@ -350,5 +400,10 @@ fn read_scrape(source: &Source, outcome: ScrapeOutcome, normalizer: &Normalizer)
         .into_iter()
         .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
         .collect();
-    SourceRead { items, articles, warnings, degraded: outcome.degraded }
+    SourceRead {
+        items,
+        articles,
+        warnings,
+        degraded: outcome.degraded,
+    }
 }

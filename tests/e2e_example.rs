@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use e2e_support::{files_below, parse_feed, root};
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions, BuildReport, SourceStatus};
-use e2e_support::{files_below, parse_feed, root};
 
 const SEED_TITLE: &str = "Lục Yên: Nâng cao sức chiến đấu của tổ chức đảng ở cơ sở";
 const SEED_URL: &str =
@@ -187,9 +187,9 @@ fn tags_merge_across_spellings_and_colliding_slugs_both_get_feeds() {
     assert_eq!(
         t,
         [
+            "Làng lụa Khánh Hòa giữ nghề truyền thống",
             "Lục Yên: Mùa lúa xuân bội thu",
             "Lục Yên: Nâng cao sức chiến đấu của tổ chức đảng ở cơ sở",
-            "Làng lụa Khánh Hòa giữ nghề truyền thống"
         ]
     );
     assert!(
@@ -233,12 +233,12 @@ fn categories_follow_sources_tags_regexes_and_feed_categories() {
     assert_eq!(
         nong,
         [
+            // tag `nông thôn mới`
+            "Lương Thịnh gắn xây dựng Đảng với phát triển kinh tế - xã hội",
             // regex `lúa`, tag `Lúa`, and its own feed category `nông nghiệp`
             "Lục Yên: Mùa lúa xuân bội thu",
             // tag `giao thông nông thôn`
             "Lục Yên: Nâng cao sức chiến đấu của tổ chức đảng ở cơ sở",
-            // tag `nông thôn mới`
-            "Lương Thịnh gắn xây dựng Đảng với phát triển kinh tế - xã hội",
         ]
     );
     // Every article of the `baoyenbai-xdd` source is in Xây dựng Đảng (source + source category).

@@ -49,11 +49,23 @@ impl FetcherPages {
 impl PageSource for FetcherPages {
     fn get<'a>(&'a self, url: &'a Url) -> PageFuture<'a> {
         Box::pin(async move {
-            let _permit = self.permits.acquire().await.map_err(|e| format!("{url}: {e}"))?;
-            match self.fetcher.fetch_url(url, &Validators::default(), &self.opts).await {
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .map_err(|e| format!("{url}: {e}"))?;
+            match self
+                .fetcher
+                .fetch_url(url, &Validators::default(), &self.opts)
+                .await
+            {
                 FetchOutcome::Fetched(f) => {
                     self.record(&f.meta);
-                    Ok(Page { body: f.body, content_type: f.content_type, final_url: f.final_url })
+                    Ok(Page {
+                        body: f.body,
+                        content_type: f.content_type,
+                        final_url: f.final_url,
+                    })
                 }
                 FetchOutcome::NotModified(meta) => {
                     self.record(&meta);

@@ -335,7 +335,9 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
                     if let Some(href) = attrs.href.as_deref() {
                         if rank < st.feed_link_rank {
                             st.feed_link_rank = rank;
-                            st.feed.link = Some(resolve_here(st, href));
+                            let link = resolve_here(st, href);
+                            st.adopt_site_base(&link);
+                            st.feed.link = Some(link);
                         }
                     }
                 }
@@ -403,7 +405,9 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
             let v = value_of(&cap, raw);
             if !v.trim().is_empty() && cap.rank < st.feed_link_rank {
                 st.feed_link_rank = cap.rank;
-                st.feed.link = Some(resolve_here(st, &v));
+                let link = resolve_here(st, &v);
+                st.adopt_site_base(&link);
+                st.feed.link = Some(link);
             }
             return;
         }
@@ -526,10 +530,11 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
 /// Completes an item and adds it to the feed.
 pub fn finish_item(st: &mut State<'_>, mut item: ItemState) {
     if item.art.link.is_none() && item.guid_perma {
-        if let Some(g) = item.art.guid.as_deref() {
-            let resolved = resolve_here(st, g);
-            if resolved.starts_with("http://") || resolved.starts_with("https://") {
-                item.art.link = Some(resolved);
+        // A permalink GUID is a full URL by definition (RSS 2.0); a relative one is an
+        // identifier mislabelled, not a path to resolve.
+        if let Some(g) = item.art.guid.as_deref().map(str::trim) {
+            if g.starts_with("http://") || g.starts_with("https://") {
+                item.art.link = Some(resolve_here(st, g));
             }
         }
     }

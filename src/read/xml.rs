@@ -72,6 +72,20 @@ impl<'t> State<'t> {
         self.bases.last().map(|(_, u)| u).or(self.doc_base.as_ref())
     }
 
+    /// A document read from a local file (or from nowhere) has no meaningful URL of its
+    /// own; its relative links are meant against the site it describes, so the feed's
+    /// home-page link becomes the document base.
+    pub fn adopt_site_base(&mut self, link: &str) {
+        let useless = self.doc_base.as_ref().is_none_or(|u| u.scheme() == "file");
+        if useless {
+            if let Ok(u) = Url::parse(link) {
+                if matches!(u.scheme(), "http" | "https") {
+                    self.doc_base = Some(u);
+                }
+            }
+        }
+    }
+
     fn is_core(&self, ns: Ns) -> bool {
         match ns {
             Ns::None => true,

@@ -101,8 +101,9 @@ case("rss2_relative_link_base_url.xml", rss([item(T1, "/12/256311/luc-yen.aspx")
      base_url="https://baoyenbai.com.vn/rss/tin-tuc.rss", count=1,
      items=[{"link": L1, "base": "https://baoyenbai.com.vn/rss/tin-tuc.rss"}])
 
+# No document URL (a local file): relative links resolve against the channel's own link.
 case("rss2_relative_link_no_base.xml", rss([item(T1, "/12/256311/luc-yen.aspx")]),
-     count=1, items=[{"link": "/12/256311/luc-yen.aspx", "base": None}])
+     count=1, items=[{"link": "https://baoyenbai.com.vn/12/256311/luc-yen.aspx", "base": "https://baoyenbai.com.vn/"}])
 
 case("rss2_enclosure_image.xml", rss([item(T1, L1, '<enclosure url="https://baoyenbai.com.vn/anh/1.jpg" length="1000" type="image/jpeg"/>')]),
      count=1, items=[{"image": "https://baoyenbai.com.vn/anh/1.jpg"}])
