@@ -359,6 +359,13 @@ fn settle_source(
             next.consecutive_failures += 1;
         }
     }
+    // Stages word their warnings for themselves; the report names the source once.
+    let prefix = format!("source {}: ", source.name);
+    for w in &mut report.warnings {
+        if !w.starts_with(&prefix) {
+            w.insert_str(0, &prefix);
+        }
+    }
     report.articles = next.articles.len();
     report.last_success = next.last_success.clone();
     report.consecutive_failures = next.consecutive_failures;

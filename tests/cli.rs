@@ -22,7 +22,7 @@ fn check_accepts_the_bundled_example() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (2 sources, 3 categories)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (3 sources, 3 categories)"));
 }
 
 #[test]
@@ -84,10 +84,12 @@ fn build_writes_feeds_and_a_json_report() {
     assert!(out_dir.join("other-news/rss.xml").is_file());
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let sources = json["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), 2);
+    assert_eq!(sources.len(), 3);
     assert_eq!(sources[0]["name"], "baoyenbai-xdd");
     assert_eq!(sources[0]["status"], "ok");
-    assert_eq!(json["articles"], 7);
+    assert_eq!(json["articles"], 9);
+    assert_eq!(sources[2]["name"], "baoyenbai-web");
+    assert_eq!(sources[2]["status"], "ok");
 }
 
 #[test]
