@@ -39,7 +39,8 @@ enum Command {
     /// file, line and column. Exits 0 when valid, 2 when not.
     Check(ConfigArg),
     /// Show what the reader makes of one feed (a file path or an http(s) URL): format,
-    /// encoding, feed fields, every article and every warning.
+    /// encoding, feed fields, every article and every warning. With --source NAME, inspect a
+    /// source of feeds.toml; for an HTML source, how each selector matched.
     Inspect(InspectArgs),
 }
 
@@ -69,9 +70,17 @@ struct BuildArgs {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["target", "source"])))]
 struct InspectArgs {
     /// A feed file or an http(s) URL.
-    target: String,
+    target: Option<String>,
+    /// Inspect this [[source]] of the config instead: for an HTML source, how many elements
+    /// each selector matched on the listing and up to 3 article pages, and the fields they gave.
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// The config file (with --source).
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -253,7 +262,31 @@ fn inspect(args: InspectArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    match runtime().block_on(feedmill::inspect::inspect(&args.target, tz)) {
+    if let Some(name) = &args.source {
+        let cfg = match load_config(&args.config) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        return match runtime().block_on(feedmill::inspect::inspect_source(&cfg, name)) {
+            Ok(report) if args.json => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("plain data")
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(report) => {
+                print!("{}", report.to_text());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("feedmill: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let target = args.target.unwrap_or_default();
+    match runtime().block_on(feedmill::inspect::inspect(&target, tz)) {
         Ok(report) => {
             if args.json {
                 println!(

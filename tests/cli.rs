@@ -151,3 +151,29 @@ fn inspect_prints_what_the_reader_made_of_a_feed_as_json() {
     assert_eq!(first["authors"][0], "Anh Dũng");
     assert_eq!(first["tags"][3], "giao nhiệm vụ khoán sản phẩm");
 }
+
+#[test]
+fn inspect_source_shows_how_each_selector_of_an_html_source_matched() {
+    let out = feedmill()
+        .current_dir(root())
+        .args(["inspect", "--source", "baoyenbai-web"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("item      4 matched"), "{text}");
+    assert!(text.contains("tags        7 matched  `.tags a`"), "{text}");
+    assert!(text.contains("Thứ tư, 18/5/2022 | 5:29:48 AM"), "{text}");
+
+    let missing = feedmill()
+        .current_dir(root())
+        .args(["inspect", "--source", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no source named \"nope\""));
+}
