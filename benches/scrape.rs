@@ -41,13 +41,22 @@ async fn serve() -> SocketAddr {
 }
 
 fn main() {
-    let rounds: usize = std::env::var("FEEDMILL_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rounds: usize = std::env::var("FEEDMILL_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let addr = rt.block_on(serve());
     let tmp = tempfile::tempdir().unwrap();
     let source = std::fs::read_to_string(site().join("source.toml"))
         .unwrap()
-        .replace("url = \"examples/site/index.html\"", &format!("url = \"http://{addr}/index.html\""));
+        .replace(
+            "url = \"examples/site/index.html\"",
+            &format!("url = \"http://{addr}/index.html\""),
+        );
     let text = format!(
         "[site]\ntitle = \"Bench\"\nbase_url = \"https://feeds.example.vn/\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\n[fetch]\nper_host = 2\n\n{source}"
     );
@@ -84,9 +93,15 @@ fn main() {
     });
     let baseline = t.elapsed();
     let fetch_rate = (rounds * pages.len()) as f64 / baseline.as_secs_f64();
-    println!("baseline  fetch only: {} pages in {baseline:.2?} = {fetch_rate:.0} pages/s", rounds * pages.len());
+    println!(
+        "baseline  fetch only: {} pages in {baseline:.2?} = {fetch_rate:.0} pages/s",
+        rounds * pages.len()
+    );
 
-    let opts = BuildOptions { out_dir: Some(tmp.path().join("public")), ..BuildOptions::default() };
+    let opts = BuildOptions {
+        out_dir: Some(tmp.path().join("public")),
+        ..BuildOptions::default()
+    };
     let t = Instant::now();
     let mut articles = 0;
     for _ in 0..rounds {

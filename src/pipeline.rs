@@ -9,6 +9,7 @@ pub mod state;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -182,12 +183,20 @@ pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, Bui
     let normalizer = Normalizer::new(cfg);
     let mut reports = Vec::with_capacity(cfg.sources.len());
     let mut all_articles = Vec::new();
-    for source in &cfg.sources {
-        let outcome = got
-            .remove(&source.name)
-            .unwrap_or_else(|| Got::Failed("source was not fetched".into(), FetchMeta::default()));
+    let inputs: Vec<(&Source, Got)> = cfg
+        .sources
+        .iter()
+        .map(|source| {
+            let outcome = got.remove(&source.name).unwrap_or_else(|| {
+                Got::Failed("source was not fetched".into(), FetchMeta::default())
+            });
+            (source, outcome)
+        })
+        .collect();
+    let processed = process_all(inputs, &normalizer);
+    for (source, processed) in cfg.sources.iter().zip(processed) {
         let previous = state.sources.remove(&source.name).unwrap_or_default();
-        let (report, kept) = settle_source(source, outcome, previous, &normalizer, now);
+        let (report, kept) = settle_source(source, processed, previous, now);
         all_articles.extend(kept.articles.iter().cloned());
         state.sources.insert(source.name.clone(), kept);
         reports.push(report);
@@ -266,57 +275,130 @@ async fn gather(
         .collect()
 }
 
+/// What one source gave, read and normalized: the CPU-heavy part of a build, done for
+/// every source in parallel.
+struct Processed {
+    fetch: FetchMeta,
+    not_modified: bool,
+    /// `Err(None)`: nothing new to read (304); `Err(Some(why))`: the source failed.
+    read: Result<SourceRead, Option<String>>,
+    validators: Option<Validators>,
+}
+
+/// Reads and normalizes what one source gave.
+fn process(source: &Source, got: Got, normalizer: &Normalizer) -> Processed {
+    match got {
+        Got::Document(f) => Processed {
+            read: read_document(
+                source,
+                &f.body,
+                f.content_type.as_deref(),
+                &f.final_url,
+                normalizer,
+            ),
+            fetch: f.meta,
+            not_modified: false,
+            validators: Some(f.validators),
+        },
+        Got::Scraped(outcome, meta) => Processed {
+            read: Ok(read_scrape(source, outcome, normalizer)),
+            fetch: meta,
+            not_modified: false,
+            validators: None,
+        },
+        Got::NotModified(meta) => Processed {
+            read: Err(None),
+            fetch: meta,
+            not_modified: true,
+            validators: None,
+        },
+        Got::Failed(message, meta) => Processed {
+            read: Err(Some(message)),
+            fetch: meta,
+            not_modified: false,
+            validators: None,
+        },
+    }
+}
+
+/// [`process`] over every source on every core; results in input order.
+fn process_all(inputs: Vec<(&Source, Got)>, normalizer: &Normalizer) -> Vec<Processed> {
+    let n = inputs.len();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |c| c.get())
+        .clamp(1, n.max(1));
+    let queue = Mutex::new(inputs.into_iter().enumerate());
+    let done: Vec<(usize, Processed)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let next = queue.lock().ok().and_then(|mut q| q.next());
+                        let Some((i, (source, got))) = next else {
+                            break;
+                        };
+                        out.push((i, process(source, got, normalizer)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut slots: Vec<Option<Processed>> = (0..n).map(|_| None).collect();
+    for (i, p) in done {
+        slots[i] = Some(p);
+    }
+    slots
+        .into_iter()
+        .map(|p| {
+            // Only a bug (a panic in a stage) leaves a slot empty; the source then counts as
+            // failed and keeps its last good articles.
+            p.unwrap_or(Processed {
+                fetch: FetchMeta::default(),
+                not_modified: false,
+                read: Err(Some("reading the source failed unexpectedly".into())),
+                validators: None,
+            })
+        })
+        .collect()
+}
+
 /// Turns what one source gave into its report and its new state, falling back to the last
 /// good articles whenever this build got nothing usable from it.
 fn settle_source(
     source: &Source,
-    got: Got,
+    processed: Processed,
     previous: SourceState,
-    normalizer: &Normalizer,
     now: DateTime<Utc>,
 ) -> (SourceReport, SourceState) {
     let mut next = previous;
+    let Processed {
+        fetch,
+        not_modified,
+        read,
+        validators,
+    } = processed;
     let mut report = SourceReport {
         name: source.name.clone(),
         url: source.url.to_string(),
-        status: SourceStatus::Ok,
+        status: if not_modified {
+            SourceStatus::NotModified
+        } else {
+            SourceStatus::Ok
+        },
         error: None,
         items: 0,
         articles: 0,
-        from_last_good: false,
+        from_last_good: not_modified,
         warnings: Vec::new(),
-        fetch: FetchMeta::default(),
+        fetch,
         last_success: None,
         consecutive_failures: 0,
-    };
-    let (read, validators) = match got {
-        Got::Document(f) => {
-            report.fetch = f.meta;
-            (
-                read_document(
-                    source,
-                    &f.body,
-                    f.content_type.as_deref(),
-                    &f.final_url,
-                    normalizer,
-                ),
-                Some(f.validators),
-            )
-        }
-        Got::Scraped(outcome, meta) => {
-            report.fetch = meta;
-            (Ok(read_scrape(source, outcome, normalizer)), None)
-        }
-        Got::NotModified(meta) => {
-            report.fetch = meta;
-            report.status = SourceStatus::NotModified;
-            report.from_last_good = true;
-            (Err(None), None)
-        }
-        Got::Failed(message, meta) => {
-            report.fetch = meta;
-            (Err(Some(message)), None)
-        }
     };
     match read {
         Ok(read) => {
