@@ -4,7 +4,7 @@
 //! articles of its last good fetch (kept in the [`state`] file), so one broken source never
 //! empties a feed or breaks the build.
 
-pub(crate) mod pages;
+pub mod pages;
 pub mod state;
 
 use std::collections::HashMap;
