@@ -125,16 +125,8 @@ pub async fn inspect(target: &str, tz: Tz) -> Result<InspectReport, String> {
     let mut cfg = Config::minimal(&cwd);
     cfg.site.timezone = tz;
     let source = Source {
-        name: "inspect".into(),
-        url,
-        kind: SourceKind::Feed,
-        category: None,
-        tags: Vec::new(),
         timezone: Some(tz),
-        refresh: None,
-        timeout: None,
-        connect_timeout: None,
-        html: None,
+        ..Source::feed("inspect", url)
     };
     cfg.sources.push(source.clone());
     let fetcher = Fetcher::new(&cfg)?;

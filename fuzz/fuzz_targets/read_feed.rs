@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use feedmill::config::{Config, Source, SourceKind, SourceUrl};
+use feedmill::config::{Config, Source, SourceUrl};
 use feedmill::normalize::Normalizer;
 use libfuzzer_sys::fuzz_target;
 
@@ -15,18 +15,7 @@ fn setup() -> &'static (Normalizer, Source, url::Url) {
     SETUP.get_or_init(|| {
         let base = url::Url::parse("https://example.vn/feeds/rss.xml").expect("static URL");
         let cfg = Config::minimal(Path::new("/tmp"));
-        let source = Source {
-            name: "fuzz".into(),
-            url: SourceUrl::Http(base.clone()),
-            kind: SourceKind::Feed,
-            category: None,
-            tags: Vec::new(),
-            timezone: None,
-            refresh: None,
-            timeout: None,
-            connect_timeout: None,
-            html: None,
-        };
+        let source = Source::feed("fuzz", SourceUrl::Http(base.clone()));
         (Normalizer::new(&cfg), source, base)
     })
 }
