@@ -25,6 +25,14 @@ struct SourceFigures {
     up: bool,
 }
 
+/// A per-source metric: name, type, help, and how to read it from a source's figures.
+type PerSource = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&SourceFigures) -> Option<f64>,
+);
+
 /// Facts that change once per build.
 #[derive(Debug, Default)]
 struct BuildFacts {
@@ -124,7 +132,7 @@ impl Metrics {
         let mut out = String::with_capacity(4096);
         {
             let f = self.facts();
-            let per_source: [(&str, &str, &str, fn(&SourceFigures) -> Option<f64>); 6] = [
+            let per_source: [PerSource; 6] = [
                 (
                     "feedmill_source_last_success_timestamp_seconds",
                     "gauge",
