@@ -7,8 +7,9 @@
 //!   else — dot-files, temporary files, paths outside the output — is a 404 by
 //!   construction. Each build's files replace the previous set in one atomic swap: no
 //!   request ever sees a partial file or a mix of two builds.
-//! - A background worker (its own thread) builds whenever a source is due (see
-//!   [`schedule`](mod@schedule) for why one due source rebuilds all), reloads the served set
+//! - A background worker (its own thread) builds whenever a source is due (one due
+//!   source rebuilds all, since `pipeline::build` builds every source; per-source
+//!   incremental builds come with the store), reloads the served set
 //!   when files changed, and pings `site.hub` (WebSub) with the changed feeds.
 //! - feeds.toml is checked every second; a valid edit is applied and built, an invalid one
 //!   is logged with file, line and column and the previous config keeps serving.
@@ -189,6 +190,14 @@ impl ServerHandle {
             Ok(r) => r.map_err(ServeError::Io),
             Err(e) => Err(ServeError::Io(std::io::Error::other(e))),
         }
+    }
+}
+
+impl Drop for ServerHandle {
+    /// A handle dropped without [`ServerHandle::shutdown`] still stops the server and the
+    /// worker (without waiting for them), so nothing keeps running unowned.
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
     }
 }
 

@@ -238,3 +238,106 @@ async fn an_invalid_edit_keeps_the_old_feeds_and_a_valid_one_adds_a_category() {
     );
     server.shutdown().await.expect("clean shutdown");
 }
+
+/// A WebSub hub on 127.0.0.1 that records every publish ping and answers 500 (a failing
+/// hub must never stop the server).
+async fn start_hub() -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let pings = Arc::new(Mutex::new(Vec::new()));
+    let p = pings.clone();
+    let app = axum::Router::new().route(
+        "/hub",
+        axum::routing::post(move |body: String| {
+            let p = p.clone();
+            async move {
+                p.lock().expect("lock").push(body);
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, pings)
+}
+
+fn ping(feed: &str) -> String {
+    format!(
+        "hub.mode=publish&hub.url=http%3A%2F%2Ffeeds.test%2F{}",
+        feed.replace('/', "%2F")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_is_pinged_with_the_changed_feeds_only() {
+    let (hub, pings) = start_hub().await;
+    let fast = FeedServer::start(StatusCode::OK, rss("nhanh", &["Tin một"])).await;
+    let slow = FeedServer::start(StatusCode::OK, rss("cham", &["Tin chậm"])).await;
+    let site = Site::empty();
+    let config = site_config(
+        &format!(
+            "[[source]]\nname = \"nhanh\"\nurl = \"{}\"\nrefresh = \"1s\"\n\n\
+             [[source]]\nname = \"cham\"\nurl = \"{}\"\nrefresh = \"1h\"\n",
+            fast.url(),
+            slow.url()
+        ),
+        "[[category]]\nname = \"Chậm\"\nslug = \"cham\"\nsources = [\"cham\"]\n",
+    )
+    .replacen(
+        "output_dir = \"public\"",
+        &format!("output_dir = \"public\"\nhub = \"http://{hub}/hub\""),
+        1,
+    );
+    site.write_config(&config);
+    let server = site.start().await;
+    let first: Vec<String> = std::mem::take(&mut *pings.lock().expect("lock"));
+    let mut expected_first: Vec<String> = [
+        "other-news/rss.xml",
+        "other-news/atom.xml",
+        "tag/che/rss.xml",
+        "tag/che/atom.xml",
+        "category/cham/rss.xml",
+        "category/cham/atom.xml",
+    ]
+    .iter()
+    .map(|f| ping(f))
+    .collect();
+    let mut first_sorted = first.clone();
+    first_sorted.sort();
+    expected_first.sort();
+    assert_eq!(
+        first_sorted, expected_first,
+        "every new feed is announced once"
+    );
+
+    fast.set(rss("nhanh", &["Tin một", "Tin hai mới"]));
+    let c = client();
+    let changed = eventually(Duration::from_secs(8), || async {
+        get_text(&c, server.local_addr(), "/other-news/rss.xml")
+            .await
+            .is_some_and(|t| t.contains("Tin hai mới"))
+    })
+    .await;
+    assert!(changed, "the change is served although the hub fails");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut second = std::mem::take(&mut *pings.lock().expect("lock"));
+    second.sort();
+    let mut expected: Vec<String> = [
+        "other-news/rss.xml",
+        "other-news/atom.xml",
+        "tag/che/rss.xml",
+        "tag/che/atom.xml",
+    ]
+    .iter()
+    .map(|f| ping(f))
+    .collect();
+    expected.sort();
+    assert_eq!(
+        second, expected,
+        "the unchanged category feed is not announced"
+    );
+    server.shutdown().await.expect("clean shutdown");
+}
