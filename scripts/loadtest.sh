@@ -50,6 +50,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# A private copy: a shared target folder may be rebuilt by someone else meanwhile.
+cp "$BIN" "$WORK/feedmill"
+BIN="$WORK/feedmill"
 
 mkdir -p "$WORK/feeds"
 cp "$ROOT/examples/feeds/baoyenbai-xay-dung-dang.rss" "$ROOT/examples/feeds/lucyen.atom" "$WORK/feeds/"

@@ -151,3 +151,85 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod after_build_tests {
+    use super::*;
+    use crate::config::{Source, SourceKind, SourceUrl};
+    use crate::fetch::FetchMeta;
+    use crate::pipeline::{SourceReport, SourceStatus};
+    use rand::SeedableRng;
+
+    fn source(name: &str, refresh: Option<u64>) -> Source {
+        Source {
+            name: name.into(),
+            url: SourceUrl::File(std::path::PathBuf::from("/x.rss")),
+            kind: SourceKind::Feed,
+            category: None,
+            tags: Vec::new(),
+            timezone: None,
+            refresh: refresh.map(Duration::from_secs),
+            timeout: None,
+            connect_timeout: None,
+            html: None,
+        }
+    }
+
+    fn line(name: &str, failures: u32) -> SourceReport {
+        SourceReport {
+            name: name.into(),
+            url: "/x.rss".into(),
+            status: if failures == 0 {
+                SourceStatus::Ok
+            } else {
+                SourceStatus::Failed
+            },
+            error: None,
+            items: 0,
+            articles: 0,
+            from_last_good: false,
+            warnings: Vec::new(),
+            fetch: FetchMeta::default(),
+            last_success: None,
+            consecutive_failures: failures,
+        }
+    }
+
+    #[test]
+    fn each_source_waits_its_own_interval_and_a_failing_one_longer() {
+        let mut cfg = Config::minimal(std::path::Path::new("/tmp"));
+        cfg.fetch.refresh = Duration::from_secs(600);
+        cfg.sources = vec![
+            source("a", Some(60)),
+            source("b", None),
+            source("c", Some(60)),
+        ];
+        assert_eq!(shortest_interval(&cfg), Duration::from_secs(60));
+        let now = Instant::now();
+        let mut s = Schedule::new(&cfg, now);
+        assert_eq!(s.next_due(), Some(now), "a new config builds at once");
+        let report = BuildReport {
+            out_dir: "/tmp/public".into(),
+            sources: vec![line("a", 0), line("b", 0), line("c", 3)],
+            articles: 0,
+            feeds: 0,
+            files_written: 0,
+            files_unchanged: 0,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        s.after_build(&report, now, &mut rng);
+        let wait = |name: &str| s.due[name].1 - now;
+        assert!((54..=66).contains(&wait("a").as_secs()), "{:?}", wait("a"));
+        assert!(
+            (540..=660).contains(&wait("b").as_secs()),
+            "{:?}",
+            wait("b")
+        );
+        assert!(
+            (432..=528).contains(&wait("c").as_secs()),
+            "8 × 60 s: {:?}",
+            wait("c")
+        );
+        assert_eq!(s.next_due(), Some(s.due["a"].1));
+    }
+}

@@ -190,7 +190,17 @@ async fn build_once(
     shared.metrics.build_done(&report, took);
 
     let previous = shared.files.load_full();
-    let loaded = files::load(&report.out_dir, &previous, schedule::shortest_interval(cfg));
+    let max_age = schedule::shortest_interval(cfg);
+    // A build that rewrote no file into the folder already served changes nothing a client
+    // sees: skip re-reading and hashing every file (thousands with many tags).
+    let untouched = report.files_written == 0
+        && previous.dir == report.out_dir
+        && previous.cache_control == files::cache_control(max_age);
+    if untouched {
+        shared.builds.fetch_add(1, Ordering::Release);
+        return Some(report);
+    }
+    let loaded = files::load(&report.out_dir, &previous, max_age);
     for w in &loaded.warnings {
         tracing::warn!("{w}");
     }
