@@ -36,6 +36,7 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("feedmill-builder".into())
         .spawn(move || {
+            lower_priority();
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -48,6 +49,31 @@ pub(crate) fn spawn(
             };
             rt.block_on(run(shared, cfg, shutdown));
         })
+}
+
+/// Nice value of the build thread (and of the threads a build starts, which inherit it).
+#[cfg(target_os = "linux")]
+const BUILD_NICE: libc::c_int = 10;
+
+/// Lowers this thread's CPU priority, so that on a busy machine the kernel runs request
+/// handlers before a build's reading, normalizing and compressing: builds take a little
+/// longer, answers keep their latency. Best effort: a failure is logged and ignored.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority take and return plain integers and touch no memory
+        // of ours; on Linux the nice value is per thread and `who` is the thread id.
+        let rc = unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, BUILD_NICE)
+        };
+        if rc != 0 {
+            tracing::debug!(
+                "cannot lower the build thread's priority: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
 }
 
 /// Watches one config file's bytes.
