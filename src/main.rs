@@ -42,6 +42,22 @@ enum Command {
     /// encoding, feed fields, every article and every warning. With --source NAME, inspect a
     /// source of feeds.toml; for an HTML source, how each selector matched.
     Inspect(InspectArgs),
+    /// Serve the feeds over HTTP, rebuilding each source on its refresh interval.
+    ///
+    /// Answers feed readers from memory with ETag/Last-Modified (304s), gzip/brotli and
+    /// Cache-Control; reloads feeds.toml when it changes (an invalid edit is reported and the
+    /// previous config keeps serving); /healthz and /metrics (Prometheus). Stops gracefully
+    /// on Ctrl-C or SIGTERM. Exits 2 when feeds.toml is invalid at start.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Address and port to listen on.
+    #[arg(long, short, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
 }
 
 #[derive(Args)]
@@ -102,6 +118,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build(args),
         Command::Check(args) => check(&args.config),
         Command::Inspect(args) => inspect(args),
+        Command::Serve(args) => serve(args),
     }
 }
 
@@ -249,6 +266,20 @@ fn print_summary(report: &BuildReport, quiet: bool) {
         report.files_written,
         report.files_unchanged
     );
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    match runtime().block_on(feedmill::serve::run(&args.config.config, args.listen)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(feedmill::serve::ServeError::Config(errors)) => {
+            print_config_errors(&errors);
+            ExitCode::from(EXIT_CONFIG)
+        }
+        Err(e) => {
+            eprintln!("feedmill: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn inspect(args: InspectArgs) -> ExitCode {
