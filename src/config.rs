@@ -195,6 +195,25 @@ pub struct Source {
     pub html: Option<HtmlCfg>,
 }
 
+impl Source {
+    /// A `kind = "feed"` source with every option at its default: for programs and tests
+    /// that read one feed without a config file.
+    pub fn feed(name: &str, url: SourceUrl) -> Source {
+        Source {
+            name: name.to_string(),
+            url,
+            kind: SourceKind::Feed,
+            category: None,
+            tags: Vec::new(),
+            timezone: None,
+            refresh: None,
+            timeout: None,
+            connect_timeout: None,
+            html: None,
+        }
+    }
+}
+
 /// `[source.html]`: CSS selectors describing a news site.
 #[derive(Debug, Clone, Default)]
 pub struct HtmlCfg {

@@ -230,7 +230,6 @@ impl Fetcher {
     }
 }
 
-
 mod duration_ms {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;

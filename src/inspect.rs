@@ -12,7 +12,9 @@ use crate::config::{Config, Source, SourceKind, SourceUrl};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::model::FeedFormat;
 use crate::normalize::Normalizer;
+use crate::pipeline::pages::FetcherPages;
 use crate::read;
+use crate::scrape;
 
 /// One article as `inspect` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +62,51 @@ pub struct InspectReport {
     pub articles: Vec<InspectedArticle>,
 }
 
+/// What `inspect --source NAME` shows: a feed source as read, or an HTML source's selectors.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum SourceInspection {
+    /// A `kind = "feed"` source.
+    Feed(InspectReport),
+    /// A `kind = "html"` source: per-selector match counts on the listing and up to three
+    /// article pages, and the fields they gave.
+    Html(scrape::Inspection),
+}
+
+impl SourceInspection {
+    /// A human-readable rendering.
+    pub fn to_text(&self) -> String {
+        match self {
+            SourceInspection::Feed(r) => r.to_text(),
+            SourceInspection::Html(i) => i.to_string(),
+        }
+    }
+}
+
+/// Inspects the `[[source]]` named `name` of `cfg`, through the same fetcher a build uses.
+pub async fn inspect_source(cfg: &Config, name: &str) -> Result<SourceInspection, String> {
+    let source = cfg.source(name).ok_or_else(|| {
+        let names: Vec<&str> = cfg.sources.iter().map(|s| s.name.as_str()).collect();
+        format!(
+            "no source named {name:?} in {} (sources: {})",
+            cfg.path.display(),
+            names.join(", ")
+        )
+    })?;
+    let fetcher = Fetcher::new(cfg)?;
+    match (&source.kind, &source.html) {
+        (SourceKind::Html, Some(html)) => {
+            let pages = FetcherPages::new(fetcher, source, cfg.fetch.per_host);
+            scrape::inspect(source, html, &pages)
+                .await
+                .map(SourceInspection::Html)
+        }
+        _ => inspect_with(&fetcher, cfg, source)
+            .await
+            .map(SourceInspection::Feed),
+    }
+}
+
 /// Fetches `target` (a file path or an http(s) URL), reads and normalizes it; dates without
 /// an offset are read in `tz`.
 pub async fn inspect(target: &str, tz: Tz) -> Result<InspectReport, String> {
@@ -78,20 +125,21 @@ pub async fn inspect(target: &str, tz: Tz) -> Result<InspectReport, String> {
     let mut cfg = Config::minimal(&cwd);
     cfg.site.timezone = tz;
     let source = Source {
-        name: "inspect".into(),
-        url,
-        kind: SourceKind::Feed,
-        category: None,
-        tags: Vec::new(),
         timezone: Some(tz),
-        refresh: None,
-        timeout: None,
-        connect_timeout: None,
-        html: None,
+        ..Source::feed("inspect", url)
     };
     cfg.sources.push(source.clone());
     let fetcher = Fetcher::new(&cfg)?;
-    let fetched = match fetcher.fetch(&source, &Validators::default()).await {
+    inspect_with(&fetcher, &cfg, &source).await
+}
+
+async fn inspect_with(
+    fetcher: &Fetcher,
+    cfg: &Config,
+    source: &Source,
+) -> Result<InspectReport, String> {
+    let target = source.url.to_string();
+    let fetched = match fetcher.fetch(source, &Validators::default()).await {
         FetchOutcome::Fetched(f) => f,
         FetchOutcome::NotModified(_) => {
             return Err(format!("{target}: unexpected 304 Not Modified"))
@@ -104,12 +152,12 @@ pub async fn inspect(target: &str, tz: Tz) -> Result<InspectReport, String> {
         Some(&fetched.final_url),
     )
     .map_err(|e| format!("{target}: {e}"))?;
-    let normalizer = Normalizer::new(&cfg);
+    let normalizer = Normalizer::new(cfg);
     let mut warnings = feed.warnings;
     let articles = feed
         .items
         .into_iter()
-        .filter_map(|raw| normalizer.article(raw, &source, &mut warnings))
+        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
         .map(|a| InspectedArticle {
             id: a.id,
             url: a.url,

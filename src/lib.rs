@@ -5,6 +5,7 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! [`config`] → [`fetch`] → [`read`] → [`normalize`] → [`emit`], driven by [`pipeline`].
+//! [`serve`] is the long-running HTTP server (`feedmill serve`) over the same pipeline.
 //! [`text`] holds the small text helpers (NFC, slugs, tag identity) every stage shares.
 
 pub mod config;
@@ -16,5 +17,6 @@ pub mod normalize;
 pub mod pipeline;
 pub mod read;
 pub mod scrape;
+pub mod serve;
 pub mod store;
 pub mod text;

@@ -42,8 +42,25 @@ enum Command {
     /// tags and categories with their article counts.
     Stats(StatsArgs),
     /// Show what the reader makes of one feed (a file path or an http(s) URL): format,
-    /// encoding, feed fields, every article and every warning.
+    /// encoding, feed fields, every article and every warning. With --source NAME, inspect a
+    /// source of feeds.toml; for an HTML source, how each selector matched.
     Inspect(InspectArgs),
+    /// Serve the feeds over HTTP, rebuilding each source on its refresh interval.
+    ///
+    /// Answers feed readers from memory with ETag/Last-Modified (304s), gzip/brotli and
+    /// Cache-Control; reloads feeds.toml when it changes (an invalid edit is reported and the
+    /// previous config keeps serving); /healthz and /metrics (Prometheus). Stops gracefully
+    /// on Ctrl-C or SIGTERM. Exits 2 when feeds.toml is invalid at start.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Address and port to listen on.
+    #[arg(long, short, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
 }
 
 #[derive(Args)]
@@ -84,9 +101,17 @@ struct StatsArgs {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["target", "source"])))]
 struct InspectArgs {
     /// A feed file or an http(s) URL.
-    target: String,
+    target: Option<String>,
+    /// Inspect this [[source]] of the config instead: for an HTML source, how many elements
+    /// each selector matched on the listing and up to 3 article pages, and the fields they gave.
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// The config file (with --source).
+    #[arg(long, short, default_value = "feeds.toml")]
+    config: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -109,6 +134,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args.config),
         Command::Stats(args) => stats(args),
         Command::Inspect(args) => inspect(args),
+        Command::Serve(args) => serve(args),
     }
 }
 
@@ -223,7 +249,7 @@ fn print_summary(report: &BuildReport, quiet: bool) {
         }
         if !quiet {
             for w in &s.warnings {
-                eprintln!("warning: source {}: {w}", s.name);
+                eprintln!("warning: {w}");
             }
         }
     }
@@ -334,6 +360,20 @@ fn stats(args: StatsArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn serve(args: ServeArgs) -> ExitCode {
+    match runtime().block_on(feedmill::serve::run(&args.config.config, args.listen)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(feedmill::serve::ServeError::Config(errors)) => {
+            print_config_errors(&errors);
+            ExitCode::from(EXIT_CONFIG)
+        }
+        Err(e) => {
+            eprintln!("feedmill: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn inspect(args: InspectArgs) -> ExitCode {
     let tz: chrono_tz::Tz = match args.timezone.parse() {
         Ok(tz) => tz,
@@ -345,7 +385,31 @@ fn inspect(args: InspectArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    match runtime().block_on(feedmill::inspect::inspect(&args.target, tz)) {
+    if let Some(name) = &args.source {
+        let cfg = match load_config(&args.config) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        return match runtime().block_on(feedmill::inspect::inspect_source(&cfg, name)) {
+            Ok(report) if args.json => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("plain data")
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(report) => {
+                print!("{}", report.to_text());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("feedmill: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let target = args.target.unwrap_or_default();
+    match runtime().block_on(feedmill::inspect::inspect(&target, tz)) {
         Ok(report) => {
             if args.json {
                 println!(

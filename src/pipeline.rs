@@ -6,12 +6,12 @@
 //! fails keeps its last good articles — one broken source never empties a feed or breaks
 //! the build. Only feeds whose articles changed are rendered and written
 //! ([`emit::emit_incremental`]).
-//!
-//! A document identical to the source's last good one (same bytes, same URL and type, same
-//! reading rules in the config, same feedmill version) is not read again: its articles are
-//! marked seen, as after a 304.
+//! Sources are read and normalized in parallel ([`process`](mod@process)); a document
+//! identical to the source's last good one is not read again.
 
-mod pages;
+mod dedup;
+pub mod pages;
+mod process;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -19,20 +19,19 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::config::{Config, Source, SourceKind};
 use crate::emit;
-use crate::fetch::{FetchMeta, FetchOutcome, Fetched, Fetcher, Validators};
-use crate::model::Article;
-use crate::normalize::{self, Normalizer};
-use crate::read;
-use crate::scrape::{self, ScrapeOutcome};
+use crate::fetch::{FetchMeta, Fetcher, Validators};
+use crate::normalize::Normalizer;
+use crate::scrape;
 use crate::store::{
     self, BuildChanges, EmitMemory, SourceArticles, SourceState, SourceUpdate, Store, StoreError,
 };
 
+use dedup::dedup;
 use pages::FetcherPages;
+use process::{process_all, reading_rules, Got, Processed, Reading};
 
 /// How a build runs.
 #[derive(Debug, Clone, Default)]
@@ -86,14 +85,6 @@ pub struct SourceReport {
     pub last_success: Option<String>,
     /// Consecutive failed builds, this one included.
     pub consecutive_failures: u32,
-    /// Articles the store saw for the first time in this build.
-    pub new_articles: usize,
-    /// Articles whose source record changed in this build (updated in place).
-    pub updated_articles: usize,
-    /// Articles of this source the store keeps (this fetch's and earlier ones).
-    pub stored_articles: usize,
-    /// The document was byte-identical to the last good one and was not read again.
-    pub same_document: bool,
 }
 
 /// What a build did, for the CLI summary and `--report FILE.json`.
@@ -112,8 +103,6 @@ pub struct BuildReport {
     /// Files left untouched (not rendered at all when their feed's articles did not
     /// change).
     pub files_unchanged: usize,
-    /// Articles deleted by `[store] retention_days`.
-    pub pruned: usize,
 }
 
 impl BuildReport {
@@ -151,37 +140,6 @@ pub enum BuildError {
     },
 }
 
-/// What one source gave this build, before reading.
-enum Got {
-    /// A feed document arrived.
-    Document(Fetched),
-    /// An HTML source was scraped.
-    Scraped(ScrapeOutcome, FetchMeta),
-    /// 304: the previous articles stand.
-    NotModified(FetchMeta),
-    /// Nothing usable.
-    Failed(String, FetchMeta),
-}
-
-impl From<FetchOutcome> for Got {
-    fn from(o: FetchOutcome) -> Got {
-        match o {
-            FetchOutcome::Fetched(f) => Got::Document(f),
-            FetchOutcome::NotModified(meta) => Got::NotModified(meta),
-            FetchOutcome::Failed { message, meta } => Got::Failed(message, meta),
-        }
-    }
-}
-
-/// What reading and normalizing one source gave.
-struct SourceRead {
-    items: usize,
-    articles: Vec<Article>,
-    warnings: Vec<String>,
-    /// Why the source looks broken although it answered (a selector matching nothing).
-    degraded: Option<String>,
-}
-
 /// Runs the whole pipeline once and writes the feeds, with the store at
 /// `opts.store_path` (default `site.store`).
 pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -211,16 +169,27 @@ pub async fn build_with_store(
 
     let normalizer = Normalizer::new(cfg);
     let rules = reading_rules(cfg);
+    let inputs: Vec<(&Source, Got, Option<String>)> = cfg
+        .sources
+        .iter()
+        .map(|source| {
+            let outcome = got.remove(&source.name).unwrap_or_else(|| {
+                Got::Failed("source was not fetched".into(), FetchMeta::default())
+            });
+            let last = states.get(&source.name).and_then(|s| s.body_hash.clone());
+            (source, outcome, last)
+        })
+        .collect();
+    let processed = process_all(inputs, &normalizer, &rules);
     let mut reports = Vec::with_capacity(cfg.sources.len());
     let mut updates = Vec::with_capacity(cfg.sources.len());
-    for source in &cfg.sources {
-        let outcome = got
-            .remove(&source.name)
-            .unwrap_or_else(|| Got::Failed("source was not fetched".into(), FetchMeta::default()));
+    let mut same = Vec::with_capacity(cfg.sources.len());
+    for (source, processed) in cfg.sources.iter().zip(processed) {
         let previous = states.remove(&source.name).unwrap_or_default();
-        let (report, update) = settle_source(source, outcome, previous, &normalizer, &rules, now);
+        let (report, update, same_document) = settle_source(source, processed, previous, now);
         reports.push(report);
         updates.push(update);
+        same.push(same_document);
     }
     let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
     let applied = store.apply(&BuildChanges {
@@ -230,17 +199,25 @@ pub async fn build_with_store(
         keep_only: Some(cfg.sources.iter().map(|s| s.name.clone()).collect()),
         prune_before: now.checked_sub_signed(retention),
     })?;
-    for r in &mut reports {
+    for (r, same_document) in reports.iter_mut().zip(same) {
         if let Some(c) = applied.sources.get(&r.name) {
             r.articles = c.in_source;
-            r.new_articles = c.new;
-            r.updated_articles = c.updated;
-            r.stored_articles = c.stored;
-            if r.same_document {
+            if same_document {
                 // An identical document: its items are the articles it gave last time.
                 r.items = c.in_source;
             }
+            tracing::debug!(
+                "source {}: {} new, {} updated, {} unchanged; {} stored",
+                r.name,
+                c.new,
+                c.updated,
+                c.unchanged,
+                c.stored
+            );
         }
+    }
+    if applied.pruned > 0 {
+        tracing::info!("retention removed {} articles", applied.pruned);
     }
 
     let articles = dedup(store.articles()?);
@@ -268,75 +245,7 @@ pub async fn build_with_store(
         feeds: plan.feeds.len(),
         files_written: emitted.written.len(),
         files_unchanged: emitted.unchanged.len(),
-        pruned: applied.pruned,
     })
-}
-
-/// [`normalize::dedup`] over the articles that can have a duplicate: those sharing a
-/// canonical URL or a global GUID with another (the keys dedup merges on). Every other
-/// article is its own group, which dedup leaves as it is, so the result is the same as
-/// deduplicating them all (same order too: dedup's `newest_first`) — at a fraction of the
-/// cost on a store of many articles, where almost none are duplicates. Store ids are
-/// unique, so dedup's id disambiguation has nothing to do outside the groups either.
-fn dedup(articles: Vec<Article>) -> Vec<Article> {
-    use normalize::dedup::{guid_is_global, newest_first};
-    let mut urls: HashMap<&str, u32> = HashMap::with_capacity(articles.len());
-    let mut guids: HashMap<&str, u32> = HashMap::new();
-    let mut ids: HashMap<&str, u32> = HashMap::with_capacity(articles.len());
-    for a in &articles {
-        if let Some(u) = &a.url {
-            *urls.entry(u.as_str()).or_default() += 1;
-        }
-        if let Some(g) = a.source_guid.as_deref().filter(|g| guid_is_global(g)) {
-            *guids.entry(g.trim()).or_default() += 1;
-        }
-        *ids.entry(a.id.as_str()).or_default() += 1;
-    }
-    let shared = |a: &Article| {
-        a.url.as_deref().is_some_and(|u| urls.get(u) > Some(&1))
-            || a.source_guid
-                .as_deref()
-                .filter(|g| guid_is_global(g))
-                .is_some_and(|g| guids.get(g.trim()) > Some(&1))
-            || ids.get(a.id.as_str()) > Some(&1)
-    };
-    let flags: Vec<bool> = articles.iter().map(shared).collect();
-    drop((urls, guids, ids));
-    let (mut maybe, single): (Vec<(Article, bool)>, Vec<(Article, bool)>) =
-        articles.into_iter().zip(flags).partition(|(_, f)| *f);
-    let mut out: Vec<Article> = single.into_iter().map(|(a, _)| a).collect();
-    out.extend(normalize::dedup(maybe.drain(..).map(|(a, _)| a).collect()));
-    out.sort_by(newest_first);
-    out
-}
-
-/// What shapes the reading of a document besides its bytes: feedmill's version and the
-/// config sections normalize uses. Part of every document hash.
-fn reading_rules(cfg: &Config) -> String {
-    format!(
-        "{}\n{:?}\n{:?}\n{:?}\n{:?}",
-        env!("CARGO_PKG_VERSION"),
-        cfg.site.timezone,
-        cfg.tags,
-        cfg.categories,
-        cfg.site.base_url
-    )
-}
-
-/// Hash of a fetched document and everything that decides what reading it gives.
-fn document_hash(source: &Source, f: &Fetched, rules: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        rules,
-        &format!("{source:?}"),
-        f.final_url.as_str(),
-        f.content_type.as_deref().unwrap_or(""),
-    ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    h.update(&f.body);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Fetches every feed source and scrapes every HTML source, all at once within the
@@ -386,31 +295,17 @@ async fn gather(
         .collect()
 }
 
-/// How this build reads one source.
-enum Reading {
-    /// Read now.
-    Read(
-        Result<SourceRead, String>,
-        Option<Validators>,
-        Option<String>,
-    ),
-    /// The same articles as last time (304, or the same document).
-    Same,
-    /// Nothing usable.
-    Failed(String),
-}
-
 /// Turns what one source gave into its report and its part of the store update; whenever
 /// this build got nothing usable from the source, its stored articles stay as they are.
+/// The flag says the document was the same as last time (not read again).
 fn settle_source(
     source: &Source,
-    got: Got,
+    processed: Processed,
     previous: SourceState,
-    normalizer: &Normalizer,
-    rules: &str,
     now: DateTime<Utc>,
-) -> (SourceReport, SourceUpdate) {
+) -> (SourceReport, SourceUpdate, bool) {
     let mut next = previous;
+    let Processed { fetch, reading } = processed;
     let mut report = SourceReport {
         name: source.name.clone(),
         url: source.url.to_string(),
@@ -420,48 +315,12 @@ fn settle_source(
         articles: 0,
         from_last_good: false,
         warnings: Vec::new(),
-        fetch: FetchMeta::default(),
+        fetch,
         last_success: None,
         consecutive_failures: 0,
-        new_articles: 0,
-        updated_articles: 0,
-        stored_articles: 0,
-        same_document: false,
     };
     let had_good = next.last_success.is_some();
-    let reading = match got {
-        Got::Document(f) => {
-            report.fetch = f.meta.clone();
-            let hash = document_hash(source, &f, rules);
-            if next.body_hash.as_deref() == Some(hash.as_str()) {
-                report.same_document = true;
-                Reading::Same
-            } else {
-                let read = read_document(
-                    source,
-                    &f.body,
-                    f.content_type.as_deref(),
-                    &f.final_url,
-                    normalizer,
-                );
-                Reading::Read(read, Some(f.validators), Some(hash))
-            }
-        }
-        Got::Scraped(outcome, meta) => {
-            report.fetch = meta;
-            Reading::Read(Ok(read_scrape(source, outcome, normalizer)), None, None)
-        }
-        Got::NotModified(meta) => {
-            report.fetch = meta;
-            report.status = SourceStatus::NotModified;
-            report.from_last_good = true;
-            Reading::Same
-        }
-        Got::Failed(message, meta) => {
-            report.fetch = meta;
-            Reading::Failed(message)
-        }
-    };
+    let mut same_document = false;
     let articles = match reading {
         Reading::Read(Ok(read), validators, hash) => {
             report.items = read.items;
@@ -500,13 +359,26 @@ fn settle_source(
             next.consecutive_failures += 1;
             SourceArticles::Kept
         }
-        Reading::Same => {
+        Reading::Same { not_modified } => {
+            if not_modified {
+                report.status = SourceStatus::NotModified;
+                report.from_last_good = true;
+            } else {
+                same_document = true;
+            }
             next.last_success = Some(now);
             next.last_error = None;
             next.consecutive_failures = 0;
             SourceArticles::Seen
         }
     };
+    // Stages word their warnings for themselves; the report names the source once.
+    let prefix = format!("source {}: ", source.name);
+    for w in &mut report.warnings {
+        if !w.starts_with(&prefix) {
+            w.insert_str(0, &prefix);
+        }
+    }
     report.last_success = next.last_success.map(|t| t.to_rfc3339());
     report.consecutive_failures = next.consecutive_failures;
     next.last_status = report.fetch.status;
@@ -517,48 +389,7 @@ fn settle_source(
         state: next,
         articles,
     };
-    (report, update)
-}
-
-/// Reads one feed document into normalized articles.
-fn read_document(
-    source: &Source,
-    body: &[u8],
-    content_type: Option<&str>,
-    url: &url::Url,
-    normalizer: &Normalizer,
-) -> Result<SourceRead, String> {
-    let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| format!("{url}: {e}"))?;
-    let items = feed.items.len();
-    let mut warnings = feed.warnings;
-    let articles = feed
-        .items
-        .into_iter()
-        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
-        .collect();
-    Ok(SourceRead {
-        items,
-        articles,
-        warnings,
-        degraded: None,
-    })
-}
-
-/// Normalizes the articles a scrape produced.
-fn read_scrape(source: &Source, outcome: ScrapeOutcome, normalizer: &Normalizer) -> SourceRead {
-    let items = outcome.links;
-    let mut warnings = outcome.warnings;
-    let articles = outcome
-        .articles
-        .into_iter()
-        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
-        .collect();
-    SourceRead {
-        items,
-        articles,
-        warnings,
-        degraded: outcome.degraded,
-    }
+    (report, update, same_document)
 }
 
 #[cfg(test)]

@@ -5,7 +5,16 @@ use std::fmt;
 
 use url::Url;
 
-use crate::model::RawFeed;
+mod attrs;
+mod encoding;
+mod fields;
+mod html;
+mod json;
+mod names;
+mod util;
+mod xml;
+
+use crate::model::{RawArticle, RawFeed};
 
 /// Why a document could not be read as a feed at all. Recoverable problems are
 /// warnings in [`RawFeed::warnings`] instead.
@@ -46,11 +55,153 @@ pub fn read_feed(
     content_type: Option<&str>,
     base_url: Option<&Url>,
 ) -> Result<RawFeed, ReadError> {
-    let _ = (bytes, content_type, base_url);
-    Err(ReadError {
-        message: "reader not written yet".into(),
-        line: None,
-        column: None,
+    let decoded = encoding::decode(bytes, content_type);
+    let text: &str = &decoded.text;
+    let feed = RawFeed {
+        encoding: decoded.encoding.clone(),
+        warnings: decoded.warnings.clone(),
+        ..RawFeed::default()
+    };
+    let head = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if head.is_empty() {
+        return Err(error("the document is empty", None));
+    }
+    if head.starts_with('{') || head.starts_with('[') {
+        let mut feed = json::parse(head, base_url, feed)?;
+        note_repeated_guids(&mut feed);
+        return Ok(feed);
+    }
+    if html::looks_like_html(head) {
+        return Err(html::error(text, base_url));
+    }
+    let (mut feed, outcome) = xml::parse(text, base_url, feed.clone());
+    let failure = match outcome {
+        xml::Outcome::Feed => {
+            note_repeated_guids(&mut feed);
+            return Ok(feed);
+        }
+        xml::Outcome::Html => return Err(html::error(text, base_url)),
+        xml::Outcome::NotAFeed(name) => error(
+            &format!("not a feed: the root element is <{name}>, not <rss>, <rdf:RDF> or <feed>"),
+            None,
+        ),
+        xml::Outcome::Empty(msg, pos) => {
+            if html::mentions_html(text) {
+                return Err(html::error(text, base_url));
+            }
+            error(&msg, pos)
+        }
+    };
+    // Servers print PHP warnings or stray markup before the feed: read from the feed's root.
+    let Some(at) = feed_root_offset(text) else {
+        return Err(failure);
+    };
+    let rest = text.get(at..).unwrap_or_default();
+    let (line, column) = util::line_col(text, at);
+    let (mut feed, outcome) = xml::parse(rest, base_url, feed);
+    match outcome {
+        xml::Outcome::Feed => {
+            feed.warnings.insert(
+                0,
+                format!(
+                    "skipped {at} bytes of non-feed text before the feed's root element at line {line}, column {column}"
+                ),
+            );
+            note_repeated_guids(&mut feed);
+            Ok(feed)
+        }
+        _ => Err(failure),
+    }
+}
+
+/// Where a feed's root element starts when something else came first.
+fn feed_root_offset(text: &str) -> Option<usize> {
+    ["<rss", "<feed", "<rdf:RDF", "<RDF:RDF", "<RSS"]
+        .iter()
+        .filter_map(|n| util::find(text, n))
+        .filter(|&i| i > 0)
+        .min()
+}
+
+fn error(message: &str, pos: Option<(usize, usize)>) -> ReadError {
+    ReadError {
+        message: message.to_string(),
+        line: pos.map(|p| p.0),
+        column: pos.map(|p| p.1),
         alternates: vec![],
-    })
+    }
+}
+
+/// Items sharing a GUID are all kept when they differ (feeds reuse GUIDs by mistake, and
+/// dropping "duplicates" loses real articles); exact copies are dropped. Both are reported.
+fn note_repeated_guids(feed: &mut RawFeed) {
+    // Most GUIDs are unique: one map entry per GUID, a list only for the repeated ones.
+    let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    first.reserve(feed.items.len());
+    let mut repeated: rustc_hash::FxHashMap<&str, Vec<(u64, usize)>> = Default::default();
+    let mut order: Vec<&str> = Vec::new();
+    let mut drop = vec![false; feed.items.len()];
+    let mut copies = 0usize;
+    for (i, item) in feed.items.iter().enumerate() {
+        let Some(g) = item.guid.as_deref() else {
+            continue;
+        };
+        let Some(&f) = first.get(g) else {
+            first.insert(g, i);
+            continue;
+        };
+        let seen = repeated.entry(g).or_insert_with(|| {
+            order.push(g);
+            vec![(item_hash(feed.items.get(f)), f)]
+        });
+        // Hashes first, so a feed of thousands of items under one GUID stays linear.
+        let h = item_hash(Some(item));
+        if seen
+            .iter()
+            .any(|&(hj, j)| hj == h && feed.items.get(j) == Some(item))
+        {
+            if let Some(d) = drop.get_mut(i) {
+                *d = true;
+            }
+            copies += 1;
+        } else {
+            seen.push((h, i));
+        }
+    }
+    let mut warnings: Vec<String> = order
+        .iter()
+        .filter_map(|g| {
+            let n = repeated.get(g).map_or(0, Vec::len);
+            (n > 1).then(|| format!("{n} different items share the GUID {g:?}; all were kept"))
+        })
+        .collect();
+    if copies > 0 {
+        let mut i = 0;
+        feed.items.retain(|_| {
+            let keep = !drop.get(i).copied().unwrap_or(false);
+            i += 1;
+            keep
+        });
+        warnings.insert(0, format!("{copies} exact duplicate items were dropped"));
+    }
+    feed.warnings.extend(warnings);
+}
+
+/// A hash of every field of an item, to find exact copies.
+fn item_hash(item: Option<&RawArticle>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    if let Some(a) = item {
+        (
+            &a.guid,
+            &a.link,
+            &a.base,
+            &a.title,
+            &a.summary_html,
+            &a.content_html,
+        )
+            .hash(&mut h);
+        (&a.authors, &a.published, &a.updated, &a.image, &a.tags).hash(&mut h);
+    }
+    h.finish()
 }

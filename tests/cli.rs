@@ -22,7 +22,7 @@ fn check_accepts_the_bundled_example() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (2 sources, 3 categories)"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (3 sources, 3 categories)"));
 }
 
 #[test]
@@ -84,10 +84,12 @@ fn build_writes_feeds_and_a_json_report() {
     assert!(out_dir.join("other-news/rss.xml").is_file());
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let sources = json["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), 2);
+    assert_eq!(sources.len(), 3);
     assert_eq!(sources[0]["name"], "baoyenbai-xdd");
     assert_eq!(sources[0]["status"], "ok");
-    assert_eq!(json["articles"], 7);
+    assert_eq!(json["articles"], 9);
+    assert_eq!(sources[2]["name"], "baoyenbai-web");
+    assert_eq!(sources[2]["status"], "ok");
 }
 
 #[test]
@@ -148,4 +150,30 @@ fn inspect_prints_what_the_reader_made_of_a_feed_as_json() {
     assert_eq!(first["published"], "2022-05-18T05:29:48+07:00");
     assert_eq!(first["authors"][0], "Anh Dũng");
     assert_eq!(first["tags"][3], "giao nhiệm vụ khoán sản phẩm");
+}
+
+#[test]
+fn inspect_source_shows_how_each_selector_of_an_html_source_matched() {
+    let out = feedmill()
+        .current_dir(root())
+        .args(["inspect", "--source", "baoyenbai-web"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("item      4 matched"), "{text}");
+    assert!(text.contains("tags        7 matched  `.tags a`"), "{text}");
+    assert!(text.contains("Thứ tư, 18/5/2022 | 5:29:48 AM"), "{text}");
+
+    let missing = feedmill()
+        .current_dir(root())
+        .args(["inspect", "--source", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no source named \"nope\""));
 }

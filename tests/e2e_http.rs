@@ -5,9 +5,9 @@ mod e2e_support;
 
 use std::path::Path;
 
+use e2e_support::{parse_feed, root, Reply, TestServer};
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions, BuildReport, SourceStatus};
-use e2e_support::{parse_feed, root, Reply, TestServer};
 
 fn config(dir: &Path, rss_url: &str, atom_url: &str) -> Config {
     let text = format!(

@@ -12,7 +12,7 @@ use crate::fetch::{FetchMeta, FetchOptions, FetchOutcome, Fetcher, Validators};
 use crate::scrape::{Page, PageFuture, PageSource};
 
 /// Pages of one HTML source, fetched politely; keeps fetch facts for the source's report.
-pub(super) struct FetcherPages {
+pub struct FetcherPages {
     fetcher: Fetcher,
     opts: FetchOptions,
     permits: Arc<Semaphore>,
@@ -20,7 +20,8 @@ pub(super) struct FetcherPages {
 }
 
 impl FetcherPages {
-    pub(super) fn new(fetcher: Fetcher, source: &Source, per_host: usize) -> FetcherPages {
+    /// Pages of `source`, at most `per_host` in flight, with the source's timeouts.
+    pub fn new(fetcher: Fetcher, source: &Source, per_host: usize) -> FetcherPages {
         FetcherPages {
             fetcher,
             opts: FetchOptions::for_source(source),
@@ -30,7 +31,7 @@ impl FetcherPages {
     }
 
     /// Bytes over every page, the first page's status, and every note.
-    pub(super) fn meta(&self) -> FetchMeta {
+    pub fn meta(&self) -> FetchMeta {
         self.meta.lock().map(|m| m.clone()).unwrap_or_default()
     }
 

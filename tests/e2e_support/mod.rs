@@ -64,6 +64,80 @@ impl TestServer {
     }
 }
 
+/// A static-file server on 127.0.0.1 for a folder, whose files the test can override
+/// (to simulate a site changing its layout). Counts requests per path.
+pub struct SiteServer {
+    pub addr: SocketAddr,
+    overrides: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl SiteServer {
+    pub fn start(dir: PathBuf) -> SiteServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let addr = listener.local_addr().unwrap();
+        let overrides: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>> = Arc::default();
+        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (o, r) = (overrides.clone(), requests.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let path = path.split(['?', '#']).next().unwrap_or("/").to_string();
+                r.lock().unwrap().push(path.clone());
+                let rel = path.trim_start_matches('/');
+                let body = o.lock().unwrap().get(rel).cloned().or_else(|| {
+                    (!rel.contains(".."))
+                        .then(|| std::fs::read(dir.join(rel)).ok())
+                        .flatten()
+                });
+                let (status, body) = match body {
+                    Some(b) => ("200 OK", b),
+                    None => ("404 Not Found", b"not found".to_vec()),
+                };
+                let ctype = if rel.ends_with(".png") {
+                    "image/png"
+                } else {
+                    "text/html; charset=utf-8"
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            }
+        });
+        SiteServer {
+            addr,
+            overrides,
+            requests,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Serves `body` at `path` from now on instead of the file.
+    pub fn replace(&self, path: &str, body: &str) {
+        self.overrides.lock().unwrap().insert(
+            path.trim_start_matches('/').to_string(),
+            body.as_bytes().to_vec(),
+        );
+    }
+}
+
 /// The crate's root folder.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,202 @@
+//! Reader throughput: quick-xml's raw event loop (the floor), `read_feed`, and feed-rs, on
+//! the same generated 20,000-item RSS 2.0 and Atom 1.0 documents (~30 MB each), plus the
+//! reader's peak heap use relative to the input. Run: `cargo bench --bench read`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use feedmill::read::read_feed;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// Counts live heap bytes so the bench can report the reader's peak memory.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                    - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const ITEMS: usize = 20_000;
+
+const WORDS: &[&str] = &[
+    "Lục", "Yên", "nâng", "cao", "sức", "chiến", "đấu", "của", "tổ", "chức", "đảng", "ở", "cơ",
+    "sở", "Nghị", "quyết", "Ban", "Chấp", "hành", "Đảng", "bộ", "tỉnh", "huyện", "xã", "Tân",
+    "Lập",
+];
+
+fn words(seed: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| WORDS[(seed * 7 + i * 13) % WORDS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn rss_doc() -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" \
+         xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:media=\"http://search.yahoo.com/mrss/\">\n<channel>\n\
+         <title>Tin Yên Bái</title><link>https://baoyenbai.com.vn/</link><language>vi</language>\n",
+    );
+    for i in 0..ITEMS {
+        s.push_str(&format!(
+            "<item>\n<title>{t}</title>\n<link>https://baoyenbai.com.vn/12/{i}/tin.aspx</link>\n\
+             <guid isPermaLink=\"false\">{i}</guid>\n<pubDate>Wed, 18 May 2022 05:29:48 +0700</pubDate>\n\
+             <dc:creator>Thanh Phúc</dc:creator>\n<category>Lục Yên</category><category>Xây dựng Đảng</category>\n\
+             <media:content url=\"https://baoyenbai.com.vn/anh/{i}.jpg\" medium=\"image\"/>\n\
+             <description>&lt;p&gt;{d}&lt;/p&gt;</description>\n<content:encoded><![CDATA[<p>{c}</p><p>{c}</p>]]></content:encoded>\n</item>\n",
+            t = words(i, 10),
+            d = words(i + 1, 40),
+            c = words(i + 2, 70),
+        ));
+    }
+    s.push_str("</channel>\n</rss>\n");
+    s
+}
+
+fn atom_doc() -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">\n\
+         <title>Báo Yên Bái</title><link href=\"https://baoyenbai.com.vn/\"/><id>urn:yb</id><updated>2022-05-18T05:29:48+07:00</updated>\n",
+    );
+    for i in 0..ITEMS {
+        s.push_str(&format!(
+            "<entry>\n<title>{t}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"https://baoyenbai.com.vn/12/{i}/tin.aspx\"/>\n\
+             <id>tag:baoyenbai.com.vn,2022:{i}</id>\n<published>2022-05-18T05:29:48+07:00</published><updated>2022-05-18T05:29:48+07:00</updated>\n\
+             <author><name>Thanh Phúc</name></author>\n<category term=\"luc-yen\" label=\"Lục Yên\"/><category term=\"dang\" label=\"Đảng\"/>\n\
+             <summary type=\"html\">&lt;p&gt;{d}&lt;/p&gt;</summary>\n<content type=\"html\">&lt;p&gt;{c}&lt;/p&gt;&lt;p&gt;{c}&lt;/p&gt;</content>\n</entry>\n",
+            t = words(i, 10),
+            d = words(i + 1, 40),
+            c = words(i + 2, 70),
+        ));
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+/// Best of `runs` timings of `f`. The result is dropped after the clock stops: freeing
+/// what was read is not reading (and costs the same whichever parser made it).
+fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let out = black_box(f());
+            let d = t.elapsed();
+            drop(out);
+            d
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn raw_loop(bytes: &[u8]) -> usize {
+    let mut r = Reader::from_reader(bytes);
+    let mut n = 0usize;
+    loop {
+        match r.read_event() {
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(e) => {
+                black_box(&e);
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+fn mbps(len: usize, d: Duration) -> f64 {
+    len as f64 / 1e6 / d.as_secs_f64()
+}
+
+fn measure(name: &str, doc: &str) {
+    let bytes = doc.as_bytes();
+    let len = bytes.len();
+    let events = raw_loop(bytes);
+    let items = read_feed(bytes, None, None)
+        .map(|f| f.items.len())
+        .unwrap_or(0);
+    let fr_items = feed_rs::parser::parse(bytes)
+        .map(|f| f.entries.len())
+        .unwrap_or(0);
+    assert_eq!(items, ITEMS, "read_feed read every item");
+    assert_eq!(fr_items, ITEMS, "feed-rs read every item");
+
+    let raw = best(5, || raw_loop(black_box(bytes)));
+    let ours = best(5, || read_feed(black_box(bytes), None, None).ok());
+    let fr = best(3, || feed_rs::parser::parse(black_box(bytes)).ok());
+
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let feed = read_feed(bytes, None, None);
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    drop(feed);
+
+    let (r, o, f) = (mbps(len, raw), mbps(len, ours), mbps(len, fr));
+    println!(
+        "{name}: {:.1} MB, {ITEMS} items, {events} events",
+        len as f64 / 1e6
+    );
+    println!("  quick-xml raw event loop : {r:8.1} MB/s");
+    println!(
+        "  feedmill read_feed       : {o:8.1} MB/s  ({:.0}% of raw)",
+        100.0 * o / r
+    );
+    println!(
+        "  feed_rs::parser::parse   : {f:8.1} MB/s  (feedmill is {:.2}x feed-rs)",
+        o / f
+    );
+    println!(
+        "  read_feed peak heap      : {:.1} MB ({:.2}x the input)",
+        peak as f64 / 1e6,
+        peak as f64 / len as f64
+    );
+}
+
+fn main() {
+    // `READ_BENCH_PROFILE=1` runs only the reader, for profiling it under perf.
+    if std::env::var_os("READ_BENCH_PROFILE").is_some() {
+        let rss = rss_doc();
+        let atom = atom_doc();
+        for _ in 0..10 {
+            black_box(read_feed(rss.as_bytes(), None, None).ok());
+            black_box(read_feed(atom.as_bytes(), None, None).ok());
+        }
+        return;
+    }
+    let rss = rss_doc();
+    measure("RSS 2.0", &rss);
+    drop(rss);
+    let atom = atom_doc();
+    measure("Atom 1.0", &atom);
+}

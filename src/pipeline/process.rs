@@ -1,0 +1,236 @@
+//! Reading and normalizing what each source gave: the CPU-heavy part of a build, done for
+//! every source in parallel.
+//!
+//! A document identical to the source's last good one (same bytes, same URL and type, same
+//! reading rules in the config, same feedmill version) is not read again: its articles are
+//! the same, and are marked seen, as after a 304.
+
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, Source};
+use crate::fetch::{FetchMeta, FetchOutcome, Fetched, Validators};
+use crate::model::Article;
+use crate::normalize::Normalizer;
+use crate::read;
+use crate::scrape::ScrapeOutcome;
+
+/// What one source gave this build, before reading.
+pub(super) enum Got {
+    /// A feed document arrived.
+    Document(Fetched),
+    /// An HTML source was scraped.
+    Scraped(ScrapeOutcome, FetchMeta),
+    /// 304: the previous articles stand.
+    NotModified(FetchMeta),
+    /// Nothing usable.
+    Failed(String, FetchMeta),
+}
+
+impl From<FetchOutcome> for Got {
+    fn from(o: FetchOutcome) -> Got {
+        match o {
+            FetchOutcome::Fetched(f) => Got::Document(f),
+            FetchOutcome::NotModified(meta) => Got::NotModified(meta),
+            FetchOutcome::Failed { message, meta } => Got::Failed(message, meta),
+        }
+    }
+}
+
+/// What reading and normalizing one source gave.
+pub(super) struct SourceRead {
+    pub items: usize,
+    pub articles: Vec<Article>,
+    pub warnings: Vec<String>,
+    /// Why the source looks broken although it answered (a selector matching nothing).
+    pub degraded: Option<String>,
+}
+
+/// How this build read one source.
+pub(super) enum Reading {
+    /// Read now; with the validators and document hash to remember if it was good.
+    Read(
+        Result<SourceRead, String>,
+        Option<Validators>,
+        Option<String>,
+    ),
+    /// The same articles as last time: a 304 (`not_modified`), or the same document.
+    Same { not_modified: bool },
+    /// Nothing usable.
+    Failed(String),
+}
+
+/// One source after reading.
+pub(super) struct Processed {
+    pub fetch: FetchMeta,
+    pub reading: Reading,
+}
+
+/// What shapes the reading of a document besides its bytes: feedmill's version and the
+/// config sections normalize uses. Part of every document hash.
+pub(super) fn reading_rules(cfg: &Config) -> String {
+    format!(
+        "{}\n{:?}\n{:?}\n{:?}\n{:?}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.site.timezone,
+        cfg.tags,
+        cfg.categories,
+        cfg.site.base_url
+    )
+}
+
+/// Hash of a fetched document and everything that decides what reading it gives.
+fn document_hash(source: &Source, f: &Fetched, rules: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        rules,
+        &format!("{source:?}"),
+        f.final_url.as_str(),
+        f.content_type.as_deref().unwrap_or(""),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    h.update(&f.body);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads and normalizes what one source gave, unless it is the document read last time
+/// (`last_hash`).
+fn process(
+    source: &Source,
+    got: Got,
+    last_hash: Option<&str>,
+    normalizer: &Normalizer,
+    rules: &str,
+) -> Processed {
+    match got {
+        Got::Document(f) => {
+            let hash = document_hash(source, &f, rules);
+            let reading = if last_hash == Some(hash.as_str()) {
+                Reading::Same {
+                    not_modified: false,
+                }
+            } else {
+                let read = read_document(
+                    source,
+                    &f.body,
+                    f.content_type.as_deref(),
+                    &f.final_url,
+                    normalizer,
+                );
+                Reading::Read(read, Some(f.validators), Some(hash))
+            };
+            Processed {
+                fetch: f.meta,
+                reading,
+            }
+        }
+        Got::Scraped(outcome, meta) => Processed {
+            fetch: meta,
+            reading: Reading::Read(Ok(read_scrape(source, outcome, normalizer)), None, None),
+        },
+        Got::NotModified(meta) => Processed {
+            fetch: meta,
+            reading: Reading::Same { not_modified: true },
+        },
+        Got::Failed(message, meta) => Processed {
+            fetch: meta,
+            reading: Reading::Failed(message),
+        },
+    }
+}
+
+/// [`process`] over every source on every core; results in input order. Each input is a
+/// source, what it gave, and the hash of its last good document.
+pub(super) fn process_all(
+    inputs: Vec<(&Source, Got, Option<String>)>,
+    normalizer: &Normalizer,
+    rules: &str,
+) -> Vec<Processed> {
+    let n = inputs.len();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |c| c.get())
+        .clamp(1, n.max(1));
+    let queue = Mutex::new(inputs.into_iter().enumerate());
+    let done: Vec<(usize, Processed)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let next = queue.lock().ok().and_then(|mut q| q.next());
+                        let Some((i, (source, got, last))) = next else {
+                            break;
+                        };
+                        out.push((i, process(source, got, last.as_deref(), normalizer, rules)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut slots: Vec<Option<Processed>> = (0..n).map(|_| None).collect();
+    for (i, p) in done {
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(p);
+        }
+    }
+    slots
+        .into_iter()
+        .map(|p| {
+            // Only a bug (a panic in a stage) leaves a slot empty; the source then counts as
+            // failed and keeps its stored articles.
+            p.unwrap_or(Processed {
+                fetch: FetchMeta::default(),
+                reading: Reading::Failed("reading the source failed unexpectedly".into()),
+            })
+        })
+        .collect()
+}
+
+/// Reads one feed document into normalized articles.
+fn read_document(
+    source: &Source,
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &url::Url,
+    normalizer: &Normalizer,
+) -> Result<SourceRead, String> {
+    let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| format!("{url}: {e}"))?;
+    let items = feed.items.len();
+    let mut warnings = feed.warnings;
+    let articles = feed
+        .items
+        .into_iter()
+        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
+        .collect();
+    Ok(SourceRead {
+        items,
+        articles,
+        warnings,
+        degraded: None,
+    })
+}
+
+/// Normalizes the articles a scrape produced.
+fn read_scrape(source: &Source, outcome: ScrapeOutcome, normalizer: &Normalizer) -> SourceRead {
+    let items = outcome.links;
+    let mut warnings = outcome.warnings;
+    let articles = outcome
+        .articles
+        .into_iter()
+        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
+        .collect();
+    SourceRead {
+        items,
+        articles,
+        warnings,
+        degraded: outcome.degraded,
+    }
+}

@@ -1,0 +1,542 @@
+//! What each recognised element contributes to the item or the feed: attribute-borne
+//! values (links, images, Atom categories) at the start tag, text values at the end tag.
+//!
+//! Several elements can fill one field (`pubDate`, `dc:date`, Atom `issued`…); each carries
+//! a rank, and a field keeps the value of the best-ranked element seen first.
+
+use base64::Engine;
+use quick_xml::events::BytesStart;
+
+use super::attrs::{is_image_type, looks_like_image, text_kind, Attrs};
+use super::names::El;
+use super::util::{inner_text, non_empty, text_to_html};
+use super::xml::{resolve_here, State};
+use crate::model::{FeedFormat, RawArticle};
+
+/// How a field's inner XML becomes its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Plain text (entities and CDATA decoded).
+    Text,
+    /// HTML carried as text (escaped or CDATA).
+    Html,
+    /// Inline XHTML: the inner markup as written, without the wrapping `<div>`.
+    Xhtml,
+    /// An element whose children matter (Atom `author`).
+    Container,
+}
+
+/// Where a finished field's value goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The item's title.
+    Title,
+    /// RSS `link` text.
+    Link,
+    /// Summary HTML.
+    Summary,
+    /// Content HTML.
+    Content,
+    /// The item's identifier.
+    Guid,
+    /// Publication date text.
+    Published,
+    /// Update date text.
+    Updated,
+    /// An Atom person construct (container).
+    Author,
+    /// Its `name`.
+    AuthorName,
+    /// Its `email`.
+    AuthorEmail,
+    /// An author as plain text (RSS `author`, `dc:creator`).
+    AuthorText,
+    /// A category / subject.
+    Tag,
+    /// The feed's title.
+    FeedTitle,
+    /// The feed's RSS `link` text.
+    FeedLink,
+    /// The feed's language.
+    FeedLanguage,
+}
+
+/// A field being read: from its start tag to its end tag.
+#[derive(Debug)]
+pub struct Capture {
+    /// Where the value goes.
+    pub target: Target,
+    /// How the inner XML becomes the value.
+    pub kind: Kind,
+    /// Depth of the element.
+    pub depth: usize,
+    /// Byte offset in the text where the element's content starts.
+    pub start: usize,
+    /// The field contains child elements.
+    pub markup: bool,
+    /// Atom 0.3 `mode="base64"`.
+    pub base64: bool,
+    /// Lower ranks win over higher ones for the same field.
+    pub rank: u8,
+    /// RSS `guid` with `isPermaLink` absent or true.
+    pub perma: bool,
+}
+
+impl Capture {
+    /// A capture of rank 0.
+    pub fn new(target: Target, kind: Kind, depth: usize, start: usize) -> Self {
+        Capture {
+            target,
+            kind,
+            depth,
+            start,
+            markup: false,
+            base64: false,
+            rank: 0,
+            perma: false,
+        }
+    }
+}
+
+/// Slots of fields that several elements compete for.
+#[derive(Clone, Copy)]
+enum Slot {
+    Title = 0,
+    Link,
+    Summary,
+    Content,
+    Guid,
+    Published,
+    Updated,
+    Image,
+}
+
+/// An item being read.
+pub struct ItemState {
+    /// Depth of the `item` / `entry` element.
+    pub depth: usize,
+    /// The fields read so far.
+    pub art: RawArticle,
+    ranks: [u8; 8],
+    guid_perma: bool,
+    author_name: Option<String>,
+    author_email: Option<String>,
+}
+
+impl ItemState {
+    /// A new item starting at `depth` whose content resolves against `base`.
+    pub fn new(depth: usize, base: Option<String>) -> Self {
+        ItemState {
+            depth,
+            art: RawArticle {
+                base,
+                ..RawArticle::default()
+            },
+            ranks: [u8::MAX; 8],
+            guid_perma: false,
+            author_name: None,
+            author_email: None,
+        }
+    }
+
+    /// Whether a value of `rank` should replace the slot's current one.
+    fn take(&mut self, slot: Slot, rank: u8) -> bool {
+        let r = &mut self.ranks[slot as usize];
+        if rank < *r {
+            *r = rank;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Sets the item's image when `rank` beats the current one.
+fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
+    let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+        return;
+    };
+    let resolved = resolve_here(st, url);
+    if let Some(item) = st.item.as_mut() {
+        if item.take(Slot::Image, rank) {
+            item.art.image = Some(resolved);
+        }
+    }
+}
+
+/// Handles an Atom-style `<link href rel type>` inside an item; `rank` is 0 for the
+/// feed's own vocabulary and 1 for `atom:link` inside RSS.
+fn atom_link(st: &mut State<'_>, attrs: &Attrs<'_>, rank: u8) {
+    let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
+    let href = attrs.href.as_deref().or(attrs.url.as_deref());
+    if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
+        let Some(href) = href else { return };
+        let html = attrs.typ.as_deref().is_none_or(|t| {
+            t.as_bytes()
+                .windows(4)
+                .any(|w| w.eq_ignore_ascii_case(b"html"))
+        });
+        let rank = if html { rank } else { rank + 2 };
+        let resolved = resolve_here(st, href);
+        if let Some(item) = st.item.as_mut() {
+            if item.take(Slot::Link, rank) {
+                item.art.link = Some(resolved);
+            }
+        }
+    } else if rel.eq_ignore_ascii_case("enclosure") && is_image_type(attrs.typ.as_deref()) {
+        set_image(st, href, 2);
+    }
+}
+
+/// Starts a text capture in `st`, unless the element is empty (then finishes it at once).
+fn capture(st: &mut State<'_>, mut cap: Capture, empty: bool) {
+    if empty {
+        cap.start = 0;
+        super::xml::finish_empty(st, cap);
+    } else {
+        st.caps.push(cap);
+    }
+}
+
+/// A direct child of an item (or a media element anywhere inside one).
+pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
+    let depth = st.depth;
+    let atom = st.format == Some(FeedFormat::Atom);
+    let text = |target, rank| Capture {
+        rank,
+        ..Capture::new(target, Kind::Text, depth, start)
+    };
+    let html = |target, rank| Capture {
+        rank,
+        ..Capture::new(target, Kind::Html, depth, start)
+    };
+    match el {
+        El::Title | El::Summary | El::Content => {
+            let attrs = Attrs::read(e);
+            if el == El::Content && attrs.src.is_some() {
+                return;
+            }
+            let (kind, base64) = text_kind(&attrs, atom);
+            let target = match el {
+                El::Title => Target::Title,
+                El::Summary => Target::Summary,
+                _ => Target::Content,
+            };
+            let cap = Capture {
+                base64,
+                ..Capture::new(target, kind, depth, start)
+            };
+            capture(st, cap, empty);
+        }
+        El::DcTitle => capture(st, text(Target::Title, 1), empty),
+        El::Description => capture(st, html(Target::Summary, 0), empty),
+        El::ItunesSummary => capture(st, text(Target::Summary, 2), empty),
+        El::ContentEncoded => capture(st, html(Target::Content, 0), empty),
+        El::Link | El::AtomLink => {
+            let attrs = Attrs::read(e);
+            if attrs.href.is_some() || el == El::AtomLink {
+                atom_link(st, &attrs, u8::from(el == El::AtomLink));
+            } else {
+                capture(st, text(Target::Link, 0), empty);
+            }
+        }
+        El::Guid | El::Id | El::DcIdentifier => {
+            let attrs = Attrs::read(e);
+            let perma = el == El::Guid
+                && attrs
+                    .perma
+                    .as_deref()
+                    .is_none_or(|p| p.trim().eq_ignore_ascii_case("true"));
+            let cap = Capture {
+                perma,
+                ..text(Target::Guid, u8::from(el == El::DcIdentifier))
+            };
+            capture(st, cap, empty);
+        }
+        El::PubDate | El::Published | El::Issued => capture(st, text(Target::Published, 0), empty),
+        El::Created => capture(st, text(Target::Published, 1), empty),
+        El::DcDate | El::DctIssued => capture(st, text(Target::Published, 2), empty),
+        El::Updated | El::Modified => capture(st, text(Target::Updated, 0), empty),
+        El::DctModified => capture(st, text(Target::Updated, 1), empty),
+        El::Author if !empty => {
+            st.caps
+                .push(Capture::new(Target::Author, Kind::Container, depth, start));
+        }
+        El::DcCreator => capture(st, text(Target::AuthorText, 0), empty),
+        El::Category => {
+            let attrs = Attrs::read(e);
+            let value = attrs.label.as_deref().or(attrs.term.as_deref());
+            if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
+                let v = v.to_string();
+                if let Some(item) = st.item.as_mut() {
+                    item.art.tags.push(v);
+                }
+            } else if attrs.term.is_none() {
+                capture(st, text(Target::Tag, 0), empty);
+            }
+        }
+        El::DcSubject => capture(st, text(Target::Tag, 0), empty),
+        El::Enclosure => {
+            let attrs = Attrs::read(e);
+            let url = attrs.url.as_deref().or(attrs.href.as_deref());
+            let image = is_image_type(attrs.typ.as_deref())
+                || (attrs.typ.is_none() && url.is_some_and(looks_like_image));
+            if image {
+                set_image(st, url, 2);
+            }
+        }
+        El::MediaContent => {
+            let attrs = Attrs::read(e);
+            let url = attrs.url.as_deref();
+            let medium = attrs
+                .medium
+                .as_deref()
+                .map(|m| m.trim().to_ascii_lowercase());
+            let image = medium.as_deref() == Some("image")
+                || is_image_type(attrs.typ.as_deref())
+                || (medium.is_none() && attrs.typ.is_none() && url.is_some_and(looks_like_image));
+            if image {
+                set_image(st, url, 0);
+            }
+        }
+        El::MediaThumbnail => {
+            let attrs = Attrs::read(e);
+            set_image(st, attrs.url.as_deref(), 1);
+        }
+        El::ItunesImage => {
+            let attrs = Attrs::read(e);
+            set_image(st, attrs.href.as_deref().or(attrs.url.as_deref()), 3);
+        }
+        _ => {}
+    }
+}
+
+/// A direct child of the channel (RSS/RDF) or of the Atom `feed`.
+pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
+    let depth = st.depth;
+    let atom = st.format == Some(FeedFormat::Atom);
+    match el {
+        El::Title | El::DcTitle => {
+            let attrs = Attrs::read(e);
+            let (kind, base64) = text_kind(&attrs, atom && el == El::Title);
+            let cap = Capture {
+                base64,
+                rank: u8::from(el == El::DcTitle),
+                ..Capture::new(Target::FeedTitle, kind, depth, start)
+            };
+            capture(st, cap, empty);
+        }
+        El::Link | El::AtomLink => {
+            let attrs = Attrs::read(e);
+            if attrs.href.is_some() || el == El::AtomLink {
+                let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
+                if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
+                    let rank = u8::from(el == El::AtomLink);
+                    if let Some(href) = attrs.href.as_deref() {
+                        if rank < st.feed_link_rank {
+                            st.feed_link_rank = rank;
+                            let link = resolve_here(st, href);
+                            st.adopt_site_base(&link);
+                            st.feed.link = Some(link);
+                        }
+                    }
+                }
+            } else {
+                capture(
+                    st,
+                    Capture::new(Target::FeedLink, Kind::Text, depth, start),
+                    empty,
+                );
+            }
+        }
+        El::Author if atom && !empty => {
+            st.caps
+                .push(Capture::new(Target::Author, Kind::Container, depth, start));
+        }
+        El::Language | El::DcLanguage => capture(
+            st,
+            Capture::new(Target::FeedLanguage, Kind::Text, depth, start),
+            empty,
+        ),
+        _ => {}
+    }
+}
+
+/// The value of a finished capture whose inner XML is `raw`.
+fn value_of(cap: &Capture, raw: &str) -> String {
+    let mut v = match cap.kind {
+        Kind::Xhtml if cap.markup => strip_div(raw).to_string(),
+        _ => inner_text(raw, cap.markup),
+    };
+    if cap.base64 {
+        let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact) {
+            v = String::from_utf8_lossy(&bytes).into_owned();
+        }
+    }
+    v
+}
+
+/// The inner markup of an XHTML construct without its wrapping `<div>`.
+fn strip_div(raw: &str) -> &str {
+    let t = raw.trim();
+    let is_div = t
+        .strip_prefix('<')
+        .and_then(|r| r.split([' ', '>', '\t', '\n', '/']).next())
+        .is_some_and(|name| name == "div" || name.ends_with(":div"));
+    if !is_div || !t.ends_with("div>") {
+        return raw;
+    }
+    let open_end = t.find('>').map_or(0, |i| i + 1);
+    let close_start = t.rfind("</").unwrap_or(t.len());
+    t.get(open_end..close_start).unwrap_or(raw).trim()
+}
+
+/// Applies a finished capture; `raw` is its inner XML.
+pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
+    match cap.target {
+        Target::FeedTitle => {
+            if st.feed.title.is_none() {
+                st.feed.title = non_empty(value_of(&cap, raw));
+            }
+            return;
+        }
+        Target::FeedLink => {
+            let v = value_of(&cap, raw);
+            if !v.trim().is_empty() && cap.rank < st.feed_link_rank {
+                st.feed_link_rank = cap.rank;
+                let link = resolve_here(st, &v);
+                st.adopt_site_base(&link);
+                st.feed.link = Some(link);
+            }
+            return;
+        }
+        Target::FeedLanguage => {
+            if st.feed.language.is_none() {
+                st.feed.language = non_empty(value_of(&cap, raw));
+            }
+            return;
+        }
+        _ => {}
+    }
+    if cap.target == Target::Author {
+        let (name, email) = match st.item.as_mut() {
+            Some(item) => (item.author_name.take(), item.author_email.take()),
+            None => (st.author_name.take(), st.author_email.take()),
+        };
+        let name = name.or(email).or_else(|| {
+            if cap.markup {
+                None
+            } else {
+                non_empty(inner_text(raw, false))
+            }
+        });
+        if let Some(n) = name {
+            match st.item.as_mut() {
+                Some(item) => item.art.authors.push(n),
+                None => st.feed_authors.push(n),
+            }
+        }
+        return;
+    }
+    if st.item.is_none() {
+        // The feed's own Atom author, inherited by entries without one.
+        match cap.target {
+            Target::AuthorName => st.author_name = non_empty(value_of(&cap, raw)),
+            Target::AuthorEmail => st.author_email = non_empty(value_of(&cap, raw)),
+            _ => {}
+        }
+        return;
+    }
+    let value = value_of(&cap, raw);
+    let link = (cap.target == Target::Link).then(|| resolve_here(st, &value));
+    let Some(item) = st.item.as_mut() else { return };
+    let html = |v: String| {
+        if cap.kind == Kind::Text {
+            text_to_html(&v)
+        } else {
+            v
+        }
+    };
+    match cap.target {
+        Target::Title => {
+            if let Some(v) = non_empty(value) {
+                if item.take(Slot::Title, cap.rank) {
+                    item.art.title = Some(v);
+                }
+            }
+        }
+        Target::Link => {
+            if let Some(v) = link.filter(|l| !l.is_empty()) {
+                if item.take(Slot::Link, cap.rank) {
+                    item.art.link = Some(v);
+                }
+            }
+        }
+        Target::Summary => {
+            if let Some(v) = non_empty(value) {
+                if item.take(Slot::Summary, cap.rank) {
+                    item.art.summary_html = Some(html(v));
+                }
+            }
+        }
+        Target::Content => {
+            if let Some(v) = non_empty(value) {
+                if item.take(Slot::Content, cap.rank) {
+                    item.art.content_html = Some(html(v));
+                }
+            }
+        }
+        Target::Guid => {
+            if let Some(v) = non_empty(value) {
+                if item.take(Slot::Guid, cap.rank) {
+                    item.art.guid = Some(v);
+                    item.guid_perma = cap.perma;
+                }
+            }
+        }
+        Target::Published => {
+            if let Some(v) = non_empty(value) {
+                if item.take(Slot::Published, cap.rank) {
+                    item.art.published = Some(v);
+                }
+            }
+        }
+        Target::Updated => {
+            if let Some(v) = non_empty(value) {
+                if item.take(Slot::Updated, cap.rank) {
+                    item.art.updated = Some(v);
+                }
+            }
+        }
+        Target::AuthorName => item.author_name = non_empty(value),
+        Target::AuthorEmail => item.author_email = non_empty(value),
+        Target::AuthorText => {
+            if let Some(v) = non_empty(value) {
+                if !item.art.authors.contains(&v) {
+                    item.art.authors.push(v);
+                }
+            }
+        }
+        Target::Tag => {
+            if let Some(v) = non_empty(value) {
+                item.art.tags.push(v);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Completes an item and adds it to the feed.
+pub fn finish_item(st: &mut State<'_>, mut item: ItemState) {
+    if item.art.link.is_none() && item.guid_perma {
+        // A permalink GUID is a full URL by definition (RSS 2.0); a relative one is an
+        // identifier mislabelled, not a path to resolve.
+        if let Some(g) = item.art.guid.as_deref().map(str::trim) {
+            if g.starts_with("http://") || g.starts_with("https://") {
+                item.art.link = Some(resolve_here(st, g));
+            }
+        }
+    }
+    st.feed.items.push(item.art);
+}

@@ -1,0 +1,221 @@
+//! Element identity: namespace URIs (and, for undeclared prefixes, their usual spellings)
+//! and case-insensitive local names, mapped to the handful of elements the reader acts on.
+
+/// The namespaces the reader knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ns {
+    /// No namespace (RSS 0.9x/2.0).
+    None,
+    /// RSS 1.0 `http://purl.org/rss/1.0/`.
+    Rss1,
+    /// RSS 0.90 `http://my.netscape.com/rdf/simple/0.9/`.
+    Rss090,
+    /// RDF syntax.
+    Rdf,
+    /// Atom 1.0.
+    Atom,
+    /// Atom 0.3.
+    Atom03,
+    /// `content:` module.
+    Content,
+    /// Dublin Core elements.
+    Dc,
+    /// Dublin Core terms.
+    Dcterms,
+    /// Media RSS.
+    Media,
+    /// iTunes podcast tags.
+    Itunes,
+    /// Anything else.
+    Other,
+}
+
+/// Namespace from its URI.
+pub fn ns_from_uri(uri: &[u8]) -> Ns {
+    let uri = uri.strip_suffix(b"/").unwrap_or(uri);
+    match uri {
+        b"http://purl.org/rss/1.0" => Ns::Rss1,
+        b"http://my.netscape.com/rdf/simple/0.9" => Ns::Rss090,
+        b"http://www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
+        b"http://www.w3.org/2005/Atom" | b"https://www.w3.org/2005/Atom" => Ns::Atom,
+        b"http://purl.org/atom/ns#" => Ns::Atom03,
+        b"http://purl.org/rss/1.0/modules/content" => Ns::Content,
+        b"http://purl.org/dc/elements/1.1" | b"http://purl.org/dc/elements/1.0" => Ns::Dc,
+        b"http://purl.org/dc/terms" => Ns::Dcterms,
+        b"http://search.yahoo.com/mrss" | b"http://video.search.yahoo.com/mrss" => Ns::Media,
+        b"http://www.itunes.com/dtds/podcast-1.0.dtd"
+        | b"http://www.itunes.com/DTDs/Podcast-1.0.dtd" => Ns::Itunes,
+        _ => Ns::Other,
+    }
+}
+
+/// Namespace guessed from an undeclared prefix's usual spelling.
+pub fn ns_from_prefix(prefix: &[u8]) -> Ns {
+    let mut buf = [0u8; 16];
+    match lower(prefix, &mut buf) {
+        b"content" => Ns::Content,
+        b"dc" => Ns::Dc,
+        b"dcterms" => Ns::Dcterms,
+        b"media" => Ns::Media,
+        b"itunes" => Ns::Itunes,
+        b"atom" | b"atom10" => Ns::Atom,
+        b"rdf" => Ns::Rdf,
+        _ => Ns::Other,
+    }
+}
+
+/// ASCII-lowercases `s` into `buf`; names longer than the buffer become empty (no element
+/// the reader cares about is that long).
+pub fn lower<'b>(s: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
+    let Some(dst) = buf.get_mut(..s.len()) else {
+        return &[];
+    };
+    for (d, &c) in dst.iter_mut().zip(s) {
+        *d = c.to_ascii_lowercase();
+    }
+    dst
+}
+
+/// The elements the reader acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum El {
+    /// `<rss>` root.
+    Rss,
+    /// `<rdf:RDF>` root.
+    RdfRoot,
+    /// Atom `<feed>` root.
+    Feed,
+    /// RSS/RDF `<channel>`.
+    Channel,
+    /// RSS/RDF `<item>`.
+    Item,
+    /// Atom `<entry>`.
+    Entry,
+    /// `title`.
+    Title,
+    /// `link` (RSS text or Atom attributes).
+    Link,
+    /// RSS `description`.
+    Description,
+    /// Atom `summary` (0.3 `tagline` at feed level).
+    Summary,
+    /// Atom `content`.
+    Content,
+    /// RSS `guid`.
+    Guid,
+    /// Atom `id`.
+    Id,
+    /// RSS `pubDate`.
+    PubDate,
+    /// Atom `published`.
+    Published,
+    /// Atom `updated` (also `atom:updated` in RSS).
+    Updated,
+    /// Atom 0.3 `issued`.
+    Issued,
+    /// Atom 0.3 `modified`.
+    Modified,
+    /// Atom 0.3 `created`.
+    Created,
+    /// `author` (RSS text or Atom person).
+    Author,
+    /// Atom person `name`.
+    Name,
+    /// Atom person `email`.
+    Email,
+    /// `category` (RSS text or Atom `term`/`label`).
+    Category,
+    /// RSS `enclosure`.
+    Enclosure,
+    /// RSS `language`.
+    Language,
+    /// `dc:creator` / `dc:contributor`.
+    DcCreator,
+    /// `dc:date`.
+    DcDate,
+    /// `dc:subject`.
+    DcSubject,
+    /// `dc:language`.
+    DcLanguage,
+    /// `dc:title`.
+    DcTitle,
+    /// `dc:identifier`.
+    DcIdentifier,
+    /// `dcterms:modified`.
+    DctModified,
+    /// `dcterms:issued` / `dcterms:created`.
+    DctIssued,
+    /// `content:encoded`.
+    ContentEncoded,
+    /// `media:content`.
+    MediaContent,
+    /// `media:thumbnail`.
+    MediaThumbnail,
+    /// `itunes:image`.
+    ItunesImage,
+    /// `itunes:summary`.
+    ItunesSummary,
+    /// `atom:link` inside RSS.
+    AtomLink,
+    /// `<html>`: a web page, not a feed.
+    Html,
+    /// Anything the reader ignores.
+    Other,
+}
+
+/// Classifies an element. `core` says whether `ns` counts as the feed's own vocabulary
+/// (no namespace, RSS 1.0/0.90, Atom, or the unknown default namespace of the root).
+pub fn classify(ns: Ns, local: &[u8], core: bool) -> El {
+    let mut buf = [0u8; 16];
+    let l = lower(local, &mut buf);
+    if core {
+        return match l {
+            b"rss" => El::Rss,
+            b"feed" => El::Feed,
+            b"channel" => El::Channel,
+            b"item" => El::Item,
+            b"entry" => El::Entry,
+            b"title" => El::Title,
+            b"link" => El::Link,
+            b"description" => El::Description,
+            b"summary" | b"tagline" => El::Summary,
+            b"content" => El::Content,
+            b"guid" => El::Guid,
+            b"id" => El::Id,
+            b"pubdate" => El::PubDate,
+            b"published" => El::Published,
+            b"updated" => El::Updated,
+            b"issued" => El::Issued,
+            b"modified" => El::Modified,
+            b"created" => El::Created,
+            b"author" => El::Author,
+            b"name" => El::Name,
+            b"email" => El::Email,
+            b"category" => El::Category,
+            b"enclosure" => El::Enclosure,
+            b"language" => El::Language,
+            b"html" => El::Html,
+            b"rdf" => El::RdfRoot,
+            _ => El::Other,
+        };
+    }
+    match (ns, l) {
+        (Ns::Rdf, b"rdf") => El::RdfRoot,
+        (Ns::Dc, b"creator") | (Ns::Dc, b"contributor") => El::DcCreator,
+        (Ns::Dc, b"date") => El::DcDate,
+        (Ns::Dc, b"subject") => El::DcSubject,
+        (Ns::Dc, b"language") => El::DcLanguage,
+        (Ns::Dc, b"title") => El::DcTitle,
+        (Ns::Dc, b"identifier") => El::DcIdentifier,
+        (Ns::Dcterms, b"modified") => El::DctModified,
+        (Ns::Dcterms, b"issued") | (Ns::Dcterms, b"created") => El::DctIssued,
+        (Ns::Content, b"encoded") => El::ContentEncoded,
+        (Ns::Media, b"content") => El::MediaContent,
+        (Ns::Media, b"thumbnail") => El::MediaThumbnail,
+        (Ns::Itunes, b"image") => El::ItunesImage,
+        (Ns::Itunes, b"summary") => El::ItunesSummary,
+        (Ns::Atom, b"link") => El::AtomLink,
+        (Ns::Atom, b"updated") => El::Updated,
+        _ => El::Other,
+    }
+}

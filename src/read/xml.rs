@@ -1,0 +1,407 @@
+//! The streaming reader for the XML formats (RSS 0.9x/2.0, RSS 1.0/RDF, Atom 0.3/1.0): one
+//! pass of quick-xml's namespace-aware event loop over the decoded text, no DOM.
+//!
+//! Field values are taken as slices of the source text between an element's start and end
+//! tags, so nested markup, CDATA and entities are handled once, at the end of the field,
+//! and events inside a field cost nothing but the tokenizer's work.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+use url::Url;
+
+use super::attrs::Attrs;
+use super::fields::{Capture, ItemState, Kind, Target};
+use super::names::{classify, ns_from_prefix, ns_from_uri, El, Ns};
+use super::util::{line_col, resolve, resolve_url};
+use crate::model::{FeedFormat, RawFeed};
+
+/// How a document ended up, for the caller.
+pub enum Outcome {
+    /// A feed was read (possibly with warnings).
+    Feed,
+    /// The root element is `<html>`.
+    Html,
+    /// The root element is something else (name given).
+    NotAFeed(String),
+    /// No element at all; the message says why.
+    Empty(String, Option<(usize, usize)>),
+}
+
+/// Most errors quick-xml reports are local (a stray `<`, a broken comment); the reader
+/// skips past up to this many before giving up on the rest of the document.
+const MAX_ERRORS: usize = 50;
+
+/// The parser's state between events.
+pub(super) struct State<'t> {
+    /// The whole decoded document.
+    pub text: &'t str,
+    /// Known once the root element is seen.
+    pub format: Option<FeedFormat>,
+    /// The root's unknown default namespace counts as the feed's own vocabulary.
+    pub other_is_core: bool,
+    /// Depth of the current element (root = 1).
+    pub depth: usize,
+    /// `xml:base` values in scope, with the depth of the element that set each.
+    pub bases: Vec<(usize, Url)>,
+    /// The document's own URL.
+    pub doc_base: Option<Url>,
+    /// Depth of the element whose children are feed-level fields.
+    pub channel_depth: Option<usize>,
+    /// The item being read.
+    pub item: Option<ItemState>,
+    /// Fields being read, innermost last.
+    pub caps: Vec<Capture>,
+    /// The result so far.
+    pub feed: RawFeed,
+    /// Rank of the feed link found so far.
+    pub feed_link_rank: u8,
+    /// Whether the root element was seen.
+    pub seen_root: bool,
+    /// Atom feed-level authors, and the name/email of the one being read.
+    pub feed_authors: Vec<String>,
+    /// Name of the feed-level author being read.
+    pub author_name: Option<String>,
+    /// E-mail of the feed-level author being read.
+    pub author_email: Option<String>,
+}
+
+impl<'t> State<'t> {
+    /// The base URL in scope.
+    pub fn base(&self) -> Option<&Url> {
+        self.bases.last().map(|(_, u)| u).or(self.doc_base.as_ref())
+    }
+
+    /// A document read from a local file (or from nowhere) has no meaningful URL of its
+    /// own; its relative links are meant against the site it describes, so the feed's
+    /// home-page link becomes the document base.
+    pub fn adopt_site_base(&mut self, link: &str) {
+        let useless = self.doc_base.as_ref().is_none_or(|u| u.scheme() == "file");
+        if useless {
+            if let Ok(u) = Url::parse(link) {
+                if matches!(u.scheme(), "http" | "https") {
+                    self.doc_base = Some(u);
+                }
+            }
+        }
+    }
+
+    fn is_core(&self, ns: Ns) -> bool {
+        match ns {
+            Ns::None => true,
+            Ns::Rss1 | Ns::Rss090 => self.format != Some(FeedFormat::Atom),
+            Ns::Atom | Ns::Atom03 => {
+                !matches!(self.format, Some(FeedFormat::Rss | FeedFormat::Rdf))
+            }
+            Ns::Other => self.other_is_core,
+            _ => false,
+        }
+    }
+}
+
+/// Reads an XML feed from decoded text into `feed`.
+pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Outcome) {
+    let mut reader = NsReader::from_str(text);
+    {
+        let cfg = reader.config_mut();
+        cfg.check_end_names = false;
+        cfg.allow_unmatched_ends = true;
+        cfg.expand_empty_elements = false;
+        cfg.trim_text(false);
+    }
+    let mut st = State {
+        text,
+        format: None,
+        other_is_core: false,
+        depth: 0,
+        bases: Vec::new(),
+        doc_base: base_url.cloned(),
+        channel_depth: None,
+        item: None,
+        caps: Vec::new(),
+        feed,
+        feed_link_rank: u8::MAX,
+        seen_root: false,
+        feed_authors: Vec::new(),
+        author_name: None,
+        author_email: None,
+    };
+    // One item per ~2 KB is typical of news feeds; reserving avoids re-copying the list.
+    st.feed.items.reserve((text.len() / 2048).min(50_000));
+    let mut errors = 0usize;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok(r) => r,
+            Err(e) => {
+                errors += 1;
+                let pos = reader.error_position() as usize;
+                let (line, column) = line_col(text, pos);
+                let now = reader.buffer_position() as usize;
+                if !st.seen_root {
+                    return (
+                        st.feed,
+                        Outcome::Empty(format!("not XML: {e}"), Some((line, column))),
+                    );
+                }
+                if errors > MAX_ERRORS || now <= before || now >= text.len() {
+                    st.feed.warnings.push(format!(
+                        "XML error at line {line}, column {column}: {e}; kept the {} items before it",
+                        st.feed.items.len()
+                    ));
+                    finish_truncated(&mut st, pos, true);
+                    break;
+                }
+                st.feed.warnings.push(format!(
+                    "XML error at line {line}, column {column}: {e}; skipped"
+                ));
+                continue;
+            }
+        };
+        match event {
+            Event::Start(e) => {
+                st.depth += 1;
+                let ns = to_ns(&ns);
+                if !st.seen_root {
+                    if let Some(out) = root(&mut st, ns, &e) {
+                        return (st.feed, out);
+                    }
+                }
+                open(&mut st, ns, &e, false, reader.buffer_position() as usize);
+            }
+            Event::Empty(e) => {
+                let ns = to_ns(&ns);
+                st.depth += 1;
+                if !st.seen_root {
+                    if let Some(out) = root(&mut st, ns, &e) {
+                        return (st.feed, out);
+                    }
+                }
+                open(&mut st, ns, &e, true, 0);
+                close(&mut st, before);
+            }
+            Event::End(_) if st.depth > 0 => close(&mut st, before),
+            Event::Eof => {
+                if !st.seen_root {
+                    return (st.feed, Outcome::Empty("no XML element found".into(), None));
+                }
+                if st.depth > 0 {
+                    finish_truncated(&mut st, text.len(), false);
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+    if !st.feed_authors.is_empty() {
+        for item in st.feed.items.iter_mut().filter(|i| i.authors.is_empty()) {
+            item.authors.clone_from(&st.feed_authors);
+        }
+    }
+    (st.feed, Outcome::Feed)
+}
+
+/// Reports a document that stopped with elements still open.
+fn finish_truncated(st: &mut State<'_>, pos: usize, after_error: bool) {
+    let (line, column) = line_col(st.text, pos);
+    if st.item.take().is_some() {
+        st.feed.warnings.push(format!(
+            "the document is cut off at line {line}, column {column}: the unfinished item there was dropped, the {} complete items before it were kept",
+            st.feed.items.len()
+        ));
+    } else if !after_error && st.depth > 0 {
+        st.feed.warnings.push(format!(
+            "the document is cut off at line {line}, column {column}: {} elements were left open",
+            st.depth
+        ));
+    }
+}
+
+fn to_ns(r: &ResolveResult<'_>) -> Ns {
+    match r {
+        ResolveResult::Unbound => Ns::None,
+        ResolveResult::Bound(n) => ns_from_uri(n.as_ref()),
+        ResolveResult::Unknown(p) => ns_from_prefix(p),
+    }
+}
+
+/// Recognises the root element; returns an outcome when it is not a feed.
+fn root(st: &mut State<'_>, ns: Ns, e: &BytesStart<'_>) -> Option<Outcome> {
+    st.seen_root = true;
+    let core = !matches!(
+        ns,
+        Ns::Content | Ns::Dc | Ns::Dcterms | Ns::Media | Ns::Itunes
+    );
+    let el = classify(ns, e.local_name().as_ref(), core);
+    let attrs = Attrs::read(e);
+    st.other_is_core = ns == Ns::Other;
+    if let Some(lang) = attrs.lang.as_deref() {
+        st.feed.language = Some(lang.trim().to_string());
+    }
+    match el {
+        El::Rss => {
+            st.format = Some(FeedFormat::Rss);
+            st.feed.version = attrs
+                .version
+                .as_deref()
+                .map(|v| v.trim().to_string())
+                .unwrap_or_else(|| "2.0".into());
+        }
+        El::Channel => {
+            st.format = Some(FeedFormat::Rss);
+            st.feed.version = attrs
+                .version
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default();
+        }
+        El::RdfRoot => {
+            st.format = Some(FeedFormat::Rdf);
+            st.feed.version = "1.0".into();
+            st.other_is_core = false;
+        }
+        El::Feed => {
+            st.format = Some(FeedFormat::Atom);
+            st.feed.version = match (ns, attrs.version.as_deref()) {
+                (Ns::Atom03, _) => "0.3".into(),
+                (Ns::Atom, _) => "1.0".into(),
+                (_, Some(v)) => v.trim().to_string(),
+                _ => "1.0".into(),
+            };
+            st.channel_depth = Some(st.depth);
+        }
+        El::Html => return Some(Outcome::Html),
+        _ => {
+            let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+            return Some(Outcome::NotAFeed(name));
+        }
+    }
+    st.feed.format = st.format;
+    None
+}
+
+/// Handles a start (or empty) tag at `st.depth`.
+fn open(st: &mut State<'_>, ns: Ns, e: &BytesStart<'_>, empty: bool, content_start: usize) {
+    let depth = st.depth;
+    // Inside a text field, nested elements are content, not structure.
+    if let Some(top) = st.caps.last_mut() {
+        if top.kind != Kind::Container {
+            top.markup = true;
+            return;
+        }
+    }
+    let raw_attrs = e.attributes_raw();
+    let has_base = !raw_attrs.is_empty() && contains(raw_attrs, b"xml:base");
+    if has_base {
+        let attrs = Attrs::read(e);
+        if let Some(b) = attrs.base.as_deref() {
+            if let Some(u) = resolve_url(st.base(), b) {
+                st.bases.push((depth, u));
+            }
+        }
+    }
+    let core = st.is_core(ns);
+    let el = classify(ns, e.local_name().as_ref(), core);
+    if el == El::Other {
+        return;
+    }
+    if let Some(top) = st.caps.last() {
+        // Inside an Atom author: its name and email.
+        if top.target == Target::Author && depth == top.depth + 1 {
+            let target = match el {
+                El::Name => Target::AuthorName,
+                El::Email => Target::AuthorEmail,
+                _ => return,
+            };
+            if !empty {
+                st.caps
+                    .push(Capture::new(target, Kind::Text, depth, content_start));
+            }
+        }
+        return;
+    }
+    if let Some(item) = &st.item {
+        let item_depth = item.depth;
+        if depth == item_depth + 1 {
+            super::fields::item_field(st, el, e, empty, content_start);
+        } else if matches!(el, El::MediaContent | El::MediaThumbnail) {
+            // media:content inside media:group (or deeper) still describes the item.
+            super::fields::item_field(st, el, e, true, 0);
+        }
+        return;
+    }
+    match el {
+        El::Item | El::Entry => {
+            if el == El::Item && st.format == Some(FeedFormat::Rdf) && ns == Ns::Rss090 {
+                st.feed.version = "0.90".into();
+            }
+            let base = st.base().map(|u| u.to_string());
+            st.item = Some(ItemState::new(depth, base));
+            if empty {
+                // An empty item has no fields; it still counts as an item.
+            }
+        }
+        El::Channel if st.channel_depth.is_none() => {
+            if st.format == Some(FeedFormat::Rdf) && ns == Ns::Rss090 {
+                st.feed.version = "0.90".into();
+            }
+            st.channel_depth = Some(depth);
+        }
+        _ => {
+            if st.channel_depth.is_some_and(|c| depth == c + 1) {
+                super::fields::feed_field(st, el, e, empty, content_start);
+            }
+        }
+    }
+}
+
+/// Handles an end tag (or the end of an empty element) at `st.depth`; `end_start` is where
+/// the end tag begins in the text.
+fn close(st: &mut State<'_>, end_start: usize) {
+    let depth = st.depth;
+    if st.caps.last().is_some_and(|c| c.depth == depth) {
+        if let Some(cap) = st.caps.pop() {
+            finish_capture(st, cap, end_start);
+        }
+    } else if st.caps.last().is_some_and(|c| c.depth > depth) {
+        // End tags went missing inside a field; close the fields they would have closed.
+        while st.caps.last().is_some_and(|c| c.depth >= depth) {
+            if let Some(cap) = st.caps.pop() {
+                finish_capture(st, cap, end_start);
+            }
+        }
+    }
+    if st.caps.is_empty() {
+        if st.item.as_ref().is_some_and(|i| i.depth == depth) {
+            if let Some(item) = st.item.take() {
+                super::fields::finish_item(st, item);
+            }
+        } else if st.channel_depth == Some(depth) && st.format != Some(FeedFormat::Atom) {
+            st.channel_depth = None;
+        }
+    }
+    while st.bases.last().is_some_and(|(d, _)| *d >= depth) {
+        st.bases.pop();
+    }
+    st.depth = depth.saturating_sub(1);
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    super::util::find_bytes(hay, needle).is_some()
+}
+
+/// Resolves an href against the base in scope, for the field handlers.
+pub(super) fn resolve_here(st: &State<'_>, href: &str) -> String {
+    resolve(st.base(), href)
+}
+
+/// Applies a capture whose end tag starts at `end_start`.
+fn finish_capture(st: &mut State<'_>, cap: Capture, end_start: usize) {
+    let text = st.text;
+    let raw = text.get(cap.start..end_start).unwrap_or_default();
+    super::fields::apply(st, cap, raw);
+}
+
+/// Applies a capture of an empty element.
+pub(super) fn finish_empty(st: &mut State<'_>, cap: Capture) {
+    super::fields::apply(st, cap, "");
+}

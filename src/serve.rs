@@ -1,0 +1,243 @@
+//! `feedmill serve`: a long-running HTTP server for feed readers.
+//!
+//! - Serves the built feeds, `feeds.opml` and `index.html` (also at `/`) from memory at the
+//!   paths of the output layout, with strong ETags, Last-Modified, 304s, precompressed
+//!   gzip and brotli, `Cache-Control: public, max-age=<shortest refresh>` and HEAD.
+//!   Only the files listed in the output's `.feedmill-manifest` are loaded, so anything
+//!   else — dot-files, temporary files, paths outside the output — is a 404 by
+//!   construction. Each build's files replace the previous set in one atomic swap: no
+//!   request ever sees a partial file or a mix of two builds.
+//! - A background worker (its own thread) builds whenever a source is due (one due
+//!   source rebuilds all, since `pipeline::build` builds every source; per-source
+//!   incremental builds come with the store), reloads the served set
+//!   when files changed, and pings `site.hub` (WebSub) with the changed feeds.
+//! - feeds.toml is checked every second; a valid edit is applied and built, an invalid one
+//!   is logged with file, line and column and the previous config keeps serving.
+//! - `/healthz` and `/metrics` (Prometheus text format).
+//!
+//! Last-Modified of a feed is its `lastBuildDate` (RSS) or `updated` (Atom) — the newest
+//! article's date, as emit writes it; `feeds.opml` and `index.html` use the file's mtime,
+//! which emit leaves alone while their bytes do not change.
+
+mod files;
+mod http;
+mod metrics;
+mod schedule;
+mod worker;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tokio::sync::watch;
+
+use crate::config::{Config, ConfigError};
+
+/// State shared by the request handlers and the build worker.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// What is served now.
+    files: ArcSwap<files::FeedSet>,
+    /// Counters and last-build figures.
+    metrics: metrics::Metrics,
+    /// Builds finished and published.
+    builds: AtomicU64,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// feeds.toml is invalid; each problem carries file, line and column.
+    #[error("{} problem(s) in the config: {}", .0.len(), join(.0))]
+    Config(Vec<ConfigError>),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Serving or starting the worker failed.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn join(errors: &[ConfigError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Starts servers; see [`Server::start`].
+#[derive(Debug)]
+pub struct Server;
+
+impl Server {
+    /// Loads `config_path`, binds `listen` (port 0 picks a free port), starts serving what
+    /// the output folder already holds, and starts the worker, whose first build runs at
+    /// once. Returns when the server is accepting connections.
+    pub async fn start(
+        config_path: impl AsRef<Path>,
+        listen: SocketAddr,
+    ) -> Result<ServerHandle, ServeError> {
+        let config_path = config_path.as_ref().to_path_buf();
+        let cfg = Config::load(&config_path).map_err(ServeError::Config)?;
+        let max_age = schedule::shortest_interval(&cfg);
+        // Serve the previous run's output while the first build runs.
+        let initial = files::load(
+            &cfg.site.output_dir,
+            &files::FeedSet::empty(max_age),
+            max_age,
+        );
+        let shared = Arc::new(Shared {
+            files: ArcSwap::from_pointee(files::FeedSet::empty(max_age)),
+            metrics: metrics::Metrics::default(),
+            builds: AtomicU64::new(0),
+        });
+        shared
+            .metrics
+            .serving(initial.set.feeds(), initial.set.file_count());
+        shared.files.store(Arc::new(initial.set));
+
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let local_addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+
+        let router = axum::Router::new()
+            .fallback(http::handle)
+            .with_state(shared.clone());
+        let mut server_stop = stop_rx.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = server_stop.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        let worker = worker::spawn(shared.clone(), cfg, stop_rx)?;
+        tracing::info!("serving {} on http://{local_addr}/", config_path.display());
+        Ok(ServerHandle {
+            local_addr,
+            config_path,
+            stop: stop_tx,
+            server,
+            worker: Some(worker),
+            shared,
+        })
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    config_path: PathBuf,
+    stop: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The config file being served (and watched).
+    pub fn config_path(&self) -> &Path {
+        &self.config_path
+    }
+
+    /// Builds finished whose files are being served.
+    pub fn builds(&self) -> u64 {
+        self.shared.builds.load(Ordering::Acquire)
+    }
+
+    /// Waits until at least `n` builds have finished and been published, or `timeout`
+    /// passes; returns whether they did.
+    pub async fn wait_for_builds(&self, n: u64, timeout: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.builds() < n {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, stops the worker
+    /// (waiting briefly for a build in progress), and returns.
+    pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        let _ = self.stop.send(true);
+        let served = (&mut self.server).await;
+        if let Some(worker) = self.worker.take() {
+            // Joining blocks; keep it off the async threads.
+            let _ = tokio::task::spawn_blocking(move || worker.join()).await;
+        }
+        match served {
+            Ok(r) => r.map_err(ServeError::Io),
+            Err(e) => Err(ServeError::Io(std::io::Error::other(e))),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    /// A handle dropped without [`ServerHandle::shutdown`] still stops the server and the
+    /// worker (without waiting for them), so nothing keeps running unowned.
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Runs `feedmill serve` until SIGINT/SIGTERM, then shuts down gracefully.
+pub async fn run(config_path: &Path, listen: SocketAddr) -> Result<(), ServeError> {
+    let handle = Server::start(config_path, listen).await?;
+    eprintln!(
+        "feedmill: serving {} on http://{}/ (Ctrl-C or SIGTERM to stop)",
+        config_path.display(),
+        handle.local_addr()
+    );
+    shutdown_signal().await;
+    eprintln!("feedmill: shutting down; letting in-flight requests finish");
+    handle.shutdown().await
+}

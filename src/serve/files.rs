@@ -1,0 +1,400 @@
+//! The served set: every file the last build listed in its manifest, held in memory with
+//! its gzip and brotli forms, its ETag and its Last-Modified.
+//!
+//! Only files named by `.feedmill-manifest` (which [`crate::emit::write::read_manifest`]
+//! already restricts to feedmill's own file names, with no `..`, no absolute path) are
+//! loaded, so dot-files, temporary files and anything else in the folder are never served,
+//! and no request path can reach outside the output: a request is a lookup in this map.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::http::HeaderValue;
+use chrono::DateTime;
+use sha2::{Digest, Sha256};
+
+use crate::emit::write::read_manifest;
+
+/// Brotli quality: a build compresses each changed file once, so a high setting is cheap
+/// over the file's life; 11 is several times slower than 9 for about 3% smaller output.
+const BROTLI_QUALITY: u32 = 9;
+/// Brotli window (log2 bytes).
+const BROTLI_WINDOW: u32 = 22;
+
+/// What a served file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `rss.xml`.
+    Rss,
+    /// `atom.xml`.
+    Atom,
+    /// `feeds.opml`.
+    Opml,
+    /// `index.html`.
+    Html,
+}
+
+impl Kind {
+    /// The kind of a manifest path, by its file name; `None` for anything else.
+    fn of(rel: &str) -> Option<Kind> {
+        match rel.rsplit('/').next()? {
+            "rss.xml" => Some(Kind::Rss),
+            "atom.xml" => Some(Kind::Atom),
+            "feeds.opml" => Some(Kind::Opml),
+            "index.html" => Some(Kind::Html),
+            _ => None,
+        }
+    }
+
+    /// `Content-Type` value.
+    pub(crate) fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Kind::Rss => "application/rss+xml; charset=utf-8",
+            Kind::Atom => "application/atom+xml; charset=utf-8",
+            Kind::Opml => "text/x-opml; charset=utf-8",
+            Kind::Html => "text/html; charset=utf-8",
+        })
+    }
+
+    /// Whether this is a feed (RSS or Atom), i.e. something WebSub subscribers follow.
+    pub(crate) fn is_feed(self) -> bool {
+        matches!(self, Kind::Rss | Kind::Atom)
+    }
+}
+
+/// One representation of a file: its bytes and its ETag.
+#[derive(Debug, Clone)]
+pub(crate) struct Body {
+    /// The bytes sent.
+    pub bytes: Bytes,
+    /// Strong ETag of these bytes (each encoding has its own, as RFC 9110 requires of
+    /// strong validators; all share the content hash, see [`Entry::matches`]).
+    pub etag: HeaderValue,
+}
+
+/// One file, ready to serve.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// What it is.
+    pub kind: Kind,
+    /// Hex SHA-256 of the identity bytes (first 128 bits): the ETag core.
+    pub hash: String,
+    /// Uncompressed.
+    pub identity: Body,
+    /// gzip, when smaller than identity.
+    pub gzip: Option<Body>,
+    /// brotli, when smaller than identity.
+    pub br: Option<Body>,
+    /// Whole seconds since the epoch: the feed's newest article (`lastBuildDate` /
+    /// `updated`), or the file's mtime for the OPML and index pages.
+    pub last_modified: u64,
+    /// `Last-Modified` value.
+    pub last_modified_header: HeaderValue,
+}
+
+impl Entry {
+    /// Whether an `If-None-Match` value names this content (weak comparison, as RFC 9110
+    /// says for `If-None-Match`, across all encodings of the same bytes: a client holding
+    /// any of them holds the current content).
+    pub(crate) fn matches(&self, if_none_match: &str) -> bool {
+        if_none_match.split(',').any(|tag| {
+            let tag = tag.trim();
+            if tag == "*" {
+                return true;
+            }
+            let tag = tag.strip_prefix("W/").unwrap_or(tag);
+            let Some(inner) = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+                return false;
+            };
+            let core = inner
+                .strip_suffix("-gz")
+                .or_else(|| inner.strip_suffix("-br"))
+                .unwrap_or(inner);
+            core == self.hash
+        })
+    }
+}
+
+/// Everything served at one moment; swapped whole after a build.
+#[derive(Debug)]
+pub(crate) struct FeedSet {
+    /// Request path (`/other-news/rss.xml`, and `/` for the index) → file.
+    pub files: HashMap<String, Arc<Entry>>,
+    /// `Cache-Control` for every file.
+    pub cache_control: HeaderValue,
+    /// The folder it was loaded from.
+    pub dir: PathBuf,
+}
+
+impl FeedSet {
+    /// Nothing to serve yet.
+    pub(crate) fn empty(max_age: Duration) -> FeedSet {
+        FeedSet {
+            files: HashMap::new(),
+            cache_control: cache_control(max_age),
+            dir: PathBuf::new(),
+        }
+    }
+
+    /// Feeds (RSS and Atom files) in the set.
+    pub(crate) fn feeds(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|(path, e)| path.as_str() != "/" && e.kind.is_feed())
+            .count()
+    }
+
+    /// Files in the set (the `/` alias not counted twice).
+    pub(crate) fn file_count(&self) -> usize {
+        self.files.keys().filter(|p| p.as_str() != "/").count()
+    }
+}
+
+/// `Cache-Control` for a max-age.
+pub(crate) fn cache_control(max_age: Duration) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={}", max_age.as_secs()))
+        .unwrap_or_else(|_| HeaderValue::from_static("public"))
+}
+
+/// A freshly loaded set and how it differs from the one it replaces.
+pub(crate) struct Loaded {
+    /// The new set.
+    pub set: FeedSet,
+    /// Manifest paths that are new or whose bytes changed.
+    pub changed: Vec<String>,
+    /// Manifest paths no longer present.
+    pub removed: Vec<String>,
+    /// Problems met (unreadable files); those files are left out.
+    pub warnings: Vec<String>,
+}
+
+impl Loaded {
+    /// Whether serving the new set changes anything a client could see.
+    pub(crate) fn differs_from(&self, previous: &FeedSet) -> bool {
+        !self.changed.is_empty()
+            || !self.removed.is_empty()
+            || self.set.cache_control != previous.cache_control
+    }
+}
+
+/// Loads every file of `dir`'s manifest, reusing `previous` entries whose bytes are the
+/// same (so an unchanged file is neither recompressed nor given a new Last-Modified).
+/// A folder without a manifest gives an empty set.
+pub(crate) fn load(dir: &Path, previous: &FeedSet, max_age: Duration) -> Loaded {
+    let manifest = read_manifest(dir);
+    let same_dir = previous.dir == dir;
+    let mut files = HashMap::with_capacity(manifest.len() + 1);
+    let mut changed = Vec::new();
+    let mut warnings = Vec::new();
+    for rel in &manifest {
+        let Some(kind) = Kind::of(rel) else { continue };
+        if rel
+            .split('/')
+            .any(|seg| seg.starts_with('.') || seg.is_empty())
+        {
+            continue;
+        }
+        let path = dir.join(rel);
+        let (bytes, mtime) = match read_regular(&path) {
+            Ok(v) => v,
+            Err(e) => {
+                warnings.push(format!("cannot serve {}: {e}", path.display()));
+                continue;
+            }
+        };
+        let key = format!("/{rel}");
+        let hash = content_hash(&bytes);
+        let reused = previous
+            .files
+            .get(&key)
+            .filter(|e| same_dir && e.hash == hash)
+            .cloned();
+        let entry = match reused {
+            Some(e) => e,
+            None => {
+                changed.push(rel.clone());
+                Arc::new(make_entry(kind, bytes, hash, mtime))
+            }
+        };
+        if rel == "index.html" {
+            files.insert("/".to_string(), entry.clone());
+        }
+        files.insert(key, entry);
+    }
+    let removed = previous
+        .files
+        .keys()
+        .filter(|k| k.as_str() != "/" && !files.contains_key(*k))
+        .map(|k| k.trim_start_matches('/').to_string())
+        .collect();
+    Loaded {
+        set: FeedSet {
+            files,
+            cache_control: cache_control(max_age),
+            dir: dir.to_path_buf(),
+        },
+        changed,
+        removed,
+        warnings,
+    }
+}
+
+/// Reads a regular file (never a symlink's target: feedmill writes regular files only)
+/// with its mtime.
+fn read_regular(path: &Path) -> std::io::Result<(Vec<u8>, SystemTime)> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.file_type().is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not a regular file",
+        ));
+    }
+    let bytes = std::fs::read(path)?;
+    Ok((bytes, meta.modified().unwrap_or(UNIX_EPOCH)))
+}
+
+/// Hex of the first 128 bits of SHA-256: collisions are out of reach, the header short.
+fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Builds one entry: compresses it both ways and works out its Last-Modified.
+fn make_entry(kind: Kind, bytes: Vec<u8>, hash: String, mtime: SystemTime) -> Entry {
+    let modified = match kind {
+        Kind::Rss | Kind::Atom => feed_date(kind, &bytes).unwrap_or(mtime),
+        Kind::Opml | Kind::Html => mtime,
+    };
+    // A Last-Modified in the future makes caches misbehave; an article dated ahead is clamped.
+    let modified = modified.min(SystemTime::now());
+    let last_modified = modified
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let last_modified_header = HeaderValue::from_str(&httpdate::fmt_http_date(
+        UNIX_EPOCH + Duration::from_secs(last_modified),
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
+    let smaller = |c: Vec<u8>, suffix: &str| {
+        (c.len() < bytes.len()).then(|| Body {
+            bytes: Bytes::from(c),
+            etag: etag(&hash, suffix),
+        })
+    };
+    let gzip = gzip(&bytes).and_then(|c| smaller(c, "-gz"));
+    let br = brotli(&bytes).and_then(|c| smaller(c, "-br"));
+    Entry {
+        kind,
+        identity: Body {
+            bytes: Bytes::from(bytes),
+            etag: etag(&hash, ""),
+        },
+        gzip,
+        br,
+        last_modified,
+        last_modified_header,
+        hash,
+    }
+}
+
+/// `"<hash><suffix>"`.
+fn etag(hash: &str, suffix: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// gzip at the best level; `None` only if the encoder fails, which it does not in memory.
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes).ok()?;
+    enc.finish().ok()
+}
+
+/// brotli.
+fn brotli(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    {
+        let mut w =
+            brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, BROTLI_WINDOW);
+        w.write_all(bytes).ok()?;
+        w.flush().ok()?;
+    }
+    Some(out)
+}
+
+/// The feed's own date: RSS `lastBuildDate` or Atom `updated` of the channel/feed (before
+/// the first item/entry), which emit sets to the newest article's date.
+pub(crate) fn feed_date(kind: Kind, bytes: &[u8]) -> Option<SystemTime> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let (tag, stop) = match kind {
+        Kind::Rss => ("lastBuildDate", "<item"),
+        Kind::Atom => ("updated", "<entry"),
+        Kind::Opml | Kind::Html => return None,
+    };
+    let head = match text.find(stop) {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    let open = format!("<{tag}>");
+    let start = head.find(&open)? + open.len();
+    let len = head[start..].find('<')?;
+    let value = head[start..start + len].trim();
+    let date = match kind {
+        Kind::Rss => DateTime::parse_from_rfc2822(value).ok()?,
+        _ => DateTime::parse_from_rfc3339(value).ok()?,
+    };
+    let secs = u64::try_from(date.timestamp()).ok()?;
+    Some(UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rss_date_comes_from_the_channel_not_an_item() {
+        let xml = b"<rss><channel><title>x</title><lastBuildDate>Tue, 03 Jun 2025 05:29:48 +0700</lastBuildDate>\
+            <item><lastBuildDate>Wed, 04 Jun 2025 00:00:00 +0000</lastBuildDate></item></channel></rss>";
+        let t = feed_date(Kind::Rss, xml).expect("date");
+        assert_eq!(
+            t.duration_since(UNIX_EPOCH).expect("after epoch").as_secs(),
+            1_748_903_388
+        );
+    }
+
+    #[test]
+    fn atom_date_is_the_feed_updated() {
+        let xml = b"<feed><updated>2025-06-02T22:29:48Z</updated><entry><updated>2030-01-01T00:00:00Z</updated></entry></feed>";
+        let t = feed_date(Kind::Atom, xml).expect("date");
+        assert_eq!(
+            t.duration_since(UNIX_EPOCH).expect("after epoch").as_secs(),
+            1_748_903_388
+        );
+    }
+
+    #[test]
+    fn entry_item_dates_are_never_taken_for_the_feed() {
+        assert_eq!(
+            feed_date(
+                Kind::Atom,
+                b"<feed><entry><updated>2025-06-02T22:29:48Z</updated></entry></feed>"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn if_none_match_accepts_any_encoding_of_the_same_bytes() {
+        let e = make_entry(Kind::Rss, b"<rss/>".repeat(100), "abc".into(), UNIX_EPOCH);
+        assert!(e.matches("\"abc\""));
+        assert!(e.matches("W/\"abc-gz\""));
+        assert!(e.matches("\"x\", \"abc-br\""));
+        assert!(e.matches("*"));
+        assert!(!e.matches("\"abd\""));
+        assert!(!e.matches("abc"));
+    }
+}

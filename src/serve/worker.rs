@@ -1,0 +1,302 @@
+//! The background worker: runs builds when sources are due, watches feeds.toml, swaps the
+//! served set, pings the WebSub hub.
+//!
+//! It lives on its own thread with its own single-threaded runtime, so a build's CPU work
+//! (reading, normalizing, writing, compressing) never occupies the threads answering
+//! requests, and a request never waits for a fetch.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant as StdInstant};
+
+use tokio::sync::watch;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::files::{self, FeedSet};
+use super::schedule::{self, Schedule};
+use super::Shared;
+use crate::config::Config;
+use crate::pipeline::{self, BuildOptions};
+
+/// How often feeds.toml is checked for edits.
+const CONFIG_POLL: Duration = Duration::from_secs(1);
+/// How long shutdown waits for a build in progress before dropping it (its files are
+/// written atomically, so dropping it leaves old or new files, never a mix).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Timeout of one WebSub ping.
+const HUB_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Starts the worker thread.
+pub(crate) fn spawn(
+    shared: Arc<Shared>,
+    cfg: Config,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("feedmill-builder".into())
+        .spawn(move || {
+            lower_priority();
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    tracing::error!("cannot start the build worker's runtime: {e}; no rebuilds");
+                    return;
+                }
+            };
+            rt.block_on(run(shared, cfg, shutdown));
+        })
+}
+
+/// Nice value of the build thread (and of the threads a build starts, which inherit it).
+#[cfg(target_os = "linux")]
+const BUILD_NICE: libc::c_int = 10;
+
+/// Lowers this thread's CPU priority, so that on a busy machine the kernel runs request
+/// handlers before a build's reading, normalizing and compressing: builds take a little
+/// longer, answers keep their latency. Best effort: a failure is logged and ignored.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority take and return plain integers and touch no memory
+        // of ours; on Linux the nice value is per thread and `who` is the thread id.
+        let rc = unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, BUILD_NICE)
+        };
+        if rc != 0 {
+            tracing::debug!(
+                "cannot lower the build thread's priority: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+}
+
+/// Watches one config file's bytes.
+struct ConfigWatch {
+    path: PathBuf,
+    last: Option<Vec<u8>>,
+}
+
+impl ConfigWatch {
+    fn new(path: &Path) -> ConfigWatch {
+        ConfigWatch {
+            path: path.to_path_buf(),
+            last: std::fs::read(path).ok(),
+        }
+    }
+
+    /// Whether the file's bytes differ from the last look. Comparing bytes, not mtimes,
+    /// catches two edits within one mtime tick; a missing file (an editor's rename in
+    /// progress) is no edit.
+    fn changed(&mut self) -> bool {
+        match std::fs::read(&self.path) {
+            Ok(bytes) if self.last.as_deref() != Some(&bytes[..]) => {
+                self.last = Some(bytes);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<bool>) {
+    let mut cfg = Arc::new(cfg);
+    let mut schedule = Schedule::new(&cfg, Instant::now());
+    let mut watch = ConfigWatch::new(&cfg.path);
+    let mut tick = tokio::time::interval(CONFIG_POLL);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let client = reqwest::Client::builder()
+        .timeout(HUB_TIMEOUT)
+        .user_agent(concat!("feedmill/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .ok();
+    let mut rng = rand::thread_rng();
+    loop {
+        let due = schedule.next_due();
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tick.tick() => {
+                if watch.changed() {
+                    if let Some(new) = reload(&shared, &cfg.path) {
+                        cfg = Arc::new(new);
+                        schedule = Schedule::new(&cfg, Instant::now());
+                    }
+                }
+                continue;
+            }
+            _ = sleep_until(due) => {}
+        }
+        let build = build_once(&shared, &cfg, client.as_ref());
+        tokio::pin!(build);
+        let ok = tokio::select! {
+            ok = &mut build => ok,
+            _ = shutdown.changed() => {
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, build).await;
+                return;
+            }
+        };
+        match ok {
+            Some(report) => schedule.after_build(&report, Instant::now(), &mut rng),
+            None => schedule.after_failed_build(Instant::now()),
+        }
+    }
+}
+
+/// Sleeps until `at`, or forever when nothing is scheduled.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Loads an edited feeds.toml: the new config, or `None` (every problem logged with file,
+/// line and column) so the previous config keeps serving.
+fn reload(shared: &Shared, path: &Path) -> Option<Config> {
+    match Config::load(path) {
+        Ok(cfg) => {
+            tracing::info!(
+                "{}: changed; rebuilding with the new config",
+                path.display()
+            );
+            shared.metrics.config_edit(true);
+            Some(cfg)
+        }
+        Err(errors) => {
+            for e in &errors {
+                tracing::error!("{e}");
+            }
+            tracing::error!(
+                "{}: {} problem{} in the edited config; still serving the previous one",
+                path.display(),
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
+            shared.metrics.config_edit(false);
+            None
+        }
+    }
+}
+
+/// Runs one build, then swaps in the new files if any changed and pings the hub.
+/// Returns the report, or `None` when the build could not write its feeds.
+async fn build_once(
+    shared: &Shared,
+    cfg: &Config,
+    client: Option<&reqwest::Client>,
+) -> Option<pipeline::BuildReport> {
+    let started = StdInstant::now();
+    let opts = BuildOptions {
+        progress: false,
+        ..BuildOptions::default()
+    };
+    let result = pipeline::build(cfg, &opts).await;
+    let took = started.elapsed();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("build failed: {e}; still serving the previous feeds");
+            shared.metrics.build_failed(took);
+            return None;
+        }
+    };
+    for s in report.problems() {
+        tracing::warn!(
+            "source {} ({}): {}",
+            s.name,
+            s.url,
+            s.error.as_deref().unwrap_or("failed")
+        );
+    }
+    shared.metrics.build_done(&report, took);
+
+    let previous = shared.files.load_full();
+    let max_age = schedule::shortest_interval(cfg);
+    // A build that rewrote no file into the folder already served changes nothing a client
+    // sees: skip re-reading and hashing every file (thousands with many tags).
+    let untouched = report.files_written == 0
+        && previous.dir == report.out_dir
+        && previous.cache_control == files::cache_control(max_age);
+    if untouched {
+        shared.builds.fetch_add(1, Ordering::Release);
+        return Some(report);
+    }
+    let loaded = files::load(&report.out_dir, &previous, max_age);
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    if loaded.differs_from(&previous) {
+        tracing::info!(
+            "serving {} files ({} changed, {} removed) after a {:.1}s build",
+            loaded.set.file_count(),
+            loaded.changed.len(),
+            loaded.removed.len(),
+            took.as_secs_f64()
+        );
+        let changed_feeds: Vec<String> = loaded
+            .changed
+            .iter()
+            .filter(|rel| {
+                loaded
+                    .set
+                    .files
+                    .get(&format!("/{rel}"))
+                    .is_some_and(|e| e.kind.is_feed())
+            })
+            .cloned()
+            .collect();
+        publish(shared, loaded.set);
+        if let (Some(hub), Some(client)) = (&cfg.site.hub, client) {
+            ping_hub(client, hub, &cfg.site.base_url, &changed_feeds).await;
+        }
+    }
+    // Counted once the new files are being served, so a caller waiting on it sees them.
+    shared.builds.fetch_add(1, Ordering::Release);
+    Some(report)
+}
+
+/// Makes `set` the served set, whole, in one atomic swap.
+fn publish(shared: &Shared, set: FeedSet) {
+    shared.metrics.serving(set.feeds(), set.file_count());
+    shared.files.store(Arc::new(set));
+}
+
+/// Tells the hub which feeds changed (WebSub "publish"), one request per feed URL.
+/// Failures are logged; they never stop serving or building.
+async fn ping_hub(client: &reqwest::Client, hub: &url::Url, base: &url::Url, feeds: &[String]) {
+    let pings = feeds.iter().filter_map(|rel| {
+        let url = match base.join(rel) {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::warn!("websub: cannot make a URL of {rel} on {base}: {e}");
+                return None;
+            }
+        };
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("hub.mode", "publish")
+            .append_pair("hub.url", url.as_str())
+            .finish();
+        let req = client
+            .post(hub.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body);
+        Some(async move {
+            match req.send().await {
+                Ok(r) if r.status().is_success() => {
+                    tracing::debug!("websub: {hub} accepted {url}");
+                }
+                Ok(r) => tracing::warn!("websub: {hub} answered {} for {url}", r.status()),
+                Err(e) => tracing::warn!("websub: cannot ping {hub} for {url}: {e}"),
+            }
+        })
+    });
+    futures_util::future::join_all(pings).await;
+}
