@@ -444,7 +444,11 @@ fn retention_removes_articles_that_left_their_source_long_ago() {
     // shows stays, however old.
     let later = at(1, 12) + chrono::Duration::days(31);
     site.build(later);
-    assert_eq!(site.stored().len(), 1, "the old article is deleted from the store");
+    assert_eq!(
+        site.stored().len(),
+        1,
+        "the old article is deleted from the store"
+    );
     assert_eq!(site.titles("tag/luc-yen/rss.xml"), vec!["Bài vẫn còn"]);
 }
 

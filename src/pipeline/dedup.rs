@@ -35,10 +35,16 @@ pub(super) fn dedup(articles: Vec<Article>) -> Vec<Article> {
     };
     let flags: Vec<bool> = articles.iter().map(shared).collect();
     drop((urls, guids, ids));
-    let (mut maybe, single): (Vec<(Article, bool)>, Vec<(Article, bool)>) =
-        articles.into_iter().zip(flags).partition(|(_, f)| *f);
-    let mut out: Vec<Article> = single.into_iter().map(|(a, _)| a).collect();
-    out.extend(normalize::dedup(maybe.drain(..).map(|(a, _)| a).collect()));
+    let mut out = Vec::with_capacity(articles.len());
+    let mut maybe = Vec::new();
+    for (a, flagged) in articles.into_iter().zip(flags) {
+        if flagged {
+            maybe.push(a);
+        } else {
+            out.push(a);
+        }
+    }
+    out.extend(normalize::dedup(maybe));
     out.sort_by(newest_first);
     out
 }
