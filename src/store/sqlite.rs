@@ -410,16 +410,67 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self) -> Result<Vec<Article>, StoreError> {
-        let read = || -> rusqlite::Result<Vec<Article>> {
-            self.conn
-                .prepare(&format!(
-                    "SELECT source, id, {} FROM articles ORDER BY source, id",
-                    record::FIELDS
-                ))?
-                .query_map([], record::read)?
+        // Reading a large store is most of what a build that changed little costs: the
+        // sources are shared out to a few threads, each with its own read-only connection
+        // (WAL lets readers run side by side), and the parts joined in source order.
+        let sources: Vec<String> = self
+            .conn
+            .prepare("SELECT DISTINCT source FROM sightings ORDER BY source")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| self.err("cannot list sources", e))?;
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+            .min(sources.len().max(1));
+        if threads <= 1 || self.path.as_os_str().is_empty() {
+            return read_range(&self.conn, None, None)
+                .map_err(|e| self.err("cannot read articles", e));
+        }
+        // Thread i reads the sources from the first of its share (open for the first
+        // thread) up to the first of the next share (open for the last thread).
+        let chunk = sources.len().div_ceil(threads).max(1);
+        let starts: Vec<Option<&String>> = sources
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, c)| if i == 0 { None } else { c.first() })
+            .collect();
+        let ranges: Vec<(Option<&String>, Option<&String>)> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, from)| (*from, starts.get(i + 1).copied().flatten()))
+            .collect();
+        let parts: Vec<Result<Vec<Article>, String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|(from, to)| {
+                    let path = &self.path;
+                    s.spawn(move || {
+                        let conn = Connection::open_with_flags(
+                            path,
+                            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                        )
+                        .map_err(|e| e.to_string())?;
+                        conn.busy_timeout(std::time::Duration::from_secs(10))
+                            .map_err(|e| e.to_string())?;
+                        read_range(&conn, from, to).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a reading thread panicked".to_string()))
+                })
                 .collect()
-        };
-        read().map_err(|e| self.err("cannot read articles", e))
+        });
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend(part.map_err(|e| self.err("cannot read articles", e))?);
+        }
+        Ok(out)
     }
 
     fn emit_memory(&self) -> Result<EmitMemory, StoreError> {
@@ -533,6 +584,28 @@ impl Store for SqliteStore {
             categories: categories.counts(),
         })
     }
+}
+
+/// Every article with `from <= source < to` (a missing bound is open), by source and id.
+fn read_range(
+    conn: &Connection,
+    from: Option<&String>,
+    to: Option<&String>,
+) -> rusqlite::Result<Vec<Article>> {
+    // Plain comparisons (no `?1 IS NULL OR ...`) so the primary key serves the range.
+    let (cond, bounds): (&str, Vec<&String>) = match (from, to) {
+        (None, None) => ("", vec![]),
+        (Some(f), None) => ("WHERE source >= ?1", vec![f]),
+        (None, Some(t)) => ("WHERE source < ?1", vec![t]),
+        (Some(f), Some(t)) => ("WHERE source >= ?1 AND source < ?2", vec![f, t]),
+    };
+    let sql = format!(
+        "SELECT source, id, {} FROM articles {cond} ORDER BY source, id",
+        record::FIELDS
+    );
+    conn.prepare(&sql)?
+        .query_map(rusqlite::params_from_iter(bounds), record::read)?
+        .collect()
 }
 
 /// A two-column query as a map.
