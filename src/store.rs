@@ -20,15 +20,22 @@
 //!   place. When its title, summary, content, link, image or authors changed, its `updated`
 //!   becomes the source's `updated` if that is newer than what was stored, else the build
 //!   time; other changes (dates, tags) keep the stored `updated`.
-//! - Retention is measured on `last_seen`: an article that its source has not shown for
-//!   `[store] retention_days` is deleted. Articles of a source's latest good fetch are never
-//!   deleted, however old, so a failing source keeps its last good articles.
+//! - Retention is measured on `last_seen`, not on `published`: an article that its source
+//!   has not shown for `[store] retention_days` (its last sighting is older than that) is
+//!   deleted. Articles of a source's latest good fetch are never deleted, however old their
+//!   date, so a failing source keeps its last good articles, and a source that keeps an old
+//!   article in its feed keeps it in feedmill's feeds.
+//! - Sources no longer configured are forgotten with their articles (`keep_only`).
+//! - Emitting is bracketed: [`Store::begin_emit`] before the output is written,
+//!   [`Store::save_emit_memory`] after. The feed fingerprints of an emit that never finished
+//!   are not trusted, so a build killed mid-emit is followed by one that renders every feed.
 //! - [`Store::apply`] applies one build's changes in one transaction: a build killed at any
 //!   moment leaves the store as before the build or as after it.
 
 mod record;
 mod schema;
 mod sqlite;
+mod write;
 
 use std::collections::BTreeMap;
 
