@@ -123,12 +123,11 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
     p.date(*updated);
     p.list(authors.iter().map(String::as_str));
     p.list(categories.iter().map(String::as_str));
-    p.list(
-        tags.iter()
-            .flat_map(|t| [t.key.as_str(), t.name.as_str()])
-            .collect::<Vec<_>>()
-            .into_iter(),
-    );
+    p.0.update(&(tags.len() as u64).to_le_bytes());
+    for t in tags {
+        p.bytes(t.key.as_bytes());
+        p.bytes(t.name.as_bytes());
+    }
     for c in ctx.article_categories(a) {
         p.bytes(kind_name(c.kind).as_bytes());
         p.bytes(c.term.as_bytes());

@@ -7,7 +7,7 @@
 
 use std::sync::Mutex;
 
-use sha2::{Digest, Sha256};
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, Source};
 use crate::fetch::{FetchMeta, FetchOutcome, Fetched, Validators};
@@ -80,20 +80,22 @@ pub(super) fn reading_rules(cfg: &Config) -> String {
     )
 }
 
-/// Hash of a fetched document and everything that decides what reading it gives.
+/// Hash (XXH3-128) of a fetched document and everything that decides what reading it gives.
+/// A cache key compared only with the source's own last one: every document of every source
+/// is hashed each build, where SHA-256 would cost several times more.
 fn document_hash(source: &Source, f: &Fetched, rules: &str) -> String {
-    let mut h = Sha256::new();
+    let mut h = Xxh3::new();
     for part in [
         rules,
         &format!("{source:?}"),
         f.final_url.as_str(),
         f.content_type.as_deref().unwrap_or(""),
     ] {
-        h.update((part.len() as u64).to_le_bytes());
+        h.update(&(part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
     h.update(&f.body);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    format!("xxh3:{:032x}", h.digest128())
 }
 
 /// Reads and normalizes what one source gave, unless it is the document read last time
