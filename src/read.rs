@@ -11,6 +11,7 @@ mod fields;
 mod html;
 mod json;
 mod names;
+mod ns;
 mod util;
 mod xml;
 
