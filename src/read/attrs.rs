@@ -41,8 +41,13 @@ pub struct Attrs<'a> {
 
 impl<'a> Attrs<'a> {
     /// Reads the attributes of `e`, tolerating HTML-style syntax and duplicates.
+    #[inline]
     pub fn read(e: &'a BytesStart<'_>) -> Self {
         let mut out = Attrs::default();
+        // Most elements carry no attributes: skip the attribute parser for them.
+        if e.attributes_raw().iter().all(u8::is_ascii_whitespace) {
+            return out;
+        }
         let mut attrs = e.html_attributes();
         attrs.with_checks(false);
         for attr in attrs.flatten() {

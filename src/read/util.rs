@@ -48,7 +48,7 @@ pub fn inner_text(raw: &str, markup: bool) -> String {
     if markup {
         return strip_cdata_markers(raw);
     }
-    if !raw.as_bytes().contains(&b'<') {
+    if memchr::memchr(b'<', raw.as_bytes()).is_none() {
         return unescape(raw).into_owned();
     }
     let mut out = String::with_capacity(raw.len());
