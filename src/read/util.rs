@@ -171,38 +171,53 @@ fn is_canonical_http_url(href: &str) -> bool {
         return false;
     };
     let (host, path) = rest.split_at(host_end);
-    let host_ok = host
-        .iter()
-        .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.');
-    // The last label must not look like a number (IPv4 parsing would rewrite it).
+    // One pass over the host: lowercase letters, digits, `-` and `.`, no empty labels.
+    let mut prev = b'.';
+    let mut hyphen = false;
+    for &c in host {
+        let ok = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.';
+        if !ok || (c == b'.' && prev == b'.') {
+            return false;
+        }
+        hyphen |= c == b'-';
+        prev = c;
+    }
+    // The last label must not look like a number (IPv4 parsing would rewrite it), and
+    // punycode labels go through IDNA checks.
     let last_label = host.rsplit(|&c| c == b'.').next().unwrap_or_default();
-    if !host_ok
-        || host.first() == Some(&b'.')
-        || host.last() == Some(&b'.')
-        || find_bytes(host, b"..").is_some()
-        || find_bytes(host, b"xn--").is_some()
+    if prev == b'.'
         || !last_label.first().is_some_and(u8::is_ascii_lowercase)
+        || (hyphen && find_bytes(host, b"xn--").is_some())
     {
         return false;
     }
-    let path_ok = path.iter().all(|&c| {
-        (0x21..0x7f).contains(&c)
+    // One pass over the rest: no character the parser would percent-encode or rewrite, and
+    // no dot segment (`/.`, `%2e`) before the query.
+    let mut in_path = true;
+    let mut prev = 0u8;
+    for (i, &c) in path.iter().enumerate() {
+        let plain = (0x21..0x7f).contains(&c)
             && !matches!(
                 c,
                 b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\' | b'\'' | b'^' | b'|'
-            )
-    });
-    if !path_ok {
-        return false;
+            );
+        if !plain {
+            return false;
+        }
+        if in_path {
+            if c == b'?' || c == b'#' {
+                in_path = false;
+            } else if (c == b'.' && prev == b'/')
+                || (c == b'%'
+                    && path.get(i + 1) == Some(&b'2')
+                    && matches!(path.get(i + 2), Some(b'e' | b'E')))
+            {
+                return false;
+            }
+        }
+        prev = c;
     }
-    // Dot segments (`/./`, `/../`, and their %2e spellings) are rewritten by the parser.
-    let path_only = path
-        .iter()
-        .position(|&c| c == b'?' || c == b'#')
-        .map_or(path, |i| path.get(..i).unwrap_or_default());
-    find_bytes(path_only, b"/.").is_none()
-        && find_bytes(path_only, b"%2e").is_none()
-        && find_bytes(path_only, b"%2E").is_none()
+    true
 }
 
 /// Resolves `href` against `base` into a URL, if possible.
@@ -268,6 +283,14 @@ mod tests {
             "https://xn--bcher-kva.example/a",
             "https://x.com/a'b?c'd",
             "/relative",
+            "https://a..b/x",
+            "https://.a.b/x",
+            "https://a.b./x",
+            "https:///x",
+            "https://x.com/a/./b",
+            "https://x.com/a/%2E%2E/b",
+            "https://x.com/a?b=/./c#/../d",
+            "https://my-site.com/a%20b",
         ] {
             let parsed = base.as_ref().and_then(|b| b.join(href).ok());
             let expected = parsed.map_or_else(|| href.to_string(), String::from);
