@@ -43,52 +43,60 @@ impl<'a> Attrs<'a> {
     /// Reads the attributes of `e`, tolerating HTML-style syntax and duplicates.
     #[inline]
     pub fn read(e: &'a BytesStart<'_>) -> Self {
+        // Filled in place: the struct is a few hundred bytes, and copying it out of helper
+        // functions showed up in profiles.
+        let mut out = Attrs::default();
         let raw = e.attributes_raw();
         // Most elements carry no attributes: skip the attribute parser for them.
         if raw.iter().all(u8::is_ascii_whitespace) {
-            return Attrs::default();
-        }
-        if let Some(out) = Self::read_plain(raw) {
             return out;
         }
-        Self::read_lenient(e)
-    }
-
-    /// Reads the attributes with quick-xml's HTML-style attribute iterator.
-    fn read_lenient(e: &'a BytesStart<'_>) -> Self {
-        let mut out = Attrs::default();
-        let mut attrs = e.html_attributes();
-        attrs.with_checks(false);
-        for attr in attrs.flatten() {
-            out.set(attr.key.as_ref(), attr.value);
+        if !out.read_plain(raw) {
+            out = Attrs::default();
+            out.read_lenient(e);
         }
         out
     }
 
+    /// Reads the attributes with quick-xml's HTML-style attribute iterator.
+    fn read_lenient(&mut self, e: &'a BytesStart<'_>) {
+        let mut attrs = e.html_attributes();
+        attrs.with_checks(false);
+        for attr in attrs.flatten() {
+            self.set(attr.key.as_ref(), attr.value);
+        }
+    }
+
     /// The common case, read without quick-xml's general attribute iterator: every
     /// attribute written `name="value"` (or with single quotes), separated by whitespace.
-    /// Anything else returns `None`, for the lenient iterator to read.
-    fn read_plain(raw: &'a [u8]) -> Option<Self> {
-        let mut out = Attrs::default();
+    /// Anything else returns `false`, for the lenient iterator to read.
+    fn read_plain(&mut self, raw: &'a [u8]) -> bool {
         let mut rest = raw;
         loop {
-            let start = rest.iter().position(|c| !is_space(*c));
-            let Some(start) = start else {
-                return Some(out);
+            let Some(start) = rest.iter().position(|c| !is_space(*c)) else {
+                return true;
             };
-            rest = rest.get(start..)?;
-            let key_len = rest.iter().position(|&c| !is_key_char(c))?;
-            let (key, after) = rest.split_at(key_len);
+            let Some(attr) = rest.get(start..) else {
+                return false;
+            };
+            let Some(key_len) = attr.iter().position(|&c| !is_key_char(c)) else {
+                return false;
+            };
+            let (key, after) = attr.split_at(key_len);
             let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
-                return None;
+                return false;
             };
-            let close = memchr::memchr(*quote, after)?;
-            let value = after.get(..close)?;
-            rest = after.get(close + 1..)?;
-            if key.is_empty() || rest.first().is_some_and(|c| !is_space(*c)) {
-                return None;
+            let Some(close) = memchr::memchr(*quote, after) else {
+                return false;
+            };
+            let (Some(value), Some(next)) = (after.get(..close), after.get(close + 1..)) else {
+                return false;
+            };
+            if key.is_empty() || next.first().is_some_and(|c| !is_space(*c)) {
+                return false;
             }
-            out.set(key, Cow::Borrowed(value));
+            self.set(key, Cow::Borrowed(value));
+            rest = next;
         }
     }
 
@@ -225,7 +233,8 @@ mod tests {
             let content = format!("link{attrs}");
             let e = BytesStart::from_content(content.as_str(), name_len);
             let fast = Attrs::read(&e);
-            let lenient = Attrs::read_lenient(&e);
+            let mut lenient = Attrs::default();
+            lenient.read_lenient(&e);
             assert_eq!(fields(&fast), fields(&lenient), "{attrs}");
         }
         let e = BytesStart::from_content(r#"link rel="alternate" href="https://x.vn/a""#, 4);
