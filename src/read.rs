@@ -11,6 +11,7 @@ mod fields;
 mod html;
 mod json;
 mod names;
+mod ns;
 mod util;
 mod xml;
 
@@ -146,9 +147,13 @@ fn note_repeated_guids(feed: &mut RawFeed) {
         let Some(g) = item.guid.as_deref() else {
             continue;
         };
-        let Some(&f) = first.get(g) else {
-            first.insert(g, i);
-            continue;
+        // One hash and probe per GUID: most are new.
+        let f = match first.entry(g) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+                continue;
+            }
+            std::collections::hash_map::Entry::Occupied(o) => *o.get(),
         };
         let seen = repeated.entry(g).or_insert_with(|| {
             order.push(g);

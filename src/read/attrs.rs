@@ -41,49 +41,117 @@ pub struct Attrs<'a> {
 
 impl<'a> Attrs<'a> {
     /// Reads the attributes of `e`, tolerating HTML-style syntax and duplicates.
+    #[inline]
     pub fn read(e: &'a BytesStart<'_>) -> Self {
+        // Filled in place: the struct is a few hundred bytes, and copying it out of helper
+        // functions showed up in profiles.
         let mut out = Attrs::default();
-        let mut attrs = e.html_attributes();
-        attrs.with_checks(false);
-        for attr in attrs.flatten() {
-            let key = attr.key.as_ref();
-            let slot = if key.eq_ignore_ascii_case(b"xml:base") {
-                &mut out.base
-            } else if key.eq_ignore_ascii_case(b"xml:lang") {
-                &mut out.lang
-            } else {
-                let mut buf = [0u8; 16];
-                match super::names::lower(attr.key.local_name().as_ref(), &mut buf) {
-                    b"href" => &mut out.href,
-                    b"rel" => &mut out.rel,
-                    b"type" => &mut out.typ,
-                    b"url" => &mut out.url,
-                    b"medium" => &mut out.medium,
-                    b"term" => &mut out.term,
-                    b"label" => &mut out.label,
-                    b"ispermalink" => &mut out.perma,
-                    b"mode" => &mut out.mode,
-                    b"src" => &mut out.src,
-                    b"version" => &mut out.version,
-                    _ => continue,
-                }
-            };
-            if slot.is_some() {
-                continue;
-            }
-            *slot = match attr.value {
-                Cow::Borrowed(b) => match std::str::from_utf8(b) {
-                    Ok(s) => Some(unescape(s)),
-                    Err(_) => continue,
-                },
-                Cow::Owned(v) => match String::from_utf8(v) {
-                    Ok(s) => Some(Cow::Owned(unescape(&s).into_owned())),
-                    Err(_) => continue,
-                },
-            };
+        let raw = e.attributes_raw();
+        // Most elements carry no attributes: skip the attribute parser for them.
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            return out;
+        }
+        if !out.read_plain(raw) {
+            out = Attrs::default();
+            out.read_lenient(e);
         }
         out
     }
+
+    /// Reads the attributes with quick-xml's HTML-style attribute iterator.
+    fn read_lenient(&mut self, e: &'a BytesStart<'_>) {
+        let mut attrs = e.html_attributes();
+        attrs.with_checks(false);
+        for attr in attrs.flatten() {
+            self.set(attr.key.as_ref(), attr.value);
+        }
+    }
+
+    /// The common case, read without quick-xml's general attribute iterator: every
+    /// attribute written `name="value"` (or with single quotes), separated by whitespace.
+    /// Anything else returns `false`, for the lenient iterator to read.
+    fn read_plain(&mut self, raw: &'a [u8]) -> bool {
+        let mut rest = raw;
+        loop {
+            let Some(start) = rest.iter().position(|c| !is_space(*c)) else {
+                return true;
+            };
+            let Some(attr) = rest.get(start..) else {
+                return false;
+            };
+            let Some(key_len) = attr.iter().position(|&c| !is_key_char(c)) else {
+                return false;
+            };
+            let (key, after) = attr.split_at(key_len);
+            let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
+                return false;
+            };
+            let Some(close) = memchr::memchr(*quote, after) else {
+                return false;
+            };
+            let (Some(value), Some(next)) = (after.get(..close), after.get(close + 1..)) else {
+                return false;
+            };
+            if key.is_empty() || next.first().is_some_and(|c| !is_space(*c)) {
+                return false;
+            }
+            self.set(key, Cow::Borrowed(value));
+            rest = next;
+        }
+    }
+
+    /// Stores one attribute, if it is one the reader uses and not already set (the first
+    /// of duplicates wins).
+    fn set(&mut self, key: &[u8], value: Cow<'a, [u8]>) {
+        let slot = if key.eq_ignore_ascii_case(b"xml:base") {
+            &mut self.base
+        } else if key.eq_ignore_ascii_case(b"xml:lang") {
+            &mut self.lang
+        } else {
+            let local = match memchr::memchr(b':', key) {
+                Some(i) => key.get(i + 1..).unwrap_or_default(),
+                None => key,
+            };
+            let mut buf = [0u8; 16];
+            match super::names::lower(local, &mut buf) {
+                b"href" => &mut self.href,
+                b"rel" => &mut self.rel,
+                b"type" => &mut self.typ,
+                b"url" => &mut self.url,
+                b"medium" => &mut self.medium,
+                b"term" => &mut self.term,
+                b"label" => &mut self.label,
+                b"ispermalink" => &mut self.perma,
+                b"mode" => &mut self.mode,
+                b"src" => &mut self.src,
+                b"version" => &mut self.version,
+                _ => return,
+            }
+        };
+        if slot.is_some() {
+            return;
+        }
+        *slot = match value {
+            Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                Ok(s) => Some(unescape(s)),
+                Err(_) => return,
+            },
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(s) => Some(Cow::Owned(unescape(&s).into_owned())),
+                Err(_) => return,
+            },
+        };
+    }
+}
+
+/// XML whitespace, as quick-xml's attribute reader counts it.
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Characters of the attribute names [`Attrs::read_plain`] accepts.
+fn is_key_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b':' | b'_' | b'-' | b'.')
 }
 
 /// The kind of an Atom text construct (`type`, and Atom 0.3 `mode`).
@@ -131,4 +199,47 @@ pub fn looks_like_image(url: &str) -> bool {
     ]
     .iter()
     .any(|ext| path.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields<'x>(a: &'x Attrs<'_>) -> Vec<Option<&'x str>> {
+        [
+            &a.href, &a.rel, &a.typ, &a.url, &a.medium, &a.term, &a.label, &a.perma, &a.mode,
+            &a.src, &a.version, &a.base, &a.lang,
+        ]
+        .iter()
+        .map(|f| f.as_deref())
+        .collect()
+    }
+
+    #[test]
+    fn plain_reading_matches_the_lenient_iterator() {
+        for attrs in [
+            r#" rel="alternate" type="text/html" href="https://x.vn/a?b=1&amp;c=2""#,
+            " term='luc-yen' label='Lục Yên' ",
+            r#" HREF="a" href="b" atom:rel="self" xml:base="/d/" XML:LANG="vi""#,
+            r#" isPermaLink="false""#,
+            r#" url=https://x/a.jpg medium="image""#,
+            r#" href = "a" rel="b""#,
+            r#" href="a"rel="b""#,
+            r#" checked href="a""#,
+            r#" href="a AT&T""#,
+            r#" href="unterminated"#,
+        ] {
+            let name_len = 4;
+            let content = format!("link{attrs}");
+            let e = BytesStart::from_content(content.as_str(), name_len);
+            let fast = Attrs::read(&e);
+            let mut lenient = Attrs::default();
+            lenient.read_lenient(&e);
+            assert_eq!(fields(&fast), fields(&lenient), "{attrs}");
+        }
+        let e = BytesStart::from_content(r#"link rel="alternate" href="https://x.vn/a""#, 4);
+        let a = Attrs::read(&e);
+        assert_eq!(a.rel.as_deref(), Some("alternate"));
+        assert_eq!(a.href.as_deref(), Some("https://x.vn/a"));
+    }
 }

@@ -122,17 +122,23 @@ fn finish<'a>(
 
 /// Fast scan for C0 controls (other than tab, LF, CR) and U+FFFE / U+FFFF.
 fn has_xml_invalid(s: &str) -> bool {
+    const CHUNK: usize = 64;
     let b = s.as_bytes();
-    // Branch-free over fixed chunks so the compiler vectorizes it.
-    let control = b.chunks(256).any(|chunk| {
-        chunk.iter().fold(false, |acc, &c| {
-            acc | ((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r'))
-        })
-    });
-    // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8.
-    control
-        || memchr::memmem::find_iter(b, b"\xEF\xBF")
-            .any(|i| matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+    // One branch-free pass over fixed chunks (the compiler vectorizes it) flags the chunks
+    // holding a control or the lead byte of U+FFFE / U+FFFF (EF BF BE / EF BF BF); only
+    // those are looked at byte by byte.
+    let suspicious =
+        |c: u8| ((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r')) | (c == 0xEF);
+    b.chunks(CHUNK).enumerate().any(|(n, chunk)| {
+        chunk.iter().fold(false, |acc, &c| acc | suspicious(c))
+            && chunk.iter().enumerate().any(|(j, &c)| {
+                let i = n * CHUNK + j;
+                (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+                    || (c == 0xEF
+                        && b.get(i + 1) == Some(&0xBF)
+                        && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+            })
+    })
 }
 
 fn is_ascii_compatible(enc: &'static Encoding) -> bool {
@@ -270,6 +276,19 @@ mod tests {
         let d = decode(doc, None);
         assert_eq!(d.encoding, "windows-1258");
         assert!(d.text.contains("<a>Việt</a>"), "{}", d.text);
+    }
+
+    #[test]
+    fn xml_invalid_characters_found_anywhere() {
+        let clean = "ệ\t\n\r，\u{feff}".repeat(20);
+        assert!(!has_xml_invalid(&clean));
+        for bad in ["\u{1}", "\u{fffe}", "\u{ffff}"] {
+            for at in [0, 5, 63, 64, clean.len()] {
+                let mut s = clean.clone();
+                s.insert_str(at, bad);
+                assert!(has_xml_invalid(&s), "{bad:?} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -7,10 +7,35 @@ use url::Url;
 /// Decodes XML and HTML5 character references leniently: every named HTML5 entity works
 /// without a DTD, and a bare `&` (or an unknown `&name;`) stays as written.
 pub fn unescape(s: &str) -> Cow<'_, str> {
-    if !s.as_bytes().contains(&b'&') {
+    let Some(first) = memchr::memchr(b'&', s.as_bytes()) else {
         return Cow::Borrowed(s);
+    };
+    // Escaped HTML in feeds is almost all `&lt;`/`&gt;`/`&amp;`/`&quot;`: those are decoded
+    // in one pass here; anything else goes to the full HTML5 decoder.
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    let mut at = first;
+    loop {
+        let (before, amp) = rest.split_at(at);
+        out.push_str(before);
+        let tail = amp.as_bytes().get(1..).unwrap_or_default();
+        let (ch, len) = match tail {
+            [b'l', b't', b';', ..] => ('<', 4),
+            [b'g', b't', b';', ..] => ('>', 4),
+            [b'a', b'm', b'p', b';', ..] => ('&', 5),
+            [b'q', b'u', b'o', b't', b';', ..] => ('"', 6),
+            [b'a', b'p', b'o', b's', b';', ..] => ('\'', 6),
+            _ => return html_escape::decode_html_entities(s),
+        };
+        out.push(ch);
+        rest = amp.get(len..).unwrap_or_default();
+        match memchr::memchr(b'&', rest.as_bytes()) {
+            Some(i) => at = i,
+            None => break,
+        }
     }
-    html_escape::decode_html_entities(s)
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 const CDATA_OPEN: &str = "<![CDATA[";
@@ -23,7 +48,7 @@ pub fn inner_text(raw: &str, markup: bool) -> String {
     if markup {
         return strip_cdata_markers(raw);
     }
-    if !raw.as_bytes().contains(&b'<') {
+    if memchr::memchr(b'<', raw.as_bytes()).is_none() {
         return unescape(raw).into_owned();
     }
     let mut out = String::with_capacity(raw.len());
@@ -115,6 +140,11 @@ pub fn text_to_html(s: &str) -> String {
 /// Resolves `href` against `base`; keeps the trimmed text when it cannot be resolved.
 pub fn resolve(base: Option<&Url>, href: &str) -> String {
     let href = href.trim();
+    // Nearly every link in a feed is already an absolute URL in the form the URL parser
+    // would write it; parsing it only to print it back costs more than the rest of a field.
+    if is_canonical_http_url(href) {
+        return href.to_string();
+    }
     let parsed = match base {
         Some(b) => b.join(href),
         None => Url::parse(href),
@@ -123,6 +153,71 @@ pub fn resolve(base: Option<&Url>, href: &str) -> String {
         Ok(u) => u.into(),
         Err(_) => href.to_string(),
     }
+}
+
+/// Whether `href` is an absolute http(s) URL that the WHATWG URL parser would serialize
+/// unchanged (so resolving it against any base gives it back as is). Conservative: any
+/// doubt (ports, user info, IDNA, numeric hosts, dot segments, characters the parser
+/// percent-encodes) says no, and the parser decides.
+fn is_canonical_http_url(href: &str) -> bool {
+    let b = href.as_bytes();
+    let Some(rest) = b
+        .strip_prefix(b"https://")
+        .or_else(|| b.strip_prefix(b"http://"))
+    else {
+        return false;
+    };
+    let Some(host_end) = rest.iter().position(|&c| c == b'/') else {
+        return false;
+    };
+    let (host, path) = rest.split_at(host_end);
+    // One pass over the host: lowercase letters, digits, `-` and `.`, no empty labels.
+    let mut prev = b'.';
+    let mut hyphen = false;
+    for &c in host {
+        let ok = c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.';
+        if !ok || (c == b'.' && prev == b'.') {
+            return false;
+        }
+        hyphen |= c == b'-';
+        prev = c;
+    }
+    // The last label must not look like a number (IPv4 parsing would rewrite it), and
+    // punycode labels go through IDNA checks.
+    let last_label = host.rsplit(|&c| c == b'.').next().unwrap_or_default();
+    if prev == b'.'
+        || !last_label.first().is_some_and(u8::is_ascii_lowercase)
+        || (hyphen && find_bytes(host, b"xn--").is_some())
+    {
+        return false;
+    }
+    // One pass over the rest: no character the parser would percent-encode or rewrite, and
+    // no dot segment (`/.`, `%2e`) before the query.
+    let mut in_path = true;
+    let mut prev = 0u8;
+    for (i, &c) in path.iter().enumerate() {
+        let plain = (0x21..0x7f).contains(&c)
+            && !matches!(
+                c,
+                b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\' | b'\'' | b'^' | b'|'
+            );
+        if !plain {
+            return false;
+        }
+        if in_path {
+            if c == b'?' || c == b'#' {
+                in_path = false;
+            } else if (c == b'.' && prev == b'/')
+                || (c == b'%'
+                    && path.get(i + 1) == Some(&b'2')
+                    && matches!(path.get(i + 2), Some(b'e' | b'E')))
+            {
+                return false;
+            }
+        }
+        prev = c;
+    }
+    true
 }
 
 /// Resolves `href` against `base` into a URL, if possible.
@@ -169,6 +264,56 @@ mod tests {
             unescape("a&nbsp;b &eacute; AT&T &amp; &#7879; &#x1EC7;"),
             "a\u{a0}b é AT&T & ệ ệ"
         );
+    }
+
+    #[test]
+    fn canonical_urls_skip_the_parser_and_match_it() {
+        let base = Url::parse("https://example.com/dir/").ok();
+        for href in [
+            "https://baoyenbai.com.vn/12/1/tin.aspx",
+            "http://a.b/c?d=e&f=g#h",
+            "https://Example.com/a",
+            "https://example.com",
+            "https://example.com:443/a",
+            "https://x.com/a/../b",
+            "https://x.com/a b",
+            "https://1.2.3.4/a",
+            "https://x.0x7f/a",
+            "https://x.com/%2e%2e/a",
+            "https://xn--bcher-kva.example/a",
+            "https://x.com/a'b?c'd",
+            "/relative",
+            "https://a..b/x",
+            "https://.a.b/x",
+            "https://a.b./x",
+            "https:///x",
+            "https://x.com/a/./b",
+            "https://x.com/a/%2E%2E/b",
+            "https://x.com/a?b=/./c#/../d",
+            "https://my-site.com/a%20b",
+        ] {
+            let parsed = base.as_ref().and_then(|b| b.join(href).ok());
+            let expected = parsed.map_or_else(|| href.to_string(), String::from);
+            assert_eq!(resolve(base.as_ref(), href), expected, "{href}");
+            if is_canonical_http_url(href) {
+                assert_eq!(expected, href);
+            }
+        }
+        assert!(is_canonical_http_url(
+            "https://baoyenbai.com.vn/12/1/tin.aspx"
+        ));
+        assert!(!is_canonical_http_url("https://example.com"));
+    }
+
+    #[test]
+    fn common_entities_fast_and_others_full() {
+        assert_eq!(
+            unescape("&lt;p&gt;a &amp; b&quot;&apos;&lt;/p&gt;"),
+            "<p>a & b\"'</p>"
+        );
+        assert_eq!(unescape("&lt;p&gt;&eacute;&#7879;"), "<p>é\u{1ec7}");
+        let odd = "AT&T &lt &amp";
+        assert_eq!(unescape(odd), html_escape::decode_html_entities(odd));
     }
 
     #[test]
