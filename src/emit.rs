@@ -101,35 +101,8 @@ pub fn emit(
 ) -> std::io::Result<EmitReport> {
     let ctx = ctx::Ctx::new(plan, articles, cfg);
     let old_manifest = write::read_manifest(out_dir);
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    let chunk = plan.feeds.len().div_ceil(threads).max(1);
-    let results: Vec<std::io::Result<Vec<(String, bool)>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = plan
-            .feeds
-            .chunks(chunk)
-            .map(|feeds| {
-                let ctx = &ctx;
-                s.spawn(move || {
-                    let mut out = Vec::with_capacity(feeds.len() * 2);
-                    for feed in feeds {
-                        out.extend(write_feed(ctx, feed, out_dir)?);
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(std::io::Error::other("a feed-writing thread panicked"))
-                })
-            })
-            .collect()
-    });
+    let feeds: Vec<&PlannedFeed> = plan.feeds.iter().collect();
+    let results = write_feeds(&ctx, &feeds, out_dir);
 
     let mut report = EmitReport::default();
     let mut files = std::collections::BTreeSet::new();
@@ -161,6 +134,41 @@ pub fn emit(
         &write::manifest_bytes(&files),
     )?;
     Ok(report)
+}
+
+/// Renders and writes `feeds` on a few threads; one result per thread, in feed order.
+fn write_feeds(
+    ctx: &ctx::Ctx<'_>,
+    feeds: &[&PlannedFeed],
+    out_dir: &Path,
+) -> Vec<std::io::Result<Vec<(String, bool)>>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = feeds.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = feeds
+            .chunks(chunk)
+            .map(|feeds| {
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(feeds.len() * 2);
+                    for feed in feeds {
+                        out.extend(write_feed(ctx, feed, out_dir)?);
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(std::io::Error::other("a feed-writing thread panicked"))
+                })
+            })
+            .collect()
+    })
 }
 
 /// Renders and writes one feed's two files; returns (relative path, rewritten?) for each.

@@ -250,34 +250,7 @@ pub fn emit_incremental(
         }
     }
 
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
-    let chunk = todo.len().div_ceil(threads).max(1);
-    let results: Vec<std::io::Result<Vec<(String, bool)>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = todo
-            .chunks(chunk)
-            .map(|feeds| {
-                let ctx = &ctx;
-                s.spawn(move || {
-                    let mut out = Vec::with_capacity(feeds.len() * 2);
-                    for feed in feeds {
-                        out.extend(super::write_feed(ctx, feed, out_dir)?);
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(std::io::Error::other("a feed-writing thread panicked"))
-                })
-            })
-            .collect()
-    });
+    let results = super::write_feeds(&ctx, &todo, out_dir);
     for r in results {
         for (rel, written) in r? {
             let path = out_dir.join(&rel);
