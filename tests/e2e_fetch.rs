@@ -17,11 +17,22 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Shared between the test and its server: which phase we are in, and what was asked.
-#[derive(Default)]
 struct World {
     hostile: AtomicBool,
     /// Requests seen per path, with their `If-None-Match`.
     seen: Mutex<HashMap<String, Vec<Option<String>>>>,
+    /// 256 MiB of zeros, gzipped to about 250 KB: far past the 1 MiB cap once inflated.
+    bomb: Vec<u8>,
+}
+
+fn gzip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.finish().unwrap()
 }
 
 fn feed(name: &str) -> Vec<u8> {
@@ -131,6 +142,14 @@ async fn handle(mut s: TcpStream, world: Arc<World>) {
                 }
             }
         }
+        "bomb" => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                world.bomb.len()
+            );
+            let _ = s.write_all(head.as_bytes()).await;
+            let _ = s.write_all(&world.bomb).await;
+        }
         "etag" if inm.as_deref() == Some("\"v1\"") => {
             respond(s, "304 Not Modified", &[], b"").await
         }
@@ -171,8 +190,9 @@ async fn serve(world: Arc<World>) -> SocketAddr {
     addr
 }
 
-const SOURCES: [&str; 12] = [
+const SOURCES: [&str; 13] = [
     "healthy",
+    "bomb",
     "drip",
     "flaky",
     "ratelimited",
@@ -211,7 +231,11 @@ fn titles(cfg: &Config) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_server_leaves_the_build_whole() {
-    let world = Arc::new(World::default());
+    let world = Arc::new(World {
+        hostile: AtomicBool::new(false),
+        seen: Mutex::default(),
+        bomb: gzip_bomb(),
+    });
     let addr = serve(world.clone()).await;
     let tmp = tempfile::tempdir().unwrap();
     let cfg = config(tmp.path(), addr);
@@ -275,6 +299,7 @@ async fn every_hostile_server_leaves_the_build_whole() {
         ("loop", "loop"),
         ("reset", "reset"),
         ("huge", "cap"),
+        ("bomb", "cap"),
         ("not-a-feed", "/rss"),
     ] {
         assert_eq!(status(name), SourceStatus::Failed, "{name}: {:?}", by[name]);
