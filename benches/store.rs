@@ -194,5 +194,7 @@ fn main() {
         100.0 * inc_time.as_secs_f64() / full_time.as_secs_f64(),
         100.0 * inc_cpu / full_cpu.max(0.01)
     );
+    println!("stages (ms), full:        {:?}", full.timings);
+    println!("stages (ms), incremental: {:?}", inc.timings);
     println!("peak memory (VmHWM): {} MiB", peak_rss_kib() / 1024);
 }

@@ -103,6 +103,29 @@ pub struct BuildReport {
     /// Files left untouched (not rendered at all when their feed's articles did not
     /// change).
     pub files_unchanged: usize,
+    /// Where the build's time went, in milliseconds.
+    pub timings: BuildTimings,
+}
+
+/// Wall time of each stage of a build, in milliseconds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildTimings {
+    /// Fetching and scraping every source.
+    pub fetch_ms: u64,
+    /// Reading and normalizing what arrived.
+    pub read_ms: u64,
+    /// Writing the sources' articles and state to the store.
+    pub store_ms: u64,
+    /// Loading the stored articles and deduplicating them.
+    pub load_ms: u64,
+    /// Deciding which feeds exist.
+    pub plan_ms: u64,
+    /// Fingerprinting, rendering and writing the feeds whose articles changed.
+    pub emit_ms: u64,
+}
+
+fn ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
 }
 
 impl BuildReport {
@@ -164,8 +187,11 @@ pub async fn build_with_store(
         .unwrap_or_else(|| cfg.site.output_dir.clone());
     let mut states = store.source_states()?;
 
+    let mut timings = BuildTimings::default();
+    let started = Instant::now();
     let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
     let mut got = gather(cfg, &fetcher, &states, opts.progress).await;
+    timings.fetch_ms = ms(started);
 
     let normalizer = Normalizer::new(cfg);
     let rules = reading_rules(cfg);
@@ -180,7 +206,9 @@ pub async fn build_with_store(
             (source, outcome, last)
         })
         .collect();
+    let started = Instant::now();
     let processed = process_all(inputs, &normalizer, &rules);
+    timings.read_ms = ms(started);
     let mut reports = Vec::with_capacity(cfg.sources.len());
     let mut updates = Vec::with_capacity(cfg.sources.len());
     let mut same = Vec::with_capacity(cfg.sources.len());
@@ -191,6 +219,7 @@ pub async fn build_with_store(
         updates.push(update);
         same.push(same_document);
     }
+    let started = Instant::now();
     let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
     let applied = store.apply(&BuildChanges {
         now,
@@ -220,9 +249,15 @@ pub async fn build_with_store(
         tracing::info!("retention removed {} articles", applied.pruned);
     }
 
+    timings.store_ms = ms(started);
+    let started = Instant::now();
     let articles = dedup(store.articles()?);
     let memory = store.emit_memory()?;
+    timings.load_ms = ms(started);
+    let started = Instant::now();
     let plan = emit::plan(&articles, cfg, &memory.tag_slugs);
+    timings.plan_ms = ms(started);
+    let started = Instant::now();
     // Fingerprints are not trusted while files are being written: a build killed mid-emit
     // makes the next one render every feed again rather than trust half-written output.
     store.begin_emit()?;
@@ -238,6 +273,7 @@ pub async fn build_with_store(
         fingerprints,
     })?;
 
+    timings.emit_ms = ms(started);
     let report = BuildReport {
         out_dir,
         sources: reports,
@@ -245,6 +281,7 @@ pub async fn build_with_store(
         feeds: plan.feeds.len(),
         files_written: emitted.written.len(),
         files_unchanged: emitted.unchanged.len(),
+        timings,
     };
     // Freeing every stored article one by one is a noticeable share of a build that changed
     // little; the files are written and the store saved, so it happens off the caller's

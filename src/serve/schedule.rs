@@ -215,6 +215,7 @@ mod after_build_tests {
             feeds: 0,
             files_written: 0,
             files_unchanged: 0,
+            timings: Default::default(),
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         s.after_build(&report, now, &mut rng);
