@@ -43,6 +43,10 @@ pub struct FetchMeta {
     pub permanent_redirect: Option<String>,
     /// Things worth telling the operator (retries, redirects).
     pub notes: Vec<String>,
+    /// How long the server says its answer stays fresh (`Cache-Control: max-age`, or
+    /// `Expires` minus `Date`), in seconds: a polite poller waits at least that long.
+    #[serde(default)]
+    pub fresh_for_secs: Option<u64>,
 }
 
 /// A body that arrived.

@@ -15,6 +15,8 @@ use super::{FetchMeta, FetchOptions, FetchOutcome, Fetched, Fetcher, Validators,
 #[derive(Default)]
 struct AttemptState {
     status: Option<u16>,
+    /// Freshness the final response declared.
+    fresh_for: Option<Duration>,
     bytes: u64,
     permanent_redirect: Option<Url>,
     redirect_notes: Vec<String>,
@@ -99,6 +101,7 @@ impl Fetcher {
                 )))
             });
             meta.status = st.status;
+            meta.fresh_for_secs = st.fresh_for.map(|d| d.as_secs());
             meta.bytes = st.bytes;
             meta.permanent_redirect = st.permanent_redirect.as_ref().map(Url::to_string);
             let failure = match result {
@@ -204,6 +207,7 @@ impl Fetcher {
                 .map_err(|e| transport_failure(&e, connect_timeout))?;
             let status = resp.status();
             st.status = Some(status.as_u16());
+            st.fresh_for = freshness(resp.headers(), SystemTime::now());
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = redirect_target(&current, status, resp.headers())?;
                 if chain.contains(&next) {
@@ -396,5 +400,80 @@ fn transport_failure(e: &reqwest::Error, connect_timeout: Duration) -> Failure {
     Failure {
         reason,
         retry: Retry::Backoff,
+    }
+}
+
+/// How long a response says it stays fresh: `Cache-Control: max-age` (or `s-maxage`),
+/// else `Expires` minus `Date` (or minus `now`). `no-store`/`no-cache` say nothing.
+pub(super) fn freshness(headers: &header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(cc) = text(header::CACHE_CONTROL) {
+        let mut max_age = None;
+        for directive in cc.split(',').map(|d| d.trim().to_ascii_lowercase()) {
+            if directive == "no-store" || directive == "no-cache" {
+                return None;
+            }
+            if let Some(v) = directive
+                .strip_prefix("max-age=")
+                .or_else(|| directive.strip_prefix("s-maxage="))
+            {
+                if let Ok(n) = v.trim_matches('"').parse::<u64>() {
+                    max_age = Some(max_age.map_or(n, |m: u64| m.max(n)));
+                }
+            }
+        }
+        if let Some(n) = max_age {
+            return Some(Duration::from_secs(n));
+        }
+    }
+    let expires = httpdate::parse_http_date(text(header::EXPIRES)?).ok()?;
+    let date = text(header::DATE)
+        .and_then(|d| httpdate::parse_http_date(d).ok())
+        .unwrap_or(now);
+    expires.duration_since(date).ok()
+}
+
+#[cfg(test)]
+mod freshness_tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> header::HeaderMap {
+        let mut h = header::HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn max_age_expires_and_no_cache() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let f = |h: &[(&str, &str)]| freshness(&headers(h), now);
+        assert_eq!(
+            f(&[("cache-control", "public, max-age=3600")]),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            f(&[("cache-control", "max-age=60, s-maxage=600")]),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(f(&[("cache-control", "no-cache, max-age=3600")]), None);
+        assert_eq!(
+            f(&[
+                ("date", "Wed, 18 May 2022 05:00:00 GMT"),
+                ("expires", "Wed, 18 May 2022 07:00:00 GMT")
+            ]),
+            Some(Duration::from_secs(7200))
+        );
+        assert_eq!(
+            f(&[("expires", "Wed, 18 May 2022 07:00:00 GMT")]),
+            None,
+            "already expired"
+        );
+        assert_eq!(f(&[("expires", "0")]), None);
+        assert_eq!(f(&[]), None);
     }
 }

@@ -88,7 +88,11 @@ impl Schedule {
         self.failed_builds = 0;
         for s in &report.sources {
             if let Some((interval, at)) = self.due.get_mut(&s.name) {
-                let wait = jittered(delay(*interval, s.consecutive_failures), rng);
+                // A server that says its answer stays fresh longer than our interval is
+                // asked less often; it never makes us ask more often.
+                let fresh = Duration::from_secs(s.fetch.fresh_for_secs.unwrap_or(0));
+                let polite = (*interval).max(fresh.min(MAX_BACKOFF));
+                let wait = jittered(delay(polite, s.consecutive_failures), rng);
                 *at = now + wait.min(MAX_BACKOFF.max(*interval));
             }
         }
@@ -232,5 +236,38 @@ mod after_build_tests {
             wait("c")
         );
         assert_eq!(s.next_due(), Some(s.due["a"].1));
+    }
+
+    #[test]
+    fn a_source_cache_lifetime_raises_its_interval_never_lowers_it() {
+        let mut cfg = Config::minimal(std::path::Path::new("/tmp"));
+        cfg.sources = vec![source("slow", Some(60)), source("eager", Some(600))];
+        let now = Instant::now();
+        let mut s = Schedule::new(&cfg, now);
+        let mut slow = line("slow", 0);
+        slow.fetch.fresh_for_secs = Some(3600);
+        let mut eager = line("eager", 0);
+        eager.fetch.fresh_for_secs = Some(10);
+        let report = BuildReport {
+            out_dir: "/tmp/public".into(),
+            sources: vec![slow, eager],
+            articles: 0,
+            feeds: 0,
+            files_written: 0,
+            files_unchanged: 0,
+            timings: Default::default(),
+        };
+        s.after_build(&report, now, &mut rand::rngs::StdRng::seed_from_u64(7));
+        let wait = |name: &str| (s.due[name].1 - now).as_secs();
+        assert!(
+            (3240..=3960).contains(&wait("slow")),
+            "max-age=3600 raises 60 s: {}",
+            wait("slow")
+        );
+        assert!(
+            (540..=660).contains(&wait("eager")),
+            "max-age=10 never lowers 600 s: {}",
+            wait("eager")
+        );
     }
 }
