@@ -5,121 +5,23 @@
 //!
 //! `cargo bench --bench build` (set FEEDMILL_BENCH_ARTICLES to change the size).
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod gen;
+
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions};
+use gen::{peak_rss_kib, write_config, write_source, CATEGORIES, SOURCES, TAGS};
 
-const SOURCES: usize = 100;
-const TAGS: usize = 5_000;
-const CATEGORIES: usize = 20;
-
-/// A tiny deterministic generator so every run builds the same articles.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
-const WORDS: &[&str] = &[
-    "Lục Yên",
-    "nông thôn",
-    "Đảng bộ",
-    "giao thông",
-    "lúa xuân",
-    "chè Suối Giàng",
-    "cán bộ",
-    "Nghị quyết",
-    "thanh niên",
-    "hiến đất",
-    "Trấn Yên",
-    "Mù Cang Chải",
-    "du lịch",
-    "quế Văn Yên",
-    "xây dựng",
-    "y tế",
-];
-
-fn tag_name(i: usize) -> String {
-    format!("{} {}", WORDS[i % WORDS.len()], i)
-}
-
+/// Writes every source file and returns their bytes together (for the baseline).
 fn write_sources(dir: &Path, per_source: usize) -> Vec<u8> {
-    let mut rng = Lcg(42);
     let mut all = Vec::new();
     for s in 0..SOURCES {
-        let mut x = String::with_capacity(per_source * 1200);
-        x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>Nguồn ");
-        let _ = write!(
-            x,
-            "{s}</title><link>https://nguon{s}.example.vn/</link><description>d</description>"
-        );
-        for i in 0..per_source {
-            let n = s * per_source + i;
-            let minutes = rng.next() % (365 * 24 * 60);
-            let day = 1 + minutes / (24 * 60) % 28;
-            let month = [
-                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-            ][(minutes / (28 * 24 * 60) % 12) as usize];
-            let _ = write!(
-                x,
-                "<item><title>Bài {n}: {} tại {}</title><link>https://nguon{s}.example.vn/bai-{n}.html?utm_source=rss</link><guid>https://nguon{s}.example.vn/bai-{n}.html</guid><pubDate>Wed, {day:02} {month} 2022 {:02}:{:02}:00 +0700</pubDate><dc:creator>Phóng viên {}</dc:creator>",
-                WORDS[n % WORDS.len()],
-                WORDS[(n / 7) % WORDS.len()],
-                minutes / 60 % 24,
-                minutes % 60,
-                n % 97
-            );
-            for _ in 0..3 {
-                let _ = write!(
-                    x,
-                    "<category>{}</category>",
-                    tag_name((rng.next() as usize) % TAGS)
-                );
-            }
-            let _ = write!(
-                x,
-                "<description>Tóm tắt bài {n} về {} và đời sống người dân.</description><content:encoded><![CDATA[<p>Nội dung bài {n}, có <a href=\"/lien-quan/{n}\">liên kết</a> và <img src=\"/anh/{n}.jpg\" alt=\"ảnh\">.</p><p>Đoạn hai với <strong>chữ đậm</strong> và <script>x()</script> cần loại bỏ.</p>]]></content:encoded></item>",
-                WORDS[(n / 3) % WORDS.len()]
-            );
-        }
-        x.push_str("</channel></rss>\n");
-        std::fs::write(dir.join(format!("nguon-{s}.rss")), &x).unwrap();
-        all.extend_from_slice(x.as_bytes());
+        write_source(dir, s, per_source, 0);
+        all.extend(std::fs::read(dir.join(format!("nguon-{s}.rss"))).expect("read back a source"));
     }
     all
-}
-
-fn write_config(dir: &Path) -> std::path::PathBuf {
-    let mut t = String::from(
-        "[site]\ntitle = \"Bench\"\nbase_url = \"https://feeds.example.vn/\"\nlanguage = \"vi\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n\n",
-    );
-    for s in 0..SOURCES {
-        let _ = writeln!(
-            t,
-            "[[source]]\nname = \"nguon-{s}\"\nurl = \"nguon-{s}.rss\"\n"
-        );
-    }
-    for c in 0..CATEGORIES {
-        let tags: Vec<String> = (0..25)
-            .map(|k| format!("\"{}\"", tag_name(c * 250 + k)))
-            .collect();
-        let _ = writeln!(
-            t,
-            "[[category]]\nname = \"Chuyên mục {c}\"\ntags = [{}]\n",
-            tags.join(", ")
-        );
-    }
-    let path = dir.join("feeds.toml");
-    std::fs::write(&path, t).unwrap();
-    path
 }
 
 fn raw_event_loop(bytes: &[u8]) -> usize {
@@ -134,18 +36,6 @@ fn raw_event_loop(bytes: &[u8]) -> usize {
         buf.clear();
     }
     events
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l.to_string())
-        })
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
 }
 
 fn rate(n: usize, d: Duration) -> f64 {
