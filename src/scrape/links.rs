@@ -133,14 +133,12 @@ impl LinkPolicy {
         if wildcard && ip_of(url).is_none() {
             return Ok(());
         }
-        let listing = self
-            .own
-            .first()
-            .map(|(h, _)| h.as_str())
-            .unwrap_or("(none)");
+        let listing = match self.own.first() {
+            Some((h, _)) => format!("the listing's host {h}"),
+            None => "a local file beside the listing".to_string(),
+        };
         Err(format!(
-            "skipped {url}: host {host} is not the listing's host {listing} \
-             (name it in allow_hosts to follow it)"
+            "skipped {url}: host {host} is not {listing} (name it in allow_hosts to follow it)"
         ))
     }
 }
