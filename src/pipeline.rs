@@ -31,7 +31,7 @@ use crate::store::{
 
 use dedup::dedup;
 use pages::FetcherPages;
-use process::{process_all, reading_rules, Got, Processed, Reading};
+use process::{process_all, reading_rules, same_rules, Got, Processed, Reading};
 
 /// How a build runs.
 #[derive(Debug, Clone, Default)]
@@ -306,9 +306,15 @@ async fn gather(
         .iter()
         .cloned()
         .partition(|s| s.kind == SourceKind::Feed);
-    let validators: HashMap<String, Validators> = states
+    let rules = reading_rules(cfg);
+    // Validators only for sources whose stored articles were read under today's rules.
+    let validators: HashMap<String, Validators> = feeds
         .iter()
-        .map(|(name, s)| (name.clone(), s.validators.clone()))
+        .filter_map(|source| {
+            let s = states.get(&source.name)?;
+            same_rules(s.body_hash.as_deref(), source, &rules)
+                .then(|| (source.name.clone(), s.validators.clone()))
+        })
         .collect();
     let scrapes = futures_util::future::join_all(html.iter().map(|source| async move {
         let started = Instant::now();

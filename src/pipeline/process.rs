@@ -80,14 +80,32 @@ pub(super) fn reading_rules(cfg: &Config) -> String {
     )
 }
 
-/// Hash (XXH3-128) of a fetched document and everything that decides what reading it gives.
-/// A cache key compared only with the source's own last one: every document of every source
-/// is hashed each build, where SHA-256 would cost several times more.
+/// Hash of everything besides the bytes that decides what reading a source's document
+/// gives: the reading rules and the source's own settings. It opens the source's document
+/// hash, so a build can tell whether the articles stored for a source were made under the
+/// rules in force now.
+pub(super) fn rules_key(source: &Source, rules: &str) -> String {
+    let mut h = Xxh3::new();
+    for part in [rules, &format!("{source:?}")] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    format!("xxh3:{:016x}:", h.digest())
+}
+
+/// Whether `body_hash` (a source's last document hash) was made under the current rules.
+/// When it was not, the source's conditional-GET validators must not be sent: a 304 would
+/// keep articles normalized under the old rules (a new category would stay empty).
+pub(super) fn same_rules(body_hash: Option<&str>, source: &Source, rules: &str) -> bool {
+    body_hash.is_some_and(|h| h.starts_with(&rules_key(source, rules)))
+}
+
+/// Hash (XXH3-128) of a fetched document and everything that decides what reading it gives,
+/// after its [`rules_key`]. A cache key compared only with the source's own last one: every
+/// document of every source is hashed each build, where SHA-256 would cost several times more.
 fn document_hash(source: &Source, f: &Fetched, rules: &str) -> String {
     let mut h = Xxh3::new();
     for part in [
-        rules,
-        &format!("{source:?}"),
         f.final_url.as_str(),
         f.content_type.as_deref().unwrap_or(""),
     ] {
@@ -95,7 +113,7 @@ fn document_hash(source: &Source, f: &Fetched, rules: &str) -> String {
         h.update(part.as_bytes());
     }
     h.update(&f.body);
-    format!("xxh3:{:032x}", h.digest128())
+    format!("{}{:032x}", rules_key(source, rules), h.digest128())
 }
 
 /// Reads and normalizes what one source gave, unless it is the document read last time
