@@ -7,10 +7,11 @@
 //!   else — dot-files, temporary files, paths outside the output — is a 404 by
 //!   construction. Each build's files replace the previous set in one atomic swap: no
 //!   request ever sees a partial file or a mix of two builds.
-//! - A background worker (its own thread) builds whenever a source is due (one due
-//!   source rebuilds all, since `pipeline::build` builds every source; per-source
-//!   incremental builds come with the store), reloads the served set
-//!   when files changed, and pings `site.hub` (WebSub) with the changed feeds.
+//! - A background worker (its own thread) builds whenever a source is due, fetching only
+//!   the sources due (the others' stored articles stay in the feeds untouched), so each
+//!   source is asked for on its own interval; only feeds whose articles changed are
+//!   rendered. It reloads the served set when files changed, and pings `site.hub`
+//!   (WebSub) with the changed feeds.
 //! - feeds.toml is checked every second; a valid edit is applied and built, an invalid one
 //!   is logged with file, line and column and the previous config keeps serving.
 //! - `/healthz` and `/metrics` (Prometheus text format).

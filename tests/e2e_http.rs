@@ -127,3 +127,52 @@ fn feeds_served_over_http_are_read_and_a_broken_source_keeps_its_articles() {
         5
     );
 }
+
+#[test]
+fn a_build_of_some_sources_leaves_the_others_untouched() {
+    let rss = TestServer::start(Reply {
+        status: 200,
+        content_type: "application/rss+xml; charset=utf-8".into(),
+        body: example("baoyenbai-xay-dung-dang.rss"),
+    });
+    let atom = TestServer::start(Reply {
+        status: 200,
+        content_type: "application/atom+xml".into(),
+        body: example("lucyen.atom"),
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path(), &rss.url("/rss.xml"), &atom.url("/atom.xml"));
+    assert_eq!(run(&cfg).articles, 7);
+    let rss_hits = *rss.hits.lock().unwrap();
+
+    // The RSS source breaks, but only the Atom source is due: the RSS server is not asked,
+    // its articles stay, and the report speaks of the Atom source alone.
+    rss.set(Reply {
+        status: 500,
+        content_type: "text/plain".into(),
+        body: b"oops".to_vec(),
+    });
+    let opts = BuildOptions {
+        only: Some(["lucyen".to_string()].into()),
+        ..BuildOptions::default()
+    };
+    let report = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(build(&cfg, &opts))
+        .unwrap();
+    assert_eq!(
+        *rss.hits.lock().unwrap(),
+        rss_hits,
+        "a source that is not due is not fetched"
+    );
+    assert_eq!(report.sources.len(), 1);
+    assert_eq!(report.sources[0].name, "lucyen");
+    assert_eq!(report.articles, 7);
+    let out = &cfg.site.output_dir;
+    assert_eq!(
+        parse_feed(&out.join("category/xay-dung-dang/rss.xml"))
+            .entries
+            .len(),
+        5
+    );
+}

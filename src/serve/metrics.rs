@@ -84,7 +84,8 @@ impl Metrics {
         f.builds_ok += 1;
         f.last_build_seconds = Some(took.as_secs_f64());
         f.last_build_timestamp = Some(now_secs());
-        f.sources = report
+        // A build fetches only the sources that were due: the others keep their figures.
+        let fresh: Vec<SourceFigures> = report
             .sources
             .iter()
             .map(|s| SourceFigures {
@@ -101,6 +102,12 @@ impl Metrics {
                 up: matches!(s.status, SourceStatus::Ok | SourceStatus::NotModified),
             })
             .collect();
+        for figures in fresh {
+            match f.sources.iter_mut().find(|s| s.name == figures.name) {
+                Some(old) => *old = figures,
+                None => f.sources.push(figures),
+            }
+        }
     }
 
     /// Records a build that could not write its feeds.

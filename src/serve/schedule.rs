@@ -6,7 +6,7 @@
 //! source is due; its backoff only stops it from causing builds on its own. (Per-source
 //! incremental builds come with the store.)
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use rand::Rng;
@@ -39,6 +39,9 @@ fn jittered(d: Duration, rng: &mut impl Rng) -> Duration {
     let f = rng.gen_range(1.0 - JITTER..=1.0 + JITTER);
     d.mul_f64(f)
 }
+
+/// Sources coming due this soon after a build starts are fetched by it too.
+pub(crate) const BATCH: Duration = Duration::from_secs(1);
 
 /// The per-source schedule.
 #[derive(Debug, Default)]
@@ -76,6 +79,16 @@ impl Schedule {
                 .collect(),
             failed_builds: 0,
         }
+    }
+
+    /// The sources due by `now`, with those coming due within [`BATCH`] after it, so
+    /// sources due together are fetched in one build; the others are not fetched at all.
+    pub(crate) fn due_sources(&self, now: Instant) -> BTreeSet<String> {
+        self.due
+            .iter()
+            .filter(|(_, (_, at))| *at <= now + BATCH)
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// The earliest due time; `None` when there is no source.
@@ -236,6 +249,32 @@ mod after_build_tests {
             wait("c")
         );
         assert_eq!(s.next_due(), Some(s.due["a"].1));
+    }
+
+    #[test]
+    fn only_the_sources_due_are_fetched() {
+        let mut cfg = Config::minimal(std::path::Path::new("/tmp"));
+        cfg.sources = vec![source("fast", Some(60)), source("slow", Some(3600))];
+        let now = Instant::now();
+        let mut s = Schedule::new(&cfg, now);
+        assert_eq!(
+            s.due_sources(now).len(),
+            2,
+            "a new config fetches every source"
+        );
+        let report = BuildReport {
+            out_dir: "/tmp/public".into(),
+            sources: vec![line("fast", 0), line("slow", 0)],
+            articles: 0,
+            feeds: 0,
+            files_written: 0,
+            files_unchanged: 0,
+            timings: Default::default(),
+        };
+        s.after_build(&report, now, &mut rand::rngs::StdRng::seed_from_u64(3));
+        let later = now + Duration::from_secs(70);
+        assert_eq!(s.due_sources(later), BTreeSet::from(["fast".to_string()]));
+        assert!(s.due_sources(now + Duration::from_secs(10)).is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! (reading, normalizing, writing, compressing) never occupies the threads answering
 //! requests, and a request never waits for a fetch.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -131,7 +132,8 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
             }
             _ = sleep_until(due) => {}
         }
-        let build = build_once(&shared, &cfg, client.as_ref());
+        let due_now = schedule.due_sources(Instant::now());
+        let build = build_once(&shared, &cfg, client.as_ref(), due_now);
         tokio::pin!(build);
         let ok = tokio::select! {
             ok = &mut build => ok,
@@ -189,10 +191,14 @@ async fn build_once(
     shared: &Shared,
     cfg: &Config,
     client: Option<&reqwest::Client>,
+    due: BTreeSet<String>,
 ) -> Option<pipeline::BuildReport> {
     let started = StdInstant::now();
+    // Only the sources that are due are fetched; the others' stored articles stay in the
+    // feeds untouched, so each source is asked for on its own interval.
     let opts = BuildOptions {
         progress: false,
+        only: Some(due),
         ..BuildOptions::default()
     };
     let result = pipeline::build(cfg, &opts).await;
