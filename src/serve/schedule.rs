@@ -1,10 +1,9 @@
-//! When each source is due: its own interval, jittered, backed off while it fails.
+//! When each source is due: its own interval, jittered, backed off while it fails, and
+//! raised (never lowered) by the freshness the source's server declares.
 //!
-//! `pipeline::build` fetches every source, so one build refreshes all of them: a build runs
-//! as soon as any source is due, and afterwards every source's next due time is set from
-//! that build's outcome. A source that fails is therefore still fetched whenever another
-//! source is due; its backoff only stops it from causing builds on its own. (Per-source
-//! incremental builds come with the store.)
+//! A build runs as soon as any source is due and fetches only the sources due then (and
+//! those coming due within [`BATCH`]); each fetched source's next due time is set from that
+//! build's outcome, and the others keep theirs.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
