@@ -19,7 +19,10 @@ mod all;
 mod decode;
 mod file;
 mod http;
+mod net;
 mod retry;
+
+pub use net::{is_internal, url_is_internal};
 /// Conditional-GET validators kept per source between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Validators {
@@ -97,6 +100,10 @@ pub struct FetchOptions {
     pub connect_timeout: Option<Duration>,
     /// `Accept` header; [`ACCEPT_FEED`] when `None`.
     pub accept: Option<String>,
+    /// Refuse a redirect from a public address to an internal one (loopback, private,
+    /// link-local, `localhost`): set for pages a listing pointed at, so a hostile site
+    /// cannot bounce feedmill into the local network.
+    pub refuse_internal_redirects: bool,
 }
 
 impl FetchOptions {
@@ -105,6 +112,7 @@ impl FetchOptions {
         FetchOptions {
             timeout: source.timeout,
             connect_timeout: source.connect_timeout,
+            refuse_internal_redirects: false,
             accept: Some(
                 match source.kind {
                     SourceKind::Feed => ACCEPT_FEED,

@@ -80,7 +80,6 @@ impl Fetcher {
             Err(e) => return fail(e, meta),
         };
         let timeout = opts.timeout.unwrap_or(self.cfg().timeout);
-        let accept = opts.accept.as_deref().unwrap_or(ACCEPT_FEED);
         let attempts = self.cfg().retries.saturating_add(1);
         let mut attempt = 0;
         loop {
@@ -88,7 +87,7 @@ impl Fetcher {
             let mut st = AttemptState::default();
             let result = tokio::time::timeout(
                 timeout,
-                self.attempt(&client, url, validators, accept, connect_timeout, &mut st),
+                self.attempt(&client, url, validators, connect_timeout, opts, &mut st),
             )
             .await
             .unwrap_or_else(|_| {
@@ -175,10 +174,11 @@ impl Fetcher {
         client: &reqwest::Client,
         url: &Url,
         validators: &Validators,
-        accept: &str,
         connect_timeout: Duration,
+        opts: &FetchOptions,
         st: &mut AttemptState,
     ) -> Result<Success, Failure> {
+        let accept = opts.accept.as_deref().unwrap_or(ACCEPT_FEED);
         let max_redirects = self.cfg().max_redirects;
         let mut current = url.clone();
         let mut chain = vec![url.clone()];
@@ -210,6 +210,14 @@ impl Fetcher {
             st.fresh_for = freshness(resp.headers(), SystemTime::now());
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = redirect_target(&current, status, resp.headers())?;
+                if opts.refuse_internal_redirects
+                    && !super::url_is_internal(&current)
+                    && super::url_is_internal(&next)
+                {
+                    return Err(Failure::fatal(format!(
+                        "redirect from {current} to the internal address {next} refused"
+                    )));
+                }
                 if chain.contains(&next) {
                     chain.push(next);
                     return Err(Failure::fatal(format!(

@@ -24,7 +24,10 @@ impl FetcherPages {
     pub fn new(fetcher: Fetcher, source: &Source, per_host: usize) -> FetcherPages {
         FetcherPages {
             fetcher,
-            opts: FetchOptions::for_source(source),
+            opts: FetchOptions {
+                refuse_internal_redirects: true,
+                ..FetchOptions::for_source(source)
+            },
             permits: Arc::new(Semaphore::new(per_host.max(1))),
             meta: Mutex::new(FetchMeta::default()),
         }

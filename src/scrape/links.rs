@@ -1,7 +1,7 @@
 //! Article and next-page links: made absolute, stripped of tracking, and checked against
 //! the hosts a listing may send feedmill to.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use url::{Host, Url};
 
@@ -160,38 +160,7 @@ fn ip_of(url: &Url) -> Option<IpAddr> {
     }
 }
 
-/// Loopback, private, link-local, shared (CGNAT), unspecified, broadcast, multicast and
-/// documentation ranges: nothing a public news site links to.
-pub fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_internal_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_internal_v4(v4);
-            }
-            let seg0 = v6.segments().first().copied().unwrap_or(0);
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local
-                || (seg0 & 0xffc0) == 0xfe80 // link-local
-                || v6 == Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1)
-        }
-    }
-}
-
-fn is_internal_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b))
-}
+pub use crate::fetch::is_internal;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,82 @@
+//! Which addresses are internal: the fetch stage refuses to be bounced to them from a public
+//! page, and the scraper never follows links to them.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use url::{Host, Url};
+
+/// Loopback, private, link-local, shared (CGNAT), unspecified, broadcast, multicast and
+/// documentation ranges: nothing a public news site links to.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_internal_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal_v4(v4);
+            }
+            let seg0 = v6.segments().first().copied().unwrap_or(0);
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg0 & 0xfe00) == 0xfc00 // unique local
+                || (seg0 & 0xffc0) == 0xfe80 // link-local
+                || v6 == Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1)
+        }
+    }
+}
+
+fn is_internal_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+}
+
+/// Whether `url` names an internal host: an internal IP literal, or `localhost`.
+pub fn url_is_internal(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => is_internal(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => is_internal(IpAddr::V6(ip)),
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_hosts() {
+        let internal = |s: &str| url_is_internal(&Url::parse(s).unwrap());
+        for s in [
+            "http://127.0.0.1/",
+            "http://10.1.2.3/",
+            "http://192.168.0.1:8080/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://localhost/",
+            "http://api.localhost./",
+            "http://100.64.0.1/",
+        ] {
+            assert!(internal(s), "{s}");
+        }
+        for s in [
+            "https://baoyenbai.com.vn/",
+            "http://8.8.8.8/",
+            "http://[2001:4860::8888]/",
+        ] {
+            assert!(!internal(s), "{s}");
+        }
+    }
+}
