@@ -120,6 +120,29 @@ fn display_name_is_the_most_frequent_spelling_ties_to_the_newest() {
 }
 
 #[test]
+fn a_tie_goes_to_mixed_case_over_a_phrase_in_capitals_but_acronyms_stand() {
+    let arts = vec![
+        article(
+            "a",
+            date("2022-05-15T00:00:00Z"),
+            &["Đảng bộ xã", "Hđnd"],
+            &[],
+        ),
+        article(
+            "b",
+            date("2022-05-16T00:00:00Z"),
+            &["ĐẢNG BỘ XÃ", "HĐND"],
+            &[],
+        ),
+    ];
+    let p = plan(&arts, &cfg(), &BTreeMap::new());
+    // One each, and the newer article shouts: the mixed-case spelling is the name.
+    assert_eq!(feed(&p, FeedKind::Tag, "dang-bo-xa").name, "Đảng bộ xã");
+    // A single all-capitals word is an acronym: the newest spelling wins as before.
+    assert_eq!(feed(&p, FeedKind::Tag, "hdnd").name, "HĐND");
+}
+
+#[test]
 fn colliding_slugs_get_suffixes_oldest_tag_keeps_plain_slug() {
     let arts = vec![
         article("new", date("2024-05-01T00:00:00Z"), &["Lúa"], &[]),

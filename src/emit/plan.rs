@@ -4,7 +4,8 @@
 //! - Articles are ordered newest first by `published`, falling back to `updated`; undated
 //!   articles come last; ties are broken by article id, then by position in the input.
 //! - A tag's identity is [`Tag::key`](crate::model::Tag); its display name is the spelling
-//!   most of its articles use; a tie goes to the spelling of the newest article (in the
+//!   most of its articles use; a tie goes to a mixed-case spelling over an all-capitals one,
+//!   then to the spelling of the newest article (in the
 //!   article order above), so the current house style wins over an old one.
 //! - A tag's slug is `slugify(key)` (the key, not the display name, so that a change in the
 //!   elected spelling never moves the feed). When several tags share a slug, slugs from
@@ -83,14 +84,31 @@ impl<'a> Group<'a> {
         }
     }
 
-    /// The most used spelling; ties go to the newest article's spelling.
+    /// The most used spelling; among equally used ones, a spelling in mixed case beats one
+    /// in capitals (`Đảng bộ xã` over `ĐẢNG BỘ XÃ`, a headline style), then the newest
+    /// article's spelling wins.
     fn elected_name(&self) -> String {
         self.names
             .iter()
-            .max_by(|(_, (ca, ra)), (_, (cb, rb))| ca.cmp(cb).then_with(|| rb.cmp(ra)))
+            .max_by(|(na, (ca, ra)), (nb, (cb, rb))| {
+                ca.cmp(cb)
+                    .then_with(|| shouting(nb).cmp(&shouting(na)))
+                    .then_with(|| rb.cmp(ra))
+            })
             .map(|(n, _)| (*n).to_string())
             .unwrap_or_default()
     }
+}
+
+/// Whether a spelling is a phrase set in capitals (`ĐẢNG BỘ XÃ`): several words, every
+/// letter upper case. A single all-capitals word is an acronym (`HĐND`), not shouting.
+fn shouting(name: &str) -> bool {
+    name.trim().contains(' ')
+        && name.chars().any(char::is_alphabetic)
+        && name
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase)
 }
 
 /// A key competing for a slug.
