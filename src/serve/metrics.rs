@@ -124,6 +124,13 @@ impl Metrics {
         f.files_served = files;
     }
 
+    /// Forgets the figures of sources a config edit removed.
+    pub(crate) fn keep_sources(&self, cfg: &crate::config::Config) {
+        self.facts()
+            .sources
+            .retain(|s| cfg.source(&s.name).is_some());
+    }
+
     /// Records a feeds.toml edit: applied or rejected.
     pub(crate) fn config_edit(&self, applied: bool) {
         let mut f = self.facts();

@@ -125,6 +125,7 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
                 if watch.changed() {
                     if let Some(new) = reload(&shared, &cfg.path) {
                         cfg = Arc::new(new);
+                        shared.metrics.keep_sources(&cfg);
                         schedule = Schedule::new(&cfg, Instant::now());
                     }
                 }
