@@ -147,6 +147,20 @@ fn a_build_killed_at_any_moment_leaves_a_readable_store_and_whole_files() {
     assert!(status.success());
     let (articles, _) = check(dir);
     assert_eq!(articles, SOURCES * PER_SOURCE);
+    // Temporary files a killed build left behind are gone after a build that completes.
+    let mut leftovers = Vec::new();
+    let mut stack = vec![dir.join("public")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "tmp") {
+                leftovers.push(p);
+            }
+        }
+    }
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
     let store = SqliteStore::open(&dir.join("feedmill.db")).unwrap();
     let titles: Vec<String> = store
         .articles()

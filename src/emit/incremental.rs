@@ -226,6 +226,11 @@ pub fn emit_incremental(
     out_dir: &Path,
     previous: &BTreeMap<String, String>,
 ) -> std::io::Result<(EmitReport, BTreeMap<String, String>)> {
+    if previous.is_empty() {
+        // No trusted memory of the last emit: a first build, or one after a build that was
+        // killed mid-write and may have left temporary files.
+        write::remove_leftover_temp_files(out_dir);
+    }
     let ctx = Ctx::new(plan, articles, cfg);
     let prints = fingerprints(&ctx, plan, articles, out_dir);
     let old_manifest = write::read_manifest(out_dir);

@@ -119,3 +119,50 @@ pub fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
     }
     out.into_bytes()
 }
+
+/// Removes the temporary files a killed build left behind (`.feedmill-*.tmp`, in the
+/// output folder and the feed folders below it). Only files of that exact shape are
+/// touched; anything else in the output folder is the operator's.
+pub fn remove_leftover_temp_files(out_dir: &Path) {
+    let mut dirs = vec![out_dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if kind.is_dir() && !name.starts_with('.') {
+                dirs.push(entry.path());
+            } else if kind.is_file() && name.starts_with(".feedmill-") && name.ends_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod leftover_tests {
+    use super::*;
+
+    #[test]
+    fn only_feedmill_temp_files_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path();
+        let feed = out.join("tag/luc-yen");
+        std::fs::create_dir_all(&feed).unwrap();
+        for f in [".feedmill-a1b2.tmp", "rss.xml", "notes.tmp", ".keep"] {
+            std::fs::write(feed.join(f), "x").unwrap();
+        }
+        std::fs::write(out.join(".feedmill-zz.tmp"), "x").unwrap();
+        remove_leftover_temp_files(out);
+        assert!(!feed.join(".feedmill-a1b2.tmp").exists());
+        assert!(!out.join(".feedmill-zz.tmp").exists());
+        for kept in ["rss.xml", "notes.tmp", ".keep"] {
+            assert!(feed.join(kept).exists(), "{kept} is the operator's");
+        }
+    }
+}
