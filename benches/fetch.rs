@@ -15,7 +15,7 @@ use std::time::Instant;
 use axum::http::header;
 use axum::routing::get;
 use axum::Router;
-use feedmill::config::{Config, Source, SourceKind, SourceUrl};
+use feedmill::config::{Config, Source, SourceUrl};
 use feedmill::fetch::{FetchOutcome, Fetcher};
 use url::Url;
 
@@ -58,18 +58,8 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn source(n: usize, host: &str) -> Option<Source> {
-    Some(Source {
-        name: format!("nguon-{n}"),
-        url: SourceUrl::Http(Url::parse(&format!("http://{host}/feed/{n}.xml")).ok()?),
-        kind: SourceKind::Feed,
-        category: None,
-        tags: Vec::new(),
-        timezone: None,
-        refresh: None,
-        timeout: None,
-        connect_timeout: None,
-        html: None,
-    })
+    let url = Url::parse(&format!("http://{host}/feed/{n}.xml")).ok()?;
+    Some(Source::feed(&format!("nguon-{n}"), SourceUrl::Http(url)))
 }
 
 #[tokio::main]

@@ -99,41 +99,10 @@ pub fn emit(
     cfg: &Config,
     out_dir: &Path,
 ) -> std::io::Result<EmitReport> {
-    let ctx = ctx::Ctx::new(plan, articles, cfg);
-    let old_manifest = write::read_manifest(out_dir);
-    let feeds: Vec<&PlannedFeed> = plan.feeds.iter().collect();
-    let results = write_feeds(&ctx, &feeds, out_dir);
-
-    let mut report = EmitReport::default();
-    let mut files = std::collections::BTreeSet::new();
-    let mut record = |rel: String, written: bool, report: &mut EmitReport| {
-        let path = out_dir.join(&rel);
-        if written {
-            report.written.push(path);
-        } else {
-            report.unchanged.push(path);
-        }
-        files.insert(rel);
-    };
-    for r in results {
-        for (rel, written) in r? {
-            record(rel, written, &mut report);
-        }
-    }
-    let opml = ctx::xml_safe(opml::render(&ctx, plan)?);
-    let changed = write::write_if_changed(&out_dir.join("feeds.opml"), &opml)?;
-    record("feeds.opml".into(), changed, &mut report);
-    let html = ctx::xml_safe(index::render(&ctx, plan));
-    let changed = write::write_if_changed(&out_dir.join("index.html"), &html)?;
-    record("index.html".into(), changed, &mut report);
-
-    report.removed = write::remove_stale(out_dir, &old_manifest, &files)?;
-    // The manifest is bookkeeping, not output: it is not listed in the report.
-    write::write_if_changed(
-        &out_dir.join(write::MANIFEST),
-        &write::manifest_bytes(&files),
-    )?;
-    Ok(report)
+    // With no memory of an earlier emit every feed is rendered; what is left is the
+    // skip-unchanged write of each file.
+    incremental::emit_incremental(plan, articles, cfg, out_dir, &BTreeMap::new())
+        .map(|(report, _)| report)
 }
 
 /// Renders and writes `feeds` on a few threads; one result per thread, in feed order.

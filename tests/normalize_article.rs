@@ -22,18 +22,7 @@ trọng tâm là cấp ủy cơ sở và cấp trên trực tiếp cơ sở giai
 hiện Nghị quyết số 37.";
 
 fn source(name: &str, url: &str) -> Source {
-    Source {
-        name: name.to_string(),
-        url: SourceUrl::Http(Url::parse(url).expect("test URL")),
-        kind: SourceKind::Feed,
-        category: None,
-        tags: Vec::new(),
-        timezone: None,
-        refresh: None,
-        timeout: None,
-        connect_timeout: None,
-        html: None,
-    }
+    Source::feed(name, SourceUrl::Http(Url::parse(url).expect("test URL")))
 }
 
 fn category(name: &str, sources: &[&str], tags: &[&str], pattern: Option<&str>) -> CategoryCfg {

@@ -241,50 +241,47 @@ pub fn emit_incremental(
 
     let mut report = EmitReport::default();
     let mut files = BTreeSet::new();
+    // Every file of the output goes through here once: listed as written or untouched, and
+    // kept in the manifest.
+    let mut record = |rel: String, written: bool, report: &mut EmitReport| {
+        let path = out_dir.join(&rel);
+        if written {
+            report.written.push(path);
+        } else {
+            report.unchanged.push(path);
+        }
+        files.insert(rel);
+    };
     let mut todo: Vec<&PlannedFeed> = Vec::new();
     for feed in &plan.feeds {
         let dir = feed.dir();
         let rels = [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")];
         if unchanged(&dir, &rels) {
             for rel in rels {
-                report.unchanged.push(out_dir.join(&rel));
-                files.insert(rel);
+                record(rel, false, &mut report);
             }
         } else {
             todo.push(feed);
         }
     }
 
-    let results = super::write_feeds(&ctx, &todo, out_dir);
-    for r in results {
+    for r in super::write_feeds(&ctx, &todo, out_dir) {
         for (rel, written) in r? {
-            let path = out_dir.join(&rel);
-            if written {
-                report.written.push(path);
-            } else {
-                report.unchanged.push(path);
-            }
-            files.insert(rel);
+            record(rel, written, &mut report);
         }
     }
 
     let pages = ["feeds.opml".to_string(), "index.html".to_string()];
     if unchanged(PAGES_KEY, &pages) {
         for rel in pages {
-            report.unchanged.push(out_dir.join(&rel));
-            files.insert(rel);
+            record(rel, false, &mut report);
         }
     } else {
         let opml = ctx::xml_safe(opml::render(&ctx, plan)?);
         let html = ctx::xml_safe(index::render(&ctx, plan));
         for (rel, bytes) in pages.into_iter().zip([opml, html]) {
-            let path = out_dir.join(&rel);
-            if write::write_if_changed(&path, &bytes)? {
-                report.written.push(path);
-            } else {
-                report.unchanged.push(path);
-            }
-            files.insert(rel);
+            let written = write::write_if_changed(&out_dir.join(&rel), &bytes)?;
+            record(rel, written, &mut report);
         }
     }
 

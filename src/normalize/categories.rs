@@ -84,20 +84,12 @@ impl Categories {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{SourceKind, SourceUrl, TagsCfg};
+    use crate::config::{SourceUrl, TagsCfg};
 
     fn source(name: &str, category: Option<&str>) -> Source {
         Source {
-            name: name.into(),
-            url: SourceUrl::File("/tmp/feed.xml".into()),
-            kind: SourceKind::Feed,
             category: category.map(String::from),
-            tags: Vec::new(),
-            timezone: None,
-            refresh: None,
-            timeout: None,
-            connect_timeout: None,
-            html: None,
+            ..Source::feed(name, SourceUrl::File("/tmp/feed.xml".into()))
         }
     }
 

@@ -34,16 +34,12 @@ fn site(pages: &[(&str, &str)]) -> MapPages {
 
 fn source(cfg: &HtmlCfg) -> Source {
     Source {
-        name: "tin".into(),
-        url: SourceUrl::Http(Url::parse("https://tin.vn/").expect("url")),
         kind: SourceKind::Html,
-        category: None,
-        tags: Vec::new(),
-        timezone: None,
-        refresh: None,
-        timeout: None,
-        connect_timeout: None,
         html: Some(cfg.clone()),
+        ..Source::feed(
+            "tin",
+            SourceUrl::Http(Url::parse("https://tin.vn/").expect("url")),
+        )
     }
 }
 

@@ -171,23 +171,15 @@ mod tests {
 #[cfg(test)]
 mod after_build_tests {
     use super::*;
-    use crate::config::{Source, SourceKind, SourceUrl};
+    use crate::config::{Source, SourceUrl};
     use crate::fetch::FetchMeta;
     use crate::pipeline::{SourceReport, SourceStatus};
     use rand::SeedableRng;
 
     fn source(name: &str, refresh: Option<u64>) -> Source {
         Source {
-            name: name.into(),
-            url: SourceUrl::File(std::path::PathBuf::from("/x.rss")),
-            kind: SourceKind::Feed,
-            category: None,
-            tags: Vec::new(),
-            timezone: None,
             refresh: refresh.map(Duration::from_secs),
-            timeout: None,
-            connect_timeout: None,
-            html: None,
+            ..Source::feed(name, SourceUrl::File(std::path::PathBuf::from("/x.rss")))
         }
     }
 

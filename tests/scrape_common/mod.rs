@@ -145,16 +145,11 @@ pub fn source(name: &str, url: Url, html: &HtmlCfg) -> Source {
         SourceUrl::Http(url)
     };
     Source {
-        name: name.into(),
-        url,
         kind: SourceKind::Html,
         category: Some("Xây dựng Đảng".into()),
-        tags: Vec::new(),
         timezone: Some(chrono_tz::Asia::Ho_Chi_Minh),
-        refresh: None,
-        timeout: None,
-        connect_timeout: None,
         html: Some(html.clone()),
+        ..Source::feed(name, url)
     }
 }
 

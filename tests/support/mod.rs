@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use feedmill::config::{Config, Source, SourceKind, SourceUrl};
+use feedmill::config::{Config, Source, SourceUrl};
 use feedmill::fetch::{FetchOutcome, Fetched, Fetcher};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -31,18 +31,7 @@ pub fn fetcher(cfg: &Config) -> Fetcher {
 
 /// An http(s) feed source named `name`.
 pub fn source(name: &str, url: &str) -> Source {
-    Source {
-        name: name.into(),
-        url: SourceUrl::Http(Url::parse(url).expect("test URL")),
-        kind: SourceKind::Feed,
-        category: None,
-        tags: Vec::new(),
-        timezone: None,
-        refresh: None,
-        timeout: None,
-        connect_timeout: None,
-        html: None,
-    }
+    Source::feed(name, SourceUrl::Http(Url::parse(url).expect("test URL")))
 }
 
 /// Serves `router` on `ip`:0 in the background; returns the address.
