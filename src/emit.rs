@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::model::Article;
 
-pub use incremental::{emit_incremental, PAGES_KEY};
+pub use incremental::{emit_incremental, emit_outdated, outdated, Outdated, PAGES_KEY};
 
 /// What a feed is built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -184,7 +184,7 @@ impl Fetcher {
                 self.fetch_http(url, validators, &FetchOptions::for_source(source))
                     .await
             }
-            SourceUrl::File(path) => file::fetch_file(path, self.cfg().max_bytes).await,
+            SourceUrl::File(path) => file::fetch_file(path, self.cfg().max_bytes, validators).await,
         }
     }
 
@@ -199,7 +199,7 @@ impl Fetcher {
         match url.scheme() {
             "http" | "https" => self.fetch_http(url, validators, opts).await,
             "file" => match url.to_file_path() {
-                Ok(path) => file::fetch_file(&path, self.cfg().max_bytes).await,
+                Ok(path) => file::fetch_file(&path, self.cfg().max_bytes, validators).await,
                 Err(()) => FetchOutcome::Failed {
                     message: format!("{url}: not a local file path"),
                     meta: FetchMeta::default(),

@@ -79,7 +79,7 @@ pub struct Tag {
 }
 
 /// The one normalized article model every later stage works on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Article {
     /// Stable identifier, derived from the source name and the source GUID or canonical URL.
     pub id: String,

@@ -29,7 +29,7 @@ use crate::store::{
     self, BuildChanges, EmitMemory, SourceArticles, SourceState, SourceUpdate, Store, StoreError,
 };
 
-use dedup::dedup;
+use dedup::{dedup, fill_text};
 use pages::FetcherPages;
 use process::{process_all, reading_rules, same_rules, Got, Processed, Reading};
 
@@ -157,6 +157,10 @@ pub enum BuildError {
     /// The store could not be opened, read or written.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// An article the build was reading disappeared from the store (another process
+    /// changed it meanwhile).
+    #[error("article {0} disappeared from the store while the build read it; run the build again")]
+    StoreChanged(String),
     /// Writing the output failed.
     #[error("cannot write feeds to {path}: {source}")]
     Output {
@@ -260,23 +264,33 @@ pub async fn build_with_store(
 
     timings.store_ms = ms(started);
     let started = Instant::now();
-    let articles = dedup(store.articles()?);
+    // Heads only: the text of an article is read when a feed showing it is rendered.
     let memory = store.emit_memory()?;
+    let heads = store.article_heads()?;
+    let (mut articles, versions) = dedup(heads, &*store)?;
     timings.load_ms = ms(started);
     let started = Instant::now();
     let plan = emit::plan(&articles, cfg, &memory.tag_slugs);
     timings.plan_ms = ms(started);
     let started = Instant::now();
+    let todo = emit::outdated(
+        &plan,
+        &articles,
+        &versions,
+        cfg,
+        &out_dir,
+        &memory.fingerprints,
+    );
+    let need = todo.needs_text(&plan, &versions);
+    fill_text(&mut articles, &need, &*store)?;
     // Fingerprints are not trusted while files are being written: a build killed mid-emit
     // makes the next one render every feed again rather than trust half-written output.
     store.begin_emit()?;
-    let (emitted, fingerprints) =
-        emit::emit_incremental(&plan, &articles, cfg, &out_dir, &memory.fingerprints).map_err(
-            |source| BuildError::Output {
-                path: out_dir.clone(),
-                source,
-            },
-        )?;
+    let (emitted, fingerprints) = emit::emit_outdated(&plan, &articles, cfg, &out_dir, todo)
+        .map_err(|source| BuildError::Output {
+            path: out_dir.clone(),
+            source,
+        })?;
     store.save_emit_memory(&EmitMemory {
         tag_slugs: plan.tag_slugs.clone(),
         fingerprints,

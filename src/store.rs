@@ -154,6 +154,19 @@ pub struct EmitMemory {
     pub fingerprints: BTreeMap<String, String>,
 }
 
+/// A stored article as planning needs it: without its text unless `version` is `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleHead {
+    /// The article. When `version` is `Some`, only its identity (`source`, `id`,
+    /// `source_guid`, `url`), dates, tags and categories are filled; `title`, `summary`,
+    /// `content`, `authors` and `image` are empty until read with
+    /// [`Store::articles_by_key`].
+    pub article: Article,
+    /// A print of the whole stored article: two heads of one article with equal versions
+    /// are the same stored article, text included. `None` when `article` is complete.
+    pub version: Option<u128>,
+}
+
 /// One source in [`StoreStats`].
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceStats {
@@ -205,6 +218,36 @@ pub trait Store {
     /// Every stored article, undated ones carrying their `first_seen` as `published`.
     /// Ordered by source, then id.
     fn articles(&self) -> Result<Vec<Article>, StoreError>;
+
+    /// Every stored article as [`ArticleHead`], in the order of [`Store::articles`]. A build
+    /// plans and fingerprints its feeds from these and reads the text only of the articles
+    /// of feeds it renders again. The default reads the complete articles.
+    fn article_heads(&self) -> Result<Vec<ArticleHead>, StoreError> {
+        Ok(self
+            .articles()?
+            .into_iter()
+            .map(|article| ArticleHead {
+                article,
+                version: None,
+            })
+            .collect())
+    }
+
+    /// The complete stored articles named by `(source, id)`, in the order asked; a key
+    /// that names no stored article is left out.
+    fn articles_by_key(&self, keys: &[(&str, &str)]) -> Result<Vec<Article>, StoreError> {
+        let wanted: std::collections::HashSet<(&str, &str)> = keys.iter().copied().collect();
+        let mut found: std::collections::HashMap<(String, String), Article> = self
+            .articles()?
+            .into_iter()
+            .filter(|a| wanted.contains(&(a.source.as_str(), a.id.as_str())))
+            .map(|a| ((a.source.clone(), a.id.clone()), a))
+            .collect();
+        Ok(keys
+            .iter()
+            .filter_map(|(s, i)| found.remove(&(s.to_string(), i.to_string())))
+            .collect())
+    }
 
     /// What the last emit left: tag slugs and feed fingerprints. When an emit was begun
     /// and never saved (a killed build), the fingerprints are empty, so every feed is

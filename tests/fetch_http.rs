@@ -362,6 +362,45 @@ async fn local_files_are_read_and_missing_ones_named() {
 }
 
 #[tokio::test]
+async fn an_unchanged_local_file_is_answered_like_a_304_without_being_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tin.xml");
+    std::fs::write(&path, rss("file", 1)).unwrap();
+    let fetcher = fetcher(&config());
+    let mut src = source("file", "http://unused/");
+    src.url = feedmill::config::SourceUrl::File(path.clone());
+    let first = expect_fetched(fetcher.fetch(&src, &Validators::default()).await);
+    let tag = first
+        .validators
+        .etag
+        .clone()
+        .expect("a file gets an entity tag");
+    assert!(first.validators.last_modified.is_some());
+    // The same file: not read again.
+    match fetcher.fetch(&src, &first.validators).await {
+        FetchOutcome::NotModified(_) => {}
+        other => panic!("expected not modified, got {other:?}"),
+    }
+    // Rewritten with bytes of the same length: a new tag, read again.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&path, rss("fill", 1)).unwrap();
+    let second = expect_fetched(fetcher.fetch(&src, &first.validators).await);
+    assert_eq!(second.body, rss("fill", 1).into_bytes());
+    assert_ne!(second.validators.etag.as_deref(), Some(tag.as_str()));
+    // Replaced by another file (a new inode) of the same bytes: read again too.
+    let other = dir.path().join("moi.xml");
+    std::fs::write(&other, rss("fill", 1)).unwrap();
+    std::fs::rename(&other, &path).unwrap();
+    expect_fetched(fetcher.fetch(&src, &second.validators).await);
+    // Validators of another kind (an HTTP ETag) never match a file.
+    let http = Validators {
+        etag: Some("\"abc\"".into()),
+        last_modified: None,
+    };
+    expect_fetched(fetcher.fetch(&src, &http).await);
+}
+
+#[tokio::test]
 async fn fetch_url_serves_the_scraper_with_html_accept() {
     let app = Router::new().route(
         "/article",

@@ -295,8 +295,15 @@ fn a_v1_store_is_migrated_with_its_data() {
     }
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(store.articles().unwrap(), vec![migrated.clone()]);
+    // v3's heads index serves the migrated row too.
+    let heads = store.article_heads().unwrap();
+    assert_eq!(heads.len(), 1);
+    assert_eq!(heads[0].article.id, "a");
+    assert_eq!(heads[0].article.published, migrated.published);
+    assert_eq!(heads[0].article.tags, migrated.tags);
+    assert!(heads[0].version.is_some());
     let states = store.source_states().unwrap();
     assert_eq!(
         states["tin-tinh"].validators.etag.as_deref(),

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
@@ -25,9 +27,10 @@ pub(crate) struct Ctx<'a> {
     /// The zone every output date is written in.
     pub tz: Tz,
     /// Tag key → (slug, elected name) for tags that have a feed.
-    pub tags: HashMap<&'a str, (&'a str, &'a str)>,
-    /// Category key → (slug, name).
-    pub categories: HashMap<String, (&'a str, &'a str)>,
+    pub tags: FxHashMap<&'a str, (&'a str, &'a str)>,
+    /// Category name as articles spell it → (slug, name) of its feed. Keyed by spelling so
+    /// that the key (NFC, case folding) is worked out once per spelling, not per article.
+    pub categories: FxHashMap<&'a str, (&'a str, &'a str)>,
     /// Authority of the `tag:` URIs used as Atom entry ids.
     pub tag_authority: String,
 }
@@ -49,12 +52,28 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter_map(|(k, s)| Some((k.as_str(), (s.as_str(), *tag_names.get(s.as_str())?))))
             .collect();
-        let categories = plan
+        let by_key: HashMap<String, (&str, &str)> = plan
             .feeds
             .iter()
             .filter(|f| f.kind == FeedKind::Category)
             .map(|f| (tag_key(&f.name), (f.slug.as_str(), f.name.as_str())))
             .collect();
+        let mut categories = FxHashMap::default();
+        let mut unknown: FxHashSet<&str> = FxHashSet::default();
+        for name in articles.iter().flat_map(|a| &a.categories) {
+            let name = name.as_str();
+            if categories.contains_key(name) || unknown.contains(name) {
+                continue;
+            }
+            match by_key.get(&tag_key(name)) {
+                Some(feed) => {
+                    categories.insert(name, *feed);
+                }
+                None => {
+                    unknown.insert(name);
+                }
+            }
+        }
         // RFC 4151 authorities are DNS names or e-mail addresses; anything else (an IP
         // literal with `:`, an empty host) falls back to a name that is always valid.
         let host = cfg
@@ -206,7 +225,7 @@ impl<'a> Ctx<'a> {
             });
         }
         for name in &a.categories {
-            let Some((slug, label)) = self.categories.get(&tag_key(name)) else {
+            let Some((slug, label)) = self.categories.get(name.as_str()) else {
                 continue;
             };
             if out

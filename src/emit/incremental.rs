@@ -10,6 +10,12 @@
 //! and `index.html` share one fingerprint over the feed list (kind, slug, name, article
 //! count). Everything else (atomic writes, the manifest, stale-file removal) is as in
 //! [`emit`](super::emit).
+//!
+//! Emitting from a store goes in two steps, so that a build that changed little never
+//! reads the text of every stored article: [`outdated`] fingerprints the feeds from article
+//! *heads* (articles without their text, each with the store's print of its whole stored
+//! version) and says which feeds must be rendered again and which heads they show; the
+//! caller fills in those articles' text and [`emit_outdated`] writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -113,6 +119,7 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
         categories,
     } = a;
     let mut p = Print(Xxh3::new());
+    p.0.update(b"article");
     for s in [id, source, title, summary, content] {
         p.bytes(s.as_bytes());
     }
@@ -128,20 +135,38 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
         p.bytes(t.key.as_bytes());
         p.bytes(t.name.as_bytes());
     }
+    label_print(&mut p, ctx, a);
+    p.0.digest128().to_le_bytes()
+}
+
+/// A head as it renders: the store's print of the whole stored article (every field) and
+/// the slug and label of each of its tags and categories.
+fn head_print(ctx: &Ctx<'_>, a: &Article, version: u128) -> [u8; 16] {
+    let mut p = Print(Xxh3::new());
+    p.0.update(b"head");
+    p.0.update(&version.to_le_bytes());
+    label_print(&mut p, ctx, a);
+    p.0.digest128().to_le_bytes()
+}
+
+/// The part of a print that the article alone does not decide: how this build names and
+/// slugs its tags and categories.
+fn label_print(p: &mut Print, ctx: &Ctx<'_>, a: &Article) {
     for c in ctx.article_categories(a) {
         p.bytes(kind_name(c.kind).as_bytes());
         p.bytes(c.term.as_bytes());
         p.bytes(c.label.as_bytes());
     }
-    p.0.digest128().to_le_bytes()
 }
 
 /// The fingerprint of every planned feed, keyed by its folder (`tag/luc-yen`), plus
-/// [`PAGES_KEY`]. Article prints are computed once per article, on a few threads.
+/// [`PAGES_KEY`]. Article prints are computed once per article, on a few threads; an
+/// article with a version (see [`outdated`]) is printed from it.
 fn fingerprints(
     ctx: &Ctx<'_>,
     plan: &Plan,
     articles: &[Article],
+    versions: &[Option<u128>],
     out_dir: &Path,
 ) -> BTreeMap<String, String> {
     let settings = render_settings(ctx.cfg, out_dir);
@@ -162,11 +187,18 @@ fn fingerprints(
         let handles: Vec<_> = articles
             .chunks(chunk)
             .zip(used.chunks(chunk))
-            .map(|(arts, used)| {
+            .enumerate()
+            .map(|(c, (arts, used))| {
                 s.spawn(move || {
                     arts.iter()
                         .zip(used)
-                        .map(|(a, &u)| u.then(|| article_print(ctx, a)))
+                        .enumerate()
+                        .map(|(i, (a, &u))| {
+                            u.then(|| match versions.get(c * chunk + i).copied().flatten() {
+                                Some(v) => head_print(ctx, a, v),
+                                None => article_print(ctx, a),
+                            })
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -226,19 +258,106 @@ pub fn emit_incremental(
     out_dir: &Path,
     previous: &BTreeMap<String, String>,
 ) -> std::io::Result<(EmitReport, BTreeMap<String, String>)> {
-    if previous.is_empty() {
+    let todo = outdated(plan, articles, &[], cfg, out_dir, previous);
+    emit_outdated(plan, articles, cfg, out_dir, todo)
+}
+
+/// What [`outdated`] found: the feeds to render again and the fingerprints of all.
+#[derive(Debug, Clone)]
+pub struct Outdated {
+    /// Indices into [`Plan::feeds`] of the feeds to render, in plan order.
+    feeds: Vec<usize>,
+    /// Whether `feeds.opml` and `index.html` must be rendered.
+    pages: bool,
+    /// Whether there was no trusted memory of the last emit.
+    first: bool,
+    /// Every feed's fingerprint, to remember.
+    prints: BTreeMap<String, String>,
+}
+
+impl Outdated {
+    /// The articles whose text rendering needs: those the outdated feeds show that are
+    /// heads (`versions[i]` is `Some`), in ascending order.
+    pub fn needs_text(&self, plan: &Plan, versions: &[Option<u128>]) -> Vec<usize> {
+        let mut need: Vec<usize> = self
+            .feeds
+            .iter()
+            .filter_map(|&f| plan.feeds.get(f))
+            .flat_map(|f| f.articles.iter().copied())
+            .filter(|&i| versions.get(i).copied().flatten().is_some())
+            .collect();
+        need.sort_unstable();
+        need.dedup();
+        need
+    }
+
+    /// How many feeds will be rendered.
+    pub fn feeds(&self) -> usize {
+        self.feeds.len()
+    }
+}
+
+/// Fingerprints every feed and finds the ones to render again: those whose fingerprint
+/// differs from `previous` or whose files are missing. `versions` (empty, or one per
+/// article) marks the heads: articles without their text, printed from the store's
+/// version; before [`emit_outdated`], every head in [`Outdated::needs_text`] must be
+/// replaced by its complete article.
+pub fn outdated(
+    plan: &Plan,
+    articles: &[Article],
+    versions: &[Option<u128>],
+    cfg: &Config,
+    out_dir: &Path,
+    previous: &BTreeMap<String, String>,
+) -> Outdated {
+    let ctx = Ctx::new(plan, articles, cfg);
+    let prints = fingerprints(&ctx, plan, articles, versions, out_dir);
+    let unchanged = |key: &str, rels: &[String]| {
+        matches!((prints.get(key), previous.get(key)), (Some(a), Some(b)) if a == b)
+            && files_present(out_dir, rels)
+    };
+    let feeds = plan
+        .feeds
+        .iter()
+        .enumerate()
+        .filter(|(_, feed)| !unchanged(&feed.dir(), &feed_files(feed)))
+        .map(|(i, _)| i)
+        .collect();
+    let pages = !unchanged(PAGES_KEY, &page_files());
+    Outdated {
+        feeds,
+        pages,
+        first: previous.is_empty(),
+        prints,
+    }
+}
+
+fn feed_files(feed: &PlannedFeed) -> [String; 2] {
+    let dir = feed.dir();
+    [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")]
+}
+
+fn page_files() -> [String; 2] {
+    ["feeds.opml".to_string(), "index.html".to_string()]
+}
+
+/// Renders and writes the feeds [`outdated`] found (`articles` complete for each of them),
+/// lists every other file as unchanged, and updates the manifest. Returns the report and
+/// the fingerprints to remember for the next build.
+pub fn emit_outdated(
+    plan: &Plan,
+    articles: &[Article],
+    cfg: &Config,
+    out_dir: &Path,
+    todo: Outdated,
+) -> std::io::Result<(EmitReport, BTreeMap<String, String>)> {
+    if todo.first {
         // No trusted memory of the last emit: a first build, or one after a build that was
         // killed mid-write and may have left temporary files.
         write::remove_leftover_temp_files(out_dir);
     }
     let ctx = Ctx::new(plan, articles, cfg);
-    let prints = fingerprints(&ctx, plan, articles, out_dir);
     let old_manifest = write::read_manifest(out_dir);
-    let unchanged = |key: &str, rels: &[String]| {
-        matches!((prints.get(key), previous.get(key)), (Some(a), Some(b)) if a == b)
-            && files_present(out_dir, rels)
-    };
-
     let mut report = EmitReport::default();
     let mut files = BTreeSet::new();
     // Every file of the output goes through here once: listed as written or untouched, and
@@ -252,36 +371,34 @@ pub fn emit_incremental(
         }
         files.insert(rel);
     };
-    let mut todo: Vec<&PlannedFeed> = Vec::new();
-    for feed in &plan.feeds {
-        let dir = feed.dir();
-        let rels = [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")];
-        if unchanged(&dir, &rels) {
-            for rel in rels {
+    let mut render: Vec<&PlannedFeed> = Vec::with_capacity(todo.feeds.len());
+    let mut next = todo.feeds.iter().copied().peekable();
+    for (i, feed) in plan.feeds.iter().enumerate() {
+        if next.next_if_eq(&i).is_some() {
+            render.push(feed);
+        } else {
+            for rel in feed_files(feed) {
                 record(rel, false, &mut report);
             }
-        } else {
-            todo.push(feed);
         }
     }
 
-    for r in super::write_feeds(&ctx, &todo, out_dir) {
+    for r in super::write_feeds(&ctx, &render, out_dir) {
         for (rel, written) in r? {
             record(rel, written, &mut report);
         }
     }
 
-    let pages = ["feeds.opml".to_string(), "index.html".to_string()];
-    if unchanged(PAGES_KEY, &pages) {
-        for rel in pages {
-            record(rel, false, &mut report);
-        }
-    } else {
+    if todo.pages {
         let opml = ctx::xml_safe(opml::render(&ctx, plan)?);
         let html = ctx::xml_safe(index::render(&ctx, plan));
-        for (rel, bytes) in pages.into_iter().zip([opml, html]) {
+        for (rel, bytes) in page_files().into_iter().zip([opml, html]) {
             let written = write::write_if_changed(&out_dir.join(&rel), &bytes)?;
             record(rel, written, &mut report);
+        }
+    } else {
+        for rel in page_files() {
+            record(rel, false, &mut report);
         }
     }
 
@@ -290,5 +407,5 @@ pub fn emit_incremental(
         &out_dir.join(write::MANIFEST),
         &write::manifest_bytes(&files),
     )?;
-    Ok((report, prints))
+    Ok((report, todo.prints))
 }

@@ -22,6 +22,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, FixedOffset};
+use rustc_hash::FxHashMap;
 
 use super::{FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
@@ -56,7 +57,7 @@ struct Group<'a> {
     /// Articles carrying it (all of them, not only the shown ones).
     count: usize,
     /// Spelling → (how many articles use it, rank of its newest article; 0 is newest).
-    names: HashMap<&'a str, (usize, usize)>,
+    names: FxHashMap<&'a str, (usize, usize)>,
     /// The oldest dated article's instant: who came first wins a contested slug.
     earliest: Option<DateTime<FixedOffset>>,
     /// Shown articles, newest first, at most `limit`.
@@ -160,12 +161,39 @@ pub(crate) fn plan(
     cfg: &Config,
     known_slugs: &BTreeMap<String, String>,
 ) -> Plan {
-    let mut order: Vec<usize> = (0..articles.len()).collect();
-    order.sort_by(|&x, &y| newest_first(articles, x, y));
+    // Sorted by a compact key first (the instant), the full order only among ties: the
+    // comparison then rarely leaves a small array.
+    let mut keyed: Vec<(i64, u32, usize)> = articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match sort_date(a) {
+            // Newest first: the negated instant ascending. `i64::MAX` puts undated last.
+            Some(d) => (
+                -d.timestamp(),
+                u32::MAX - d.timestamp_subsec_nanos(),
+                i,
+            ),
+            None => (i64::MAX, u32::MAX, i),
+        })
+        .collect();
+    keyed.sort_unstable_by(|x, y| {
+        (x.0, x.1)
+            .cmp(&(y.0, y.1))
+            .then_with(|| newest_first(articles, x.2, y.2))
+    });
+    let order: Vec<usize> = keyed.into_iter().map(|(_, _, i)| i).collect();
 
     let tag_limit = cfg.feeds.items;
-    let mut tags: HashMap<&str, Group<'_>> = HashMap::new();
+    let mut tags: FxHashMap<&str, Group<'_>> = FxHashMap::default();
     let mut cats: HashMap<String, Group<'_>> = HashMap::new();
+    // Category spelling → key, worked out once per spelling.
+    let mut cat_keys: FxHashMap<&str, String> = FxHashMap::default();
+    for name in articles.iter().flat_map(|a| &a.categories) {
+        if !cat_keys.contains_key(name.as_str()) {
+            cat_keys.insert(name.as_str(), tag_key(name));
+        }
+    }
+    let mut seen: Vec<&str> = Vec::new();
     for &idx in &order {
         let Some(a) = articles.get(idx) else { continue };
         let date = sort_date(a);
@@ -178,14 +206,22 @@ pub(crate) fn plan(
                 .or_default()
                 .add(idx, &t.name, date, tag_limit);
         }
-        let mut seen: Vec<String> = Vec::new();
+        seen.clear();
         for name in &a.categories {
-            let key = tag_key(name);
-            if key.is_empty() || seen.contains(&key) {
+            let Some(key) = cat_keys.get(name.as_str()) else {
+                continue;
+            };
+            if key.is_empty() || seen.contains(&key.as_str()) {
                 continue;
             }
-            seen.push(key.clone());
-            cats.entry(key).or_default().add(idx, name, date, tag_limit);
+            seen.push(key.as_str());
+            match cats.get_mut(key.as_str()) {
+                Some(g) => g.add(idx, name, date, tag_limit),
+                None => cats
+                    .entry(key.clone())
+                    .or_default()
+                    .add(idx, name, date, tag_limit),
+            }
         }
     }
 
@@ -278,7 +314,7 @@ fn plan_categories(cfg: &Config, cats: &mut HashMap<String, Group<'_>>) -> Vec<P
 /// Tags with enough articles, by slug, and the key → slug map to remember.
 fn plan_tags(
     cfg: &Config,
-    tags: &HashMap<&str, Group<'_>>,
+    tags: &FxHashMap<&str, Group<'_>>,
     known_slugs: &BTreeMap<String, String>,
 ) -> (Vec<PlannedFeed>, BTreeMap<String, String>) {
     let min = cfg.feeds.tag_min_articles.max(1);

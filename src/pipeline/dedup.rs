@@ -2,49 +2,157 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashSet;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
 use crate::model::Article;
 use crate::normalize;
+use super::BuildError;
+use crate::store::{ArticleHead, Store};
 
 /// [`normalize::dedup`] over the articles that can have a duplicate: those sharing a
 /// canonical URL or a global GUID with another (the keys dedup merges on). Every other
-/// article is its own group, which dedup leaves as it is, so the result is the same as
-/// deduplicating them all (same order too: dedup's `newest_first`) — at a fraction of the
-/// cost on a store of many articles, where almost none are duplicates. Store ids are
-/// unique, so dedup's id disambiguation has nothing to do outside the groups either.
-pub(super) fn dedup(articles: Vec<Article>) -> Vec<Article> {
-    use normalize::dedup::{guid_is_global, newest_first};
-    let mut urls: HashMap<&str, u32> = HashMap::with_capacity(articles.len());
-    let mut guids: HashMap<&str, u32> = HashMap::new();
-    let mut ids: HashMap<&str, u32> = HashMap::with_capacity(articles.len());
-    for a in &articles {
-        if let Some(u) = &a.url {
-            *urls.entry(u.as_str()).or_default() += 1;
+/// article is its own group, which dedup leaves as it is, so the result holds the same
+/// articles as deduplicating them all — at a fraction of the cost on a store of many
+/// articles, where almost none are duplicates. Store ids are unique, so dedup's id
+/// disambiguation has nothing to do outside the groups either.
+///
+/// The articles come as heads; only those that may be merged are read in full (merging
+/// keeps the longest text). Returns the articles with the version of each one still a
+/// head (see [`crate::emit::outdated`]): the heads in the store's order, then the merged
+/// groups newest first. That order is deterministic, and nothing depends on it beyond
+/// that: the plan orders articles itself, by date and then by id.
+pub(super) fn dedup(
+    heads: Vec<ArticleHead>,
+    store: &dyn Store,
+) -> Result<(Vec<Article>, Vec<Option<u128>>), BuildError> {
+    let flags = maybe_shared(&heads);
+    let mut articles = Vec::with_capacity(heads.len());
+    let mut versions = Vec::with_capacity(heads.len());
+    let mut complete = Vec::new();
+    let mut partial = Vec::new();
+    for (h, flagged) in heads.into_iter().zip(flags) {
+        match (flagged, h.version) {
+            (false, v) => {
+                articles.push(h.article);
+                versions.push(v);
+            }
+            (true, None) => complete.push(h.article),
+            (true, Some(_)) => partial.push(h.article),
         }
-        if let Some(g) = a.source_guid.as_deref().filter(|g| guid_is_global(g)) {
-            *guids.entry(g.trim()).or_default() += 1;
-        }
-        *ids.entry(a.id.as_str()).or_default() += 1;
     }
-    let shared = |a: &Article| {
-        a.url.as_deref().is_some_and(|u| urls.get(u) > Some(&1))
-            || a.source_guid
-                .as_deref()
-                .filter(|g| guid_is_global(g))
-                .is_some_and(|g| guids.get(g.trim()) > Some(&1))
-            || ids.get(a.id.as_str()) > Some(&1)
+    if !partial.is_empty() {
+        let keys: Vec<(&str, &str)> = partial
+            .iter()
+            .map(|a| (a.source.as_str(), a.id.as_str()))
+            .collect();
+        let full = store.articles_by_key(&keys)?;
+        if full.len() != keys.len() {
+            return Err(vanished(&partial, &full));
+        }
+        complete.extend(full);
+    }
+    for a in normalize::dedup(complete) {
+        articles.push(a);
+        versions.push(None);
+    }
+    Ok((articles, versions))
+}
+
+/// Per head, whether it may share a merge key (canonical URL, global GUID) or its id with
+/// another. Keys are compared by a 64-bit hash: a collision only sends an article through
+/// the exact comparison of [`normalize::dedup`], which leaves it as it is.
+fn maybe_shared(heads: &[ArticleHead]) -> Vec<bool> {
+    use normalize::dedup::guid_is_global;
+    let hash = |kind: u64, s: &str| xxh3_64_with_seed(s.as_bytes(), kind);
+    let keys: Vec<[Option<u64>; 3]> = heads
+        .iter()
+        .map(|h| {
+            let a = &h.article;
+            [
+                a.url.as_deref().map(|u| hash(1, u)),
+                a.source_guid
+                    .as_deref()
+                    .filter(|g| guid_is_global(g))
+                    .map(|g| hash(2, g.trim())),
+                Some(hash(3, &a.id)),
+            ]
+        })
+        .collect();
+    let mut all: Vec<u64> = keys.iter().flatten().flatten().copied().collect();
+    all.sort_unstable();
+    let repeated: FxHashSet<u64> = all
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    keys.iter()
+        .map(|k| k.iter().flatten().any(|h| repeated.contains(h)))
+        .collect()
+}
+
+/// Reads the complete articles of the heads `need` names into place.
+pub(super) fn fill_text(
+    articles: &mut [Article],
+    need: &[usize],
+    store: &dyn Store,
+) -> Result<(), BuildError> {
+    let heads: Vec<&Article> = need.iter().filter_map(|&i| articles.get(i)).collect();
+    // One read of every article beats many lookups by key once a good share of the store
+    // is wanted (a first build renders every feed).
+    let full = if need.len() > BULK_SHARE * articles.len() / 100 {
+        wanted_of_all(store.articles()?, &heads)
+    } else {
+        let keys: Vec<(&str, &str)> = heads
+            .iter()
+            .map(|a| (a.source.as_str(), a.id.as_str()))
+            .collect();
+        store.articles_by_key(&keys)?
     };
-    let flags: Vec<bool> = articles.iter().map(shared).collect();
-    drop((urls, guids, ids));
-    let mut out = Vec::with_capacity(articles.len());
-    let mut maybe = Vec::new();
-    for (a, flagged) in articles.into_iter().zip(flags) {
-        if flagged {
-            maybe.push(a);
-        } else {
-            out.push(a);
+    if full.len() != heads.len() {
+        let heads: Vec<Article> = heads.into_iter().cloned().collect();
+        return Err(vanished(&heads, &full));
+    }
+    for (&i, a) in need.iter().zip(full) {
+        if let Some(slot) = articles.get_mut(i) {
+            *slot = a;
         }
     }
-    out.extend(normalize::dedup(maybe));
-    out.sort_by(newest_first);
-    out
+    Ok(())
+}
+
+/// Above this percentage of the articles, [`fill_text`] reads them all at once.
+const BULK_SHARE: usize = 10;
+
+/// The articles of `all` that `heads` name, in the order of `heads`; a head with no
+/// article in `all` is left out.
+fn wanted_of_all(all: Vec<Article>, heads: &[&Article]) -> Vec<Article> {
+    let picks: Vec<Option<usize>> = {
+        let index: HashMap<(&str, &str), usize> = all
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ((a.source.as_str(), a.id.as_str()), i))
+            .collect();
+        heads
+            .iter()
+            .map(|h| index.get(&(h.source.as_str(), h.id.as_str())).copied())
+            .collect()
+    };
+    let mut all: Vec<Option<Article>> = all.into_iter().map(Some).collect();
+    picks
+        .into_iter()
+        .flatten()
+        .filter_map(|i| all.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
+/// The error for heads whose complete article could not be read back (another process
+/// deleted it in between): the build stops rather than write feeds with empty articles.
+fn vanished(heads: &[Article], found: &[Article]) -> BuildError {
+    let missing = heads
+        .iter()
+        .find(|h| !found.iter().any(|f| f.source == h.source && f.id == h.id))
+        .map(|h| format!("{}/{}", h.source, h.id))
+        .unwrap_or_default();
+    BuildError::StoreChanged(missing)
 }

@@ -2,8 +2,9 @@
 
 use chrono::DateTime;
 
-use super::dedup;
+use super::dedup::{dedup, fill_text};
 use crate::model::{Article, Tag};
+use crate::store::{ArticleHead, SqliteStore, Store};
 
 fn art(source: &str, id: &str, url: Option<&str>, guid: Option<&str>, day: Option<u32>) -> Article {
     Article {
@@ -58,10 +59,88 @@ fn dedup_over_possible_duplicates_equals_dedup_over_everything() {
     articles.push(art("d", "a1", Some("https://d.vn/1"), None, Some(9)));
 
     let everything = crate::normalize::dedup(articles.clone());
-    let fast = dedup(articles);
     assert!(
         everything.len() < 60 + 12 + 9 + 1,
         "the sample has duplicates"
     );
-    assert_eq!(fast, everything);
+
+    // Complete articles (no versions): nothing is read from the store.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = SqliteStore::open(&dir.path().join("empty.db")).unwrap();
+    let heads = articles
+        .iter()
+        .cloned()
+        .map(|article| ArticleHead {
+            article,
+            version: None,
+        })
+        .collect();
+    let (fast, versions) = dedup(heads, &empty).unwrap();
+    assert!(versions.iter().all(Option::is_none));
+    assert_eq!(newest_first(fast), everything);
+
+    // Heads from a store: the possible duplicates are read in full, the others stay heads.
+    let mut store = SqliteStore::open(&dir.path().join("full.db")).unwrap();
+    let now = DateTime::parse_from_rfc3339("2025-04-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    for source in ["a", "b", "c", "d"] {
+        let of_source: Vec<Article> = articles
+            .iter()
+            .filter(|a| a.source == source)
+            .cloned()
+            .collect();
+        store.upsert_source(source, of_source, now).unwrap();
+    }
+    let stored = store.articles().unwrap();
+    let (fast, versions) = dedup(store.article_heads().unwrap(), &store).unwrap();
+    assert_eq!(fast.len(), everything.len());
+    let heads = versions.iter().filter(|v| v.is_some()).count();
+    assert!(heads > 0 && heads < fast.len(), "{heads} heads");
+    for (a, v) in fast.iter().zip(&versions) {
+        if v.is_some() {
+            assert!(a.content.is_empty() && a.title.is_empty(), "{a:?}");
+        } else {
+            assert!(!a.content.is_empty(), "{a:?}");
+        }
+    }
+    // Filled in, the heads give exactly what deduplicating every complete article gives.
+    let mut filled = fast;
+    let need: Vec<usize> = (0..versions.len())
+        .filter(|&i| versions[i].is_some())
+        .collect();
+    fill_text(&mut filled, &need, &store).unwrap();
+    assert_eq!(
+        newest_first(filled),
+        crate::normalize::dedup(stored.clone())
+    );
+}
+
+fn newest_first(mut articles: Vec<Article>) -> Vec<Article> {
+    articles.sort_by(crate::normalize::dedup::newest_first);
+    articles
+}
+
+#[test]
+fn heads_carry_a_version_that_moves_with_any_stored_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let now = DateTime::parse_from_rfc3339("2025-04-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let a = art("a", "a1", Some("https://a.vn/1"), None, Some(2));
+    store.upsert_source("a", vec![a.clone()], now).unwrap();
+    let first = store.article_heads().unwrap();
+    assert_eq!(first.len(), 1);
+    store.upsert_source("a", vec![a.clone()], now).unwrap();
+    assert_eq!(store.article_heads().unwrap(), first, "seen again as it was");
+    let mut changed = a.clone();
+    changed.content.push_str("<p>thêm</p>");
+    store.upsert_source("a", vec![changed], now).unwrap();
+    let second = store.article_heads().unwrap();
+    assert_ne!(second[0].version, first[0].version, "the text changed");
+    assert_eq!(second[0].article.id, "a1");
+    let full = store.articles_by_key(&[("a", "a1"), ("a", "nope")]).unwrap();
+    assert_eq!(full.len(), 1);
+    assert!(full[0].content.ends_with("<p>thêm</p>"));
 }

@@ -97,3 +97,47 @@ pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
         categories: list_at(r, 12)?,
     })
 }
+
+/// The head columns, in the order [`read_head`] expects them: all served by the
+/// `articles_heads` covering index.
+pub(super) const HEAD_FIELDS: &str =
+    "source, id, hash, published, updated, url, source_guid, tags, categories";
+
+/// Reads an article head from a row selecting [`HEAD_FIELDS`]: the article without its
+/// text (title, summary, content, authors, image), and its version — a print of the whole
+/// stored row. The row is the source's record (whose SHA-256 is `hash`) with the dates the
+/// store gave it, so `hash` and the two dates decide every column.
+pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
+    let published = r.get_ref(3)?.as_str_or_null()?;
+    let updated = r.get_ref(4)?.as_str_or_null()?;
+    let mut v = xxhash_rust::xxh3::Xxh3::new();
+    v.update(&super::SCHEMA_VERSION.to_le_bytes());
+    for part in [Some(r.get_ref(2)?.as_str()?), published, updated] {
+        match part {
+            Some(s) => {
+                v.update(&[1]);
+                v.update(&(s.len() as u64).to_le_bytes());
+                v.update(s.as_bytes());
+            }
+            None => v.update(&[0]),
+        }
+    }
+    let date = |idx: usize, s: Option<&str>| {
+        s.map(|s| DateTime::parse_from_rfc3339(s).map_err(|e| bad(idx, e)))
+            .transpose()
+    };
+    Ok(super::ArticleHead {
+        article: Article {
+            source: r.get(0)?,
+            id: r.get(1)?,
+            published: date(3, published)?,
+            updated: date(4, updated)?,
+            url: r.get(5)?,
+            source_guid: r.get(6)?,
+            tags: list_at::<Tag>(r, 7)?,
+            categories: list_at(r, 8)?,
+            ..Article::default()
+        },
+        version: Some(v.digest128()),
+    })
+}

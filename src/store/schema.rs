@@ -13,11 +13,14 @@
 //!   never rewrites its record; per source the last sighting, fetch bytes/duration and the
 //!   last good document's hash; feed fingerprints for incremental emitting, and a marker of
 //!   an emit in progress.
+//! - v3: a covering index of article heads (identity, dates, hash, links, tags,
+//!   categories), so that a build reads what it plans with without paging through every
+//!   article's text; the text is read only for the feeds that are rendered again.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -92,6 +95,9 @@ const MIGRATIONS: &[&str] = &[
     UPDATE sources SET seen_at = last_success;
     CREATE TABLE fingerprints (feed TEXT PRIMARY KEY, hash TEXT NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // v2 → v3
+    "CREATE INDEX articles_heads ON articles
+        (source, id, hash, published, updated, url, source_guid, tags, categories);",
 ];
 
 /// Reads the schema version.

@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use super::write::{from_ts, save_state, ts, upsert};
 use super::{record, schema};
 use super::{
-    Applied, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState, SourceStats, Store,
+    Applied, ArticleHead, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState, SourceStats, Store,
     StoreError, StoreStats, UpsertCounts,
 };
 use crate::fetch::Validators;
@@ -85,6 +85,74 @@ impl SqliteStore {
             path: self.path.display().to_string(),
             message: format!("{what}: {e}"),
         }
+    }
+
+    /// Every article row as `row` reads `columns`, by source and id. Reading a large store
+    /// is most of what a build that changed little costs: the sources are shared out to a
+    /// few threads, each with its own read-only connection (WAL lets readers run side by
+    /// side), and the parts joined in source order.
+    fn read_all<T: Send>(
+        &self,
+        columns: &str,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, String> {
+        let sources: Vec<String> = self
+            .conn
+            .prepare("SELECT DISTINCT source FROM sightings ORDER BY source")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| e.to_string())?;
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4)
+            .min(sources.len().max(1));
+        if threads <= 1 || self.path.as_os_str().is_empty() {
+            return read_range(&self.conn, columns, row, None, None).map_err(|e| e.to_string());
+        }
+        // Thread i reads the sources from the first of its share (open for the first
+        // thread) up to the first of the next share (open for the last thread).
+        let chunk = sources.len().div_ceil(threads).max(1);
+        let starts: Vec<Option<&String>> = sources
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, c)| if i == 0 { None } else { c.first() })
+            .collect();
+        let ranges: Vec<(Option<&String>, Option<&String>)> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, from)| (*from, starts.get(i + 1).copied().flatten()))
+            .collect();
+        let parts: Vec<Result<Vec<T>, String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|(from, to)| {
+                    let path = &self.path;
+                    s.spawn(move || {
+                        let conn = Connection::open_with_flags(
+                            path,
+                            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                        )
+                        .map_err(|e| e.to_string())?;
+                        conn.busy_timeout(std::time::Duration::from_secs(10))
+                            .map_err(|e| e.to_string())?;
+                        read_range(&conn, columns, row, from, to).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a reading thread panicked".to_string()))
+                })
+                .collect()
+        });
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
     }
 
     fn apply_tx(tx: &Transaction<'_>, changes: &BuildChanges) -> rusqlite::Result<Applied> {
@@ -206,67 +274,30 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self) -> Result<Vec<Article>, StoreError> {
-        // Reading a large store is most of what a build that changed little costs: the
-        // sources are shared out to a few threads, each with its own read-only connection
-        // (WAL lets readers run side by side), and the parts joined in source order.
-        let sources: Vec<String> = self
-            .conn
-            .prepare("SELECT DISTINCT source FROM sightings ORDER BY source")
-            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
-            .map_err(|e| self.err("cannot list sources", e))?;
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 4)
-            .min(sources.len().max(1));
-        if threads <= 1 || self.path.as_os_str().is_empty() {
-            return read_range(&self.conn, None, None)
-                .map_err(|e| self.err("cannot read articles", e));
-        }
-        // Thread i reads the sources from the first of its share (open for the first
-        // thread) up to the first of the next share (open for the last thread).
-        let chunk = sources.len().div_ceil(threads).max(1);
-        let starts: Vec<Option<&String>> = sources
-            .chunks(chunk)
-            .enumerate()
-            .map(|(i, c)| if i == 0 { None } else { c.first() })
-            .collect();
-        let ranges: Vec<(Option<&String>, Option<&String>)> = starts
-            .iter()
-            .enumerate()
-            .map(|(i, from)| (*from, starts.get(i + 1).copied().flatten()))
-            .collect();
-        let parts: Vec<Result<Vec<Article>, String>> = std::thread::scope(|s| {
-            let handles: Vec<_> = ranges
-                .into_iter()
-                .map(|(from, to)| {
-                    let path = &self.path;
-                    s.spawn(move || {
-                        let conn = Connection::open_with_flags(
-                            path,
-                            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                        )
-                        .map_err(|e| e.to_string())?;
-                        conn.busy_timeout(std::time::Duration::from_secs(10))
-                            .map_err(|e| e.to_string())?;
-                        read_range(&conn, from, to).map_err(|e| e.to_string())
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err("a reading thread panicked".to_string()))
-                })
-                .collect()
-        });
-        let mut out = Vec::new();
-        for part in parts {
-            out.extend(part.map_err(|e| self.err("cannot read articles", e))?);
-        }
-        Ok(out)
+        self.read_all(&format!("source, id, {}", record::FIELDS), record::read)
+            .map_err(|e| self.err("cannot read articles", e))
+    }
+
+    fn article_heads(&self) -> Result<Vec<ArticleHead>, StoreError> {
+        self.read_all(record::HEAD_FIELDS, record::read_head)
+            .map_err(|e| self.err("cannot read article heads", e))
+    }
+
+    fn articles_by_key(&self, keys: &[(&str, &str)]) -> Result<Vec<Article>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<Article>> {
+            let mut st = self.conn.prepare_cached(&format!(
+                "SELECT source, id, {} FROM articles WHERE source = ?1 AND id = ?2",
+                record::FIELDS
+            ))?;
+            let mut out = Vec::with_capacity(keys.len());
+            for (source, id) in keys {
+                if let Some(a) = st.query_row([source, id], record::read).optional()? {
+                    out.push(a);
+                }
+            }
+            Ok(out)
+        };
+        read().map_err(|e| self.err("cannot read articles", e))
     }
 
     fn emit_memory(&self) -> Result<EmitMemory, StoreError> {
@@ -382,12 +413,15 @@ impl Store for SqliteStore {
     }
 }
 
-/// Every article with `from <= source < to` (a missing bound is open), by source and id.
-fn read_range(
+/// The rows of `columns` with `from <= source < to` (a missing bound is open), by source
+/// and id.
+fn read_range<T>(
     conn: &Connection,
+    columns: &str,
+    row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     from: Option<&String>,
     to: Option<&String>,
-) -> rusqlite::Result<Vec<Article>> {
+) -> rusqlite::Result<Vec<T>> {
     // Plain comparisons (no `?1 IS NULL OR ...`) so the primary key serves the range.
     let (cond, bounds): (&str, Vec<&String>) = match (from, to) {
         (None, None) => ("", vec![]),
@@ -395,12 +429,16 @@ fn read_range(
         (None, Some(t)) => ("WHERE source < ?1", vec![t]),
         (Some(f), Some(t)) => ("WHERE source >= ?1 AND source < ?2", vec![f, t]),
     };
-    let sql = format!(
-        "SELECT source, id, {} FROM articles {cond} ORDER BY source, id",
-        record::FIELDS
-    );
+    // Heads come from their covering index alone: the table's rows carry every article's
+    // text, which a scan of the table would page through.
+    let table = if columns == record::HEAD_FIELDS {
+        "articles INDEXED BY articles_heads"
+    } else {
+        "articles"
+    };
+    let sql = format!("SELECT {columns} FROM {table} {cond} ORDER BY source, id");
     conn.prepare(&sql)?
-        .query_map(rusqlite::params_from_iter(bounds), record::read)?
+        .query_map(rusqlite::params_from_iter(bounds), row)?
         .collect()
 }
 
