@@ -168,11 +168,7 @@ pub(crate) fn plan(
         .enumerate()
         .map(|(i, a)| match sort_date(a) {
             // Newest first: the negated instant ascending. `i64::MAX` puts undated last.
-            Some(d) => (
-                -d.timestamp(),
-                u32::MAX - d.timestamp_subsec_nanos(),
-                i,
-            ),
+            Some(d) => (-d.timestamp(), u32::MAX - d.timestamp_subsec_nanos(), i),
             None => (i64::MAX, u32::MAX, i),
         })
         .collect();
