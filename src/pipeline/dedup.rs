@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use rustc_hash::FxHashSet;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use super::BuildError;
 use crate::model::Article;
 use crate::normalize;
-use super::BuildError;
 use crate::store::{ArticleHead, Store};
 
 /// [`normalize::dedup`] over the articles that can have a duplicate: those sharing a

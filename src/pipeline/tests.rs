@@ -133,14 +133,20 @@ fn heads_carry_a_version_that_moves_with_any_stored_change() {
     let first = store.article_heads().unwrap();
     assert_eq!(first.len(), 1);
     store.upsert_source("a", vec![a.clone()], now).unwrap();
-    assert_eq!(store.article_heads().unwrap(), first, "seen again as it was");
+    assert_eq!(
+        store.article_heads().unwrap(),
+        first,
+        "seen again as it was"
+    );
     let mut changed = a.clone();
     changed.content.push_str("<p>thêm</p>");
     store.upsert_source("a", vec![changed], now).unwrap();
     let second = store.article_heads().unwrap();
     assert_ne!(second[0].version, first[0].version, "the text changed");
     assert_eq!(second[0].article.id, "a1");
-    let full = store.articles_by_key(&[("a", "a1"), ("a", "nope")]).unwrap();
+    let full = store
+        .articles_by_key(&[("a", "a1"), ("a", "nope")])
+        .unwrap();
     assert_eq!(full.len(), 1);
     assert!(full[0].content.ends_with("<p>thêm</p>"));
 }

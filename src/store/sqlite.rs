@@ -17,8 +17,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use super::write::{from_ts, save_state, ts, upsert};
 use super::{record, schema};
 use super::{
-    Applied, ArticleHead, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState, SourceStats, Store,
-    StoreError, StoreStats, UpsertCounts,
+    Applied, ArticleHead, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState,
+    SourceStats, Store, StoreError, StoreStats, UpsertCounts,
 };
 use crate::fetch::Validators;
 use crate::model::Article;
