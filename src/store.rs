@@ -8,6 +8,10 @@
 //! the tag slugs handed out and the fingerprint of every feed written, which lets a build
 //! leave untouched the feeds whose articles did not change.
 //!
+//! A build plans and fingerprints its feeds from [`ArticleHead`]s — articles without their
+//! text, each with a version print of the whole stored row — and reads complete articles
+//! ([`Store::articles_by_key`]) only for the feeds it renders again.
+//!
 //! The pipeline talks to the [`Store`] trait only; [`SqliteStore`] is the embedded backend
 //! (a single file, WAL mode, versioned migrations). A server-based backend for several
 //! workers can implement the same trait.

@@ -1,7 +1,9 @@
 //! The embedded backend: one SQLite file in WAL mode.
 //!
-//! Articles are rows keyed by (source, id) holding the article as JSON, its `first_seen`
-//! and its hashes; they are rewritten only when the source's record changes. Sightings live
+//! Articles are rows keyed by (source, id), one column per field, with their `first_seen`
+//! and hashes; they are rewritten only when the source's record changes. A covering index
+//! holds each row's head (identity, hash, dates, links, tags, categories), so the heads of
+//! every article are read without paging through the text. Sightings live
 //! in a narrow table of their own: whether the article is in its source's latest good fetch
 //! and, once it has left it, when it was last seen. While it is in the feed its last
 //! sighting is the source's (`sources.seen_at`), so a build that sees a source's articles
