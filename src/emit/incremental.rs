@@ -290,11 +290,6 @@ impl Outdated {
         need.dedup();
         need
     }
-
-    /// How many feeds will be rendered.
-    pub fn feeds(&self) -> usize {
-        self.feeds.len()
-    }
 }
 
 /// Fingerprints every feed and finds the ones to render again: those whose fingerprint

@@ -89,12 +89,14 @@ impl SqliteStore {
         }
     }
 
-    /// Every article row as `row` reads `columns`, by source and id. Reading a large store
+    /// Every row of `table` (the articles, or an index of them) as `row` reads `columns`, by
+    /// source and id. Reading a large store
     /// is most of what a build that changed little costs: the sources are shared out to a
     /// few threads, each with its own read-only connection (WAL lets readers run side by
     /// side), and the parts joined in source order.
     fn read_all<T: Send>(
         &self,
+        table: &str,
         columns: &str,
         row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, String> {
@@ -109,7 +111,8 @@ impl SqliteStore {
             .clamp(1, 4)
             .min(sources.len().max(1));
         if threads <= 1 || self.path.as_os_str().is_empty() {
-            return read_range(&self.conn, columns, row, None, None).map_err(|e| e.to_string());
+            return read_range(&self.conn, table, columns, row, None, None)
+                .map_err(|e| e.to_string());
         }
         // Thread i reads the sources from the first of its share (open for the first
         // thread) up to the first of the next share (open for the last thread).
@@ -138,7 +141,7 @@ impl SqliteStore {
                         .map_err(|e| e.to_string())?;
                         conn.busy_timeout(std::time::Duration::from_secs(10))
                             .map_err(|e| e.to_string())?;
-                        read_range(&conn, columns, row, from, to).map_err(|e| e.to_string())
+                        read_range(&conn, table, columns, row, from, to).map_err(|e| e.to_string())
                     })
                 })
                 .collect();
@@ -276,13 +279,23 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self) -> Result<Vec<Article>, StoreError> {
-        self.read_all(&format!("source, id, {}", record::FIELDS), record::read)
-            .map_err(|e| self.err("cannot read articles", e))
+        self.read_all(
+            "articles",
+            &format!("source, id, {}", record::FIELDS),
+            record::read,
+        )
+        .map_err(|e| self.err("cannot read articles", e))
     }
 
     fn article_heads(&self) -> Result<Vec<ArticleHead>, StoreError> {
-        self.read_all(record::HEAD_FIELDS, record::read_head)
-            .map_err(|e| self.err("cannot read article heads", e))
+        // Heads come from their covering index alone: the table's rows carry every
+        // article's text, which a scan of the table would page through.
+        self.read_all(
+            "articles INDEXED BY articles_heads",
+            record::HEAD_FIELDS,
+            record::read_head,
+        )
+        .map_err(|e| self.err("cannot read article heads", e))
     }
 
     fn articles_by_key(&self, keys: &[(&str, &str)]) -> Result<Vec<Article>, StoreError> {
@@ -415,10 +428,11 @@ impl Store for SqliteStore {
     }
 }
 
-/// The rows of `columns` with `from <= source < to` (a missing bound is open), by source
-/// and id.
+/// The rows of `columns` of `table` with `from <= source < to` (a missing bound is open),
+/// by source and id.
 fn read_range<T>(
     conn: &Connection,
+    table: &str,
     columns: &str,
     row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     from: Option<&String>,
@@ -430,13 +444,6 @@ fn read_range<T>(
         (Some(f), None) => ("WHERE source >= ?1", vec![f]),
         (None, Some(t)) => ("WHERE source < ?1", vec![t]),
         (Some(f), Some(t)) => ("WHERE source >= ?1 AND source < ?2", vec![f, t]),
-    };
-    // Heads come from their covering index alone: the table's rows carry every article's
-    // text, which a scan of the table would page through.
-    let table = if columns == record::HEAD_FIELDS {
-        "articles INDEXED BY articles_heads"
-    } else {
-        "articles"
     };
     let sql = format!("SELECT {columns} FROM {table} {cond} ORDER BY source, id");
     conn.prepare(&sql)?
