@@ -79,6 +79,76 @@ fn list_at<T: serde::de::DeserializeOwned>(r: &Row<'_>, idx: usize) -> rusqlite:
     serde_json::from_slice(v.as_bytes()?).map_err(|e| bad(idx, e))
 }
 
+/// A list of strings (authors, categories) as [`write`] stores it.
+fn strings_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<String>> {
+    let bytes = r.get_ref(idx)?.as_bytes()?;
+    match std::str::from_utf8(bytes).ok().and_then(plain_strings) {
+        Some(v) => Ok(v),
+        None => list_at(r, idx),
+    }
+}
+
+/// The tags as [`write`] stores them.
+fn tags_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<Tag>> {
+    let bytes = r.get_ref(idx)?.as_bytes()?;
+    match std::str::from_utf8(bytes).ok().and_then(plain_tags) {
+        Some(v) => Ok(v),
+        None => list_at(r, idx),
+    }
+}
+
+/// The JSON serde_json writes for a `Vec<String>` (`["a","b"]`), read without serde when
+/// no string holds an escape — nearly always, and reading the lists is much of what loading
+/// a large store costs. `None` (any other shape) leaves the text to serde_json.
+fn plain_strings(s: &str) -> Option<Vec<String>> {
+    let mut rest = s.strip_prefix('[')?;
+    let mut out = Vec::new();
+    if rest == "]" {
+        return Some(out);
+    }
+    loop {
+        let (v, r) = plain_string(rest.strip_prefix('"')?)?;
+        out.push(v.to_owned());
+        match r.strip_prefix(',') {
+            Some(r) => rest = r,
+            None => return (r == "]").then_some(out),
+        }
+    }
+}
+
+/// Like [`plain_strings`], for a `Vec<Tag>` (`[{"key":"…","name":"…"}]`).
+fn plain_tags(s: &str) -> Option<Vec<Tag>> {
+    let mut rest = s.strip_prefix('[')?;
+    let mut out = Vec::new();
+    if rest == "]" {
+        return Some(out);
+    }
+    loop {
+        let (key, r) = plain_string(rest.strip_prefix(r#"{"key":""#)?)?;
+        let (name, r) = plain_string(r.strip_prefix(r#","name":""#)?)?;
+        out.push(Tag {
+            key: key.to_owned(),
+            name: name.to_owned(),
+        });
+        let r = r.strip_prefix('}')?;
+        match r.strip_prefix(',') {
+            Some(r) => rest = r,
+            None => return (r == "]").then_some(out),
+        }
+    }
+}
+
+/// The body of a JSON string up to its closing quote, and what follows; `None` when an
+/// escape comes first (serde_json escapes quotes, backslashes and control characters, so
+/// a body without a backslash is the string itself).
+fn plain_string(s: &str) -> Option<(&str, &str)> {
+    let end = memchr::memchr2(b'"', b'\\', s.as_bytes())?;
+    if s.as_bytes().get(end) != Some(&b'"') {
+        return None;
+    }
+    Some((s.get(..end)?, s.get(end + 1..)?))
+}
+
 /// Reads an article from a row selecting `source, id, ` + [`FIELDS`].
 pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
     Ok(Article {
@@ -89,12 +159,12 @@ pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
         title: r.get(4)?,
         summary: r.get(5)?,
         content: r.get(6)?,
-        authors: list_at(r, 7)?,
+        authors: strings_at(r, 7)?,
         published: date_at(r, 8)?,
         updated: date_at(r, 9)?,
         image: r.get(10)?,
-        tags: list_at::<Tag>(r, 11)?,
-        categories: list_at(r, 12)?,
+        tags: tags_at(r, 11)?,
+        categories: strings_at(r, 12)?,
     })
 }
 
@@ -134,10 +204,60 @@ pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
             updated: date(4, updated)?,
             url: r.get(5)?,
             source_guid: r.get(6)?,
-            tags: list_at::<Tag>(r, 7)?,
-            categories: list_at(r, 8)?,
+            tags: tags_at(r, 7)?,
+            categories: strings_at(r, 8)?,
             ..Article::default()
         },
         version: Some(v.digest128()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        // Quotes, backslashes, controls and Vietnamese: every kind of escape and none.
+        proptest::string::string_regex(r#"[a-zđĐạụ "\\\n\u{1}{},:\[\]]{0,12}"#).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn lists_read_without_serde_equal_serde(
+            strings in proptest::collection::vec(text(), 0..5),
+            pairs in proptest::collection::vec((text(), text()), 0..5),
+        ) {
+            let json = serde_json::to_string(&strings).unwrap();
+            if let Some(fast) = plain_strings(&json) {
+                prop_assert_eq!(fast, strings.clone());
+            }
+            let tags: Vec<Tag> = pairs.into_iter().map(|(key, name)| Tag { key, name }).collect();
+            let json = serde_json::to_string(&tags).unwrap();
+            if let Some(fast) = plain_tags(&json) {
+                prop_assert_eq!(fast, tags.clone());
+            }
+        }
+    }
+
+    #[test]
+    fn plain_lists_take_the_fast_path_and_escapes_do_not() {
+        let tags = vec![Tag {
+            key: "lục yên".into(),
+            name: "Lục Yên".into(),
+        }];
+        assert_eq!(
+            plain_tags(&serde_json::to_string(&tags).unwrap()),
+            Some(tags)
+        );
+        assert_eq!(plain_strings("[]"), Some(vec![]));
+        assert_eq!(plain_tags("[]"), Some(vec![]));
+        assert_eq!(
+            plain_strings(r#"["Nông nghiệp","Xây dựng Đảng"]"#),
+            Some(vec!["Nông nghiệp".to_string(), "Xây dựng Đảng".to_string()])
+        );
+        assert_eq!(plain_strings(r#"["say \"hi\""]"#), None);
+        assert_eq!(plain_strings(r#"["a"] "#), None);
+        assert_eq!(plain_tags(r#"[{"name":"a","key":"b"}]"#), None);
+    }
 }

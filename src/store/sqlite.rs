@@ -153,9 +153,11 @@ impl SqliteStore {
                 })
                 .collect()
         });
-        let mut out = Vec::new();
+        let parts = parts.into_iter().collect::<Result<Vec<_>, _>>()?;
+        // One allocation for the whole: growing it part by part would copy it again.
+        let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
         for part in parts {
-            out.extend(part?);
+            out.extend(part);
         }
         Ok(out)
     }
