@@ -1,13 +1,15 @@
 //! Incremental emitting: only feeds whose content changed are rendered and written.
 //!
-//! Every feed gets a fingerprint: a SHA-256 over what shapes its two files — feedmill's
+//! Every feed gets a fingerprint: an XXH3-128 over what shapes its two files — feedmill's
 //! version, the site/feeds/merged settings, the feed's kind, slug and name, and for each of
 //! its articles in order a print (XXH3-128) of the whole article and of the slug and label
 //! of each of its tags and categories (a tag's elected name can change without the article
-//! changing). A feed whose
-//! fingerprint equals the one remembered from the last build, and whose files are both
-//! still there, is not rendered at all: its files keep their bytes and mtime. `feeds.opml`
-//! and `index.html` share one fingerprint over the feed list (kind, slug, name, article
+//! changing). These are change detectors over feedmill's own output, computed for every
+//! feed at every build, not defences against a forger: a cryptographic hash would cost
+//! more than everything else an unchanged feed costs. A feed whose fingerprint equals the
+//! one remembered from the last build, and whose files are both still there, is not
+//! rendered at all: its files keep their bytes and mtime. `feeds.opml` and `index.html`
+//! share one fingerprint over the feed list (kind, slug, name, article
 //! count). Everything else (atomic writes, the manifest, stale-file removal) is as in
 //! [`emit`](super::emit).
 //!
@@ -21,7 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
-use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
@@ -32,8 +33,8 @@ use crate::model::Article;
 /// Fingerprint key of `feeds.opml` + `index.html`.
 pub const PAGES_KEY: &str = "@pages";
 
-fn field(h: &mut Sha256, s: &str) {
-    h.update((s.len() as u64).to_le_bytes());
+fn field(h: &mut Xxh3, s: &str) {
+    h.update(&(s.len() as u64).to_le_bytes());
     h.update(s.as_bytes());
 }
 
@@ -46,8 +47,8 @@ fn kind_name(k: FeedKind) -> &'static str {
 }
 
 /// What every file depends on besides its feed: the version and the output settings.
-fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 32] {
-    let mut h = Sha256::new();
+fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 16] {
+    let mut h = Xxh3::new();
     field(&mut h, env!("CARGO_PKG_VERSION"));
     // Fingerprints describe one folder's files: building into another folder in between
     // must not make this one look up to date.
@@ -55,12 +56,10 @@ fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 32] {
     field(&mut h, &format!("{:?}", cfg.site));
     field(&mut h, &format!("{:?}", cfg.feeds));
     field(&mut h, &format!("{:?}", cfg.merged));
-    h.finalize().into()
+    h.digest128().to_le_bytes()
 }
 
-/// Feeds one article's fields to XXH3-128: a change detector over every stored article
-/// each build, where SHA-256 would cost more than everything else an unchanged feed
-/// costs. The feed fingerprint over these prints is SHA-256.
+/// Feeds one article's fields to XXH3-128.
 struct Print(Xxh3);
 
 impl Print {
@@ -210,35 +209,35 @@ fn fingerprints(
             .collect()
     });
     let mut out = BTreeMap::new();
-    let mut pages = Sha256::new();
-    pages.update(settings);
+    let mut pages = Xxh3::new();
+    pages.update(&settings);
     for f in &plan.feeds {
-        let mut h = Sha256::new();
-        h.update(settings);
+        let mut h = Xxh3::new();
+        h.update(&settings);
         field(&mut h, kind_name(f.kind));
         field(&mut h, &f.slug);
         field(&mut h, &f.name);
         let mut complete = true;
         for &i in &f.articles {
             match prints.get(i).copied().flatten() {
-                Some(p) => h.update(p),
+                Some(p) => h.update(&p),
                 None => complete = false,
             }
         }
         if complete {
-            out.insert(f.dir(), hex(&h.finalize()));
+            out.insert(f.dir(), hex(h.digest128()));
         }
         field(&mut pages, kind_name(f.kind));
         field(&mut pages, &f.slug);
         field(&mut pages, &f.name);
-        pages.update((f.articles.len() as u64).to_le_bytes());
+        pages.update(&(f.articles.len() as u64).to_le_bytes());
     }
-    out.insert(PAGES_KEY.to_string(), hex(&pages.finalize()));
+    out.insert(PAGES_KEY.to_string(), hex(pages.digest128()));
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn hex(print: u128) -> String {
+    format!("{print:032x}")
 }
 
 /// Both files of a feed (or both pages) are still in place.
@@ -311,13 +310,36 @@ pub fn outdated(
         matches!((prints.get(key), previous.get(key)), (Some(a), Some(b)) if a == b)
             && files_present(out_dir, rels)
     };
-    let feeds = plan
-        .feeds
-        .iter()
-        .enumerate()
-        .filter(|(_, feed)| !unchanged(&feed.dir(), &feed_files(feed)))
-        .map(|(i, _)| i)
-        .collect();
+    // Two file checks per feed are thousands of system calls: shared out to a few threads.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let chunk = plan.feeds.len().div_ceil(threads).max(1);
+    let feeds = std::thread::scope(|s| {
+        let unchanged = &unchanged;
+        let handles: Vec<_> = plan
+            .feeds
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let first = c * chunk;
+                let handle = s.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .filter(|(_, feed)| !unchanged(&feed.dir(), &feed_files(feed)))
+                        .map(|(i, _)| first + i)
+                        .collect::<Vec<usize>>()
+                });
+                (first..first + part.len(), handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panicked thread leaves its feeds to be rendered.
+            .flat_map(|(all, h)| h.join().unwrap_or_else(|_| all.collect()))
+            .collect()
+    });
     let pages = !unchanged(PAGES_KEY, &page_files());
     Outdated {
         feeds,
