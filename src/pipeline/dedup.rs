@@ -1,4 +1,5 @@
-//! Deduplicating the stored articles cheaply.
+//! The stored articles as a build needs them: deduplicated cheaply, as heads, with the
+//! text read only where a feed is rendered again.
 
 use std::collections::HashMap;
 
