@@ -83,5 +83,18 @@ fn main() {
         100.0 * inc_cpu / full_cpu.max(0.01)
     );
     println!("stages (ms), full:        {:?}", full.timings);
+    let store_bytes: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|ext| {
+            let mut p = cfg.site.store.clone().into_os_string();
+            p.push(ext);
+            std::fs::metadata(p).ok()
+        })
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "store: {:.1} MB on disk (with its write-ahead log)",
+        store_bytes as f64 / 1e6
+    );
     println!("peak memory (VmHWM): {} MiB", peak_rss_kib() / 1024);
 }

@@ -264,10 +264,15 @@ pub async fn build_with_store(
 
     timings.store_ms = ms(started);
     let started = Instant::now();
-    // Heads only: the text of an article is read when a feed showing it is rendered.
     let memory = store.emit_memory()?;
-    let heads = store.article_heads()?;
-    let (mut articles, versions) = dedup(heads, &*store)?;
+    // Heads only, unless every feed will be rendered (no trusted fingerprints): the text
+    // of an article is read when a feed showing it is rendered again.
+    let with_text = memory.fingerprints.is_empty();
+    let dedup::Deduped {
+        mut articles,
+        versions,
+        text,
+    } = dedup(store.article_heads(with_text)?, &*store)?;
     timings.load_ms = ms(started);
     let started = Instant::now();
     let plan = emit::plan(&articles, cfg, &memory.tag_slugs);
@@ -281,7 +286,11 @@ pub async fn build_with_store(
         &out_dir,
         &memory.fingerprints,
     );
-    let need = todo.needs_text(&plan, &versions);
+    let need: Vec<usize> = todo
+        .shown(&plan)
+        .into_iter()
+        .filter(|&i| text.get(i) == Some(&false))
+        .collect();
     fill_text(&mut articles, &need, &*store)?;
     // Fingerprints are not trusted while files are being written: a build killed mid-emit
     // makes the next one render every feed again rather than trust half-written output.

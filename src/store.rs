@@ -158,16 +158,18 @@ pub struct EmitMemory {
     pub fingerprints: BTreeMap<String, String>,
 }
 
-/// A stored article as planning needs it: without its text unless `version` is `None`.
+/// A stored article as planning needs it, possibly without its text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleHead {
-    /// The article. When `version` is `Some`, only its identity (`source`, `id`,
-    /// `source_guid`, `url`), dates, tags and categories are filled; `title`, `summary`,
-    /// `content`, `authors` and `image` are empty until read with
-    /// [`Store::articles_by_key`].
+    /// The article. Without `text`, only its identity (`source`, `id`, `source_guid`,
+    /// `url`), dates, tags and categories are filled; `title`, `summary`, `content`,
+    /// `authors` and `image` are empty until read with [`Store::articles_by_key`].
     pub article: Article,
+    /// Whether `article` is complete.
+    pub text: bool,
     /// A print of the whole stored article: two heads of one article with equal versions
-    /// are the same stored article, text included. `None` when `article` is complete.
+    /// are the same stored article, text included. `None` when the backend gives none;
+    /// the article is then complete, and printed from its fields.
     pub version: Option<u128>,
 }
 
@@ -223,15 +225,19 @@ pub trait Store {
     /// Ordered by source, then id.
     fn articles(&self) -> Result<Vec<Article>, StoreError>;
 
-    /// Every stored article as [`ArticleHead`], in the order of [`Store::articles`]. A build
-    /// plans and fingerprints its feeds from these and reads the text only of the articles
-    /// of feeds it renders again. The default reads the complete articles.
-    fn article_heads(&self) -> Result<Vec<ArticleHead>, StoreError> {
+    /// Every stored article as [`ArticleHead`], in the order of [`Store::articles`], with
+    /// its text when `with_text`. A build plans and fingerprints its feeds from these and
+    /// reads the text only of the articles of feeds it renders again (or, when it will
+    /// render every feed, asks for the text at once). The default reads the complete
+    /// articles, without versions.
+    fn article_heads(&self, with_text: bool) -> Result<Vec<ArticleHead>, StoreError> {
+        let _ = with_text;
         Ok(self
             .articles()?
             .into_iter()
             .map(|article| ArticleHead {
                 article,
+                text: true,
                 version: None,
             })
             .collect())

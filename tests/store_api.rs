@@ -298,7 +298,7 @@ fn a_v1_store_is_migrated_with_its_data() {
     assert_eq!(SCHEMA_VERSION, 3);
     assert_eq!(store.articles().unwrap(), vec![migrated.clone()]);
     // v3's heads index serves the migrated row too.
-    let heads = store.article_heads().unwrap();
+    let heads = store.article_heads(false).unwrap();
     assert_eq!(heads.len(), 1);
     assert_eq!(heads[0].article.id, "a");
     assert_eq!(heads[0].article.published, migrated.published);

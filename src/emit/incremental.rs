@@ -16,7 +16,7 @@
 //! Emitting from a store goes in two steps, so that a build that changed little never
 //! reads the text of every stored article: [`outdated`] fingerprints the feeds from article
 //! *heads* (articles without their text, each with the store's print of its whole stored
-//! version) and says which feeds must be rendered again and which heads they show; the
+//! row) and says which feeds must be rendered again and which articles they show; the
 //! caller fills in those articles' text and [`emit_outdated`] writes.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,9 +138,9 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
     p.0.digest128().to_le_bytes()
 }
 
-/// A head as it renders: the store's print of the whole stored article (every field) and
+/// A stored article as it renders: the store's print of its whole row (every field) and
 /// the slug and label of each of its tags and categories.
-fn head_print(ctx: &Ctx<'_>, a: &Article, version: u128) -> [u8; 16] {
+fn stored_print(ctx: &Ctx<'_>, a: &Article, version: u128) -> [u8; 16] {
     let mut p = Print(Xxh3::new());
     p.0.update(b"head");
     p.0.update(&version.to_le_bytes());
@@ -194,7 +194,7 @@ fn fingerprints(
                         .enumerate()
                         .map(|(i, (a, &u))| {
                             u.then(|| match versions.get(c * chunk + i).copied().flatten() {
-                                Some(v) => head_print(ctx, a, v),
+                                Some(v) => stored_print(ctx, a, v),
                                 None => article_print(ctx, a),
                             })
                         })
@@ -275,27 +275,26 @@ pub struct Outdated {
 }
 
 impl Outdated {
-    /// The articles whose text rendering needs: those the outdated feeds show that are
-    /// heads (`versions[i]` is `Some`), in ascending order.
-    pub fn needs_text(&self, plan: &Plan, versions: &[Option<u128>]) -> Vec<usize> {
-        let mut need: Vec<usize> = self
+    /// The articles the outdated feeds show, in ascending order: those whose text
+    /// rendering needs.
+    pub fn shown(&self, plan: &Plan) -> Vec<usize> {
+        let mut shown: Vec<usize> = self
             .feeds
             .iter()
             .filter_map(|&f| plan.feeds.get(f))
             .flat_map(|f| f.articles.iter().copied())
-            .filter(|&i| versions.get(i).copied().flatten().is_some())
             .collect();
-        need.sort_unstable();
-        need.dedup();
-        need
+        shown.sort_unstable();
+        shown.dedup();
+        shown
     }
 }
 
 /// Fingerprints every feed and finds the ones to render again: those whose fingerprint
 /// differs from `previous` or whose files are missing. `versions` (empty, or one per
-/// article) marks the heads: articles without their text, printed from the store's
-/// version; before [`emit_outdated`], every head in [`Outdated::needs_text`] must be
-/// replaced by its complete article.
+/// article) gives the store's version of each stored article, which it is printed from
+/// rather than from its fields, so that its text need not be there: before
+/// [`emit_outdated`], every article in [`Outdated::shown`] must be complete.
 pub fn outdated(
     plan: &Plan,
     articles: &[Article],

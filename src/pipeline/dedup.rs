@@ -18,28 +18,29 @@ use crate::store::{ArticleHead, Store};
 /// articles, where almost none are duplicates. Store ids are unique, so dedup's id
 /// disambiguation has nothing to do outside the groups either.
 ///
-/// The articles come as heads; only those that may be merged are read in full (merging
-/// keeps the longest text). Returns the articles with the version of each one still a
-/// head (see [`crate::emit::outdated`]): the heads in the store's order, then the merged
-/// groups newest first. That order is deterministic, and nothing depends on it beyond
+/// The articles come as heads; those without their text that may be merged are read in
+/// full (merging keeps the longest text). Returns the articles, the version of each (see
+/// [`crate::emit::outdated`]) and whether its text is there: the heads in the store's
+/// order, then the merged groups newest first. That order is deterministic, and nothing depends on it beyond
 /// that: the plan orders articles itself, by date and then by id.
-pub(super) fn dedup(
-    heads: Vec<ArticleHead>,
-    store: &dyn Store,
-) -> Result<(Vec<Article>, Vec<Option<u128>>), BuildError> {
+pub(super) fn dedup(heads: Vec<ArticleHead>, store: &dyn Store) -> Result<Deduped, BuildError> {
     let flags = maybe_shared(&heads);
-    let mut articles = Vec::with_capacity(heads.len());
-    let mut versions = Vec::with_capacity(heads.len());
+    let mut out = Deduped {
+        articles: Vec::with_capacity(heads.len()),
+        versions: Vec::with_capacity(heads.len()),
+        text: Vec::with_capacity(heads.len()),
+    };
     let mut complete = Vec::new();
     let mut partial = Vec::new();
     for (h, flagged) in heads.into_iter().zip(flags) {
-        match (flagged, h.version) {
-            (false, v) => {
-                articles.push(h.article);
-                versions.push(v);
+        match (flagged, h.text) {
+            (false, _) => {
+                out.articles.push(h.article);
+                out.versions.push(h.version);
+                out.text.push(h.text);
             }
-            (true, None) => complete.push(h.article),
-            (true, Some(_)) => partial.push(h.article),
+            (true, true) => complete.push(h.article),
+            (true, false) => partial.push(h.article),
         }
     }
     if !partial.is_empty() {
@@ -53,11 +54,23 @@ pub(super) fn dedup(
         }
         complete.extend(full);
     }
+    // A merged article is printed from its fields: it is no stored row.
     for a in normalize::dedup(complete) {
-        articles.push(a);
-        versions.push(None);
+        out.articles.push(a);
+        out.versions.push(None);
+        out.text.push(true);
     }
-    Ok((articles, versions))
+    Ok(out)
+}
+
+/// What [`dedup`] gives: three lists, one entry per article.
+pub(super) struct Deduped {
+    /// The articles, some possibly without their text.
+    pub articles: Vec<Article>,
+    /// The version of each stored article, to print it by.
+    pub versions: Vec<Option<u128>>,
+    /// Whether each article's text is there.
+    pub text: Vec<bool>,
 }
 
 /// Per head, whether it may share a merge key (canonical URL, global GUID) or its id with

@@ -72,12 +72,14 @@ fn dedup_over_possible_duplicates_equals_dedup_over_everything() {
         .cloned()
         .map(|article| ArticleHead {
             article,
+            text: true,
             version: None,
         })
         .collect();
-    let (fast, versions) = dedup(heads, &empty).unwrap();
-    assert!(versions.iter().all(Option::is_none));
-    assert_eq!(newest_first(fast), everything);
+    let fast = dedup(heads, &empty).unwrap();
+    assert!(fast.versions.iter().all(Option::is_none));
+    assert!(fast.text.iter().all(|&t| t));
+    assert_eq!(newest_first(fast.articles), everything);
 
     // Heads from a store: the possible duplicates are read in full, the others stay heads.
     let mut store = SqliteStore::open(&dir.path().join("full.db")).unwrap();
@@ -93,27 +95,30 @@ fn dedup_over_possible_duplicates_equals_dedup_over_everything() {
         store.upsert_source(source, of_source, now).unwrap();
     }
     let stored = store.articles().unwrap();
-    let (fast, versions) = dedup(store.article_heads().unwrap(), &store).unwrap();
-    assert_eq!(fast.len(), everything.len());
-    let heads = versions.iter().filter(|v| v.is_some()).count();
-    assert!(heads > 0 && heads < fast.len(), "{heads} heads");
-    for (a, v) in fast.iter().zip(&versions) {
-        if v.is_some() {
-            assert!(a.content.is_empty() && a.title.is_empty(), "{a:?}");
-        } else {
+    let fast = dedup(store.article_heads(false).unwrap(), &store).unwrap();
+    assert_eq!(fast.articles.len(), everything.len());
+    let heads = fast.text.iter().filter(|&&t| !t).count();
+    assert!(heads > 0 && heads < fast.articles.len(), "{heads} heads");
+    for ((a, v), t) in fast.articles.iter().zip(&fast.versions).zip(&fast.text) {
+        if *t {
             assert!(!a.content.is_empty(), "{a:?}");
+        } else {
+            assert!(a.content.is_empty() && a.title.is_empty(), "{a:?}");
+            assert!(v.is_some(), "a head without its text has a version");
         }
     }
     // Filled in, the heads give exactly what deduplicating every complete article gives.
-    let mut filled = fast;
-    let need: Vec<usize> = (0..versions.len())
-        .filter(|&i| versions[i].is_some())
-        .collect();
+    let mut filled = fast.articles;
+    let need: Vec<usize> = (0..fast.text.len()).filter(|&i| !fast.text[i]).collect();
     fill_text(&mut filled, &need, &store).unwrap();
-    assert_eq!(
-        newest_first(filled),
-        crate::normalize::dedup(stored.clone())
-    );
+    let expected = crate::normalize::dedup(stored.clone());
+    assert_eq!(newest_first(filled), expected);
+
+    // Asked with their text, the same heads come complete, with the same versions.
+    let full = dedup(store.article_heads(true).unwrap(), &store).unwrap();
+    assert!(full.text.iter().all(|&t| t));
+    assert_eq!(full.versions, fast.versions);
+    assert_eq!(newest_first(full.articles), expected);
 }
 
 fn newest_first(mut articles: Vec<Article>) -> Vec<Article> {
@@ -130,18 +135,18 @@ fn heads_carry_a_version_that_moves_with_any_stored_change() {
         .to_utc();
     let a = art("a", "a1", Some("https://a.vn/1"), None, Some(2));
     store.upsert_source("a", vec![a.clone()], now).unwrap();
-    let first = store.article_heads().unwrap();
+    let first = store.article_heads(false).unwrap();
     assert_eq!(first.len(), 1);
     store.upsert_source("a", vec![a.clone()], now).unwrap();
     assert_eq!(
-        store.article_heads().unwrap(),
+        store.article_heads(false).unwrap(),
         first,
         "seen again as it was"
     );
     let mut changed = a.clone();
     changed.content.push_str("<p>thêm</p>");
     store.upsert_source("a", vec![changed], now).unwrap();
-    let second = store.article_heads().unwrap();
+    let second = store.article_heads(false).unwrap();
     assert_ne!(second[0].version, first[0].version, "the text changed");
     assert_eq!(second[0].article.id, "a1");
     let full = store

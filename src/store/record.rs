@@ -11,8 +11,14 @@ use rusqlite::Row;
 use crate::model::{Article, Tag};
 
 /// The article columns, in the order [`read`] expects them (after `source, id`).
-pub(super) const FIELDS: &str =
-    "source_guid, url, title, summary, content, authors, published, updated, image, tags, categories";
+/// [`FIELDS`] as a literal, for the selections that extend it.
+macro_rules! fields {
+    () => {
+        "source_guid, url, title, summary, content, authors, published, updated, image, tags, categories"
+    };
+}
+
+pub(super) const FIELDS: &str = fields!();
 
 /// `INSERT` of a new article: `?1` source, `?2` id, `?3` first_seen, `?4` hash,
 /// `?5` content hash, then the fields.
@@ -173,16 +179,12 @@ pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
 pub(super) const HEAD_FIELDS: &str =
     "source, id, hash, published, updated, url, source_guid, tags, categories";
 
-/// Reads an article head from a row selecting [`HEAD_FIELDS`]: the article without its
-/// text (title, summary, content, authors, image), and its version — a print of the whole
-/// stored row. The row is the source's record (whose SHA-256 is `hash`) with the dates the
-/// store gave it, so `hash` and the two dates decide every column.
-pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
-    let published = r.get_ref(3)?.as_str_or_null()?;
-    let updated = r.get_ref(4)?.as_str_or_null()?;
+/// The version of a stored row: a print of its `hash` (SHA-256 of the source's record) and
+/// the dates the store gave it, which together decide every column.
+fn version(hash: &str, published: Option<&str>, updated: Option<&str>) -> u128 {
     let mut v = xxhash_rust::xxh3::Xxh3::new();
     v.update(&super::SCHEMA_VERSION.to_le_bytes());
-    for part in [Some(r.get_ref(2)?.as_str()?), published, updated] {
+    for part in [Some(hash), published, updated] {
         match part {
             Some(s) => {
                 v.update(&[1]);
@@ -192,6 +194,34 @@ pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
             None => v.update(&[0]),
         }
     }
+    v.digest128()
+}
+
+/// The complete article's columns with its hash, in the order [`read_complete_head`]
+/// expects them.
+pub(super) const COMPLETE_HEAD_FIELDS: &str = concat!("source, id, ", fields!(), ", hash");
+
+/// Reads a complete article and its version from a row selecting
+/// [`COMPLETE_HEAD_FIELDS`].
+pub(super) fn read_complete_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
+    let v = version(
+        r.get_ref(13)?.as_str()?,
+        r.get_ref(8)?.as_str_or_null()?,
+        r.get_ref(9)?.as_str_or_null()?,
+    );
+    Ok(super::ArticleHead {
+        article: read(r)?,
+        text: true,
+        version: Some(v),
+    })
+}
+
+/// Reads an article head from a row selecting [`HEAD_FIELDS`]: the article without its
+/// text (title, summary, content, authors, image), and its version.
+pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
+    let published = r.get_ref(3)?.as_str_or_null()?;
+    let updated = r.get_ref(4)?.as_str_or_null()?;
+    let v = version(r.get_ref(2)?.as_str()?, published, updated);
     let date = |idx: usize, s: Option<&str>| {
         s.map(|s| DateTime::parse_from_rfc3339(s).map_err(|e| bad(idx, e)))
             .transpose()
@@ -208,7 +238,8 @@ pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
             categories: strings_at(r, 8)?,
             ..Article::default()
         },
-        version: Some(v.digest128()),
+        text: false,
+        version: Some(v),
     })
 }
 

@@ -289,15 +289,23 @@ impl Store for SqliteStore {
         .map_err(|e| self.err("cannot read articles", e))
     }
 
-    fn article_heads(&self) -> Result<Vec<ArticleHead>, StoreError> {
-        // Heads come from their covering index alone: the table's rows carry every
-        // article's text, which a scan of the table would page through.
-        self.read_all(
-            "articles INDEXED BY articles_heads",
-            record::HEAD_FIELDS,
-            record::read_head,
-        )
-        .map_err(|e| self.err("cannot read article heads", e))
+    fn article_heads(&self, with_text: bool) -> Result<Vec<ArticleHead>, StoreError> {
+        let read = if with_text {
+            self.read_all(
+                "articles",
+                record::COMPLETE_HEAD_FIELDS,
+                record::read_complete_head,
+            )
+        } else {
+            // Heads come from their covering index alone: the table's rows carry every
+            // article's text, which a scan of the table would page through.
+            self.read_all(
+                "articles INDEXED BY articles_heads",
+                record::HEAD_FIELDS,
+                record::read_head,
+            )
+        };
+        read.map_err(|e| self.err("cannot read article heads", e))
     }
 
     fn articles_by_key(&self, keys: &[(&str, &str)]) -> Result<Vec<Article>, StoreError> {
