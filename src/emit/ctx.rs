@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
@@ -58,22 +58,10 @@ impl<'a> Ctx<'a> {
             .filter(|f| f.kind == FeedKind::Category)
             .map(|f| (tag_key(&f.name), (f.slug.as_str(), f.name.as_str())))
             .collect();
-        let mut categories = FxHashMap::default();
-        let mut unknown: FxHashSet<&str> = FxHashSet::default();
-        for name in articles.iter().flat_map(|a| &a.categories) {
-            let name = name.as_str();
-            if categories.contains_key(name) || unknown.contains(name) {
-                continue;
-            }
-            match by_key.get(&tag_key(name)) {
-                Some(feed) => {
-                    categories.insert(name, *feed);
-                }
-                None => {
-                    unknown.insert(name);
-                }
-            }
-        }
+        let categories = super::plan::category_keys(articles)
+            .into_iter()
+            .filter_map(|(name, key)| Some((name, *by_key.get(&key)?)))
+            .collect();
         // RFC 4151 authorities are DNS names or e-mail addresses; anything else (an IP
         // literal with `:`, an empty host) falls back to a name that is always valid.
         let host = cfg

@@ -155,6 +155,18 @@ fn assign_free_slugs(
     }
 }
 
+/// Every category spelling the articles use → its key (`tag_key`), worked out once per
+/// spelling: the key (NFC, case folding) costs far more than a lookup.
+pub(crate) fn category_keys(articles: &[Article]) -> FxHashMap<&str, String> {
+    let mut keys: FxHashMap<&str, String> = FxHashMap::default();
+    for name in articles.iter().flat_map(|a| &a.categories) {
+        if !keys.contains_key(name.as_str()) {
+            keys.insert(name.as_str(), tag_key(name));
+        }
+    }
+    keys
+}
+
 /// See [`super::plan`] and the module documentation for the rules.
 pub(crate) fn plan(
     articles: &[Article],
@@ -182,13 +194,7 @@ pub(crate) fn plan(
     let tag_limit = cfg.feeds.items;
     let mut tags: FxHashMap<&str, Group<'_>> = FxHashMap::default();
     let mut cats: HashMap<String, Group<'_>> = HashMap::new();
-    // Category spelling → key, worked out once per spelling.
-    let mut cat_keys: FxHashMap<&str, String> = FxHashMap::default();
-    for name in articles.iter().flat_map(|a| &a.categories) {
-        if !cat_keys.contains_key(name.as_str()) {
-            cat_keys.insert(name.as_str(), tag_key(name));
-        }
-    }
+    let cat_keys = category_keys(articles);
     let mut seen: Vec<&str> = Vec::new();
     for &idx in &order {
         let Some(a) = articles.get(idx) else { continue };

@@ -21,8 +21,8 @@ use crate::store::{ArticleHead, Store};
 /// The articles come as heads; those without their text that may be merged are read in
 /// full (merging keeps the longest text). Returns the articles, the version of each (see
 /// [`crate::emit::outdated`]) and whether its text is there: the heads in the store's
-/// order, then the merged groups newest first. That order is deterministic, and nothing depends on it beyond
-/// that: the plan orders articles itself, by date and then by id.
+/// order, then the merged groups newest first. That order is deterministic, and nothing
+/// depends on it beyond that: the plan orders articles itself, by date and then by id.
 pub(super) fn dedup(heads: Vec<ArticleHead>, store: &dyn Store) -> Result<Deduped, BuildError> {
     let flags = maybe_shared(&heads);
     let mut out = Deduped {
@@ -44,15 +44,8 @@ pub(super) fn dedup(heads: Vec<ArticleHead>, store: &dyn Store) -> Result<Dedupe
         }
     }
     if !partial.is_empty() {
-        let keys: Vec<(&str, &str)> = partial
-            .iter()
-            .map(|a| (a.source.as_str(), a.id.as_str()))
-            .collect();
-        let full = store.articles_by_key(&keys)?;
-        if full.len() != keys.len() {
-            return Err(vanished(&partial, &full));
-        }
-        complete.extend(full);
+        let heads: Vec<&Article> = partial.iter().collect();
+        complete.extend(read_complete(store, &heads, false)?);
     }
     // A merged article is printed from its fields: it is no stored row.
     for a in normalize::dedup(complete) {
@@ -114,8 +107,26 @@ pub(super) fn fill_text(
     let heads: Vec<&Article> = need.iter().filter_map(|&i| articles.get(i)).collect();
     // One read of every article beats many lookups by key once a good share of the store
     // is wanted (a first build renders every feed).
-    let full = if need.len() > BULK_SHARE * articles.len() / 100 {
-        wanted_of_all(store.articles()?, &heads)
+    let bulk = need.len() > BULK_SHARE * articles.len() / 100;
+    let full = read_complete(store, &heads, bulk)?;
+    for (&i, a) in need.iter().zip(full) {
+        if let Some(slot) = articles.get_mut(i) {
+            *slot = a;
+        }
+    }
+    Ok(())
+}
+
+/// The complete stored articles of `heads`, in their order: by key, or out of one read of
+/// every article when `bulk`. A head whose article is gone (another process deleted it
+/// in between) stops the build rather than let feeds be written with empty articles.
+fn read_complete(
+    store: &dyn Store,
+    heads: &[&Article],
+    bulk: bool,
+) -> Result<Vec<Article>, BuildError> {
+    let full = if bulk {
+        wanted_of_all(store.articles()?, heads)
     } else {
         let keys: Vec<(&str, &str)> = heads
             .iter()
@@ -124,15 +135,14 @@ pub(super) fn fill_text(
         store.articles_by_key(&keys)?
     };
     if full.len() != heads.len() {
-        let heads: Vec<Article> = heads.into_iter().cloned().collect();
-        return Err(vanished(&heads, &full));
+        let missing = heads
+            .iter()
+            .find(|h| !full.iter().any(|f| f.source == h.source && f.id == h.id))
+            .map(|h| format!("{}/{}", h.source, h.id))
+            .unwrap_or_default();
+        return Err(BuildError::StoreChanged(missing));
     }
-    for (&i, a) in need.iter().zip(full) {
-        if let Some(slot) = articles.get_mut(i) {
-            *slot = a;
-        }
-    }
-    Ok(())
+    Ok(full)
 }
 
 /// Above this percentage of the articles, [`fill_text`] reads them all at once.
@@ -158,15 +168,4 @@ fn wanted_of_all(all: Vec<Article>, heads: &[&Article]) -> Vec<Article> {
         .flatten()
         .filter_map(|i| all.get_mut(i).and_then(Option::take))
         .collect()
-}
-
-/// The error for heads whose complete article could not be read back (another process
-/// deleted it in between): the build stops rather than write feeds with empty articles.
-fn vanished(heads: &[Article], found: &[Article]) -> BuildError {
-    let missing = heads
-        .iter()
-        .find(|h| !found.iter().any(|f| f.source == h.source && f.id == h.id))
-        .map(|h| format!("{}/{}", h.source, h.id))
-        .unwrap_or_default();
-    BuildError::StoreChanged(missing)
 }
