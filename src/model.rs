@@ -1,5 +1,7 @@
 //! The plain data that flows between stages.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +20,12 @@ pub enum FeedFormat {
 }
 
 /// What the reader made of one document, before normalization.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RawFeed {
+///
+/// Items borrow from the document where their text could be taken as it stands (no
+/// entities, one CDATA section, a link already in canonical form): most fields of most
+/// feeds are never copied. [`RawFeed::into_owned`] detaches a feed from its document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RawFeed<'a> {
     /// Recognised format; `None` only when nothing could be recognised.
     pub format: Option<FeedFormat>,
     /// Version string as declared or inferred ("2.0", "1.0", "0.3", "1.1", ...).
@@ -33,7 +39,7 @@ pub struct RawFeed {
     /// The feed's declared language.
     pub language: Option<String>,
     /// Items in document order.
-    pub items: Vec<RawArticle>,
+    pub items: Vec<RawArticle<'a>>,
     /// Everything the reader recovered from (bad dates are reported later, by normalize).
     pub warnings: Vec<String>,
 }
@@ -44,29 +50,70 @@ pub struct RawFeed {
 /// (plain-text constructs are escaped into HTML by the reader). Dates stay text so that
 /// normalize can read them in the source's time zone and report the ones it cannot read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RawArticle {
+pub struct RawArticle<'a> {
     /// The source's own identifier (RSS `guid`, Atom `id`, JSON Feed `id`).
-    pub guid: Option<String>,
+    pub guid: Option<Cow<'a, str>>,
     /// The article's link, resolved against `xml:base` / the feed URL when possible.
-    pub link: Option<String>,
+    pub link: Option<Cow<'a, str>>,
     /// The base URL that relative URLs inside this item resolve against.
-    pub base: Option<String>,
+    pub base: Option<Cow<'a, str>>,
     /// Title; may still contain markup in feeds that put HTML in titles.
-    pub title: Option<String>,
+    pub title: Option<Cow<'a, str>>,
     /// Short description, as HTML.
-    pub summary_html: Option<String>,
+    pub summary_html: Option<Cow<'a, str>>,
     /// Full content, as HTML.
-    pub content_html: Option<String>,
+    pub content_html: Option<Cow<'a, str>>,
     /// Author names (or e-mail addresses when that is all there is).
-    pub authors: Vec<String>,
+    pub authors: Vec<Cow<'a, str>>,
     /// Publication date as written in the source.
-    pub published: Option<String>,
+    pub published: Option<Cow<'a, str>>,
     /// Last-update date as written in the source.
-    pub updated: Option<String>,
+    pub updated: Option<Cow<'a, str>>,
     /// The article's lead image URL.
-    pub image: Option<String>,
+    pub image: Option<Cow<'a, str>>,
     /// The item's own categories / subjects / keywords, as written.
-    pub tags: Vec<String>,
+    pub tags: Vec<Cow<'a, str>>,
+}
+
+impl RawFeed<'_> {
+    /// The same feed, owning all its text.
+    pub fn into_owned(self) -> RawFeed<'static> {
+        RawFeed {
+            format: self.format,
+            version: self.version,
+            encoding: self.encoding,
+            title: self.title,
+            link: self.link,
+            language: self.language,
+            items: self.items.into_iter().map(RawArticle::into_owned).collect(),
+            warnings: self.warnings,
+        }
+    }
+}
+
+impl RawArticle<'_> {
+    /// The same article, owning all its text.
+    pub fn into_owned(self) -> RawArticle<'static> {
+        fn own(s: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {
+            s.map(|s| Cow::Owned(s.into_owned()))
+        }
+        fn own_all(v: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
+            v.into_iter().map(|s| Cow::Owned(s.into_owned())).collect()
+        }
+        RawArticle {
+            guid: own(self.guid),
+            link: own(self.link),
+            base: own(self.base),
+            title: own(self.title),
+            summary_html: own(self.summary_html),
+            content_html: own(self.content_html),
+            authors: own_all(self.authors),
+            published: own(self.published),
+            updated: own(self.updated),
+            image: own(self.image),
+            tags: own_all(self.tags),
+        }
+    }
 }
 
 /// A tag carried by an article: `key` is its identity, `name` how it was written.

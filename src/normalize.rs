@@ -49,7 +49,7 @@ impl Normalizer {
     /// no content).
     pub fn article(
         &self,
-        raw: RawArticle,
+        raw: RawArticle<'_>,
         source: &Source,
         warnings: &mut Vec<String>,
     ) -> Option<Article> {

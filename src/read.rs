@@ -1,6 +1,7 @@
 //! Bytes → [`RawFeed`]: format detection, encodings, and lenient streaming parsing on
 //! quick-xml (RSS, RDF, Atom) and serde_json (JSON Feed).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use url::Url;
@@ -10,6 +11,7 @@ mod encoding;
 mod fields;
 mod html;
 mod json;
+mod lane;
 mod names;
 mod ns;
 mod util;
@@ -51,18 +53,51 @@ impl std::error::Error for ReadError {}
 /// `content_type` is the HTTP `Content-Type` header, if any (its charset takes part in
 /// encoding detection); `base_url` is the document's own URL, against which relative links
 /// resolve when no `xml:base` says otherwise.
-pub fn read_feed(
-    bytes: &[u8],
+pub fn read_feed<'a>(
+    bytes: &'a [u8],
     content_type: Option<&str>,
     base_url: Option<&Url>,
-) -> Result<RawFeed, ReadError> {
+) -> Result<RawFeed<'a>, ReadError> {
+    read(bytes, content_type, base_url, true)
+}
+
+/// [`read_feed`] with every tag read by quick-xml's event loop, without the reader's fast
+/// lane: the reference the tests and the benchmark hold the lane to.
+#[doc(hidden)]
+pub fn read_feed_reference<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+    base_url: Option<&Url>,
+) -> Result<RawFeed<'a>, ReadError> {
+    read(bytes, content_type, base_url, false)
+}
+
+fn read<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+    base_url: Option<&Url>,
+    lane: bool,
+) -> Result<RawFeed<'a>, ReadError> {
     let decoded = encoding::decode(bytes, content_type);
-    let text: &str = &decoded.text;
     let feed = RawFeed {
-        encoding: decoded.encoding.clone(),
-        warnings: decoded.warnings.clone(),
+        encoding: decoded.encoding,
+        warnings: decoded.warnings,
         ..RawFeed::default()
     };
+    match decoded.text {
+        Cow::Borrowed(text) => read_text(text, feed, base_url, lane),
+        // Decoded from another encoding, or cleaned: the text dies here, the feed must not.
+        Cow::Owned(text) => read_text(&text, feed, base_url, lane).map(RawFeed::into_owned),
+    }
+}
+
+/// Reads decoded text; the feed's items borrow from it.
+fn read_text<'t>(
+    text: &'t str,
+    feed: RawFeed<'t>,
+    base_url: Option<&Url>,
+    lane: bool,
+) -> Result<RawFeed<'t>, ReadError> {
     let head = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if head.is_empty() {
         return Err(error("the document is empty", None));
@@ -75,7 +110,7 @@ pub fn read_feed(
     if html::looks_like_html(head) {
         return Err(html::error(text, base_url));
     }
-    let (mut feed, outcome) = xml::parse(text, base_url, feed.clone());
+    let (mut feed, outcome) = xml::parse(text, base_url, feed.clone(), lane);
     let failure = match outcome {
         xml::Outcome::Feed => {
             note_repeated_guids(&mut feed);
@@ -99,7 +134,7 @@ pub fn read_feed(
     };
     let rest = text.get(at..).unwrap_or_default();
     let (line, column) = util::line_col(text, at);
-    let (mut feed, outcome) = xml::parse(rest, base_url, feed);
+    let (mut feed, outcome) = xml::parse(rest, base_url, feed, lane);
     match outcome {
         xml::Outcome::Feed => {
             feed.warnings.insert(

@@ -59,7 +59,7 @@ pub struct SelectorCount {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ScrapeOutcome {
     /// One per article page that yielded a title, in listing order.
-    pub articles: Vec<RawArticle>,
+    pub articles: Vec<RawArticle<'static>>,
     /// Things the operator should know that did not stop the scrape (skipped links, article
     /// pages that failed, selectors that fell back to metadata).
     pub warnings: Vec<String>,
@@ -319,7 +319,7 @@ async fn run(
         outcome.warnings.extend(got.warnings.iter().cloned());
         if got.article.title.is_none() {
             untitled.push(page.final_url.to_string());
-        } else if !article_links.insert(got.article.link.clone()) {
+        } else if !article_links.insert(got.article.link.as_deref().map(String::from)) {
             // Two listing links (say `?ref=home` and the plain URL) named one canonical page.
             outcome.warnings.push(format!(
                 "{url}: same article as an earlier link ({})",

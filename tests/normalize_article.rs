@@ -30,7 +30,7 @@ fn category(name: &str, sources: &[&str], tags: &[&str], pattern: Option<&str>) 
         name: name.to_string(),
         slug: feedmill::text::slugify(name),
         sources: sources.iter().map(|s| s.to_string()).collect(),
-        tags: tags.iter().map(|s| s.to_string()).collect(),
+        tags: tags.iter().map(|&s| s.into()).collect(),
         pattern: pattern.map(|p| Regex::new(p).expect("test regex")),
     }
 }
@@ -52,7 +52,7 @@ fn config() -> Config {
     cfg
 }
 
-fn seed_raw() -> RawArticle {
+fn seed_raw() -> RawArticle<'static> {
     let content = format!(
         r#"<p>{SEED_LEAD}</p>
 <figure><img src="/Uploads/Images/2022/05/18/luc-yen.jpg" alt="Đồng chí Vũ Quỳnh Khánh" onerror="x()">
@@ -62,14 +62,14 @@ fn seed_raw() -> RawArticle {
 <p>Việc đổi mới phương thức lãnh đạo, phân công cụ thể "giao nhiệm vụ, khoán sản phẩm” bắt đầu đi vào nền nếp.</p>"#
     );
     RawArticle {
-        guid: Some("255024".to_string()),
-        link: Some(SEED_LINK.to_string()),
+        guid: Some("255024".into()),
+        link: Some(SEED_LINK.into()),
         base: None,
-        title: Some("Lục Yên: Nâng cao <b>sức chiến đấu</b> của tổ chức đảng ở cơ sở".to_string()),
+        title: Some("Lục Yên: Nâng cao <b>sức chiến đấu</b> của tổ chức đảng ở cơ sở".into()),
         summary_html: None,
-        content_html: Some(content),
-        authors: vec!["Anh Dũng".to_string(), " Anh  Dũng ".to_string()],
-        published: Some("Thứ tư, 18/5/2022 | 5:29:48 AM".to_string()),
+        content_html: Some(content.into()),
+        authors: vec!["Anh Dũng".into(), " Anh  Dũng ".into()],
+        published: Some("Thứ tư, 18/5/2022 | 5:29:48 AM".into()),
         updated: None,
         image: None,
         tags: [
@@ -82,7 +82,7 @@ fn seed_raw() -> RawArticle {
             "giao thông nông thôn",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(|&s| s.into())
         .collect(),
     }
 }
@@ -181,12 +181,9 @@ fn categories_by_source_tag_regex_and_feed_category() {
     let n = Normalizer::new(&cfg);
     let mut w = Vec::new();
     let raw = |title: &str, tags: &[&str]| RawArticle {
-        title: Some(title.to_string()),
-        link: Some(format!(
-            "https://example.vn/{}",
-            feedmill::text::slugify(title)
-        )),
-        tags: tags.iter().map(|s| s.to_string()).collect(),
+        title: Some(title.to_owned().into()),
+        link: Some(format!("https://example.vn/{}", feedmill::text::slugify(title)).into()),
+        tags: tags.iter().map(|&s| s.to_owned().into()).collect(),
         ..RawArticle::default()
     };
     let plain = source("tin-tinh", "https://example.vn/rss.xml");
@@ -348,7 +345,7 @@ fn permalink_guid_stands_in_for_a_missing_link() {
     let src = source("tin-tinh", "https://example.vn/rss/");
     let mut w = Vec::new();
     let raw = |guid: &str| RawArticle {
-        guid: Some(guid.to_string()),
+        guid: Some(guid.to_owned().into()),
         title: Some("Tin".into()),
         ..RawArticle::default()
     };
@@ -412,14 +409,14 @@ fn same_article_from_two_sources_appears_once() {
 
     let full = seed_raw();
     let short = RawArticle {
-        guid: Some("tin-tinh-77".to_string()),
+        guid: Some("tin-tinh-77".into()),
         link: Some(
             "https://baoyenbai.com.vn/12/255024/Luc-Yen-Nang-cao-suc-chien-dau.aspx?id=1&fbclid=zz"
-                .to_string(),
+                .into(),
         ),
-        content_html: Some("<p>Ngắn.</p>".to_string()),
-        published: Some("2022-05-18T06:00:00+07:00".to_string()),
-        tags: vec!["LỤC YÊN".to_string(), "Đảng bộ".to_string()],
+        content_html: Some("<p>Ngắn.</p>".into()),
+        published: Some("2022-05-18T06:00:00+07:00".into()),
+        tags: vec!["LỤC YÊN".into(), "Đảng bộ".into()],
         ..seed_raw()
     };
     let a = normalized(&n, &xdd, full);
@@ -485,9 +482,9 @@ fn global_guids_match_across_sources_local_ones_do_not() {
     let s1 = source("a", "https://a.example/rss");
     let s2 = source("b", "https://b.example/rss");
     let item = |guid: &str, link: &str| RawArticle {
-        guid: Some(guid.to_string()),
-        title: Some("Tin".to_string()),
-        link: Some(link.to_string()),
+        guid: Some(guid.to_owned().into()),
+        title: Some("Tin".into()),
+        link: Some(link.to_owned().into()),
         ..RawArticle::default()
     };
     let urn = dedup(vec![
@@ -521,9 +518,9 @@ fn repeated_guid_in_one_feed_keeps_distinct_items() {
     let n = Normalizer::new(&config());
     let s = source("a", "https://a.example/rss");
     let item = |link: &str| RawArticle {
-        guid: Some("1".to_string()),
-        title: Some(link.to_string()),
-        link: Some(link.to_string()),
+        guid: Some("1".into()),
+        title: Some(link.to_owned().into()),
+        link: Some(link.to_owned().into()),
         ..RawArticle::default()
     };
     let out = dedup(vec![
@@ -551,8 +548,10 @@ proptest! {
         let n = Normalizer::new(&config());
         let src = source("tin-tinh", "https://example.vn/rss/");
         let raw = RawArticle {
-            title, link, content_html: content.clone(), summary_html: content,
-            published: date, tags, ..RawArticle::default()
+            title: title.map(Into::into), link: link.map(Into::into),
+            content_html: content.clone().map(Into::into), summary_html: content.map(Into::into),
+            published: date.map(Into::into), tags: tags.into_iter().map(Into::into).collect(),
+            ..RawArticle::default()
         };
         let mut w = Vec::new();
         if let Some(a) = n.article(raw, &src, &mut w) {

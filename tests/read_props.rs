@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use feedmill::read::read_feed;
+use feedmill::read::{read_feed, read_feed_reference};
 use proptest::prelude::*;
 
 /// Every corpus feed, as bytes.
@@ -26,6 +26,31 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = read_feed(&bytes, None, None);
+    }
+
+    /// The fast lane reads exactly what quick-xml's event loop reads, warnings and error
+    /// positions included, on cut and corrupted feeds as on whole ones.
+    #[test]
+    fn the_fast_lane_reads_mutated_feeds_as_quick_xml_does(
+        pick in any::<prop::sample::Index>(),
+        cut in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        insert in prop_oneof![
+            Just("<"), Just(">"), Just("/>"), Just("</"), Just("\""), Just("'"), Just("<!--x-->"),
+            Just("<![CDATA[<b>]]>"), Just("]]>"), Just("<?pi x?>"), Just("<b>"), Just("</b>"),
+            Just("<x xmlns:dc=\"urn:x\">"), Just("<dc:creator>A</dc:creator>"), Just("&amp;"),
+            Just("<media:content url='a.jpg'/>"), Just(" "), Just("<!DOCTYPE x>"), Just("<>"),
+            Just("</item>"), Just("<item>"), Just("</entry><entry>"), Just("xml:base=\"/d/\""),
+        ],
+    ) {
+        let feeds = corpus();
+        prop_assume!(!feeds.is_empty());
+        let feed = pick.get(&feeds);
+        let n = cut.index(feed.len() + 1);
+        let mut bytes = feed.get(..n).unwrap_or_default().to_vec();
+        let i = at.index(bytes.len() + 1);
+        bytes.splice(i..i, insert.bytes());
+        prop_assert_eq!(read_feed(&bytes, None, None), read_feed_reference(&bytes, None, None));
     }
 
     #[test]
@@ -61,6 +86,20 @@ proptest! {
             bytes[i] = byte;
             let _ = read_feed(&bytes, Some("text/xml; charset=utf-8"), None);
         }
+    }
+}
+
+/// The fast lane changes nothing on any corpus feed.
+#[test]
+fn the_fast_lane_reads_the_corpus_as_quick_xml_does() {
+    let feeds = corpus();
+    assert!(feeds.len() > 150);
+    for (i, bytes) in feeds.iter().enumerate() {
+        assert_eq!(
+            read_feed(bytes, None, None),
+            read_feed_reference(bytes, None, None),
+            "corpus file #{i}"
+        );
     }
 }
 

@@ -46,16 +46,19 @@ impl Categories {
     /// Names of the categories an article is in, in config order, the source's own
     /// `category` last when it names no `[[category]]`. `tags` are the article's tags
     /// (aliased); `feed_categories` its own categories as written in the source.
-    pub fn of(
+    pub fn of<S: AsRef<str>>(
         &self,
         source: &Source,
         title: &str,
         tags: &[Tag],
-        feed_categories: &[String],
+        feed_categories: &[S],
         aliases: &Aliases,
     ) -> Vec<String> {
         let source_key = source.category.as_deref().map(|c| aliases.key(c));
-        let own_keys: HashSet<String> = feed_categories.iter().map(|c| aliases.key(c)).collect();
+        let own_keys: HashSet<String> = feed_categories
+            .iter()
+            .map(|c| aliases.key(c.as_ref()))
+            .collect();
         let mut out: Vec<String> = Vec::new();
         let mut push = |name: &str| {
             if !out.iter().any(|n| n == name) {

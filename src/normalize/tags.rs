@@ -70,10 +70,11 @@ impl Aliases {
 
 /// The article's tags: `raw` (its own) then `source_tags`, cleaned, aliased, empty ones
 /// dropped, deduplicated by key keeping the first spelling seen.
-pub fn tags(raw: &[String], source_tags: &[String], aliases: &Aliases) -> Vec<Tag> {
+pub fn tags<S: AsRef<str>>(raw: &[S], source_tags: &[String], aliases: &Aliases) -> Vec<Tag> {
     let mut seen = HashSet::new();
     raw.iter()
-        .chain(source_tags)
+        .map(AsRef::as_ref)
+        .chain(source_tags.iter().map(String::as_str))
         .filter_map(|t| aliases.tag(t))
         .filter(|t| seen.insert(t.key.clone()))
         .collect()

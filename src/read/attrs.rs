@@ -86,7 +86,7 @@ impl<'a> Attrs<'a> {
             let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
                 return false;
             };
-            let Some(close) = memchr::memchr(*quote, after) else {
+            let Some(close) = super::util::find_byte(*quote, after) else {
                 return false;
             };
             let (Some(value), Some(next)) = (after.get(..close), after.get(close + 1..)) else {
@@ -108,7 +108,7 @@ impl<'a> Attrs<'a> {
         } else if key.eq_ignore_ascii_case(b"xml:lang") {
             &mut self.lang
         } else {
-            let local = match memchr::memchr(b':', key) {
+            let local = match key.iter().position(|&c| c == b':') {
                 Some(i) => key.get(i + 1..).unwrap_or_default(),
                 None => key,
             };

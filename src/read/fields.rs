@@ -4,13 +4,15 @@
 //! Several elements can fill one field (`pubDate`, `dc:date`, Atom `issued`…); each carries
 //! a rank, and a field keeps the value of the best-ranked element seen first.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use quick_xml::events::BytesStart;
 
 use super::attrs::{is_image_type, looks_like_image, text_kind, Attrs};
 use super::names::El;
-use super::util::{inner_text, non_empty, text_to_html};
-use super::xml::{resolve_here, State};
+use super::util::{inner_text, non_empty_cow, text_to_html};
+use super::xml::{in_text, resolve_here, State};
 use crate::model::{FeedFormat, RawArticle};
 
 /// How a field's inner XML becomes its value.
@@ -112,20 +114,20 @@ enum Slot {
 }
 
 /// An item being read.
-pub struct ItemState {
+pub struct ItemState<'t> {
     /// Depth of the `item` / `entry` element.
     pub depth: usize,
     /// The fields read so far.
-    pub art: RawArticle,
+    pub art: RawArticle<'t>,
     ranks: [u8; 8],
     guid_perma: bool,
-    author_name: Option<String>,
-    author_email: Option<String>,
+    author_name: Option<Cow<'t, str>>,
+    author_email: Option<Cow<'t, str>>,
 }
 
-impl ItemState {
+impl<'t> ItemState<'t> {
     /// A new item starting at `depth` whose content resolves against `base`.
-    pub fn new(depth: usize, base: Option<String>) -> Self {
+    pub fn new(depth: usize, base: Option<Cow<'t, str>>) -> Self {
         ItemState {
             depth,
             art: RawArticle {
@@ -267,7 +269,7 @@ pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
             let attrs = Attrs::read(e);
             let value = attrs.label.as_deref().or(attrs.term.as_deref());
             if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-                let v = v.to_string();
+                let v = in_text(st, v);
                 if let Some(item) = st.item.as_mut() {
                     item.art.tags.push(v);
                 }
@@ -335,7 +337,7 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
                     if let Some(href) = attrs.href.as_deref() {
                         if rank < st.feed_link_rank {
                             st.feed_link_rank = rank;
-                            let link = resolve_here(st, href);
+                            let link = resolve_here(st, href).into_owned();
                             st.adopt_site_base(&link);
                             st.feed.link = Some(link);
                         }
@@ -363,15 +365,15 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
 }
 
 /// The value of a finished capture whose inner XML is `raw`.
-fn value_of(cap: &Capture, raw: &str) -> String {
+fn value_of<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
     let mut v = match cap.kind {
-        Kind::Xhtml if cap.markup => strip_div(raw).to_string(),
+        Kind::Xhtml if cap.markup => Cow::Borrowed(strip_div(raw)),
         _ => inner_text(raw, cap.markup),
     };
     if cap.base64 {
         let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
         if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact) {
-            v = String::from_utf8_lossy(&bytes).into_owned();
+            v = Cow::Owned(String::from_utf8_lossy(&bytes).into_owned());
         }
     }
     v
@@ -393,11 +395,11 @@ fn strip_div(raw: &str) -> &str {
 }
 
 /// Applies a finished capture; `raw` is its inner XML.
-pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
+pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
     match cap.target {
         Target::FeedTitle => {
             if st.feed.title.is_none() {
-                st.feed.title = non_empty(value_of(&cap, raw));
+                st.feed.title = non_empty_cow(value_of(&cap, raw)).map(Cow::into_owned);
             }
             return;
         }
@@ -405,7 +407,7 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
             let v = value_of(&cap, raw);
             if !v.trim().is_empty() && cap.rank < st.feed_link_rank {
                 st.feed_link_rank = cap.rank;
-                let link = resolve_here(st, &v);
+                let link = resolve_here(st, &v).into_owned();
                 st.adopt_site_base(&link);
                 st.feed.link = Some(link);
             }
@@ -413,7 +415,7 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
         }
         Target::FeedLanguage => {
             if st.feed.language.is_none() {
-                st.feed.language = non_empty(value_of(&cap, raw));
+                st.feed.language = non_empty_cow(value_of(&cap, raw)).map(Cow::into_owned);
             }
             return;
         }
@@ -428,7 +430,7 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
             if cap.markup {
                 None
             } else {
-                non_empty(inner_text(raw, false))
+                non_empty_cow(inner_text(raw, false))
             }
         });
         if let Some(n) = name {
@@ -442,8 +444,8 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
     if st.item.is_none() {
         // The feed's own Atom author, inherited by entries without one.
         match cap.target {
-            Target::AuthorName => st.author_name = non_empty(value_of(&cap, raw)),
-            Target::AuthorEmail => st.author_email = non_empty(value_of(&cap, raw)),
+            Target::AuthorName => st.author_name = non_empty_cow(value_of(&cap, raw)),
+            Target::AuthorEmail => st.author_email = non_empty_cow(value_of(&cap, raw)),
             _ => {}
         }
         return;
@@ -451,16 +453,16 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
     let value = value_of(&cap, raw);
     let link = (cap.target == Target::Link).then(|| resolve_here(st, &value));
     let Some(item) = st.item.as_mut() else { return };
-    let html = |v: String| {
+    let html = |v: Cow<'t, str>| {
         if cap.kind == Kind::Text {
-            text_to_html(&v)
+            text_to_html(v)
         } else {
             v
         }
     };
     match cap.target {
         Target::Title => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 if item.take(Slot::Title, cap.rank) {
                     item.art.title = Some(v);
                 }
@@ -474,21 +476,21 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
             }
         }
         Target::Summary => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 if item.take(Slot::Summary, cap.rank) {
                     item.art.summary_html = Some(html(v));
                 }
             }
         }
         Target::Content => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 if item.take(Slot::Content, cap.rank) {
                     item.art.content_html = Some(html(v));
                 }
             }
         }
         Target::Guid => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 if item.take(Slot::Guid, cap.rank) {
                     item.art.guid = Some(v);
                     item.guid_perma = cap.perma;
@@ -496,30 +498,30 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
             }
         }
         Target::Published => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 if item.take(Slot::Published, cap.rank) {
                     item.art.published = Some(v);
                 }
             }
         }
         Target::Updated => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 if item.take(Slot::Updated, cap.rank) {
                     item.art.updated = Some(v);
                 }
             }
         }
-        Target::AuthorName => item.author_name = non_empty(value),
-        Target::AuthorEmail => item.author_email = non_empty(value),
+        Target::AuthorName => item.author_name = non_empty_cow(value),
+        Target::AuthorEmail => item.author_email = non_empty_cow(value),
         Target::AuthorText => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 if !item.art.authors.contains(&v) {
                     item.art.authors.push(v);
                 }
             }
         }
         Target::Tag => {
-            if let Some(v) = non_empty(value) {
+            if let Some(v) = non_empty_cow(value) {
                 item.art.tags.push(v);
             }
         }
@@ -528,11 +530,12 @@ pub fn apply(st: &mut State<'_>, cap: Capture, raw: &str) {
 }
 
 /// Completes an item and adds it to the feed.
-pub fn finish_item(st: &mut State<'_>, mut item: ItemState) {
+pub fn finish_item<'t>(st: &mut State<'t>, mut item: ItemState<'t>) {
     if item.art.link.is_none() && item.guid_perma {
         // A permalink GUID is a full URL by definition (RSS 2.0); a relative one is an
         // identifier mislabelled, not a path to resolve.
-        if let Some(g) = item.art.guid.as_deref().map(str::trim) {
+        if let Some(g) = item.art.guid.clone() {
+            let g = g.trim();
             if g.starts_with("http://") || g.starts_with("https://") {
                 item.art.link = Some(resolve_here(st, g));
             }

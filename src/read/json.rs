@@ -3,6 +3,8 @@
 //! A cut-off JSON document cannot be parsed as a whole; its `items` array is then read
 //! value by value so every complete item before the break is kept.
 
+use std::borrow::Cow;
+
 use chrono::{TimeZone, Utc};
 use serde_json::{Map, Value};
 use url::Url;
@@ -12,7 +14,11 @@ use super::ReadError;
 use crate::model::{FeedFormat, RawArticle, RawFeed};
 
 /// Reads a JSON Feed from decoded text.
-pub fn parse(text: &str, base_url: Option<&Url>, mut feed: RawFeed) -> Result<RawFeed, ReadError> {
+pub fn parse<'t>(
+    text: &str,
+    base_url: Option<&Url>,
+    mut feed: RawFeed<'t>,
+) -> Result<RawFeed<'t>, ReadError> {
     feed.format = Some(FeedFormat::Json);
     let top: Map<String, Value> = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => m,
@@ -41,7 +47,8 @@ pub fn parse(text: &str, base_url: Option<&Url>, mut feed: RawFeed) -> Result<Ra
         .and_then(|u| resolve_url(base_url, u))
         .or_else(|| base_url.cloned());
     feed.title = str_field(&top, "title");
-    feed.link = str_field(&top, "home_page_url").map(|u| resolve(feed_base.as_ref(), &u));
+    feed.link =
+        str_field(&top, "home_page_url").map(|u| resolve(feed_base.as_ref(), &u).into_owned());
     feed.language = str_field(&top, "language");
     match top.get("items") {
         Some(Value::Array(items)) => {
@@ -111,25 +118,27 @@ fn date_field(m: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-fn item_of(m: &Map<String, Value>, base: Option<&Url>) -> RawArticle {
+/// One item. JSON strings are decoded by serde, so every field is owned.
+fn item_of(m: &Map<String, Value>, base: Option<&Url>) -> RawArticle<'static> {
+    let own = |s: Option<String>| s.map(Cow::Owned);
     let mut a = RawArticle {
-        guid: str_field(m, "id"),
-        base: base.map(Url::to_string),
-        title: str_field(m, "title"),
-        published: date_field(m, "date_published"),
-        updated: date_field(m, "date_modified"),
+        guid: own(str_field(m, "id")),
+        base: own(base.map(Url::to_string)),
+        title: own(str_field(m, "title")),
+        published: own(date_field(m, "date_published")),
+        updated: own(date_field(m, "date_modified")),
         ..RawArticle::default()
     };
     a.link = str_field(m, "url")
         .or_else(|| str_field(m, "external_url"))
-        .map(|u| resolve(base, &u));
-    a.content_html = str_field(m, "content_html");
-    a.summary_html = str_field(m, "summary")
+        .map(|u| Cow::Owned(resolve(base, &u).into_owned()));
+    a.content_html = own(str_field(m, "content_html"));
+    a.summary_html = own(str_field(m, "summary")
         .or_else(|| str_field(m, "content_text"))
-        .map(|s| text_to_html(&s));
+        .map(|s| text_to_html(Cow::Owned(s)).into_owned()));
     a.image = str_field(m, "image")
         .or_else(|| str_field(m, "banner_image"))
-        .map(|u| resolve(base, &u));
+        .map(|u| Cow::Owned(resolve(base, &u).into_owned()));
     let mut authors = Vec::new();
     if let Some(Value::Array(list)) = m.get("authors") {
         authors.extend(list.iter().filter_map(author_name));
@@ -137,12 +146,13 @@ fn item_of(m: &Map<String, Value>, base: Option<&Url>) -> RawArticle {
     if authors.is_empty() {
         authors.extend(m.get("author").and_then(author_name));
     }
-    a.authors = authors;
+    a.authors = authors.into_iter().map(Cow::Owned).collect();
     if let Some(Value::Array(tags)) = m.get("tags") {
         a.tags = tags
             .iter()
             .filter_map(Value::as_str)
             .filter_map(|t| non_empty(t.to_string()))
+            .map(Cow::Owned)
             .collect();
     }
     a
@@ -158,12 +168,12 @@ fn author_name(v: &Value) -> Option<String> {
 
 /// Reads what can be read of a broken JSON Feed: the header fields before `items`, then
 /// each complete item.
-fn salvage(
+fn salvage<'t>(
     text: &str,
     base_url: Option<&Url>,
-    mut feed: RawFeed,
+    mut feed: RawFeed<'t>,
     e: &serde_json::Error,
-) -> Result<RawFeed, ReadError> {
+) -> Result<RawFeed<'t>, ReadError> {
     let pos = (e.line(), e.column());
     let Some(items_at) = text.find("\"items\"") else {
         return Err(err(&format!("invalid JSON: {e}"), Some(pos)));

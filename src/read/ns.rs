@@ -45,6 +45,12 @@ impl Scopes {
         }
     }
 
+    /// Opens the scope of a tag the caller knows declares nothing (no `xmlns` in it).
+    pub fn push_plain(&mut self, empty: bool) {
+        self.level += 1;
+        self.pending_pop |= empty;
+    }
+
     /// Opens the scope of a start (or empty) tag, adding its declarations.
     pub fn push(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), NamespaceError> {
         self.level += 1;
@@ -121,7 +127,10 @@ impl Scopes {
 
     /// The namespace of an element name.
     pub fn resolve(&self, name: &[u8]) -> Ns {
-        let prefix = memchr::memchr(b':', name).and_then(|i| name.get(..i));
+        let prefix = name
+            .iter()
+            .position(|&c| c == b':')
+            .and_then(|i| name.get(..i));
         let found = self.bindings.iter().rev().find(|b| match prefix {
             None => b.prefix.is_empty(),
             Some(p) => !p.is_empty() && b.prefix == p,

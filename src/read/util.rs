@@ -7,7 +7,7 @@ use url::Url;
 /// Decodes XML and HTML5 character references leniently: every named HTML5 entity works
 /// without a DTD, and a bare `&` (or an unknown `&name;`) stays as written.
 pub fn unescape(s: &str) -> Cow<'_, str> {
-    let Some(first) = memchr::memchr(b'&', s.as_bytes()) else {
+    let Some(first) = find_byte(b'&', s.as_bytes()) else {
         return Cow::Borrowed(s);
     };
     // Escaped HTML in feeds is almost all `&lt;`/`&gt;`/`&amp;`/`&quot;`: those are decoded
@@ -29,7 +29,7 @@ pub fn unescape(s: &str) -> Cow<'_, str> {
         };
         out.push(ch);
         rest = amp.get(len..).unwrap_or_default();
-        match memchr::memchr(b'&', rest.as_bytes()) {
+        match find_byte(b'&', rest.as_bytes()) {
             Some(i) => at = i,
             None => break,
         }
@@ -43,13 +43,19 @@ const CDATA_CLOSE: &str = "]]>";
 
 /// The text of an element's raw inner XML: CDATA sections unwrapped, character references
 /// decoded outside them. When the element had child elements (`markup`), the markup is kept
-/// as written, since it is HTML someone forgot to escape (or XHTML).
-pub fn inner_text(raw: &str, markup: bool) -> String {
+/// as written, since it is HTML someone forgot to escape (or XHTML). Borrowed from `raw`
+/// when nothing had to change.
+///
+/// Callers trim the value, so a single CDATA section between blanks is taken as it stands.
+pub fn inner_text(raw: &str, markup: bool) -> Cow<'_, str> {
     if markup {
         return strip_cdata_markers(raw);
     }
-    if memchr::memchr(b'<', raw.as_bytes()).is_none() {
-        return unescape(raw).into_owned();
+    if find_byte(b'<', raw.as_bytes()).is_none() {
+        return unescape(raw);
+    }
+    if let Some(inner) = only_cdata(raw) {
+        return Cow::Borrowed(inner);
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -69,7 +75,27 @@ pub fn inner_text(raw: &str, markup: bool) -> String {
         }
     }
     out.push_str(&strip_comments(&unescape(rest)));
-    out
+    Cow::Owned(out)
+}
+
+/// The content of `raw` when it is one CDATA section with only XML blanks around it.
+fn only_cdata(raw: &str) -> Option<&str> {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let t = raw.trim_matches(blank);
+    let inner = t.strip_prefix(CDATA_OPEN)?.strip_suffix(CDATA_CLOSE)?;
+    // The first `]]>` must be the last one, or there are two sections.
+    (find(inner, CDATA_CLOSE).is_none()).then_some(inner)
+}
+
+/// The first `needle` in `hay`. Most values the reader looks into are a few dozen bytes,
+/// where a plain loop beats `memchr`'s dispatch; longer ones go to `memchr`.
+#[inline]
+pub fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    if hay.len() <= 32 {
+        hay.iter().position(|&c| c == needle)
+    } else {
+        memchr::memchr(needle, hay)
+    }
 }
 
 /// Substring search for the short needles used here: memchr to each candidate first byte
@@ -82,7 +108,7 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
 pub fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let (&first, _) = needle.split_first()?;
     let mut from = 0;
-    while let Some(i) = hay.get(from..).and_then(|h| memchr::memchr(first, h)) {
+    while let Some(i) = hay.get(from..).and_then(|h| find_byte(first, h)) {
         let at = from + i;
         if hay.get(at..).is_some_and(|h| h.starts_with(needle)) {
             return Some(at);
@@ -113,9 +139,9 @@ fn strip_comments(s: &str) -> Cow<'_, str> {
 
 /// Removes the CDATA markers of inner markup, escaping what they protected so the result
 /// stays well-formed HTML.
-fn strip_cdata_markers(raw: &str) -> String {
-    if !raw.contains(CDATA_OPEN) {
-        return raw.to_string();
+fn strip_cdata_markers(raw: &str) -> Cow<'_, str> {
+    if find(raw, CDATA_OPEN).is_none() {
+        return Cow::Borrowed(raw);
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -129,30 +155,42 @@ fn strip_cdata_markers(raw: &str) -> String {
         rest = after.get(close + CDATA_CLOSE.len()..).unwrap_or_default();
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
-/// Plain text → HTML.
-pub fn text_to_html(s: &str) -> String {
-    html_escape::encode_text(s).into_owned()
+/// Plain text → HTML, borrowed when there was nothing to escape.
+pub fn text_to_html(s: Cow<'_, str>) -> Cow<'_, str> {
+    let escaped = match html_escape::encode_text(&s) {
+        Cow::Owned(o) => Some(o),
+        Cow::Borrowed(_) => None,
+    };
+    escaped.map_or(s, Cow::Owned)
 }
 
 /// Resolves `href` against `base`; keeps the trimmed text when it cannot be resolved.
-pub fn resolve(base: Option<&Url>, href: &str) -> String {
+pub fn resolve<'h>(base: Option<&Url>, href: &'h str) -> Cow<'h, str> {
     let href = href.trim();
     // Nearly every link in a feed is already an absolute URL in the form the URL parser
     // would write it; parsing it only to print it back costs more than the rest of a field.
     if is_canonical_http_url(href) {
-        return href.to_string();
+        return Cow::Borrowed(href);
     }
     let parsed = match base {
         Some(b) => b.join(href),
         None => Url::parse(href),
     };
     match parsed {
-        Ok(u) => u.into(),
-        Err(_) => href.to_string(),
+        Ok(u) => Cow::Owned(u.into()),
+        Err(_) => Cow::Borrowed(href),
     }
+}
+
+/// `part` as a slice of `text` with `text`'s lifetime, when it is one: values quick-xml or
+/// the attribute reader handed out by reference point into the document.
+pub fn rebase<'t>(text: &'t str, part: &str) -> Option<&'t str> {
+    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    text.get(start..start.checked_add(part.len())?)
+        .filter(|s| std::ptr::eq(s.as_ptr(), part.as_ptr()))
 }
 
 /// Whether `href` is an absolute http(s) URL that the WHATWG URL parser would serialize
@@ -240,6 +278,14 @@ pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, col)
+}
+
+/// Non-empty trimmed text, or `None`; borrowed text stays borrowed.
+pub fn non_empty_cow(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    match s {
+        Cow::Borrowed(b) => Some(b.trim()).filter(|t| !t.is_empty()).map(Cow::Borrowed),
+        Cow::Owned(o) => non_empty(o).map(Cow::Owned),
+    }
 }
 
 /// Non-empty trimmed text, or `None`.

@@ -5,6 +5,8 @@
 //! tags, so nested markup, CDATA and entities are handled once, at the end of the field,
 //! and events inside a field cost nothing but the tokenizer's work.
 
+use std::borrow::Cow;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use url::Url;
@@ -13,7 +15,7 @@ use super::attrs::Attrs;
 use super::fields::{Capture, ItemState, Kind, Target};
 use super::names::{classify, El, Ns};
 use super::ns::Scopes;
-use super::util::{line_col, resolve, resolve_url};
+use super::util::{line_col, rebase, resolve, resolve_url};
 use crate::model::{FeedFormat, RawFeed};
 
 /// How a document ended up, for the caller.
@@ -49,21 +51,21 @@ pub(super) struct State<'t> {
     /// Depth of the element whose children are feed-level fields.
     pub channel_depth: Option<usize>,
     /// The item being read.
-    pub item: Option<ItemState>,
+    pub item: Option<ItemState<'t>>,
     /// Fields being read, innermost last.
     pub caps: Vec<Capture>,
     /// The result so far.
-    pub feed: RawFeed,
+    pub feed: RawFeed<'t>,
     /// Rank of the feed link found so far.
     pub feed_link_rank: u8,
     /// Whether the root element was seen.
     pub seen_root: bool,
     /// Atom feed-level authors, and the name/email of the one being read.
-    pub feed_authors: Vec<String>,
+    pub feed_authors: Vec<Cow<'t, str>>,
     /// Name of the feed-level author being read.
-    pub author_name: Option<String>,
+    pub author_name: Option<Cow<'t, str>>,
     /// E-mail of the feed-level author being read.
-    pub author_email: Option<String>,
+    pub author_email: Option<Cow<'t, str>>,
 }
 
 impl<'t> State<'t> {
@@ -99,9 +101,18 @@ impl<'t> State<'t> {
     }
 }
 
-/// Reads an XML feed from decoded text into `feed`.
-pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Outcome) {
+/// Reads an XML feed from decoded text into `feed`; `lane` lets the fast lane read the
+/// plain runs of markup (off only to check that it changes nothing).
+pub fn parse<'t>(
+    text: &'t str,
+    base_url: Option<&Url>,
+    feed: RawFeed<'t>,
+    lane: bool,
+) -> (RawFeed<'t>, Outcome) {
+    let bytes = text.as_bytes();
     let mut reader = Reader::from_str(text);
+    // Bytes the lane read that quick-xml did not: its positions plus this are the text's.
+    let mut skipped = 0usize;
     let mut scopes = Scopes::default();
     {
         let cfg = reader.config_mut();
@@ -132,7 +143,7 @@ pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Out
     st.feed.items.reserve((text.len() / 1024).min(50_000));
     let mut errors = 0usize;
     loop {
-        let before = reader.buffer_position() as usize;
+        let before = reader.buffer_position() as usize + skipped;
         scopes.before_event();
         let read = reader.read_event().and_then(|event| {
             match &event {
@@ -147,9 +158,9 @@ pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Out
             Ok(r) => r,
             Err(e) => {
                 errors += 1;
-                let pos = reader.error_position() as usize;
+                let pos = reader.error_position() as usize + skipped;
                 let (line, column) = line_col(text, pos);
-                let now = reader.buffer_position() as usize;
+                let now = reader.buffer_position() as usize + skipped;
                 if !st.seen_root {
                     return (
                         st.feed,
@@ -170,6 +181,8 @@ pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Out
                 continue;
             }
         };
+        // After a markup event quick-xml reads text next, so the lane can take over there.
+        let markup = !matches!(event, Event::Text(_) | Event::Eof);
         match event {
             Event::Start(e) => {
                 st.depth += 1;
@@ -179,7 +192,13 @@ pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Out
                         return (st.feed, out);
                     }
                 }
-                open(&mut st, ns, &e, false, reader.buffer_position() as usize);
+                open(
+                    &mut st,
+                    ns,
+                    &e,
+                    false,
+                    reader.buffer_position() as usize + skipped,
+                );
             }
             Event::Empty(e) => {
                 let ns = scopes.resolve(e.name().as_ref());
@@ -203,6 +222,14 @@ pub fn parse(text: &str, base_url: Option<&Url>, feed: RawFeed) -> (RawFeed, Out
                 break;
             }
             _ => {}
+        }
+        if lane && markup && st.seen_root && st.depth > 0 {
+            let at = reader.buffer_position() as usize + skipped;
+            let to = super::lane::run(&mut st, &mut scopes, at);
+            if to > at {
+                *reader.get_mut() = bytes.get(to..).unwrap_or_default();
+                skipped += to - at;
+            }
         }
     }
     if !st.feed_authors.is_empty() {
@@ -285,6 +312,20 @@ fn root(st: &mut State<'_>, ns: Ns, e: &BytesStart<'_>) -> Option<Outcome> {
 
 /// Handles a start (or empty) tag at `st.depth`.
 fn open(st: &mut State<'_>, ns: Ns, e: &BytesStart<'_>, empty: bool, content_start: usize) {
+    let raw_attrs = e.attributes_raw();
+    let has_base = !raw_attrs.is_empty() && contains(raw_attrs, b"xml:base");
+    open_with(st, ns, e, empty, content_start, has_base);
+}
+
+/// [`open`] for a caller that already knows whether the tag has an `xml:base`.
+pub(super) fn open_with(
+    st: &mut State<'_>,
+    ns: Ns,
+    e: &BytesStart<'_>,
+    empty: bool,
+    content_start: usize,
+    has_base: bool,
+) {
     let depth = st.depth;
     // Inside a text field, nested elements are content, not structure.
     if let Some(top) = st.caps.last_mut() {
@@ -293,8 +334,6 @@ fn open(st: &mut State<'_>, ns: Ns, e: &BytesStart<'_>, empty: bool, content_sta
             return;
         }
     }
-    let raw_attrs = e.attributes_raw();
-    let has_base = !raw_attrs.is_empty() && contains(raw_attrs, b"xml:base");
     if has_base {
         let attrs = Attrs::read(e);
         if let Some(b) = attrs.base.as_deref() {
@@ -338,7 +377,7 @@ fn open(st: &mut State<'_>, ns: Ns, e: &BytesStart<'_>, empty: bool, content_sta
             if el == El::Item && st.format == Some(FeedFormat::Rdf) && ns == Ns::Rss090 {
                 st.feed.version = "0.90".into();
             }
-            let base = st.base().map(|u| u.as_str().to_owned());
+            let base = st.base().map(|u| Cow::Owned(u.as_str().to_owned()));
             st.item = Some(ItemState::new(depth, base));
             if empty {
                 // An empty item has no fields; it still counts as an item.
@@ -360,7 +399,7 @@ fn open(st: &mut State<'_>, ns: Ns, e: &BytesStart<'_>, empty: bool, content_sta
 
 /// Handles an end tag (or the end of an empty element) at `st.depth`; `end_start` is where
 /// the end tag begins in the text.
-fn close(st: &mut State<'_>, end_start: usize) {
+pub(super) fn close(st: &mut State<'_>, end_start: usize) {
     let depth = st.depth;
     if st.caps.last().is_some_and(|c| c.depth == depth) {
         if let Some(cap) = st.caps.pop() {
@@ -393,9 +432,22 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     super::util::find_bytes(hay, needle).is_some()
 }
 
-/// Resolves an href against the base in scope, for the field handlers.
-pub(super) fn resolve_here(st: &State<'_>, href: &str) -> String {
-    resolve(st.base(), href)
+/// Resolves an href against the base in scope, for the field handlers; a link already in
+/// canonical form stays a slice of the document.
+pub(super) fn resolve_here<'t>(st: &State<'t>, href: &str) -> Cow<'t, str> {
+    match rebase(st.text, href) {
+        Some(h) => resolve(st.base(), h),
+        None => Cow::Owned(resolve(st.base(), href).into_owned()),
+    }
+}
+
+/// `s` with the document's lifetime: borrowed when it is a slice of the document (an
+/// attribute value without entities), copied otherwise.
+pub(super) fn in_text<'t>(st: &State<'t>, s: &str) -> Cow<'t, str> {
+    match rebase(st.text, s) {
+        Some(t) => Cow::Borrowed(t),
+        None => Cow::Owned(s.to_owned()),
+    }
 }
 
 /// Applies a capture whose end tag starts at `end_start`.

@@ -17,7 +17,7 @@ use crate::text::collapse_ws;
 #[derive(Debug, Clone, Default)]
 pub struct Extracted {
     /// The fields found; `title` is `None` when neither selector nor metadata had one.
-    pub article: RawArticle,
+    pub article: RawArticle<'static>,
     /// (field, selector, elements matched) for every configured selector.
     pub counts: Vec<(&'static str, String, usize)>,
     /// (field, where its value came from), for `inspect`.
@@ -331,16 +331,16 @@ pub fn extract(html: &str, page_url: &Url, sel: &Compiled, policy: &LinkPolicy) 
     Extracted {
         article: RawArticle {
             guid: None,
-            link: Some(link.to_string()),
-            base: Some(base.to_string()),
-            title,
-            summary_html,
-            content_html,
-            authors,
-            published,
-            updated,
-            image,
-            tags,
+            link: Some(link.to_string().into()),
+            base: Some(base.to_string().into()),
+            title: title.map(Into::into),
+            summary_html: summary_html.map(Into::into),
+            content_html: content_html.map(Into::into),
+            authors: authors.into_iter().map(Into::into).collect(),
+            published: published.map(Into::into),
+            updated: updated.map(Into::into),
+            image: image.map(Into::into),
+            tags: tags.into_iter().map(Into::into).collect(),
         },
         counts: p.counts,
         origins: p.origins,

@@ -37,7 +37,7 @@ pub struct ArticleReport {
     /// Per field, where its value came from (`selector `h1.title``, `og:title`, …).
     pub origins: Vec<(String, String)>,
     /// The fields extracted.
-    pub article: RawArticle,
+    pub article: RawArticle<'static>,
 }
 
 /// The result of [`inspect`].
@@ -119,18 +119,18 @@ impl fmt::Display for Inspection {
                     .map(|(_, v)| v.as_str())
             };
             let r = &a.article;
-            let none = "(none)".to_string();
+            let none = "(none)";
             field(
                 f,
                 "title",
-                r.title.as_ref().unwrap_or(&none),
+                r.title.as_deref().unwrap_or(none),
                 origin("title"),
             )?;
-            field(f, "link", r.link.as_ref().unwrap_or(&none), origin("link"))?;
+            field(f, "link", r.link.as_deref().unwrap_or(none), origin("link"))?;
             field(
                 f,
                 "date",
-                r.published.as_ref().unwrap_or(&none),
+                r.published.as_deref().unwrap_or(none),
                 origin("date"),
             )?;
             if let Some(u) = &r.updated {
@@ -141,14 +141,14 @@ impl fmt::Display for Inspection {
             field(
                 f,
                 "image",
-                r.image.as_ref().unwrap_or(&none),
+                r.image.as_deref().unwrap_or(none),
                 origin("image"),
             )?;
             let summary = r.summary_html.as_deref().map(|s| clip(s, 100));
             field(
                 f,
                 "summary",
-                summary.as_ref().unwrap_or(&none),
+                summary.as_ref().unwrap_or(&none.to_string()),
                 origin("summary"),
             )?;
             let content = r
@@ -158,7 +158,7 @@ impl fmt::Display for Inspection {
             field(
                 f,
                 "content",
-                content.as_ref().unwrap_or(&none),
+                content.as_ref().unwrap_or(&none.to_string()),
                 origin("content"),
             )?;
         }
