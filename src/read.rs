@@ -1,5 +1,9 @@
 //! Bytes → [`RawFeed`]: format detection, encodings, and lenient streaming parsing on
 //! quick-xml (RSS, RDF, Atom) and serde_json (JSON Feed).
+//!
+//! The XML reader hands plain runs of tags to a fast lane (`lane.rs`) that finds them with
+//! `memchr` and drives the same handlers; everything unusual goes through quick-xml. The
+//! items it returns borrow their text from the document whenever it needs no decoding.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -112,8 +116,10 @@ fn read_text<'t>(
     }
     let (mut feed, outcome) = xml::parse(text, base_url, feed.clone(), lane);
     let failure = match outcome {
-        xml::Outcome::Feed => {
-            note_repeated_guids(&mut feed);
+        xml::Outcome::Feed { unique_guids } => {
+            if !unique_guids {
+                note_repeated_guids(&mut feed);
+            }
             return Ok(feed);
         }
         xml::Outcome::Html => return Err(html::error(text, base_url)),
@@ -136,14 +142,16 @@ fn read_text<'t>(
     let (line, column) = util::line_col(text, at);
     let (mut feed, outcome) = xml::parse(rest, base_url, feed, lane);
     match outcome {
-        xml::Outcome::Feed => {
+        xml::Outcome::Feed { unique_guids } => {
             feed.warnings.insert(
                 0,
                 format!(
                     "skipped {at} bytes of non-feed text before the feed's root element at line {line}, column {column}"
                 ),
             );
-            note_repeated_guids(&mut feed);
+            if !unique_guids {
+                note_repeated_guids(&mut feed);
+            }
             Ok(feed)
         }
         _ => Err(failure),
@@ -171,7 +179,7 @@ fn error(message: &str, pos: Option<(usize, usize)>) -> ReadError {
 /// Items sharing a GUID are all kept when they differ (feeds reuse GUIDs by mistake, and
 /// dropping "duplicates" loses real articles); exact copies are dropped. Both are reported.
 fn note_repeated_guids(feed: &mut RawFeed) {
-    // Most GUIDs are unique: one map entry per GUID, a list only for the repeated ones.
+    // One map entry per GUID, a list only for the repeated ones.
     let mut first: rustc_hash::FxHashMap<&str, usize> = Default::default();
     first.reserve(feed.items.len());
     let mut repeated: rustc_hash::FxHashMap<&str, Vec<(u64, usize)>> = Default::default();

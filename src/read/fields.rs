@@ -11,7 +11,7 @@ use quick_xml::events::BytesStart;
 
 use super::attrs::{is_image_type, looks_like_image, text_kind, Attrs};
 use super::names::El;
-use super::util::{inner_text, non_empty_cow, text_to_html};
+use super::util::{inner_text, non_empty_cow, text_to_html, unescape};
 use super::xml::{in_text, resolve_here, State};
 use crate::model::{FeedFormat, RawArticle};
 
@@ -82,6 +82,12 @@ pub struct Capture {
     pub rank: u8,
     /// RSS `guid` with `isPermaLink` absent or true.
     pub perma: bool,
+    /// CDATA sections met inside (up to 2: more than one is all that matters).
+    pub sections: u8,
+    /// Where the first CDATA section's content starts and ends in the text.
+    pub cdata: (usize, usize),
+    /// A comment, processing instruction, DOCTYPE or XML error was met inside.
+    pub odd: bool,
 }
 
 impl Capture {
@@ -96,7 +102,18 @@ impl Capture {
             base64: false,
             rank: 0,
             perma: false,
+            sections: 0,
+            cdata: (0, 0),
+            odd: false,
         }
+    }
+
+    /// Notes a CDATA section whose content spans `start..end` of the text.
+    pub fn note_cdata(&mut self, start: usize, end: usize) {
+        if self.sections == 0 {
+            self.cdata = (start, end);
+        }
+        self.sections = self.sections.saturating_add(1).min(2);
     }
 }
 
@@ -366,8 +383,17 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
 
 /// The value of a finished capture whose inner XML is `raw`.
 fn value_of<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
+    let plain = !cap.markup && !cap.odd;
     let mut v = match cap.kind {
         Kind::Xhtml if cap.markup => Cow::Borrowed(strip_div(raw)),
+        // What the tokenizer saw inside decides, without looking for `<` again: no markup at
+        // all is text with entities; one CDATA section between blanks is taken as it stands
+        // (callers trim).
+        _ if plain && cap.sections == 0 => unescape(raw),
+        _ if plain && cap.sections == 1 => match only_cdata(cap, raw) {
+            Some(inner) => Cow::Borrowed(inner),
+            None => inner_text(raw, false),
+        },
         _ => inner_text(raw, cap.markup),
     };
     if cap.base64 {
@@ -378,6 +404,21 @@ fn value_of<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
     }
     v
 }
+
+/// The content of the capture's one CDATA section when only XML blanks surround it.
+fn only_cdata<'t>(cap: &Capture, raw: &'t str) -> Option<&'t str> {
+    let (start, end) = (
+        cap.cdata.0.checked_sub(cap.start)?,
+        cap.cdata.1.checked_sub(cap.start)?,
+    );
+    let blank = |s: &str| s.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
+    let before = raw.get(..start.checked_sub(CDATA_OPEN_LEN)?)?;
+    let after = raw.get(end + CDATA_CLOSE_LEN..)?;
+    (blank(before) && blank(after)).then(|| raw.get(start..end)).flatten()
+}
+
+const CDATA_OPEN_LEN: usize = "<![CDATA[".len();
+const CDATA_CLOSE_LEN: usize = "]]>".len();
 
 /// The inner markup of an XHTML construct without its wrapping `<div>`.
 fn strip_div(raw: &str) -> &str {
@@ -540,6 +581,11 @@ pub fn finish_item<'t>(st: &mut State<'t>, mut item: ItemState<'t>) {
                 item.art.link = Some(resolve_here(st, g));
             }
         }
+    }
+    if let Some(g) = item.art.guid.as_deref() {
+        st.guid_repeated |= !st
+            .guid_hashes
+            .insert(xxhash_rust::xxh3::xxh3_64(g.as_bytes()));
     }
     st.feed.items.push(item.art);
 }

@@ -58,6 +58,9 @@ pub(super) fn run(st: &mut State<'_>, scopes: &mut Scopes, mut pos: usize) -> us
                     return lt;
                 };
                 scopes.before_event();
+                if let Some(top) = st.caps.last_mut() {
+                    top.note_cdata(from, from + end);
+                }
                 pos = from + end + 3;
             }
             Some(b'?') | None => return lt,

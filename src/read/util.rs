@@ -45,17 +45,12 @@ const CDATA_CLOSE: &str = "]]>";
 /// decoded outside them. When the element had child elements (`markup`), the markup is kept
 /// as written, since it is HTML someone forgot to escape (or XHTML). Borrowed from `raw`
 /// when nothing had to change.
-///
-/// Callers trim the value, so a single CDATA section between blanks is taken as it stands.
 pub fn inner_text(raw: &str, markup: bool) -> Cow<'_, str> {
     if markup {
         return strip_cdata_markers(raw);
     }
     if find_byte(b'<', raw.as_bytes()).is_none() {
         return unescape(raw);
-    }
-    if let Some(inner) = only_cdata(raw) {
-        return Cow::Borrowed(inner);
     }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
@@ -76,15 +71,6 @@ pub fn inner_text(raw: &str, markup: bool) -> Cow<'_, str> {
     }
     out.push_str(&strip_comments(&unescape(rest)));
     Cow::Owned(out)
-}
-
-/// The content of `raw` when it is one CDATA section with only XML blanks around it.
-fn only_cdata(raw: &str) -> Option<&str> {
-    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
-    let t = raw.trim_matches(blank);
-    let inner = t.strip_prefix(CDATA_OPEN)?.strip_suffix(CDATA_CLOSE)?;
-    // The first `]]>` must be the last one, or there are two sections.
-    (find(inner, CDATA_CLOSE).is_none()).then_some(inner)
 }
 
 /// The first `needle` in `hay`. Most values the reader looks into are a few dozen bytes,
@@ -229,34 +215,58 @@ fn is_canonical_http_url(href: &str) -> bool {
     {
         return false;
     }
-    // One pass over the rest: no character the parser would percent-encode or rewrite, and
-    // no dot segment (`/.`, `%2e`) before the query.
-    let mut in_path = true;
-    let mut prev = 0u8;
+    // One pass over the path, one table lookup per byte: no character the parser would
+    // percent-encode or rewrite, and no dot segment (`/.`, `%2e`) before the query.
     for (i, &c) in path.iter().enumerate() {
-        let plain = (0x21..0x7f).contains(&c)
-            && !matches!(
-                c,
-                b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'\\' | b'\'' | b'^' | b'|'
-            );
-        if !plain {
-            return false;
+        match URL_CLASS.get(usize::from(c)).copied().unwrap_or(BAD) {
+            PLAIN => {}
+            BAD => return false,
+            _ => match c {
+                b'?' | b'#' => {
+                    let after = path.get(i..).unwrap_or_default();
+                    return after
+                        .iter()
+                        .all(|&c| URL_CLASS.get(usize::from(c)).is_some_and(|&k| k != BAD));
+                }
+                b'.' if i > 0 && path.get(i - 1) == Some(&b'/') => return false,
+                b'%' if path.get(i + 1) == Some(&b'2')
+                    && matches!(path.get(i + 2), Some(b'e' | b'E')) =>
+                {
+                    return false
+                }
+                _ => {}
+            },
         }
-        if in_path {
-            if c == b'?' || c == b'#' {
-                in_path = false;
-            } else if (c == b'.' && prev == b'/')
-                || (c == b'%'
-                    && path.get(i + 1) == Some(&b'2')
-                    && matches!(path.get(i + 2), Some(b'e' | b'E')))
-            {
-                return false;
-            }
-        }
-        prev = c;
     }
     true
 }
+
+/// Classes of URL bytes for [`is_canonical_http_url`].
+const PLAIN: u8 = 0;
+const SPECIAL: u8 = 1;
+const BAD: u8 = 2;
+
+/// `PLAIN` for printable ASCII the URL parser keeps as is, `SPECIAL` for the ones that
+/// need a look (`?`, `#`, `.`, `%`), `BAD` for everything it would encode or rewrite.
+static URL_CLASS: [u8; 256] = {
+    let mut t = [BAD; 256];
+    let mut c = 0x21;
+    while c < 0x7f {
+        t[c] = PLAIN;
+        c += 1;
+    }
+    let bad = *b"\"<>`{}\\'^|";
+    let mut i = 0;
+    while i < bad.len() {
+        t[bad[i] as usize] = BAD;
+        i += 1;
+    }
+    t[b'?' as usize] = SPECIAL;
+    t[b'#' as usize] = SPECIAL;
+    t[b'.' as usize] = SPECIAL;
+    t[b'%' as usize] = SPECIAL;
+    t
+};
 
 /// Resolves `href` against `base` into a URL, if possible.
 pub fn resolve_url(base: Option<&Url>, href: &str) -> Option<Url> {
@@ -349,6 +359,22 @@ mod tests {
             "https://baoyenbai.com.vn/12/1/tin.aspx"
         ));
         assert!(!is_canonical_http_url("https://example.com"));
+    }
+
+    proptest::proptest! {
+        /// A URL taken as canonical is exactly what the URL parser writes back.
+        #[test]
+        fn canonical_means_the_parser_agrees(
+            host in "[a-z0-9.-]{1,12}",
+            path in "[a-zA-Z0-9/.%?#&=_~!$'()*+,;:@<>\\^`{|} \"-]{0,24}",
+            tls in proptest::bool::ANY,
+        ) {
+            let href = format!("{}://{host}/{path}", if tls { "https" } else { "http" });
+            if is_canonical_http_url(&href) {
+                let parsed = Url::parse(&href).map(String::from);
+                proptest::prop_assert_eq!(parsed.as_deref(), Ok(href.as_str()));
+            }
+        }
     }
 
     #[test]

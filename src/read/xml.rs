@@ -1,5 +1,7 @@
 //! The streaming reader for the XML formats (RSS 0.9x/2.0, RSS 1.0/RDF, Atom 0.3/1.0): one
-//! pass of quick-xml's namespace-aware event loop over the decoded text, no DOM.
+//! pass over the decoded text, no DOM. quick-xml's event loop reads the prolog, the root and
+//! anything unusual; after each markup event the fast lane ([`super::lane`]) reads on for
+//! as long as the markup is plain, through the same `open`/`close` handlers.
 //!
 //! Field values are taken as slices of the source text between an element's start and end
 //! tags, so nested markup, CDATA and entities are handled once, at the end of the field,
@@ -20,8 +22,12 @@ use crate::model::{FeedFormat, RawFeed};
 
 /// How a document ended up, for the caller.
 pub enum Outcome {
-    /// A feed was read (possibly with warnings).
-    Feed,
+    /// A feed was read (possibly with warnings). `unique_guids` says no two items share a
+    /// GUID, so the caller need not look for repeats.
+    Feed {
+        /// No two items share a GUID.
+        unique_guids: bool,
+    },
     /// The root element is `<html>`.
     Html,
     /// The root element is something else (name given).
@@ -66,6 +72,11 @@ pub(super) struct State<'t> {
     pub author_name: Option<Cow<'t, str>>,
     /// E-mail of the feed-level author being read.
     pub author_email: Option<Cow<'t, str>>,
+    /// 64-bit hashes of the GUIDs of the items read so far: checked while each item is
+    /// still in cache, so the exact check for repeats runs only when one may exist.
+    pub guid_hashes: rustc_hash::FxHashSet<u64>,
+    /// Two items may share a GUID (a repeated hash).
+    pub guid_repeated: bool,
 }
 
 impl<'t> State<'t> {
@@ -137,10 +148,14 @@ pub fn parse<'t>(
         feed_authors: Vec::new(),
         author_name: None,
         author_email: None,
+        guid_hashes: Default::default(),
+        guid_repeated: false,
     };
     // News feeds run 1–2 KB per item; reserving for the denser case costs at most a few
     // hundred bytes per KB of input and saves re-copying the whole list as it grows.
-    st.feed.items.reserve((text.len() / 1024).min(50_000));
+    let expected = (text.len() / 1024).min(50_000);
+    st.feed.items.reserve(expected);
+    st.guid_hashes.reserve(expected);
     let mut errors = 0usize;
     loop {
         let before = reader.buffer_position() as usize + skipped;
@@ -178,6 +193,9 @@ pub fn parse<'t>(
                 st.feed.warnings.push(format!(
                     "XML error at line {line}, column {column}: {e}; skipped"
                 ));
+                if let Some(top) = st.caps.last_mut() {
+                    top.odd = true;
+                }
                 continue;
             }
         };
@@ -212,6 +230,18 @@ pub fn parse<'t>(
                 close(&mut st, before);
             }
             Event::End(_) if st.depth > 0 => close(&mut st, before),
+            // Inside a field, what the tokenizer met tells how to read the field's text.
+            Event::CData(_) => {
+                let now = reader.buffer_position() as usize + skipped;
+                if let Some(top) = st.caps.last_mut() {
+                    top.note_cdata(before + 9, now.saturating_sub(3));
+                }
+            }
+            Event::Comment(_) | Event::PI(_) | Event::DocType(_) | Event::Decl(_) => {
+                if let Some(top) = st.caps.last_mut() {
+                    top.odd = true;
+                }
+            }
             Event::Eof => {
                 if !st.seen_root {
                     return (st.feed, Outcome::Empty("no XML element found".into(), None));
@@ -237,7 +267,8 @@ pub fn parse<'t>(
             item.authors.clone_from(&st.feed_authors);
         }
     }
-    (st.feed, Outcome::Feed)
+    let unique_guids = !st.guid_repeated;
+    (st.feed, Outcome::Feed { unique_guids })
 }
 
 /// Reports a document that stopped with elements still open.
