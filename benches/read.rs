@@ -222,7 +222,9 @@ fn measure(name: &str, doc: &str) {
     let owned = best(5, || raw_owned(black_box(bytes)));
     let copied = best(5, || raw_copied(black_box(bytes)));
     let ours = best(runs, || read_feed(black_box(bytes), None, None).ok());
-    let no_lane = best(runs, || read_feed_reference(black_box(bytes), None, None).ok());
+    let no_lane = best(runs, || {
+        read_feed_reference(black_box(bytes), None, None).ok()
+    });
     let fr = best(3, || feed_rs::parser::parse(black_box(bytes)).ok());
 
     let base = LIVE.load(Ordering::Relaxed);

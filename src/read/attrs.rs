@@ -189,16 +189,17 @@ pub fn is_image_type(t: Option<&str>) -> bool {
 }
 
 pub fn looks_like_image(url: &str) -> bool {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let path = url.split(['?', '#']).next().unwrap_or_default().as_bytes();
     [
         ".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".bmp",
     ]
     .iter()
-    .any(|ext| path.ends_with(ext))
+    .any(|ext| {
+        path.len() >= ext.len()
+            && path
+                .get(path.len() - ext.len()..)
+                .is_some_and(|end| end.eq_ignore_ascii_case(ext.as_bytes()))
+    })
 }
 
 #[cfg(test)]

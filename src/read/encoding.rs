@@ -133,7 +133,9 @@ fn has_xml_invalid(s: &str) -> bool {
     };
     let invalid_at = |i: usize, c: u8| {
         (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
-            || (c == 0xEF && b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
     };
     let chunks = b.chunks_exact(CHUNK);
     let tail_at = b.len() - chunks.remainder().len();

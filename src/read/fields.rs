@@ -307,11 +307,8 @@ pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
         El::MediaContent => {
             let attrs = Attrs::read(e);
             let url = attrs.url.as_deref();
-            let medium = attrs
-                .medium
-                .as_deref()
-                .map(|m| m.trim().to_ascii_lowercase());
-            let image = medium.as_deref() == Some("image")
+            let medium = attrs.medium.as_deref().map(str::trim);
+            let image = medium.is_some_and(|m| m.eq_ignore_ascii_case("image"))
                 || is_image_type(attrs.typ.as_deref())
                 || (medium.is_none() && attrs.typ.is_none() && url.is_some_and(looks_like_image));
             if image {
@@ -414,7 +411,9 @@ fn only_cdata<'t>(cap: &Capture, raw: &'t str) -> Option<&'t str> {
     let blank = |s: &str| s.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
     let before = raw.get(..start.checked_sub(CDATA_OPEN_LEN)?)?;
     let after = raw.get(end + CDATA_CLOSE_LEN..)?;
-    (blank(before) && blank(after)).then(|| raw.get(start..end)).flatten()
+    (blank(before) && blank(after))
+        .then(|| raw.get(start..end))
+        .flatten()
 }
 
 const CDATA_OPEN_LEN: usize = "<![CDATA[".len();

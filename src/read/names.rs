@@ -219,3 +219,64 @@ pub fn classify(ns: Ns, local: &[u8], core: bool) -> El {
         _ => El::Other,
     }
 }
+
+/// Remembers the last classifications: a feed names the same dozen elements in every item,
+/// and comparing 16 bytes beats lowercasing and matching a name against every known one.
+pub struct Classifier {
+    slots: [Slot; 16],
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    name: [u8; 16],
+    len: u8,
+    ns: Ns,
+    core: bool,
+    el: El,
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        let empty = Slot {
+            name: [0; 16],
+            len: u8::MAX,
+            ns: Ns::None,
+            core: false,
+            el: El::Other,
+        };
+        Classifier { slots: [empty; 16] }
+    }
+}
+
+impl Classifier {
+    /// [`classify`], remembered.
+    #[inline]
+    pub fn classify(&mut self, ns: Ns, local: &[u8], core: bool) -> El {
+        let mut name = [0u8; 16];
+        let Some(dst) = name.get_mut(..local.len()) else {
+            return classify(ns, local, core);
+        };
+        dst.copy_from_slice(local);
+        let last = local.last().copied().unwrap_or(0);
+        let i = (local.len() ^ usize::from(last) ^ (ns as usize) << 2) & 15;
+        let Some(slot) = self.slots.get_mut(i) else {
+            return classify(ns, local, core);
+        };
+        if usize::from(slot.len) == local.len()
+            && slot.name == name
+            && slot.ns == ns
+            && slot.core == core
+        {
+            return slot.el;
+        }
+        let el = classify(ns, local, core);
+        *slot = Slot {
+            name,
+            len: local.len() as u8,
+            ns,
+            core,
+            el,
+        };
+        el
+    }
+}

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::attrs::Attrs;
 use super::fields::{Capture, ItemState, Kind, Target};
-use super::names::{classify, El, Ns};
+use super::names::{classify, Classifier, El, Ns};
 use super::ns::Scopes;
 use super::util::{line_col, rebase, resolve, resolve_url};
 use crate::model::{FeedFormat, RawFeed};
@@ -77,6 +77,8 @@ pub(super) struct State<'t> {
     pub guid_hashes: rustc_hash::FxHashSet<u64>,
     /// Two items may share a GUID (a repeated hash).
     pub guid_repeated: bool,
+    /// Element classifications seen so far.
+    pub names: Classifier,
 }
 
 impl<'t> State<'t> {
@@ -150,6 +152,7 @@ pub fn parse<'t>(
         author_email: None,
         guid_hashes: Default::default(),
         guid_repeated: false,
+        names: Classifier::default(),
     };
     // News feeds run 1–2 KB per item; reserving for the denser case costs at most a few
     // hundred bytes per KB of input and saves re-copying the whole list as it grows.
@@ -374,7 +377,7 @@ pub(super) fn open_with(
         }
     }
     let core = st.is_core(ns);
-    let el = classify(ns, e.local_name().as_ref(), core);
+    let el = st.names.classify(ns, e.local_name().as_ref(), core);
     if el == El::Other {
         return;
     }
