@@ -280,3 +280,64 @@ impl Classifier {
         el
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cache answers as `classify` does, whatever the order, case and collisions.
+    #[test]
+    fn the_classifier_cache_agrees_with_classify() {
+        let names: &[&[u8]] = &[
+            b"item",
+            b"title",
+            b"TITLE",
+            b"link",
+            b"guid",
+            b"pubDate",
+            b"creator",
+            b"date",
+            b"subject",
+            b"encoded",
+            b"content",
+            b"thumbnail",
+            b"image",
+            b"summary",
+            b"entry",
+            b"author",
+            b"name",
+            b"category",
+            b"updated",
+            b"x",
+            b"",
+            b"averyveryverylongname",
+            b"modified",
+            b"issued",
+            b"identifier",
+            b"language",
+            b"Item",
+        ];
+        let spaces = [
+            Ns::None,
+            Ns::Atom,
+            Ns::Dc,
+            Ns::Media,
+            Ns::Content,
+            Ns::Other,
+        ];
+        let mut cache = Classifier::default();
+        for round in 0..3 {
+            for (i, &name) in names.iter().enumerate() {
+                for (j, &ns) in spaces.iter().enumerate() {
+                    let core = (i + j + round) % 2 == 0;
+                    assert_eq!(
+                        cache.classify(ns, name, core),
+                        classify(ns, name, core),
+                        "{:?} {ns:?} {core}",
+                        String::from_utf8_lossy(name)
+                    );
+                }
+            }
+        }
+    }
+}
