@@ -124,35 +124,21 @@ fn finish<'a>(
 fn has_xml_invalid(s: &str) -> bool {
     const CHUNK: usize = 64;
     let b = s.as_bytes();
-    // One branch-free pass over fixed chunks (the compiler vectorizes the byte-wide OR)
-    // flags the chunks holding a control or the lead byte of U+FFFE / U+FFFF (EF BF BE /
-    // EF BF BF); only those are looked at byte by byte.
-    let suspicious = |c: u8| {
-        u8::from(c < 0x20) & u8::from(c != b'\t') & u8::from(c != b'\n') & u8::from(c != b'\r')
-            | u8::from(c == 0xEF)
-    };
-    let invalid_at = |i: usize, c: u8| {
-        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
-            || (c == 0xEF
-                && b.get(i + 1) == Some(&0xBF)
-                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
-    };
-    let chunks = b.chunks_exact(CHUNK);
-    let tail_at = b.len() - chunks.remainder().len();
-    let tail = chunks.remainder();
-    for (n, chunk) in chunks.enumerate() {
-        if chunk.iter().fold(0u8, |acc, &c| acc | suspicious(c)) != 0
-            && chunk
-                .iter()
-                .enumerate()
-                .any(|(j, &c)| invalid_at(n * CHUNK + j, c))
-        {
-            return true;
-        }
-    }
-    tail.iter()
-        .enumerate()
-        .any(|(j, &c)| invalid_at(tail_at + j, c))
+    // One branch-free pass over fixed chunks (the compiler vectorizes it) flags the chunks
+    // holding a control or the lead byte of U+FFFE / U+FFFF (EF BF BE / EF BF BF); only
+    // those are looked at byte by byte.
+    let suspicious =
+        |c: u8| ((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r')) | (c == 0xEF);
+    b.chunks(CHUNK).enumerate().any(|(n, chunk)| {
+        chunk.iter().fold(false, |acc, &c| acc | suspicious(c))
+            && chunk.iter().enumerate().any(|(j, &c)| {
+                let i = n * CHUNK + j;
+                (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+                    || (c == 0xEF
+                        && b.get(i + 1) == Some(&0xBF)
+                        && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
+            })
+    })
 }
 
 fn is_ascii_compatible(enc: &'static Encoding) -> bool {

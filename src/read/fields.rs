@@ -11,7 +11,7 @@ use quick_xml::events::BytesStart;
 
 use super::attrs::{is_image_type, looks_like_image, text_kind, Attrs};
 use super::names::El;
-use super::util::{inner_text, non_empty_cow, text_to_html, unescape};
+use super::util::{inner_text, non_empty_cow, text_to_html, unescape, CDATA_CLOSE, CDATA_OPEN};
 use super::xml::{in_text, resolve_here, State};
 use crate::model::{FeedFormat, RawArticle};
 
@@ -409,15 +409,12 @@ fn only_cdata<'t>(cap: &Capture, raw: &'t str) -> Option<&'t str> {
         cap.cdata.1.checked_sub(cap.start)?,
     );
     let blank = |s: &str| s.bytes().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
-    let before = raw.get(..start.checked_sub(CDATA_OPEN_LEN)?)?;
-    let after = raw.get(end + CDATA_CLOSE_LEN..)?;
+    let before = raw.get(..start.checked_sub(CDATA_OPEN.len())?)?;
+    let after = raw.get(end + CDATA_CLOSE.len()..)?;
     (blank(before) && blank(after))
         .then(|| raw.get(start..end))
         .flatten()
 }
-
-const CDATA_OPEN_LEN: usize = "<![CDATA[".len();
-const CDATA_CLOSE_LEN: usize = "]]>".len();
 
 /// The inner markup of an XHTML construct without its wrapping `<div>`.
 fn strip_div(raw: &str) -> &str {

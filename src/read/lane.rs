@@ -19,7 +19,7 @@ use memchr::{memchr, memchr3};
 use quick_xml::events::BytesStart;
 
 use super::ns::Scopes;
-use super::util::find_bytes;
+use super::util::{find_bytes, CDATA_CLOSE, CDATA_OPEN};
 use super::xml::{close, open_with, State};
 
 /// Reads from `pos` (just after a markup event, where quick-xml would read text next) for
@@ -49,19 +49,22 @@ pub(super) fn run(st: &mut State<'_>, scopes: &mut Scopes, mut pos: usize) -> us
                 pos = gt + 1;
             }
             Some(b'!') => {
-                const OPEN: &[u8] = b"<![CDATA[";
-                if !b.get(lt..).is_some_and(|r| r.starts_with(OPEN)) {
+                if !b
+                    .get(lt..)
+                    .is_some_and(|r| r.starts_with(CDATA_OPEN.as_bytes()))
+                {
                     return lt;
                 }
-                let from = lt + OPEN.len();
-                let Some(end) = b.get(from..).and_then(|r| find_bytes(r, b"]]>")) else {
+                let from = lt + CDATA_OPEN.len();
+                let close = CDATA_CLOSE.as_bytes();
+                let Some(end) = b.get(from..).and_then(|r| find_bytes(r, close)) else {
                     return lt;
                 };
                 scopes.before_event();
                 if let Some(top) = st.caps.last_mut() {
                     top.note_cdata(from, from + end);
                 }
-                pos = from + end + 3;
+                pos = from + end + close.len();
             }
             Some(b'?') | None => return lt,
             Some(_) => {

@@ -38,8 +38,10 @@ pub fn unescape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-const CDATA_OPEN: &str = "<![CDATA[";
-const CDATA_CLOSE: &str = "]]>";
+/// What opens a CDATA section.
+pub const CDATA_OPEN: &str = "<![CDATA[";
+/// What closes it.
+pub const CDATA_CLOSE: &str = "]]>";
 
 /// The text of an element's raw inner XML: CDATA sections unwrapped, character references
 /// decoded outside them. When the element had child elements (`markup`), the markup is kept

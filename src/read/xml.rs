@@ -17,7 +17,7 @@ use super::attrs::Attrs;
 use super::fields::{Capture, ItemState, Kind, Target};
 use super::names::{classify, Classifier, El, Ns};
 use super::ns::Scopes;
-use super::util::{line_col, rebase, resolve, resolve_url};
+use super::util::{line_col, rebase, resolve, resolve_url, CDATA_CLOSE, CDATA_OPEN};
 use crate::model::{FeedFormat, RawFeed};
 
 /// How a document ended up, for the caller.
@@ -237,7 +237,10 @@ pub fn parse<'t>(
             Event::CData(_) => {
                 let now = reader.buffer_position() as usize + skipped;
                 if let Some(top) = st.caps.last_mut() {
-                    top.note_cdata(before + 9, now.saturating_sub(3));
+                    top.note_cdata(
+                        before + CDATA_OPEN.len(),
+                        now.saturating_sub(CDATA_CLOSE.len()),
+                    );
                 }
             }
             Event::Comment(_) | Event::PI(_) | Event::DocType(_) | Event::Decl(_) => {
