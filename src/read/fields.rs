@@ -571,11 +571,15 @@ pub fn finish_item<'t>(st: &mut State<'t>, mut item: ItemState<'t>) {
     if item.art.link.is_none() && item.guid_perma {
         // A permalink GUID is a full URL by definition (RSS 2.0); a relative one is an
         // identifier mislabelled, not a path to resolve.
-        if let Some(g) = item.art.guid.clone() {
-            let g = g.trim();
-            if g.starts_with("http://") || g.starts_with("https://") {
-                item.art.link = Some(resolve_here(st, g));
-            }
+        let link = item
+            .art
+            .guid
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| g.starts_with("http://") || g.starts_with("https://"))
+            .map(|g| resolve_here(st, g));
+        if link.is_some() {
+            item.art.link = link;
         }
     }
     if let Some(g) = item.art.guid.as_deref() {

@@ -178,7 +178,6 @@ pub fn resolve<'h>(base: Option<&Url>, href: &'h str) -> Cow<'h, str> {
 pub fn rebase<'t>(text: &'t str, part: &str) -> Option<&'t str> {
     let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
     text.get(start..start.checked_add(part.len())?)
-        .filter(|s| std::ptr::eq(s.as_ptr(), part.as_ptr()))
 }
 
 /// Whether `href` is an absolute http(s) URL that the WHATWG URL parser would serialize
