@@ -29,6 +29,8 @@ pub struct Config {
     pub fetch: FetchCfg,
     /// `[store]`.
     pub store: StoreCfg,
+    /// `[limits]`: what one source, article or document may cost.
+    pub limits: LimitsCfg,
     /// `[[source]]`, in file order.
     pub sources: Vec<Source>,
     /// `[[category]]`, in file order.
@@ -108,6 +110,48 @@ pub struct FetchCfg {
 pub struct StoreCfg {
     /// Articles older than this many days are removed (default 90).
     pub retention_days: u32,
+}
+
+/// `[limits]`: the bounds on what one source, article or document may cost. Each is
+/// enforced where the cost is created (the reader, normalize, the scraper, emit); what a
+/// limit cut is reported as a warning of the source, never dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsCfg {
+    /// Items kept from one document or scrape, in document order (default 1,000).
+    pub items_per_source: usize,
+    /// Tags kept per article, its source's own `tags` first (default 32).
+    pub tags_per_article: usize,
+    /// Longest tag name kept, in characters; longer ones are cut at a word (default 100).
+    pub tag_chars: usize,
+    /// Longest slug, in bytes, a short hash included when it had to be cut (default 64).
+    pub slug_bytes: usize,
+    /// Bytes of HTML content (or summary) per article kept before sanitizing (default 1 MiB).
+    pub content_bytes: usize,
+    /// Element nesting depth of HTML content; deeper elements are unwrapped (default 128).
+    pub html_depth: usize,
+    /// Attributes per HTML element; the rest are dropped (default 64).
+    pub html_attributes: usize,
+    /// Article links followed per listing page of an HTML source (default 100).
+    pub links_per_listing: usize,
+    /// Wall time reading and normalizing one source may take; the items read by then are
+    /// kept (default 30 s).
+    pub read_time: Duration,
+}
+
+impl Default for LimitsCfg {
+    fn default() -> Self {
+        LimitsCfg {
+            items_per_source: 1_000,
+            tags_per_article: 32,
+            tag_chars: 100,
+            slug_bytes: 64,
+            content_bytes: 1024 * 1024,
+            html_depth: 128,
+            html_attributes: 64,
+            links_per_listing: 100,
+            read_time: Duration::from_secs(30),
+        }
+    }
 }
 
 /// `[tags]`.
@@ -352,6 +396,7 @@ impl Config {
                 refresh: Duration::from_secs(15 * 60),
             },
             store: StoreCfg { retention_days: 90 },
+            limits: LimitsCfg::default(),
             sources: Vec::new(),
             categories: Vec::new(),
             tags: TagsCfg::default(),

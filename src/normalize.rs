@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
-use crate::config::{Config, Source, SourceUrl};
+use crate::config::{Config, LimitsCfg, Source, SourceUrl};
 use crate::model::{Article, RawArticle};
 
 pub mod categories;
@@ -30,6 +30,7 @@ pub struct Normalizer {
     site_tz: Tz,
     aliases: tags::Aliases,
     categories: categories::Categories,
+    limits: LimitsCfg,
 }
 
 impl Normalizer {
@@ -41,7 +42,13 @@ impl Normalizer {
             site_tz: cfg.site.timezone,
             aliases,
             categories,
+            limits: cfg.limits.clone(),
         }
+    }
+
+    /// The cost bounds normalization enforces.
+    pub fn limits(&self) -> &LimitsCfg {
+        &self.limits
     }
 
     /// Normalizes one item of `source`. Problems (an unreadable date, a dropped URL) are

@@ -271,3 +271,50 @@ fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
     assert_eq!(cfg.site.title, "Tin Yên Bái");
     assert_eq!(cfg.categories[0].slug, "nong-nghiep");
 }
+
+#[test]
+fn limits_have_defaults_and_take_every_key() {
+    let base = "[site]\ntitle = \"t\"\nbase_url = \"https://x.vn/\"\n";
+    let cfg = parse(base, "/srv/feeds.toml");
+    assert_eq!(cfg.limits, feedmill::config::LimitsCfg::default());
+    assert_eq!(cfg.limits.items_per_source, 1000);
+    assert_eq!(cfg.limits.read_time, Duration::from_secs(30));
+    let cfg = parse(
+        &format!(
+            "{base}[limits]\nitems_per_source = 5\ntags_per_article = 0\ntag_chars = 20\nslug_bytes = 40\n\
+             content_bytes = \"64KiB\"\nhtml_depth = 16\nhtml_attributes = 8\nlinks_per_listing = 3\nread_time = \"2s\"\n"
+        ),
+        "/srv/feeds.toml",
+    );
+    let l = &cfg.limits;
+    assert_eq!(
+        (
+            l.items_per_source,
+            l.tags_per_article,
+            l.tag_chars,
+            l.slug_bytes
+        ),
+        (5, 0, 20, 40)
+    );
+    assert_eq!(
+        (l.content_bytes, l.html_depth, l.html_attributes),
+        (65536, 16, 8)
+    );
+    assert_eq!(
+        (l.links_per_listing, l.read_time),
+        (3, Duration::from_secs(2))
+    );
+}
+
+#[test]
+fn a_limit_out_of_range_is_an_error_at_its_place() {
+    let text = "[site]\ntitle = \"t\"\nbase_url = \"https://x.vn/\"\n[limits]\nslug_bytes = 3\n";
+    let errors = Config::parse(text, Path::new("/srv/feeds.toml")).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].line, errors[0].column), (5, 14));
+    assert!(
+        errors[0].message.contains("limits.slug_bytes"),
+        "{}",
+        errors[0]
+    );
+}

@@ -18,7 +18,9 @@ use toml::de::{DeTable, DeValue};
 use super::{Config, ConfigError};
 use crate::text::nfc;
 use reader::{suggest, type_name, Ctx, Table};
-use schema::{FEEDS_KEYS, FETCH_KEYS, MERGED_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS, TOP_KEYS};
+use schema::{
+    FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS, TOP_KEYS,
+};
 
 /// Upper bound for counts such as `items`, so that absurd values are caught as typos.
 const MAX_COUNT: i64 = 1_000_000;
@@ -87,6 +89,9 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>>
             cfg.store.retention_days = u32::try_from(n).unwrap_or(u32::MAX);
         }
     }
+    if let Some(t) = section(&mut ctx, &root, "limits", LIMITS_KEYS) {
+        read_limits(&mut ctx, &t, &mut cfg);
+    }
 
     let source_names = sources::read_sources(&mut ctx, &root, &base_dir, &mut cfg.sources);
     categories::read_categories(&mut ctx, &root, &source_names, &mut cfg.categories);
@@ -117,7 +122,7 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 "`{k}` belongs in {}; put it below that header",
                 owners.join(" or ")
             ),
-            None => "expected [site], [feeds], [merged], [fetch], [store], [[source]], [[category]] or [tags]".into(),
+            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [[source]], [[category]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));
     }
@@ -267,6 +272,31 @@ fn read_fetch(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     }
     if let Some(d) = t.duration(ctx, "refresh", false) {
         f.refresh = d;
+    }
+}
+
+fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
+    let l = &mut cfg.limits;
+    let counts: [(&str, &mut usize, i64, i64); 7] = [
+        ("items_per_source", &mut l.items_per_source, 1, MAX_COUNT),
+        ("tags_per_article", &mut l.tags_per_article, 0, 10_000),
+        ("tag_chars", &mut l.tag_chars, 8, 10_000),
+        // A cut slug keeps a hash of 9 bytes and some of the name before it.
+        ("slug_bytes", &mut l.slug_bytes, 16, 200),
+        ("html_depth", &mut l.html_depth, 8, 10_000),
+        ("html_attributes", &mut l.html_attributes, 1, 10_000),
+        ("links_per_listing", &mut l.links_per_listing, 1, 100_000),
+    ];
+    for (key, slot, min, max) in counts {
+        if let Some(n) = t.int(ctx, key, min, max) {
+            *slot = to_usize(n);
+        }
+    }
+    if let Some(n) = t.byte_size(ctx, "content_bytes") {
+        l.content_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(d) = t.duration(ctx, "read_time", false) {
+        l.read_time = d;
     }
 }
 

@@ -3,7 +3,7 @@
 
 /// The top-level tables.
 pub(super) const TOP_KEYS: &[&str] = &[
-    "site", "feeds", "merged", "fetch", "store", "source", "category", "tags",
+    "site", "feeds", "merged", "fetch", "store", "limits", "source", "category", "tags",
 ];
 /// `[site]`.
 pub(super) const SITE_KEYS: &[&str] = &[
@@ -35,6 +35,18 @@ pub(super) const FETCH_KEYS: &[&str] = &[
 ];
 /// `[store]`.
 pub(super) const STORE_KEYS: &[&str] = &["retention_days"];
+/// `[limits]`.
+pub(super) const LIMITS_KEYS: &[&str] = &[
+    "items_per_source",
+    "tags_per_article",
+    "tag_chars",
+    "slug_bytes",
+    "content_bytes",
+    "html_depth",
+    "html_attributes",
+    "links_per_listing",
+    "read_time",
+];
 /// `[[source]]`.
 pub(super) const SOURCE_KEYS: &[&str] = &[
     "name",
@@ -77,6 +89,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("merged", MERGED_KEYS),
     ("fetch", FETCH_KEYS),
     ("store", STORE_KEYS),
+    ("limits", LIMITS_KEYS),
     ("source", SOURCE_KEYS),
     ("source.html", HTML_KEYS),
     ("category", CATEGORY_KEYS),
