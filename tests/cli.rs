@@ -4,7 +4,7 @@ mod e2e_support;
 
 use std::process::Command;
 
-use e2e_support::root;
+use e2e_support::{example_copy, root};
 
 fn feedmill() -> Command {
     Command::new(env!("CARGO_BIN_EXE_feedmill"))
@@ -12,9 +12,10 @@ fn feedmill() -> Command {
 
 #[test]
 fn check_accepts_the_bundled_example() {
+    let example = example_copy();
     let out = feedmill()
         .args(["check", "--config"])
-        .arg(root().join("feeds.toml"))
+        .arg(example.path().join("feeds.toml"))
         .output()
         .unwrap();
     assert!(
@@ -66,10 +67,11 @@ fn an_invalid_config_lists_every_problem_with_line_and_column_and_writes_nothing
 #[test]
 fn build_writes_feeds_and_a_json_report() {
     let tmp = tempfile::tempdir().unwrap();
+    let example = example_copy();
     let out_dir = tmp.path().join("out");
     let report = tmp.path().join("report.json");
     let out = feedmill()
-        .current_dir(root())
+        .current_dir(example.path())
         .args(["build", "--quiet", "--out"])
         .arg(&out_dir)
         .arg("--report")
@@ -154,8 +156,9 @@ fn inspect_prints_what_the_reader_made_of_a_feed_as_json() {
 
 #[test]
 fn inspect_source_shows_how_each_selector_of_an_html_source_matched() {
+    let example = example_copy();
     let out = feedmill()
-        .current_dir(root())
+        .current_dir(example.path())
         .args(["inspect", "--source", "baoyenbai-web"])
         .output()
         .unwrap();
@@ -170,7 +173,7 @@ fn inspect_source_shows_how_each_selector_of_an_html_source_matched() {
     assert!(text.contains("Thứ tư, 18/5/2022 | 5:29:48 AM"), "{text}");
 
     let missing = feedmill()
-        .current_dir(root())
+        .current_dir(example.path())
         .args(["inspect", "--source", "nope"])
         .output()
         .unwrap();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use e2e_support::{files_below, parse_feed, root};
+use e2e_support::{example_copy, files_below, parse_feed};
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions, BuildReport, SourceStatus};
 
@@ -16,7 +16,9 @@ const SEED_URL: &str =
     "https://baoyenbai.com.vn/12/251437/Luc-Yen-Nang-cao-suc-chien-dau-cua-to-chuc-dang-o-co-so.aspx";
 
 fn build_example(out: &Path) -> BuildReport {
-    let cfg = Config::load(&root().join("feeds.toml")).expect("the example config is valid");
+    let example = example_copy();
+    let cfg =
+        Config::load(&example.path().join("feeds.toml")).expect("the example config is valid");
     let opts = BuildOptions {
         out_dir: Some(out.to_path_buf()),
         store_path: Some(out.with_extension("db")),

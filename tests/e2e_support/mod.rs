@@ -143,6 +143,30 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A copy of the bundled example (feeds.toml, examples/feeds, examples/site) in a temp
+/// folder: tests build there, never in the checkout, whose feedmill.db and public/ belong
+/// to whoever ran `cargo run -- build`.
+pub fn example_copy() -> tempfile::TempDir {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let target = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy_dir(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), target).unwrap();
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(root().join("feeds.toml"), tmp.path().join("feeds.toml")).unwrap();
+    for d in ["examples/feeds", "examples/site"] {
+        copy_dir(&root().join(d), &tmp.path().join(d));
+    }
+    tmp
+}
+
 /// Parses a written feed with the independent `feed-rs` parser.
 pub fn parse_feed(path: &Path) -> feed_rs::model::Feed {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
