@@ -86,7 +86,7 @@ fn main() {
     let articles_vec = feedmill::store::open(&cfg.site.store)
         .and_then(|s| s.articles())
         .unwrap();
-    let articles_vec = feedmill::normalize::dedup(articles_vec);
+    let articles_vec = feedmill::normalize::dedup(articles_vec, &cfg.limits);
     let known = Default::default();
     let t = Instant::now();
     let plan = feedmill::emit::plan(&articles_vec, &cfg, &known);

@@ -154,10 +154,9 @@ async fn inspect_with(
     .map_err(|e| format!("{target}: {e}"))?;
     let normalizer = Normalizer::new(cfg);
     let mut warnings = feed.warnings;
-    let articles = feed
-        .items
+    let articles = normalizer
+        .articles(feed.items, source, &mut warnings)
         .into_iter()
-        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
         .map(|a| InspectedArticle {
             id: a.id,
             url: a.url,

@@ -13,6 +13,7 @@ pub mod categories;
 pub mod date;
 pub mod dedup;
 pub mod html;
+mod source;
 pub mod tags;
 pub mod text;
 pub mod url;
@@ -53,7 +54,8 @@ impl Normalizer {
 
     /// Normalizes one item of `source`. Problems (an unreadable date, a dropped URL) are
     /// pushed to `warnings`; `None` when the item has nothing to show (no title, no link,
-    /// no content).
+    /// no content). [`Normalizer::articles`] normalizes a whole document's items, with the
+    /// per-source rules (limits, identity, warnings for skipped items).
     pub fn article(
         &self,
         raw: RawArticle<'_>,
@@ -65,8 +67,11 @@ impl Normalizer {
             SourceUrl::File(_) => None,
         };
         let base = raw.base.as_deref().map(str::trim).filter(|b| !b.is_empty());
+        // The link as the feed gives it, fragment kept. A GUID is never taken for a link
+        // here: the reader already made a permalink GUID the link, and any other GUID
+        // (`isPermaLink="false"`, an Atom id) names the article without locating it.
         let url = raw.link.as_deref().and_then(|l| {
-            let u = url::canonical(l, &[base, feed_url]);
+            let u = url::link(l, &[base, feed_url]);
             if u.is_none() && !l.trim().is_empty() {
                 warnings.push(format!(
                     "source {}: dropped link {:?} (not an absolute http(s) URL)",
@@ -76,8 +81,6 @@ impl Normalizer {
             }
             u
         });
-        // An RSS guid is a permalink unless marked otherwise; use it when there is no link.
-        let url = url.or_else(|| raw.guid.as_deref().and_then(|g| url::canonical(g, &[])));
         // Content resolves against xml:base first, then the page itself, then the feed.
         let content_base = [base, raw.link.as_deref(), feed_url]
             .into_iter()
@@ -206,9 +209,9 @@ pub fn article_id(scope: &str, parts: &[&str]) -> String {
         .collect()
 }
 
-/// Merges the same article seen in several sources (same canonical URL or same source
-/// GUID) into one, with the union of tags and categories and the richest content.
-/// The result is in a deterministic order.
-pub fn dedup(articles: Vec<Article>) -> Vec<Article> {
-    dedup::dedup(articles)
+/// Merges the same article seen in several sources (same canonical URL or same global
+/// GUID) into one: the richest record kept whole, with the union of tags (at most
+/// `limits.tags_per_article`) and categories. The result is in a deterministic order.
+pub fn dedup(articles: Vec<Article>, limits: &LimitsCfg) -> Vec<Article> {
+    dedup::dedup(articles, limits.tags_per_article)
 }

@@ -272,7 +272,7 @@ pub async fn build_with_store(
         mut articles,
         versions,
         text,
-    } = dedup(store.article_heads(with_text)?, &*store)?;
+    } = dedup(store.article_heads(with_text)?, &*store, &cfg.limits)?;
     timings.load_ms = ms(started);
     let started = Instant::now();
     let plan = emit::plan(&articles, cfg, &memory.tag_slugs);

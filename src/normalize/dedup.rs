@@ -15,15 +15,17 @@ pub fn guid_is_global(guid: &str) -> bool {
         || g.starts_with("tag:")
 }
 
-/// The identity keys of an article: its canonical URL and its global GUID.
-fn keys(a: &Article) -> impl Iterator<Item = String> + '_ {
-    let url = a.url.iter().map(|u| format!("url:{u}"));
+/// The keys that recognise an article across sources: its link without the fragment
+/// (tracking parameters are already gone) and its global GUID. Kinds are tagged so a URL
+/// and a GUID that happen to be spelt alike stay apart.
+pub fn match_keys(a: &Article) -> impl Iterator<Item = (u8, &str)> + '_ {
+    let url = a.url.as_deref().map(|u| (0u8, super::url::match_key(u)));
     let guid = a
         .source_guid
-        .iter()
+        .as_deref()
         .filter(|g| guid_is_global(g))
-        .map(|g| format!("guid:{}", g.trim()));
-    url.chain(guid)
+        .map(|g| (1u8, g.trim()));
+    url.into_iter().chain(guid)
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -34,38 +36,75 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// Merges articles that share a canonical URL or a global GUID (transitively). The merged
-/// article keeps the id, source, title and URL of the member with the smallest id, the
-/// union of tags (first seen by key) and categories, the longest content and summary, the
-/// earliest `published` and latest `updated`. Output: newest first, then by id.
-pub fn dedup(mut articles: Vec<Article>) -> Vec<Article> {
-    disambiguate_ids(&mut articles);
+/// Merges articles of different sources that share a match key (transitively), never two
+/// articles of one source: a key that one source gives to several of its articles (a
+/// podcast whose episodes all link to its home page) identifies none of them, and a merge
+/// that would join two articles of one source is not made. A merged article is the richest
+/// member kept whole (see [`richest`]), under the id and source of the member with the
+/// smallest id (so its GUID stays put when another member becomes the richest), with the
+/// union of the members' categories and of their tags, at most `max_tags`.
+/// Output: newest first, then by id.
+pub fn dedup(articles: Vec<Article>, max_tags: usize) -> Vec<Article> {
     let n = articles.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    let mut owner: HashMap<String, usize> = HashMap::new();
+    let mut members: HashMap<(u8, &str), Vec<usize>> = HashMap::new();
     for (i, a) in articles.iter().enumerate() {
-        for k in keys(a) {
-            match owner.get(&k) {
-                Some(&j) => {
-                    let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
-                    if ri != rj {
-                        parent[ri.max(rj)] = ri.min(rj);
-                    }
-                }
-                None => {
-                    owner.insert(k, i);
-                }
+        for k in match_keys(a) {
+            members.entry(k).or_default().push(i);
+        }
+    }
+    // Keys in a fixed order, and members by (source, id): the groups do not depend on the
+    // order the articles came in.
+    let mut keys: Vec<((u8, &str), Vec<usize>)> =
+        members.into_iter().filter(|(_, m)| m.len() > 1).collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut parent: Vec<usize> = (0..n).collect();
+    let mut sources: HashMap<usize, Vec<&str>> = HashMap::new();
+    for (_, mut m) in keys {
+        m.sort_unstable_by(|&i, &j| by_source_id(&articles[i], &articles[j]));
+        let ambiguous = m
+            .windows(2)
+            .any(|w| articles[w[0]].source == articles[w[1]].source);
+        if ambiguous {
+            continue;
+        }
+        for w in m.windows(2) {
+            let (ri, rj) = (find(&mut parent, w[0]), find(&mut parent, w[1]));
+            if ri == rj {
+                continue;
             }
+            let si = sources
+                .remove(&ri)
+                .unwrap_or_else(|| vec![articles[ri].source.as_str()]);
+            let sj = sources
+                .remove(&rj)
+                .unwrap_or_else(|| vec![articles[rj].source.as_str()]);
+            if si.iter().any(|s| sj.contains(s)) {
+                sources.insert(ri, si);
+                sources.insert(rj, sj);
+                continue;
+            }
+            let (root, child) = (ri.min(rj), ri.max(rj));
+            parent[child] = root;
+            let mut all = si;
+            all.extend(sj);
+            sources.insert(root, all);
         }
     }
     let mut groups: HashMap<usize, Vec<Article>> = HashMap::new();
-    for (i, a) in articles.into_iter().enumerate() {
-        let root = find(&mut parent, i);
+    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
+    for (a, root) in articles.into_iter().zip(roots) {
         groups.entry(root).or_default().push(a);
     }
-    let mut out: Vec<Article> = groups.into_values().filter_map(merge).collect();
+    let mut out: Vec<Article> = groups
+        .into_values()
+        .filter_map(|g| merge(g, max_tags))
+        .collect();
     out.sort_by(newest_first);
     out
+}
+
+fn by_source_id(a: &Article, b: &Article) -> Ordering {
+    a.source.cmp(&b.source).then_with(|| a.id.cmp(&b.id))
 }
 
 /// Newest `published` first, undated last, ties by id.
@@ -81,45 +120,41 @@ pub fn newest_first(a: &Article, b: &Article) -> Ordering {
     .then_with(|| a.title.cmp(&b.title))
 }
 
-/// Gives distinct ids to distinct articles that share one (a feed repeating a GUID for
-/// different items): the member with the smallest (URL, title) keeps the id, the others
-/// get one derived from it and their URL or title. Articles with the same id and URL are
-/// left alone: they are one article, merged by [`dedup`].
-pub fn disambiguate_ids(articles: &mut [Article]) {
-    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, a) in articles.iter().enumerate() {
-        by_id.entry(a.id.clone()).or_default().push(i);
-    }
-    for (id, mut idx) in by_id.into_iter().filter(|(_, v)| v.len() > 1) {
-        idx.sort_by(|&i, &j| {
-            let (a, b) = (&articles[i], &articles[j]);
-            a.url.cmp(&b.url).then_with(|| a.title.cmp(&b.title))
-        });
-        let Some((&first, rest)) = idx.split_first() else {
-            continue;
-        };
-        for &i in rest {
-            let same = articles[i].url.is_some() && articles[i].url == articles[first].url;
-            if !same {
-                let salt = articles[i]
-                    .url
-                    .clone()
-                    .unwrap_or_else(|| articles[i].title.clone());
-                articles[i].id = super::article_id(&id, &[&salt]);
-            }
-        }
-    }
+/// Which of two records of one article is the richer: the longer content, then the longer
+/// summary, then the one with an image, then the longer title; ties go to the smaller
+/// (source, id), so the choice never depends on order.
+fn richest(a: &Article, b: &Article) -> Ordering {
+    a.content
+        .len()
+        .cmp(&b.content.len())
+        .then_with(|| a.summary.len().cmp(&b.summary.len()))
+        .then_with(|| a.image.is_some().cmp(&b.image.is_some()))
+        .then_with(|| a.title.len().cmp(&b.title.len()))
+        .then_with(|| by_source_id(b, a))
 }
 
-fn merge(mut group: Vec<Article>) -> Option<Article> {
-    // Sorting makes the result independent of source order in feeds.toml.
-    group.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.source.cmp(&b.source)));
-    let mut it = group.into_iter();
-    let mut m = it.next()?;
-    for a in it {
+fn merge(mut group: Vec<Article>, max_tags: usize) -> Option<Article> {
+    if group.len() == 1 {
+        return group.pop();
+    }
+    group.sort_by(by_source_id);
+    let (id, source) = (group[0].id.clone(), group[0].source.clone());
+    let best = (0..group.len()).max_by(|&i, &j| richest(&group[i], &group[j]))?;
+    let mut m = group.swap_remove(best);
+    // Unions in (source, id) order after the record kept, so they do not depend on order.
+    group.sort_by(by_source_id);
+    m.id = id;
+    m.source = source;
+    let mut cut = 0usize;
+    for a in group {
         for t in a.tags {
-            if !m.tags.iter().any(|x| x.key == t.key) {
+            if m.tags.iter().any(|x| x.key == t.key) {
+                continue;
+            }
+            if m.tags.len() < max_tags {
                 m.tags.push(t);
+            } else {
+                cut += 1;
             }
         }
         for c in a.categories {
@@ -127,34 +162,13 @@ fn merge(mut group: Vec<Article>) -> Option<Article> {
                 m.categories.push(c);
             }
         }
-        for au in a.authors {
-            if !m.authors.contains(&au) {
-                m.authors.push(au);
-            }
-        }
-        if a.content.len() > m.content.len() {
-            m.content = a.content;
-        }
-        if a.summary.len() > m.summary.len() {
-            m.summary = a.summary;
-        }
-        m.published = match (m.published, a.published) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        };
-        m.updated = match (m.updated, a.updated) {
-            (Some(x), Some(y)) => Some(x.max(y)),
-            (x, y) => x.or(y),
-        };
-        if m.url.is_none() {
-            m.url = a.url;
-        }
-        if m.image.is_none() {
-            m.image = a.image;
-        }
-        if m.title.is_empty() {
-            m.title = a.title;
-        }
+    }
+    if cut > 0 {
+        tracing::warn!(
+            "article {:?} ({}): {cut} tags of its other sources were dropped (limits.tags_per_article = {max_tags})",
+            m.title,
+            m.url.as_deref().unwrap_or("no link")
+        );
     }
     Some(m)
 }
@@ -194,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn transitive_merge_keeps_smallest_id_and_earliest_date() {
+    fn transitive_merge_keeps_the_smallest_id_and_the_richest_record_whole() {
         let mut a = art(
             "b2",
             Some("https://x.vn/1"),
@@ -214,7 +228,7 @@ mod tests {
             Some("https://z.vn/"),
             Some("2022-05-19T00:00:00+07:00"),
         );
-        let out = dedup(vec![a, b, c, d]);
+        let out = dedup(vec![a, b, c, d], 32);
         let ids: Vec<&str> = out.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["d4", "a1"]);
         let m = &out[1];
@@ -228,12 +242,15 @@ mod tests {
 
     #[test]
     fn order_is_newest_first_then_id_undated_last() {
-        let out = dedup(vec![
-            art("z", None, None),
-            art("b", None, Some("2022-05-18T00:00:00Z")),
-            art("a", None, Some("2022-05-18T07:00:00+07:00")),
-            art("c", None, Some("2022-05-19T00:00:00Z")),
-        ]);
+        let out = dedup(
+            vec![
+                art("z", None, None),
+                art("b", None, Some("2022-05-18T00:00:00Z")),
+                art("a", None, Some("2022-05-18T07:00:00+07:00")),
+                art("c", None, Some("2022-05-19T00:00:00Z")),
+            ],
+            32,
+        );
         let ids: Vec<&str> = out.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, ["c", "a", "b", "z"]);
     }

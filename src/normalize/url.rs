@@ -1,5 +1,6 @@
-//! URLs: resolving relative links against the item's base, and the canonical form used
-//! for identity (tracking parameters and fragment dropped).
+//! URLs: resolving relative links against the item's base, the article link a feed shows
+//! (tracking parameters dropped, fragment kept), and the canonical form that recognises
+//! one article across sources (fragment dropped too).
 
 use url::Url;
 
@@ -40,6 +41,11 @@ pub fn resolve(href: &str, bases: &[Option<&str>]) -> Option<Url> {
 /// (`utm_*`, `fbclid`, `gclid`, …) removed, other parameters kept in order and as written.
 pub fn canonicalize(mut url: Url) -> Url {
     url.set_fragment(None);
+    untrack(url)
+}
+
+/// `url` without its tracking parameters; everything else, the fragment included, as it is.
+fn untrack(mut url: Url) -> Url {
     if let Some(query) = url.query() {
         let kept: Vec<&str> = query
             .split('&')
@@ -61,6 +67,19 @@ pub fn canonicalize(mut url: Url) -> Url {
 /// [`resolve`] then [`canonicalize`], as a string.
 pub fn canonical(href: &str, bases: &[Option<&str>]) -> Option<String> {
     resolve(href, bases).map(|u| canonicalize(u).into())
+}
+
+/// An article's own link: [`resolve`]d, tracking parameters dropped, the `#fragment` kept
+/// (a changelog's `#v1` and `#v2` are two articles).
+pub fn link(href: &str, bases: &[Option<&str>]) -> Option<String> {
+    resolve(href, bases).map(|u| untrack(u).into())
+}
+
+/// The form of an article link that recognises one article across sources: its fragment
+/// dropped (`link` has already dropped the tracking parameters). Borrowed when there is no
+/// fragment.
+pub fn match_key(link: &str) -> &str {
+    link.split_once('#').map_or(link, |(before, _)| before)
 }
 
 #[cfg(test)]
@@ -132,6 +151,22 @@ mod tests {
         assert_eq!(resolve("/a", &[Some("not a url")]), None);
         assert_eq!(resolve("/a", &[Some("file:///tmp/feed.xml")]), None);
         assert_eq!(resolve("", &[Some("https://x.vn/")]), None);
+    }
+
+    #[test]
+    fn a_link_keeps_its_fragment_and_its_match_key_drops_it() {
+        let l = link(
+            "changes?utm_source=x&v=2#v11",
+            &[Some("https://example.com/")],
+        );
+        assert_eq!(l.as_deref(), Some("https://example.com/changes?v=2#v11"));
+        assert_eq!(
+            match_key(&l.unwrap_or_default()),
+            "https://example.com/changes?v=2"
+        );
+        assert_eq!(match_key("https://example.com/a"), "https://example.com/a");
+        assert_eq!(link("", &[Some("https://example.com/")]), None);
+        assert_eq!(link("  ", &[Some("https://example.com/")]), None);
     }
 
     #[test]

@@ -7,23 +7,27 @@ use rustc_hash::FxHashSet;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::BuildError;
+use crate::config::LimitsCfg;
 use crate::model::Article;
 use crate::normalize;
 use crate::store::{ArticleHead, Store};
 
 /// [`normalize::dedup`] over the articles that can have a duplicate: those sharing a
-/// canonical URL or a global GUID with another (the keys dedup merges on). Every other
-/// article is its own group, which dedup leaves as it is, so the result holds the same
-/// articles as deduplicating them all — at a fraction of the cost on a store of many
-/// articles, where almost none are duplicates. Store ids are unique, so dedup's id
-/// disambiguation has nothing to do outside the groups either.
+/// match key (canonical URL, global GUID) with another. Every other article is its own
+/// group, which dedup leaves as it is, so the result holds the same articles as
+/// deduplicating them all — at a fraction of the cost on a store of many articles, where
+/// almost none are duplicates.
 ///
 /// The articles come as heads; those without their text that may be merged are read in
 /// full (merging keeps the longest text). Returns the articles, the version of each (see
 /// [`crate::emit::outdated`]) and whether its text is there: the heads in the store's
 /// order, then the merged groups newest first. That order is deterministic, and nothing
 /// depends on it beyond that: the plan orders articles itself, by date and then by id.
-pub(super) fn dedup(heads: Vec<ArticleHead>, store: &dyn Store) -> Result<Deduped, BuildError> {
+pub(super) fn dedup(
+    heads: Vec<ArticleHead>,
+    store: &dyn Store,
+    limits: &LimitsCfg,
+) -> Result<Deduped, BuildError> {
     let flags = maybe_shared(&heads);
     let mut out = Deduped {
         articles: Vec::with_capacity(heads.len()),
@@ -48,7 +52,7 @@ pub(super) fn dedup(heads: Vec<ArticleHead>, store: &dyn Store) -> Result<Dedupe
         complete.extend(read_complete(store, &heads, false)?);
     }
     // A merged article is printed from its fields: it is no stored row.
-    for a in normalize::dedup(complete) {
+    for a in normalize::dedup(complete, limits) {
         out.articles.push(a);
         out.versions.push(None);
         out.text.push(true);
@@ -66,27 +70,19 @@ pub(super) struct Deduped {
     pub text: Vec<bool>,
 }
 
-/// Per head, whether it may share a merge key (canonical URL, global GUID) or its id with
+/// Per head, whether it may share a match key (see [`normalize::dedup::match_keys`]) with
 /// another. Keys are compared by a 64-bit hash: a collision only sends an article through
 /// the exact comparison of [`normalize::dedup`], which leaves it as it is.
 fn maybe_shared(heads: &[ArticleHead]) -> Vec<bool> {
-    use normalize::dedup::guid_is_global;
-    let hash = |kind: u64, s: &str| xxh3_64_with_seed(s.as_bytes(), kind);
-    let keys: Vec<[Option<u64>; 3]> = heads
+    let keys: Vec<Vec<u64>> = heads
         .iter()
         .map(|h| {
-            let a = &h.article;
-            [
-                a.url.as_deref().map(|u| hash(1, u)),
-                a.source_guid
-                    .as_deref()
-                    .filter(|g| guid_is_global(g))
-                    .map(|g| hash(2, g.trim())),
-                Some(hash(3, &a.id)),
-            ]
+            normalize::dedup::match_keys(&h.article)
+                .map(|(kind, k)| xxh3_64_with_seed(k.as_bytes(), u64::from(kind)))
+                .collect()
         })
         .collect();
-    let mut all: Vec<u64> = keys.iter().flatten().flatten().copied().collect();
+    let mut all: Vec<u64> = keys.iter().flatten().copied().collect();
     all.sort_unstable();
     let repeated: FxHashSet<u64> = all
         .windows(2)
@@ -94,7 +90,7 @@ fn maybe_shared(heads: &[ArticleHead]) -> Vec<bool> {
         .map(|w| w[0])
         .collect();
     keys.iter()
-        .map(|k| k.iter().flatten().any(|h| repeated.contains(h)))
+        .map(|k| k.iter().any(|h| repeated.contains(h)))
         .collect()
 }
 

@@ -225,11 +225,7 @@ fn read_document(
     let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| format!("{url}: {e}"))?;
     let items = feed.items.len();
     let mut warnings = feed.warnings;
-    let articles = feed
-        .items
-        .into_iter()
-        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
-        .collect();
+    let articles = normalizer.articles(feed.items, source, &mut warnings);
     Ok(SourceRead {
         items,
         articles,
@@ -242,11 +238,7 @@ fn read_document(
 fn read_scrape(source: &Source, outcome: ScrapeOutcome, normalizer: &Normalizer) -> SourceRead {
     let items = outcome.links;
     let mut warnings = outcome.warnings;
-    let articles = outcome
-        .articles
-        .into_iter()
-        .filter_map(|raw| normalizer.article(raw, source, &mut warnings))
-        .collect();
+    let articles = normalizer.articles(outcome.articles, source, &mut warnings);
     SourceRead {
         items,
         articles,

@@ -3,6 +3,7 @@
 use chrono::DateTime;
 
 use super::dedup::{dedup, fill_text};
+use crate::config::LimitsCfg;
 use crate::model::{Article, Tag};
 use crate::store::{ArticleHead, SqliteStore, Store};
 
@@ -54,11 +55,11 @@ fn dedup_over_possible_duplicates_equals_dedup_over_everything() {
         let guid = format!(" tag:a.vn,2025:{k}");
         articles.push(art("c", &format!("c{k}"), None, Some(&guid), None));
     }
-    // Same id in two sources (never made by normalize, but dedup's disambiguation must
-    // still see it).
+    // Same id in two sources (never made by normalize, which scopes ids by source): two
+    // articles all the same.
     articles.push(art("d", "a1", Some("https://d.vn/1"), None, Some(9)));
 
-    let everything = crate::normalize::dedup(articles.clone());
+    let everything = crate::normalize::dedup(articles.clone(), &LimitsCfg::default());
     assert!(
         everything.len() < 60 + 12 + 9 + 1,
         "the sample has duplicates"
@@ -76,7 +77,7 @@ fn dedup_over_possible_duplicates_equals_dedup_over_everything() {
             version: None,
         })
         .collect();
-    let fast = dedup(heads, &empty).unwrap();
+    let fast = dedup(heads, &empty, &LimitsCfg::default()).unwrap();
     assert!(fast.versions.iter().all(Option::is_none));
     assert!(fast.text.iter().all(|&t| t));
     assert_eq!(newest_first(fast.articles), everything);
@@ -95,7 +96,12 @@ fn dedup_over_possible_duplicates_equals_dedup_over_everything() {
         store.upsert_source(source, of_source, now).unwrap();
     }
     let stored = store.articles().unwrap();
-    let fast = dedup(store.article_heads(false).unwrap(), &store).unwrap();
+    let fast = dedup(
+        store.article_heads(false).unwrap(),
+        &store,
+        &LimitsCfg::default(),
+    )
+    .unwrap();
     assert_eq!(fast.articles.len(), everything.len());
     let heads = fast.text.iter().filter(|&&t| !t).count();
     assert!(heads > 0 && heads < fast.articles.len(), "{heads} heads");
@@ -111,11 +117,16 @@ fn dedup_over_possible_duplicates_equals_dedup_over_everything() {
     let mut filled = fast.articles;
     let need: Vec<usize> = (0..fast.text.len()).filter(|&i| !fast.text[i]).collect();
     fill_text(&mut filled, &need, &store).unwrap();
-    let expected = crate::normalize::dedup(stored.clone());
+    let expected = crate::normalize::dedup(stored.clone(), &LimitsCfg::default());
     assert_eq!(newest_first(filled), expected);
 
     // Asked with their text, the same heads come complete, with the same versions.
-    let full = dedup(store.article_heads(true).unwrap(), &store).unwrap();
+    let full = dedup(
+        store.article_heads(true).unwrap(),
+        &store,
+        &LimitsCfg::default(),
+    )
+    .unwrap();
     assert!(full.text.iter().all(|&t| t));
     assert_eq!(full.versions, fast.versions);
     assert_eq!(newest_first(full.articles), expected);

@@ -189,7 +189,9 @@ fn atom_link(st: &mut State<'_>, attrs: &Attrs<'_>, rank: u8) {
     let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
     let href = attrs.href.as_deref().or(attrs.url.as_deref());
     if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
-        let Some(href) = href else { return };
+        let Some(href) = href.filter(|h| !h.trim().is_empty()) else {
+            return;
+        };
         let html = attrs.typ.as_deref().is_none_or(|t| {
             t.as_bytes()
                 .windows(4)
@@ -488,7 +490,9 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
         return;
     }
     let value = value_of(&cap, raw);
-    let link = (cap.target == Target::Link).then(|| resolve_here(st, &value));
+    // An empty reference resolved against the base is the base: an empty link is no link.
+    let link =
+        (cap.target == Target::Link && !value.trim().is_empty()).then(|| resolve_here(st, &value));
     let Some(item) = st.item.as_mut() else { return };
     let html = |v: Cow<'t, str>| {
         if cap.kind == Kind::Text {
