@@ -306,3 +306,60 @@ proptest! {
         prop_assert_eq!(merged(tmp.path()).entries.len(), items.len());
     }
 }
+
+fn numbered_items(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "<item><title>Item {i}</title><guid isPermaLink=\"false\">i{i}</guid>\
+                 <description>&lt;p&gt;Body of item {i}&lt;/p&gt;</description></item>"
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_source_keeps_at_most_items_per_source_items_and_says_how_many_it_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("big.rss"), rss(&numbered_items(2_500))).unwrap();
+    let mut cfg = config(tmp.path(), &[("big", "big.rss")]);
+    cfg.limits.items_per_source = 1_000;
+    let report = run(&cfg);
+    assert_eq!(report.sources[0].items, 2_500);
+    assert_eq!(report.sources[0].articles, 1_000);
+    assert_eq!(report.articles, 1_000);
+    let w = &report.sources[0].warnings;
+    assert!(
+        w.iter().any(|w| w.contains("2500 items")
+            && w.contains("first 1000")
+            && w.contains("limits.items_per_source")),
+        "{w:?}"
+    );
+    // The first ones in document order are the ones kept.
+    let titles: Vec<String> = merged(tmp.path())
+        .entries
+        .iter()
+        .filter_map(|e| e.title.as_ref().map(|t| t.content.clone()))
+        .collect();
+    assert!(titles.contains(&"Item 999".to_string()));
+    assert!(!titles.contains(&"Item 1000".to_string()));
+}
+
+#[test]
+fn reading_one_source_stops_at_its_time_budget_and_keeps_what_it_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("slow.rss"), rss(&numbered_items(5_000))).unwrap();
+    let mut cfg = config(tmp.path(), &[("slow", "slow.rss")]);
+    cfg.limits.items_per_source = 10_000;
+    cfg.limits.read_time = std::time::Duration::from_millis(1);
+    let report = run(&cfg);
+    let s = &report.sources[0];
+    assert!(s.articles >= 1 && s.articles < 5_000, "{}", s.articles);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("reading stopped") && w.contains("limits.read_time")),
+        "{:?}",
+        s.warnings
+    );
+}

@@ -361,7 +361,12 @@ fn a_permalink_guid_stands_in_for_a_missing_link_and_no_other_guid_does() {
         .collect();
     assert_eq!(
         urls,
-        [Some("https://example.vn/tin/9.html".to_string()), None, None, None]
+        [
+            Some("https://example.vn/tin/9.html".to_string()),
+            None,
+            None,
+            None
+        ]
     );
     assert!(w.is_empty(), "{w:?}");
 }
