@@ -46,6 +46,9 @@ pub struct PlannedFeed {
     pub name: String,
     /// Indices into the article slice, newest first, at most `items`.
     pub articles: Vec<usize>,
+    /// Articles carrying the tag or category (all articles for the merged feed), of which
+    /// `articles` are the newest.
+    pub total: usize,
 }
 
 impl PlannedFeed {
