@@ -227,21 +227,25 @@ impl OutDir {
         let (dir, name) = self
             .parent_of(rel, true)?
             .expect("folders are created on the way");
-        match kind_at(&dir, name) {
-            Ok(Some(FileType::Symlink)) => return Err(link_refused(&full)),
-            Ok(Some(FileType::RegularFile)) => {
-                if read_in(&dir, name, &full)?.as_deref() == Some(bytes) {
-                    return Ok(false);
+        match rfs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => match FileType::from_raw_mode(st.st_mode) {
+                FileType::Symlink => return Err(link_refused(&full)),
+                FileType::RegularFile => {
+                    // Only a file of the right length can already hold the bytes.
+                    let same_len = u64::try_from(st.st_size).ok() == Some(bytes.len() as u64);
+                    if same_len && read_in(&dir, name, &full)?.as_deref() == Some(bytes) {
+                        return Ok(false);
+                    }
                 }
-            }
-            Ok(Some(_)) => {
-                return Err(named(
-                    &full,
-                    "cannot replace",
-                    io::Error::other("it is not a regular file"),
-                ))
-            }
-            Ok(None) => {}
+                _ => {
+                    return Err(named(
+                        &full,
+                        "cannot replace",
+                        io::Error::other("it is not a regular file"),
+                    ))
+                }
+            },
+            Err(Errno::NOENT) => {}
             Err(e) => return Err(named(&full, "cannot look at", e)),
         }
         let tmp = temp_name();
