@@ -63,6 +63,27 @@ fn an_invalid_config_lists_every_problem_with_line_and_column_and_writes_nothing
     );
 }
 
+/// The bundled example's feeds.toml in `dir`, its sources' paths made absolute and its
+/// store in `dir`: a test never touches the checkout's own feedmill.db.
+fn example_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join("feeds.toml")).unwrap();
+    let text = text
+        .replace(
+            "output_dir = \"public\"",
+            &format!(
+                "output_dir = \"public\"\nstore = \"{}\"",
+                dir.join("feedmill.db").display()
+            ),
+        )
+        .replace(
+            "url = \"examples/",
+            &format!("url = \"{}/examples/", root().display()),
+        );
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 #[test]
 fn build_writes_feeds_and_a_json_report() {
     let tmp = tempfile::tempdir().unwrap();
@@ -70,7 +91,10 @@ fn build_writes_feeds_and_a_json_report() {
     let report = tmp.path().join("report.json");
     let out = feedmill()
         .current_dir(root())
-        .args(["build", "--quiet", "--out"])
+        .arg("build")
+        .arg("--config")
+        .arg(example_config(tmp.path()))
+        .args(["--quiet", "--out"])
         .arg(&out_dir)
         .arg("--report")
         .arg(&report)
