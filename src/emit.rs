@@ -93,8 +93,8 @@ pub struct EmitReport {
     /// What could not be written or removed, each naming its file or folder (a symbolic
     /// link inside the output folder, a name the file system refuses, a full disk). One
     /// feed that cannot be written never stops the others, the OPML, the index or the
-    /// manifest; it is left out of the OPML and index unless its files from an earlier
-    /// build are there, and rendered again by the next build.
+    /// manifest; it is left out of the OPML and index unless both its files are there
+    /// (from an earlier build), and it is rendered again by the next build.
     pub errors: Vec<String>,
     /// Stale files an earlier manifest names that were left in place because they are not
     /// regular files reached without a symbolic link (nothing but feedmill's own files is

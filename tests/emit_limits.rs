@@ -259,3 +259,44 @@ fn a_feed_that_cannot_be_written_leaves_the_others_whole() {
     let index = std::fs::read_to_string(out.join("index.html")).expect("index");
     assert!(index.contains("tag/luc-yen/"), "{index}");
 }
+
+#[test]
+fn a_feed_half_written_keeps_the_half_it_has_in_the_manifest() {
+    let site = Site::new("", SOURCE);
+    site.write(
+        "nguon.rss",
+        &rss(&[
+            item("a", "Bài một", 8, &["Lục Yên"]),
+            item("b", "Bài hai", 9, &["Trấn Yên"]),
+        ]),
+    );
+    // A folder where the feed's Atom file goes: its RSS file is written, its Atom not.
+    let out = site.out();
+    std::fs::create_dir_all(out.join("tag/luc-yen/atom.xml")).expect("mkdir");
+    let report = site.build(None);
+    assert_eq!(report.output_errors.len(), 1, "{:?}", report.output_errors);
+    assert!(
+        report.output_errors[0].contains("tag/luc-yen/atom.xml"),
+        "{:?}",
+        report.output_errors
+    );
+    assert!(out.join("tag/luc-yen/rss.xml").is_file());
+    let manifest = std::fs::read_to_string(out.join(".feedmill-manifest")).expect("manifest");
+    assert!(
+        manifest.lines().any(|l| l == "tag/luc-yen/rss.xml"),
+        "{manifest}"
+    );
+    let index = std::fs::read_to_string(out.join("index.html")).expect("index");
+    assert!(!index.contains("tag/luc-yen/"), "{index}");
+    // Once the folder is gone both files are there, and so is the feed in the index.
+    std::fs::remove_dir(out.join("tag/luc-yen/atom.xml")).expect("rmdir");
+    let report = site.build(None);
+    assert!(
+        report.output_errors.is_empty(),
+        "{:?}",
+        report.output_errors
+    );
+    assert!(out.join("tag/luc-yen/atom.xml").is_file());
+    let index = std::fs::read_to_string(out.join("index.html")).expect("index");
+    assert!(index.contains("tag/luc-yen/"), "{index}");
+}

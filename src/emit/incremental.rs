@@ -367,9 +367,9 @@ fn page_files() -> [String; 2] {
 /// the fingerprints to remember for the next build.
 ///
 /// A feed or page that cannot be written is reported in [`EmitReport::errors`] and
-/// nothing else stops: its fingerprint is not remembered (the next build tries again), its
-/// files from an earlier build stay (and in the manifest), and the OPML and index leave it
-/// out unless those files are there. Only an output folder that cannot be created or
+/// nothing else stops: its fingerprint is not remembered (the next build tries again), the
+/// files it has stay (and in the manifest), and the OPML and index leave it out unless
+/// both are there. Only an output folder that cannot be created or
 /// opened fails the emit.
 pub fn emit_outdated(
     plan: &Plan,
@@ -434,11 +434,13 @@ pub fn emit_outdated(
             }
         }
     }
-    // A failed feed's files from an earlier build stay where they are, and known.
+    // The files a failed feed has (from an earlier build, or the one of its two written
+    // before the other failed) stay where they are, and known, as a write would have made
+    // them.
     let kept: Vec<String> = failed
         .iter()
         .flat_map(|dir| [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")])
-        .filter(|rel| old_manifest.contains(rel) && out.is_file(rel))
+        .filter(|rel| out.is_file(rel))
         .collect();
 
     if pages || !failed.is_empty() {
