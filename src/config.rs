@@ -415,3 +415,4 @@ impl Config {
 }
 
 mod parse;
+pub mod paths;

@@ -12,6 +12,7 @@ mod ctx;
 mod incremental;
 mod index;
 mod opml;
+mod outdir;
 pub mod plan;
 mod rss;
 pub mod write;
@@ -46,6 +47,9 @@ pub struct PlannedFeed {
     pub name: String,
     /// Indices into the article slice, newest first, at most `items`.
     pub articles: Vec<usize>,
+    /// Articles carrying the tag or category (all articles for the merged feed), of which
+    /// `articles` are the newest.
+    pub total: usize,
 }
 
 impl PlannedFeed {
@@ -86,13 +90,25 @@ pub struct EmitReport {
     pub unchanged: Vec<PathBuf>,
     /// Files of feeds that no longer exist, removed (only files an earlier build wrote).
     pub removed: Vec<PathBuf>,
+    /// What could not be written or removed, each naming its file or folder (a symbolic
+    /// link inside the output folder, a name the file system refuses, a full disk). One
+    /// feed that cannot be written never stops the others, the OPML, the index or the
+    /// manifest; it is left out of the OPML and index unless both its files are there
+    /// (from an earlier build), and it is rendered again by the next build.
+    pub errors: Vec<String>,
+    /// Stale files an earlier manifest names that were left in place because they are not
+    /// regular files reached without a symbolic link (nothing but feedmill's own files is
+    /// ever deleted); the output itself is complete.
+    pub warnings: Vec<String>,
 }
 
 /// Writes every planned feed (RSS and Atom), `feeds.opml` and `index.html` under `out_dir`.
 ///
 /// Feeds are rendered and written on a few threads; the report lists paths in plan order
 /// whatever the scheduling. Files of feeds an earlier build wrote that are no longer
-/// planned are removed (see [`write`](mod@write)).
+/// planned are removed (see [`write`](mod@write)). A feed that cannot be written is listed
+/// in [`EmitReport::errors`]; the error is only for an output folder that cannot be
+/// created or opened.
 pub fn emit(
     plan: &Plan,
     articles: &[Article],
@@ -105,12 +121,11 @@ pub fn emit(
         .map(|(report, _)| report)
 }
 
-/// Renders and writes `feeds` on a few threads; one result per thread, in feed order.
-fn write_feeds(
-    ctx: &ctx::Ctx<'_>,
-    feeds: &[&PlannedFeed],
-    out_dir: &Path,
-) -> Vec<std::io::Result<Vec<(String, bool)>>> {
+/// What writing one feed gave: (relative path, rewritten?) of each of its two files.
+type FeedWrite = std::io::Result<[(String, bool); 2]>;
+
+/// Renders and writes `feeds` on a few threads; one result per feed, in feed order.
+fn write_feeds(ctx: &ctx::Ctx<'_>, feeds: &[&PlannedFeed], out: &outdir::OutDir) -> Vec<FeedWrite> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -120,20 +135,28 @@ fn write_feeds(
         let handles: Vec<_> = feeds
             .chunks(chunk)
             .map(|feeds| {
-                s.spawn(move || {
-                    let mut out = Vec::with_capacity(feeds.len() * 2);
-                    for feed in feeds {
-                        out.extend(write_feed(ctx, feed, out_dir)?);
-                    }
-                    Ok(out)
-                })
+                let handle = s.spawn(move || {
+                    feeds
+                        .iter()
+                        .map(|feed| write_feed(ctx, feed, out))
+                        .collect::<Vec<FeedWrite>>()
+                });
+                (feeds, handle)
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| {
+            .flat_map(|(feeds, h)| {
                 h.join().unwrap_or_else(|_| {
-                    Err(std::io::Error::other("a feed-writing thread panicked"))
+                    feeds
+                        .iter()
+                        .map(|f| {
+                            Err(std::io::Error::other(format!(
+                                "feed {}: the thread writing it panicked",
+                                f.dir()
+                            )))
+                        })
+                        .collect()
                 })
             })
             .collect()
@@ -141,11 +164,7 @@ fn write_feeds(
 }
 
 /// Renders and writes one feed's two files; returns (relative path, rewritten?) for each.
-fn write_feed(
-    ctx: &ctx::Ctx<'_>,
-    feed: &PlannedFeed,
-    out_dir: &Path,
-) -> std::io::Result<[(String, bool); 2]> {
+fn write_feed(ctx: &ctx::Ctx<'_>, feed: &PlannedFeed, out: &outdir::OutDir) -> FeedWrite {
     let dir = feed.dir();
     let bad = |what: &str, e: String| {
         std::io::Error::new(
@@ -158,8 +177,8 @@ fn write_feed(
     let (rss_bytes, atom_bytes) = (ctx::xml_safe(rss_bytes), ctx::xml_safe(atom_bytes));
     let rss_rel = format!("{dir}/rss.xml");
     let atom_rel = format!("{dir}/atom.xml");
-    let rss_changed = write::write_if_changed(&out_dir.join(&rss_rel), &rss_bytes)?;
-    let atom_changed = write::write_if_changed(&out_dir.join(&atom_rel), &atom_bytes)?;
+    let rss_changed = out.write_if_changed(&rss_rel, &rss_bytes)?;
+    let atom_changed = out.write_if_changed(&atom_rel, &atom_bytes)?;
     Ok([(rss_rel, rss_changed), (atom_rel, atom_changed)])
 }
 

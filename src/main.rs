@@ -11,6 +11,9 @@ use feedmill::pipeline::{self, BuildOptions, BuildReport, SourceStatus};
 
 /// Exit code for an invalid config: nothing was fetched or written.
 const EXIT_CONFIG: u8 = 2;
+/// Exit code of a build that found another build running on its store (sysexits'
+/// EX_TEMPFAIL: try again later); nothing was done.
+const EXIT_LOCKED: u8 = 75;
 
 #[derive(Parser)]
 #[command(
@@ -32,14 +35,17 @@ enum Command {
     ///
     /// Exits 0 when the feeds were written, even if some sources failed (each failure is
     /// printed and listed in the report; a failed source keeps its last good articles);
-    /// 1 with --strict when any source failed, or when the output cannot be written;
-    /// 2 when feeds.toml is invalid (nothing is written).
+    /// 1 with --strict when any source failed, or when the output cannot be written (a
+    /// feed that cannot be written is named and the other feeds, the OPML and the index
+    /// are still written); 2 when feeds.toml or --out is invalid (nothing is written);
+    /// 75 when another build is running on the same store (nothing is done).
     Build(BuildArgs),
     /// Validate feeds.toml without fetching anything; print every problem with its
     /// file, line and column. Exits 0 when valid, 2 when not.
     Check(ConfigArg),
-    /// Show what the article store holds: articles, every source with its health, and
-    /// tags and categories with their article counts.
+    /// Show what the feeds hold and the store keeps: articles (each once, as the feeds
+    /// show them, and as stored per source), every source with its health, and the tags
+    /// and categories with the names and article counts of their feeds.
     Stats(StatsArgs),
     /// Show what the reader makes of one feed (a file path or an http(s) URL): format,
     /// encoding, feed fields, every article and every warning. With --source NAME, inspect a
@@ -186,6 +192,16 @@ fn build(args: BuildArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if let Some(out) = &args.out {
+        let out = std::path::absolute(out).unwrap_or_else(|_| out.clone());
+        let why = feedmill::config::paths::output_dir_problem(&cfg.base_dir, &out)
+            .or_else(|| feedmill::config::paths::store_problem(&out, &cfg.site.store));
+        if let Some(why) = why {
+            eprintln!("error: --out {}: {why}", out.display());
+            eprintln!("feedmill: invalid --out; nothing was done");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    }
     let opts = BuildOptions {
         out_dir: args.out,
         progress: std::io::stderr().is_terminal() && !args.quiet,
@@ -193,6 +209,10 @@ fn build(args: BuildArgs) -> ExitCode {
     };
     let report = match runtime().block_on(pipeline::build(&cfg, &opts)) {
         Ok(r) => r,
+        Err(e @ pipeline::BuildError::Lock(feedmill::store::LockError::Held { .. })) => {
+            eprintln!("feedmill: {e}");
+            return ExitCode::from(EXIT_LOCKED);
+        }
         Err(e) => {
             eprintln!("feedmill: {e}");
             return ExitCode::FAILURE;
@@ -208,6 +228,18 @@ fn build(args: BuildArgs) -> ExitCode {
             );
             return ExitCode::FAILURE;
         }
+    }
+    if !report.output_errors.is_empty() {
+        eprintln!(
+            "feedmill: {} part{} of the output could not be written; the rest was",
+            report.output_errors.len(),
+            if report.output_errors.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        );
+        return ExitCode::FAILURE;
     }
     if args.strict && report.problems().next().is_some() {
         return ExitCode::FAILURE;
@@ -253,6 +285,13 @@ fn print_summary(report: &BuildReport, quiet: bool) {
             }
         }
     }
+    // Never quiet: the output is incomplete.
+    for e in &report.output_errors {
+        eprintln!("error: {e}");
+    }
+    for w in &report.output_warnings {
+        eprintln!("warning: {w}");
+    }
     if quiet {
         return;
     }
@@ -296,7 +335,10 @@ fn stats(args: StatsArgs) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let stats = match feedmill::store::open(&cfg.site.store).and_then(|s| s.stats()) {
+    let stats = match feedmill::store::open(&cfg.site.store)
+        .map_err(pipeline::BuildError::from)
+        .and_then(|s| pipeline::stats(&cfg, s.as_ref()))
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("feedmill: {e}");
@@ -310,27 +352,45 @@ fn stats(args: StatsArgs) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    print_stats(&cfg, &stats, args.tags);
+    ExitCode::SUCCESS
+}
+
+fn print_stats(cfg: &Config, stats: &pipeline::FeedStats, tags: usize) {
     println!(
-        "store {} (schema v{}): {} articles{}",
+        "store {} (schema v{}): {} articles in the feeds ({} stored: an article from several \
+         sources is stored once per source){}",
         cfg.site.store.display(),
         stats.schema_version,
         stats.articles,
+        stats.stored_articles,
         stats
             .oldest_first_seen
             .map(|t| format!(", first seen since {}", t.to_rfc3339()))
             .unwrap_or_default()
     );
+    let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
     println!("sources ({}):", stats.sources.len());
     for s in &stats.sources {
-        let health = match (&s.state.last_error, s.state.consecutive_failures) {
-            (Some(e), n) if n > 0 => format!("FAILING x{n}: {e}"),
-            (Some(e), _) => format!("degraded: {e}"),
-            (None, _) => "ok".to_string(),
+        let health = match (
+            &s.removed_at,
+            &s.state.last_error,
+            s.state.consecutive_failures,
+        ) {
+            (Some(at), ..) => format!(
+                "REMOVED from the config {}: out of the feeds, deleted after {}",
+                at.to_rfc3339(),
+                (*at + retention).to_rfc3339()
+            ),
+            (None, Some(e), n) if n > 0 => format!("FAILING x{n}: {e}"),
+            (None, Some(e), _) => format!("degraded: {e}"),
+            (None, None, _) => "ok".to_string(),
         };
         println!(
-            "  {:<24} {:>6} articles ({} in its feed now)  last success {}  status {}  {} bytes  {} ms  {health}",
+            "  {:<24} {:>6} articles in the feeds ({} stored, {} in its feed now)  last success {}  status {}  {} bytes  {} ms  {health}",
             s.name,
             s.articles,
+            s.stored,
             s.in_source,
             s.state
                 .last_success
@@ -346,18 +406,17 @@ fn stats(args: StatsArgs) -> ExitCode {
     }
     println!("categories ({}):", stats.categories.len());
     for c in &stats.categories {
-        println!("  {:<40} {:>6}", c.name, c.articles);
+        println!("  {:<40} {:>6}  category/{}/", c.name, c.articles, c.slug);
     }
-    let shown = if args.tags == 0 {
+    let shown = if tags == 0 {
         stats.tags.len()
     } else {
-        args.tags.min(stats.tags.len())
+        tags.min(stats.tags.len())
     };
     println!("tags ({}, top {shown}):", stats.tags.len());
     for t in stats.tags.iter().take(shown) {
-        println!("  {:<40} {:>6}", t.name, t.articles);
+        println!("  {:<40} {:>6}  tag/{}/", t.name, t.articles, t.slug);
     }
-    ExitCode::SUCCESS
 }
 
 fn serve(args: ServeArgs) -> ExitCode {

@@ -145,7 +145,30 @@ impl Normalizer {
             .map(String::from)
             .or_else(|| html::first_image(&content));
 
-        let tags = tags::tags(&raw.tags, &source.tags, &self.aliases);
+        let (tags, cuts) = tags::capped_tags(
+            &raw.tags,
+            &source.tags,
+            &self.aliases,
+            self.limits.tags_per_article,
+            self.limits.tag_chars,
+        );
+        if cuts.dropped > 0 {
+            warnings.push(format!(
+                "source {}: item {:?}: {} tags dropped beyond limits.tags_per_article = {} \
+                 (the source's own tags are kept first, then the item's in document order)",
+                source.name, title, cuts.dropped, self.limits.tags_per_article
+            ));
+        }
+        if cuts.shortened > 0 {
+            warnings.push(format!(
+                "source {}: item {:?}: {} tag name{} cut at a word to limits.tag_chars = {} characters",
+                source.name,
+                title,
+                cuts.shortened,
+                if cuts.shortened == 1 { "" } else { "s" },
+                self.limits.tag_chars
+            ));
+        }
         let categories = self
             .categories
             .of(source, &title, &tags, &raw.tags, &self.aliases);

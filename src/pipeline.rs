@@ -12,6 +12,7 @@
 mod dedup;
 pub mod pages;
 mod process;
+mod stats;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -26,12 +27,14 @@ use crate::fetch::{FetchMeta, Fetcher, Validators};
 use crate::normalize::Normalizer;
 use crate::scrape;
 use crate::store::{
-    self, BuildChanges, EmitMemory, SourceArticles, SourceState, SourceUpdate, Store, StoreError,
+    self, BuildChanges, BuildLock, EmitMemory, LockError, SourceArticles, SourceState,
+    SourceUpdate, Store, StoreError,
 };
 
 use dedup::{dedup, fill_text};
 use pages::FetcherPages;
 use process::{process_all, reading_rules, same_rules, Got, Processed, Reading};
+pub use stats::{stats, FeedLabel, FeedStats, SourceFeedStats};
 
 /// How a build runs.
 #[derive(Debug, Clone, Default)]
@@ -107,6 +110,12 @@ pub struct BuildReport {
     /// Files left untouched (not rendered at all when their feed's articles did not
     /// change).
     pub files_unchanged: usize,
+    /// Feeds, pages or stale files that could not be written or removed, each naming its
+    /// file (see [`emit::EmitReport::errors`]); the rest of the output was written.
+    pub output_errors: Vec<String>,
+    /// Stale files left in place because they are not feedmill's regular files (see
+    /// [`emit::EmitReport::warnings`]).
+    pub output_warnings: Vec<String>,
     /// Where the build's time went, in milliseconds.
     pub timings: BuildTimings,
 }
@@ -157,6 +166,9 @@ pub enum BuildError {
     /// The store could not be opened, read or written.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// Another build holds the store (or its lock file cannot be used): nothing was done.
+    #[error("{0}")]
+    Lock(#[from] LockError),
     /// An article the build was reading disappeared from the store (another process
     /// changed it meanwhile).
     #[error("article {0} disappeared from the store while the build read it; run the build again")]
@@ -173,16 +185,21 @@ pub enum BuildError {
 
 /// Runs the whole pipeline once and writes the feeds, with the store at
 /// `opts.store_path` (default `site.store`).
+///
+/// The build holds the store's [`BuildLock`] from start to end: while another build holds
+/// it, this one fails at once with [`BuildError::Lock`] and changes nothing.
 pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let path = opts
         .store_path
         .clone()
         .unwrap_or_else(|| cfg.site.store.clone());
+    let _lock = BuildLock::acquire(&path)?;
     let mut store = store::open(&path)?;
     build_with_store(cfg, opts, store.as_mut()).await
 }
 
-/// Runs the whole pipeline once against any [`Store`] backend.
+/// Runs the whole pipeline once against any [`Store`] backend. The caller keeps other
+/// builds off the store meanwhile (for SQLite, [`build`] takes the [`BuildLock`]).
 pub async fn build_with_store(
     cfg: &Config,
     opts: &BuildOptions,
@@ -237,7 +254,8 @@ pub async fn build_with_store(
     let applied = store.apply(&BuildChanges {
         now,
         sources: updates,
-        // Sources removed from feeds.toml take their articles and state with them.
+        // Sources removed from feeds.toml leave the feeds now; the store keeps their
+        // articles and state for `retention_days`, in case they come back.
         keep_only: Some(cfg.sources.iter().map(|s| s.name.clone()).collect()),
         prune_before: now.checked_sub_signed(retention),
     })?;
@@ -261,6 +279,16 @@ pub async fn build_with_store(
     if applied.pruned > 0 {
         tracing::info!("retention removed {} articles", applied.pruned);
     }
+    if applied.removed + applied.restored + applied.forgotten > 0 {
+        tracing::info!(
+            "sources removed from the config: {} now (their articles leave the feeds), {} back, \
+             {} articles of sources removed longer than {} days deleted",
+            applied.removed,
+            applied.restored,
+            applied.forgotten,
+            cfg.store.retention_days
+        );
+    }
 
     timings.store_ms = ms(started);
     let started = Instant::now();
@@ -275,7 +303,14 @@ pub async fn build_with_store(
     } = dedup(store.article_heads(with_text)?, &*store, &cfg.limits)?;
     timings.load_ms = ms(started);
     let started = Instant::now();
-    let plan = emit::plan(&articles, cfg, &memory.tag_slugs);
+    let mut plan = emit::plan(&articles, cfg, &memory.tag_slugs);
+    // The plan forgets the slugs of tags no article in the feeds carries; a removed
+    // source's articles, kept for their grace period, still carry theirs.
+    for key in store.removed_sources_tag_keys()? {
+        if let Some(slug) = memory.tag_slugs.get(&key) {
+            plan.tag_slugs.entry(key).or_insert_with(|| slug.clone());
+        }
+    }
     timings.plan_ms = ms(started);
     let started = Instant::now();
     let todo = emit::outdated(
@@ -313,6 +348,8 @@ pub async fn build_with_store(
         feeds: plan.feeds.len(),
         files_written: emitted.written.len(),
         files_unchanged: emitted.unchanged.len(),
+        output_errors: emitted.errors,
+        output_warnings: emitted.warnings,
         timings,
     };
     // Freeing every stored article one by one is a noticeable share of a build that changed

@@ -29,13 +29,19 @@
 //!   deleted. Articles of a source's latest good fetch are never deleted, however old their
 //!   date, so a failing source keeps its last good articles, and a source that keeps an old
 //!   article in its feed keeps it in feedmill's feeds.
-//! - Sources no longer configured are forgotten with their articles (`keep_only`).
+//! - A source no longer configured (not in `keep_only`) is marked removed: its articles
+//!   leave [`Store::articles`] and [`Store::article_heads`] (so every feed) at once, and
+//!   are kept with its state until it has been removed for `[store] retention_days`
+//!   (`prune_before`); then it is forgotten with its articles. A source configured again
+//!   before that is restored whole: its articles come back to the feeds as its last good
+//!   ones.
 //! - Emitting is bracketed: [`Store::begin_emit`] before the output is written,
 //!   [`Store::save_emit_memory`] after. The feed fingerprints of an emit that never finished
 //!   are not trusted, so a build killed mid-emit is followed by one that renders every feed.
 //! - [`Store::apply`] applies one build's changes in one transaction: a build killed at any
 //!   moment leaves the store as before the build or as after it.
 
+mod lock;
 mod record;
 mod schema;
 mod sqlite;
@@ -49,6 +55,7 @@ use serde::Serialize;
 use crate::fetch::Validators;
 use crate::model::Article;
 
+pub use lock::{BuildLock, LockError};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 
@@ -114,11 +121,12 @@ pub struct BuildChanges {
     pub now: DateTime<Utc>,
     /// Per source, in any order.
     pub sources: Vec<SourceUpdate>,
-    /// When `Some`, sources not named here (removed from the config) are forgotten with
-    /// their articles.
+    /// When `Some`, sources not named here (removed from the config) are marked removed
+    /// at `now`: their articles leave the feeds and are kept until `prune_before` passes
+    /// their removal. Sources named here that were removed are restored.
     pub keep_only: Option<Vec<String>>,
     /// Articles not in their source's latest good fetch and last seen before this instant
-    /// are deleted.
+    /// are deleted, and so are sources removed before it, with their articles.
     pub prune_before: Option<DateTime<Utc>>,
 }
 
@@ -144,8 +152,12 @@ pub struct Applied {
     pub sources: BTreeMap<String, UpsertCounts>,
     /// Articles deleted by retention.
     pub pruned: usize,
-    /// Articles deleted with sources no longer configured.
+    /// Articles deleted with sources removed from the config longer than the grace period.
     pub forgotten: usize,
+    /// Sources marked removed by this build (their articles left the feeds).
+    pub removed: usize,
+    /// Removed sources configured again (their articles are back).
+    pub restored: usize,
 }
 
 /// What an emit leaves for the next build: tag slugs and feed fingerprints.
@@ -184,6 +196,9 @@ pub struct SourceStats {
     pub articles: usize,
     /// Of which in its latest good fetch.
     pub in_source: usize,
+    /// When it left the config, if it did: its articles are out of the feeds and kept
+    /// until `retention_days` after this.
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 /// A tag or category with how many stored articles carry it.
@@ -195,20 +210,22 @@ pub struct LabelCount {
     pub articles: usize,
 }
 
-/// What the store holds, for `feedmill stats`.
+/// What the store holds, as stored: one article per source that gave it (before the
+/// cross-source deduplication the feeds see), removed sources' included. `feedmill stats`
+/// shows it beside what the feeds hold ([`crate::pipeline::stats`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct StoreStats {
     /// Schema version of the store.
     pub schema_version: u32,
-    /// Stored articles.
+    /// Stored articles (every row, removed sources' included).
     pub articles: usize,
     /// The oldest `first_seen`, if any article is stored.
     pub oldest_first_seen: Option<DateTime<Utc>>,
     /// Sources by name.
     pub sources: Vec<SourceStats>,
-    /// Tags, most articles first, then by name.
+    /// Tags of the configured sources' stored articles, most articles first, then by name.
     pub tags: Vec<LabelCount>,
-    /// Categories, most articles first, then by name.
+    /// Categories of the configured sources' stored articles, likewise.
     pub categories: Vec<LabelCount>,
 }
 
@@ -221,8 +238,8 @@ pub trait Store {
     /// Applies one build's changes in one transaction (all or nothing).
     fn apply(&mut self, changes: &BuildChanges) -> Result<Applied, StoreError>;
 
-    /// Every stored article, undated ones carrying their `first_seen` as `published`.
-    /// Ordered by source, then id.
+    /// Every stored article of the sources not removed, undated ones carrying their
+    /// `first_seen` as `published`. Ordered by source, then id.
     fn articles(&self) -> Result<Vec<Article>, StoreError>;
 
     /// Every stored article as [`ArticleHead`], in the order of [`Store::articles`], with
@@ -273,6 +290,13 @@ pub trait Store {
 
     /// What the store holds.
     fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// Tag keys carried by the stored articles of removed sources (out of the feeds, kept
+    /// for their grace period), whose slugs stay remembered meanwhile. The default holds
+    /// none, for a backend that forgets removed sources at once.
+    fn removed_sources_tag_keys(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        Ok(std::collections::BTreeSet::new())
+    }
 
     /// Stores one source's articles as read at `now` (a one-source [`Store::apply`] that
     /// leaves the source's fetch state as it was).

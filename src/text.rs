@@ -84,6 +84,51 @@ pub fn slugify(name: &str) -> String {
     out
 }
 
+/// Bytes a cut slug spends on its ending: a dash and eight hex digits of a hash.
+pub const SLUG_HASH_BYTES: usize = 9;
+
+/// [`slugify`]`(key)` in at most `max_bytes` bytes (see [`fit_slug`]).
+pub fn bounded_slug(key: &str, max_bytes: usize) -> String {
+    fit_slug(slugify(key), key, max_bytes)
+}
+
+/// `slug` as it is when it fits in `max_bytes` bytes; else cut (slugs are ASCII, so any
+/// byte is a character boundary), without a dash at the cut, and ended by `-` and eight
+/// hex digits of SHA-256 over the full `key`, so that two long keys sharing a prefix
+/// never share a slug. A slug that fits never changes: slugs handed out before are
+/// remembered and must stay what they were.
+pub fn fit_slug(slug: String, key: &str, max_bytes: usize) -> String {
+    use sha2::{Digest, Sha256};
+    if slug.len() <= max_bytes {
+        return slug;
+    }
+    let hash: String = Sha256::digest(key.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let keep = max_bytes.saturating_sub(SLUG_HASH_BYTES).min(slug.len());
+    let head = slug.get(..keep).unwrap_or_default().trim_end_matches('-');
+    if head.is_empty() {
+        hash
+    } else {
+        format!("{head}-{hash}")
+    }
+}
+
+/// `base-n` (the n-th taker of a contested slug) in at most `max_bytes` bytes: `base` is
+/// cut when the suffix would not fit, so a suffixed slug obeys the same bound.
+pub fn suffixed_slug(base: &str, n: usize, max_bytes: usize) -> String {
+    let suffix = format!("-{n}");
+    let keep = max_bytes.saturating_sub(suffix.len()).min(base.len());
+    let head = base.get(..keep).unwrap_or_default().trim_end_matches('-');
+    if head.is_empty() {
+        format!("n{suffix}")
+    } else {
+        format!("{head}{suffix}")
+    }
+}
+
 /// Whether `s` is a valid slug as [`slugify`] produces them.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
@@ -144,7 +189,31 @@ mod tests {
         assert_eq!(strip_xml_invalid("a\u{1}b\u{0}c\u{FFFE}d"), "abcd");
     }
 
+    #[test]
+    fn long_slugs_are_cut_with_a_hash_and_short_ones_kept() {
+        let short = "a".repeat(64);
+        assert_eq!(bounded_slug(&short, 64), short);
+        assert_eq!(bounded_slug("Lục Yên", 64), "luc-yen");
+        let long = format!("{} một", "chương trình ".repeat(20));
+        let other = format!("{} hai", "chương trình ".repeat(20));
+        let (a, b) = (bounded_slug(&long, 64), bounded_slug(&other, 64));
+        assert!(a.len() <= 64 && is_slug(&a), "{a}");
+        assert_ne!(a, b);
+        assert_eq!(a, bounded_slug(&long, 64), "the same key, the same slug");
+        assert_eq!(suffixed_slug("luc-yen", 2, 64), "luc-yen-2");
+        let s = suffixed_slug(&a, 12, 64);
+        assert!(s.len() <= 64 && is_slug(&s) && s.ends_with("-12"), "{s}");
+    }
+
     proptest! {
+        #[test]
+        fn bounded_slugs_are_safe_and_within_bounds(s in "\\PC{0,200}", max in 16usize..200) {
+            let slug = bounded_slug(&s, max);
+            prop_assert!(is_slug(&slug) && slug.len() <= max, "{slug:?}");
+            let n = suffixed_slug(&slug, 123, max);
+            prop_assert!(is_slug(&n) && n.len() <= max, "{n:?}");
+        }
+
         #[test]
         fn slugs_are_always_safe(s in any::<String>()) {
             let slug = slugify(&s);

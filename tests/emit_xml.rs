@@ -241,3 +241,32 @@ fn characters_xml_cannot_carry_are_dropped() {
         );
     }
 }
+
+#[test]
+fn a_tag_and_a_category_spelled_alike_are_one_element() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("public");
+    let mut arts = articles();
+    // The tag `nông nghiệp` and the configured category `Nông nghiệp` share one key.
+    arts[2].tags = tags(&["nông nghiệp", "Lúa"]);
+    build(&arts, &config(dir.path()), &out);
+    let alike = |s: &str| s.to_lowercase() == "nông nghiệp";
+    for f in ["category/nong-nghiep/rss.xml", "other-news/rss.xml"] {
+        let els = elements(&read(&out.join(f)));
+        let cats = texts(&els, "rss/channel/item/category");
+        assert_eq!(cats.iter().filter(|c| alike(c)).count(), 1, "{f}: {cats:?}");
+        assert!(cats.iter().any(|c| c == "Lúa"), "{f}: {cats:?}");
+    }
+    for f in ["category/nong-nghiep/atom.xml", "other-news/atom.xml"] {
+        let els = elements(&read(&out.join(f)));
+        let labels: Vec<String> = find(&els, "feed/entry/category")
+            .iter()
+            .map(|e| e.attrs.get("label").cloned().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            labels.iter().filter(|c| alike(c)).count(),
+            1,
+            "{f}: {labels:?}"
+        );
+    }
+}

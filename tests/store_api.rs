@@ -226,17 +226,49 @@ fn sources_removed_from_the_config_are_forgotten() {
     let mut b = article("b", "B", None);
     b.source = "khac".into();
     store.upsert_source("khac", vec![b], t(1, 0)).unwrap();
-    let applied = store
-        .apply(&BuildChanges {
-            now: t(2, 0),
-            sources: Vec::new(),
-            keep_only: Some(vec!["tin-tinh".into()]),
-            prune_before: None,
-        })
-        .unwrap();
-    assert_eq!(applied.forgotten, 1);
+    let keep = |now, prune_before| BuildChanges {
+        now,
+        sources: Vec::new(),
+        keep_only: Some(vec!["tin-tinh".into()]),
+        prune_before,
+    };
+    // Out of the articles the feeds are built from at once, kept for the grace period.
+    let applied = store.apply(&keep(t(2, 0), Some(t(1, 0)))).unwrap();
+    assert_eq!((applied.removed, applied.forgotten), (1, 0));
     assert_eq!(by_id(&store).keys().collect::<Vec<_>>(), vec!["a"]);
+    assert_eq!(store.stats().unwrap().articles, 2, "still stored");
+    // Forgotten with its articles once it has been removed longer than that.
+    let applied = store.apply(&keep(t(9, 0), Some(t(3, 0)))).unwrap();
+    assert_eq!((applied.removed, applied.forgotten), (0, 1));
+    assert_eq!(by_id(&store).keys().collect::<Vec<_>>(), vec!["a"]);
+    assert_eq!(store.stats().unwrap().articles, 1);
     assert!(!store.source_states().unwrap().contains_key("khac"));
+}
+
+#[test]
+fn a_removed_source_configured_again_within_its_grace_period_is_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
+    let mut b = article("b", "B", None);
+    b.source = "khac".into();
+    store.upsert_source("khac", vec![b], t(1, 0)).unwrap();
+    let keep = |now, names: &[&str]| BuildChanges {
+        now,
+        sources: Vec::new(),
+        keep_only: Some(names.iter().map(|n| n.to_string()).collect()),
+        prune_before: Some(t(1, 0)),
+    };
+    store.apply(&keep(t(2, 0), &[])).unwrap();
+    assert!(by_id(&store).is_empty());
+    assert!(store.article_heads(false).unwrap().is_empty());
+    let tags = store.removed_sources_tag_keys().unwrap();
+    assert!(tags.contains("lục yên"), "{tags:?}");
+    let applied = store.apply(&keep(t(3, 0), &["khac"])).unwrap();
+    assert_eq!(applied.restored, 1);
+    assert_eq!(by_id(&store).keys().collect::<Vec<_>>(), vec!["b"]);
+    assert_eq!(store.article_heads(false).unwrap().len(), 1);
+    assert!(store.removed_sources_tag_keys().unwrap().is_empty());
+    assert!(store.stats().unwrap().sources[0].removed_at.is_none());
 }
 
 #[test]
@@ -295,7 +327,7 @@ fn a_v1_store_is_migrated_with_its_data() {
     }
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     assert_eq!(store.articles().unwrap(), vec![migrated.clone()]);
     // v3's heads index serves the migrated row too.
     let heads = store.article_heads(false).unwrap();

@@ -190,11 +190,22 @@ fn read_site(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
             site.timezone = tz;
         }
     }
-    if let Some(p) = t.text(ctx, "output_dir") {
+    let out_key = t.text(ctx, "output_dir");
+    if let Some(p) = &out_key {
         site.output_dir = values::resolve(&cfg.base_dir, p.v.trim());
     }
-    if let Some(p) = t.text(ctx, "store") {
+    let store_key = t.text(ctx, "store");
+    if let Some(p) = &store_key {
         site.store = values::resolve(&cfg.base_dir, p.v.trim());
+    }
+    // A key left to its default is never the problem: the one written is pointed at.
+    let out_span = out_key.as_ref().map_or(t.span.clone(), |p| p.span.clone());
+    if let Some(why) = super::paths::output_dir_problem(&cfg.base_dir, &site.output_dir) {
+        ctx.error(&out_span, format!("`site.output_dir`: {why}"));
+    }
+    if let Some(why) = super::paths::store_problem(&site.output_dir, &site.store) {
+        let span = store_key.as_ref().map_or(out_span, |p| p.span.clone());
+        ctx.error(&span, format!("`site.store`: {why}"));
     }
     if let Some(h) = t.text(ctx, "hub") {
         site.hub = located(ctx, &h.span, "site.hub", values::http_url(&h.v));

@@ -28,9 +28,10 @@ pub(crate) struct Ctx<'a> {
     pub tz: Tz,
     /// Tag key → (slug, elected name) for tags that have a feed.
     pub tags: FxHashMap<&'a str, (&'a str, &'a str)>,
-    /// Category name as articles spell it → (slug, name) of its feed. Keyed by spelling so
-    /// that the key (NFC, case folding) is worked out once per spelling, not per article.
-    pub categories: FxHashMap<&'a str, (&'a str, &'a str)>,
+    /// Category name as articles spell it → slug, name and key of its feed. Keyed by
+    /// spelling so that the key (NFC, case folding) is worked out once per spelling, not
+    /// per article.
+    pub categories: FxHashMap<&'a str, CategoryFeed<'a>>,
     /// Authority of the `tag:` URIs used as Atom entry ids.
     pub tag_authority: String,
 }
@@ -60,7 +61,10 @@ impl<'a> Ctx<'a> {
             .collect();
         let categories = super::plan::category_keys(articles)
             .into_iter()
-            .filter_map(|(name, key)| Some((name, *by_key.get(&key)?)))
+            .filter_map(|(name, key)| {
+                let (slug, label) = *by_key.get(&key)?;
+                Some((name, CategoryFeed { slug, label, key }))
+            })
             .collect();
         // RFC 4151 authorities are DNS names or e-mail addresses; anything else (an IP
         // literal with `:`, an empty host) falls back to a name that is always valid.
@@ -213,19 +217,24 @@ impl<'a> Ctx<'a> {
             });
         }
         for name in &a.categories {
-            let Some((slug, label)) = self.categories.get(name.as_str()) else {
+            let Some(cat) = self.categories.get(name.as_str()) else {
                 continue;
             };
             if out
                 .iter()
-                .any(|c| c.kind == FeedKind::Category && c.term == *slug)
+                .any(|c| c.kind == FeedKind::Category && c.term == cat.slug)
             {
+                continue;
+            }
+            // A tag and a category of one key (`nông nghiệp`, `Nông nghiệp`) are one word to
+            // a reader: the tag, written first, stands for both.
+            if a.tags.iter().any(|t| !t.key.is_empty() && t.key == cat.key) {
                 continue;
             }
             out.push(Category {
                 kind: FeedKind::Category,
-                term: slug,
-                label,
+                term: cat.slug,
+                label: cat.label,
             });
         }
         out
@@ -270,6 +279,13 @@ pub(crate) fn writable(d: Option<DateTime<FixedOffset>>) -> Option<DateTime<Fixe
     use chrono::Datelike;
     // One day of margin on each side so converting to the site's zone stays in range.
     d.filter(|d| (2..=9998).contains(&d.year()))
+}
+
+/// The feed of a category spelling: its slug, its name and the key both share.
+pub(crate) struct CategoryFeed<'a> {
+    pub slug: &'a str,
+    pub label: &'a str,
+    pub key: String,
 }
 
 /// A tag or category as written on an item.

@@ -26,6 +26,7 @@ use chrono::{DateTime, FixedOffset};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
+use super::outdir::OutDir;
 use super::{index, opml, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
 use crate::model::Article;
@@ -240,9 +241,10 @@ fn hex(print: u128) -> String {
     format!("{print:032x}")
 }
 
-/// Both files of a feed (or both pages) are still in place.
-fn files_present(out_dir: &Path, rels: &[String]) -> bool {
-    rels.iter().all(|r| out_dir.join(r).is_file())
+/// Both files of a feed (or both pages) are still in place, as regular files reached
+/// without a symbolic link.
+fn files_present(out: Option<&OutDir>, rels: &[String]) -> bool {
+    out.is_some_and(|out| rels.iter().all(|r| out.is_file(r)))
 }
 
 /// Like [`emit`](super::emit), but renders and writes only the feeds whose fingerprint
@@ -305,9 +307,12 @@ pub fn outdated(
 ) -> Outdated {
     let ctx = Ctx::new(plan, articles, cfg);
     let prints = fingerprints(&ctx, plan, articles, versions, out_dir);
+    // No output folder yet (or one that cannot be opened): nothing is in place.
+    let out = OutDir::open_existing(out_dir).ok();
+    let out = out.as_ref();
     let unchanged = |key: &str, rels: &[String]| {
         matches!((prints.get(key), previous.get(key)), (Some(a), Some(b)) if a == b)
-            && files_present(out_dir, rels)
+            && files_present(out, rels)
     };
     // Two file checks per feed are thousands of system calls: shared out to a few threads.
     let threads = std::thread::available_parallelism()
@@ -360,6 +365,12 @@ fn page_files() -> [String; 2] {
 /// Renders and writes the feeds [`outdated`] found (`articles` complete for each of them),
 /// lists every other file as unchanged, and updates the manifest. Returns the report and
 /// the fingerprints to remember for the next build.
+///
+/// A feed or page that cannot be written is reported in [`EmitReport::errors`] and
+/// nothing else stops: its fingerprint is not remembered (the next build tries again), the
+/// files it has stay (and in the manifest), and the OPML and index leave it out unless
+/// both are there. Only an output folder that cannot be created or
+/// opened fails the emit.
 pub fn emit_outdated(
     plan: &Plan,
     articles: &[Article],
@@ -367,61 +378,115 @@ pub fn emit_outdated(
     out_dir: &Path,
     todo: Outdated,
 ) -> std::io::Result<(EmitReport, BTreeMap<String, String>)> {
-    if todo.first {
+    let out = OutDir::open(out_dir)?;
+    let Outdated {
+        feeds: stale_feeds,
+        pages,
+        first,
+        mut prints,
+    } = todo;
+    if first {
         // No trusted memory of the last emit: a first build, or one after a build that was
         // killed mid-write and may have left temporary files.
-        write::remove_leftover_temp_files(out_dir);
+        out.remove_stale_temp_files();
     }
     let ctx = Ctx::new(plan, articles, cfg);
-    let old_manifest = write::read_manifest(out_dir);
+    let old_manifest = write::read_manifest_in(&out);
     let mut report = EmitReport::default();
     let mut files = BTreeSet::new();
     // Every file of the output goes through here once: listed as written or untouched, and
     // kept in the manifest.
-    let mut record = |rel: String, written: bool, report: &mut EmitReport| {
-        let path = out_dir.join(&rel);
-        if written {
-            report.written.push(path);
-        } else {
-            report.unchanged.push(path);
-        }
-        files.insert(rel);
-    };
-    let mut render: Vec<&PlannedFeed> = Vec::with_capacity(todo.feeds.len());
-    let mut next = todo.feeds.iter().copied().peekable();
+    let record =
+        |rel: String, written: bool, report: &mut EmitReport, files: &mut BTreeSet<String>| {
+            let path = out_dir.join(&rel);
+            if written {
+                report.written.push(path);
+            } else {
+                report.unchanged.push(path);
+            }
+            files.insert(rel);
+        };
+    let mut render: Vec<&PlannedFeed> = Vec::with_capacity(stale_feeds.len());
+    let mut next = stale_feeds.iter().copied().peekable();
     for (i, feed) in plan.feeds.iter().enumerate() {
         if next.next_if_eq(&i).is_some() {
             render.push(feed);
         } else {
             for rel in feed_files(feed) {
-                record(rel, false, &mut report);
+                record(rel, false, &mut report, &mut files);
             }
         }
     }
 
-    for r in super::write_feeds(&ctx, &render, out_dir) {
-        for (rel, written) in r? {
-            record(rel, written, &mut report);
+    // Folders of feeds that could not be written.
+    let mut failed: BTreeSet<String> = BTreeSet::new();
+    for (feed, r) in render.iter().zip(super::write_feeds(&ctx, &render, &out)) {
+        match r {
+            Ok(written) => {
+                for (rel, w) in written {
+                    record(rel, w, &mut report, &mut files);
+                }
+            }
+            Err(e) => {
+                report.errors.push(e.to_string());
+                prints.remove(&feed.dir());
+                failed.insert(feed.dir());
+            }
         }
     }
+    // The files a failed feed has (from an earlier build, or the one of its two written
+    // before the other failed) stay where they are, and known, as a write would have made
+    // them.
+    let kept: Vec<String> = failed
+        .iter()
+        .flat_map(|dir| [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")])
+        .filter(|rel| out.is_file(rel))
+        .collect();
 
-    if todo.pages {
-        let opml = ctx::xml_safe(opml::render(&ctx, plan)?);
-        let html = ctx::xml_safe(index::render(&ctx, plan));
-        for (rel, bytes) in page_files().into_iter().zip([opml, html]) {
-            let written = write::write_if_changed(&out_dir.join(&rel), &bytes)?;
-            record(rel, written, &mut report);
+    if pages || !failed.is_empty() {
+        // The pages list only the feeds that are there.
+        let listed;
+        let page_plan = if failed.is_empty() {
+            plan
+        } else {
+            prints.remove(PAGES_KEY);
+            listed = Plan {
+                feeds: plan
+                    .feeds
+                    .iter()
+                    .filter(|f| {
+                        !failed.contains(&f.dir()) || feed_files(f).iter().all(|r| kept.contains(r))
+                    })
+                    .cloned()
+                    .collect(),
+                tag_slugs: plan.tag_slugs.clone(),
+            };
+            &listed
+        };
+        let opml = opml::render(&ctx, page_plan).map(ctx::xml_safe);
+        let html = ctx::xml_safe(index::render(&ctx, page_plan));
+        for (rel, bytes) in page_files().into_iter().zip([opml, Ok(html)]) {
+            match bytes.and_then(|b| out.write_if_changed(&rel, &b)) {
+                Ok(written) => record(rel, written, &mut report, &mut files),
+                Err(e) => {
+                    report.errors.push(e.to_string());
+                    prints.remove(PAGES_KEY);
+                    if old_manifest.contains(&rel) {
+                        files.insert(rel);
+                    }
+                }
+            }
         }
     } else {
         for rel in page_files() {
-            record(rel, false, &mut report);
+            record(rel, false, &mut report, &mut files);
         }
     }
+    files.extend(kept);
 
-    report.removed = write::remove_stale(out_dir, &old_manifest, &files)?;
-    write::write_if_changed(
-        &out_dir.join(write::MANIFEST),
-        &write::manifest_bytes(&files),
-    )?;
-    Ok((report, todo.prints))
+    report.removed = write::remove_stale(&out, &old_manifest, &files, &mut report.warnings);
+    if let Err(e) = out.write_if_changed(write::MANIFEST, &write::manifest_bytes(&files)) {
+        report.errors.push(e.to_string());
+    }
+    Ok((report, prints))
 }

@@ -8,15 +8,20 @@
 //!   then to the spelling of the newest article (in the
 //!   article order above), so the current house style wins over an old one.
 //! - A tag's slug is `slugify(key)` (the key, not the display name, so that a change in the
-//!   elected spelling never moves the feed). When several tags share a slug, slugs from
-//!   `known_slugs` are honoured first; the remaining tags are served oldest first (the tag
-//!   whose earliest dated article is oldest, undated-only tags last, then key order): the
-//!   first keeps the plain slug, the others get `-2`, `-3`, ... A slug in `known_slugs` is
-//!   never handed to another key, even while its own tag has no feed, so a tag that comes
-//!   back gets its old slug back.
+//!   elected spelling never moves the feed), at most `limits.slug_bytes` bytes: a longer
+//!   one is cut and ends in a short hash of the key ([`fit_slug`]). When several tags share
+//!   a slug, slugs from `known_slugs` are honoured first; the remaining tags are served
+//!   oldest first (the tag whose earliest dated article is oldest, undated-only tags last,
+//!   then key order): the first keeps the plain slug, the others get `-2`, `-3`, ... A slug
+//!   in `known_slugs` is never handed to another key, even while its own tag has no feed,
+//!   so a tag that comes back gets its old slug back. A remembered slug is kept for as long
+//!   as an article carries its tag (a remembered slug that is not a valid slug within
+//!   `slug_bytes` is not trusted); the slugs of tags no article carries are left out of
+//!   [`Plan::tag_slugs`], though still kept from other tags during this build.
 //! - Categories: every name in `Article::categories` plus every `[[category]]` (even with no
 //!   article), identified by `text::tag_key(name)`. A configured category keeps its name and
-//!   slug; other categories get `slugify(key)` and the same collision rule as tags.
+//!   slug; other categories get `slugify(key)` and the same collision rule as tags. Every
+//!   slug, the merged feed's and configured ones included, fits in `limits.slug_bytes`.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -27,7 +32,7 @@ use rustc_hash::FxHashMap;
 use super::{FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
 use crate::model::Article;
-use crate::text::{is_slug, slugify, tag_key};
+use crate::text::{bounded_slug, fit_slug, is_slug, slugify, suffixed_slug, tag_key};
 
 /// The instant an article is sorted by: its publication, else its last update.
 pub(crate) fn sort_date(a: &Article) -> Option<DateTime<FixedOffset>> {
@@ -125,6 +130,7 @@ fn assign_free_slugs(
     mut cands: Vec<Candidate<'_>>,
     taken: &mut HashSet<String>,
     out: &mut HashMap<String, String>,
+    max_bytes: usize,
 ) {
     cands.sort_by(|a, b| {
         let by_date = match (a.earliest, b.earliest) {
@@ -141,7 +147,7 @@ fn assign_free_slugs(
         let slug = if taken.contains(&c.base) {
             let n = next_suffix.entry(c.base.clone()).or_insert(2);
             loop {
-                let s = format!("{}-{}", c.base, n);
+                let s = suffixed_slug(&c.base, *n, max_bytes);
                 *n += 1;
                 if !taken.contains(&s) {
                     break s;
@@ -231,6 +237,7 @@ pub(crate) fn plan(
 
     // The merged feed; a slug that could leave its folder or shadow tag/ and category/ is
     // made safe rather than trusted.
+    let max = cfg.limits.slug_bytes;
     let mut merged_slug = if is_slug(&cfg.merged.slug) {
         cfg.merged.slug.clone()
     } else {
@@ -239,11 +246,13 @@ pub(crate) fn plan(
     if merged_slug == "tag" || merged_slug == "category" {
         merged_slug.push_str("-feed");
     }
+    let merged_slug = fit_slug(merged_slug, &cfg.merged.slug, max);
     feeds.push(PlannedFeed {
         kind: FeedKind::Merged,
         slug: merged_slug,
         name: cfg.merged.title.clone(),
         articles: order.iter().copied().take(cfg.merged.items).collect(),
+        total: order.len(),
     });
 
     feeds.extend(plan_categories(cfg, &mut cats));
@@ -254,6 +263,7 @@ pub(crate) fn plan(
 
 /// Configured categories first, in config order, then the others by slug.
 fn plan_categories(cfg: &Config, cats: &mut HashMap<String, Group<'_>>) -> Vec<PlannedFeed> {
+    let max = cfg.limits.slug_bytes;
     let mut taken: HashSet<String> = HashSet::new();
     let mut configured: Vec<(String, String, String)> = Vec::new(); // key, slug, name
     for c in &cfg.categories {
@@ -262,41 +272,45 @@ fn plan_categories(cfg: &Config, cats: &mut HashMap<String, Group<'_>>) -> Vec<P
             continue;
         }
         let mut slug = if is_slug(&c.slug) {
-            c.slug.clone()
+            fit_slug(c.slug.clone(), &c.name, max)
         } else {
-            slugify(&c.name)
+            bounded_slug(&c.name, max)
         };
         if taken.contains(&slug) {
             // Config validation rejects duplicate slugs; stay safe if it ever lets one by.
             let mut n = 2;
-            while taken.contains(&format!("{slug}-{n}")) {
+            while taken.contains(&suffixed_slug(&slug, n, max)) {
                 n += 1;
             }
-            slug = format!("{slug}-{n}");
+            slug = suffixed_slug(&slug, n, max);
         }
         taken.insert(slug.clone());
         configured.push((key, slug, c.name.clone()));
     }
     let mut feeds = Vec::new();
     for (key, slug, name) in &configured {
-        let articles = cats.remove(key).map(|g| g.shown).unwrap_or_default();
+        let (articles, total) = cats
+            .remove(key)
+            .map(|g| (g.shown, g.count))
+            .unwrap_or_default();
         feeds.push(PlannedFeed {
             kind: FeedKind::Category,
             slug: slug.clone(),
             name: name.clone(),
             articles,
+            total,
         });
     }
     let cands = cats
         .iter()
         .map(|(k, g)| Candidate {
             key: k.as_str(),
-            base: slugify(k),
+            base: bounded_slug(k, max),
             earliest: g.earliest,
         })
         .collect();
     let mut slugs = HashMap::new();
-    assign_free_slugs(cands, &mut taken, &mut slugs);
+    assign_free_slugs(cands, &mut taken, &mut slugs, max);
     let mut others: Vec<PlannedFeed> = cats
         .iter_mut()
         .filter_map(|(k, g)| {
@@ -305,6 +319,7 @@ fn plan_categories(cfg: &Config, cats: &mut HashMap<String, Group<'_>>) -> Vec<P
                 slug: slugs.get(k)?.clone(),
                 name: g.elected_name(),
                 articles: std::mem::take(&mut g.shown),
+                total: g.count,
             })
         })
         .collect();
@@ -320,12 +335,13 @@ fn plan_tags(
     known_slugs: &BTreeMap<String, String>,
 ) -> (Vec<PlannedFeed>, BTreeMap<String, String>) {
     let min = cfg.feeds.tag_min_articles.max(1);
+    let max = cfg.limits.slug_bytes;
     // Reserve every remembered slug for its key (key order settles a corrupt map where two
     // keys remember one slug).
     let mut taken: HashSet<String> = HashSet::new();
     let mut remembered: BTreeMap<String, String> = BTreeMap::new();
     for (key, slug) in known_slugs {
-        if is_slug(slug) && taken.insert(slug.clone()) {
+        if is_slug(slug) && slug.len() <= max && taken.insert(slug.clone()) {
             remembered.insert(key.clone(), slug.clone());
         }
     }
@@ -341,12 +357,12 @@ fn plan_tags(
             }
             None => cands.push(Candidate {
                 key,
-                base: slugify(key),
+                base: bounded_slug(key, max),
                 earliest: g.earliest,
             }),
         }
     }
-    assign_free_slugs(cands, &mut taken, &mut slugs);
+    assign_free_slugs(cands, &mut taken, &mut slugs, max);
 
     let mut feeds: Vec<PlannedFeed> = slugs
         .iter()
@@ -357,10 +373,14 @@ fn plan_tags(
                 slug: slug.clone(),
                 name: g.elected_name(),
                 articles: g.shown.clone(),
+                total: g.count,
             })
         })
         .collect();
     feeds.sort_by(|a, b| a.slug.cmp(&b.slug));
+    // A tag no article carries any more gives its slug up (it stayed reserved above, so no
+    // tag of this build took it); a tag still carried keeps its slug.
+    remembered.retain(|key, _| tags.contains_key(key.as_str()));
     remembered.extend(slugs);
     (feeds, remembered)
 }

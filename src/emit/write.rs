@@ -3,57 +3,29 @@
 //! A file is written to a temporary file in its own folder and renamed over the old one, so
 //! a reader (or a build killed at any moment) sees the old bytes or the new bytes, never a
 //! mix. A file whose bytes are already right is not touched at all: its mtime stays, and
-//! servers and readers relying on it see no change.
+//! servers and readers relying on it see no change. Every write, read and removal goes
+//! through the output folder's handle ([`OutDir`](super::outdir::OutDir)) and never
+//! follows a symbolic link below it: a link planted there is refused, by name.
+//!
+//! Temporary files are named `.feedmill-<pid>-<random>.tmp`: the sweep after a killed
+//! build removes only those of processes that are no longer running (and an older
+//! feedmill's, which carry no pid), never the temporary file of a build writing now.
 //!
 //! Stale feeds: `.feedmill-manifest` in the output folder lists every file feedmill wrote
 //! (one relative path a line, sorted). Files listed by the previous build's manifest that
 //! the current build does not write are removed, then their folders if empty. Nothing that
-//! feedmill did not write itself is ever deleted, and a manifest line that is not one of
-//! feedmill's own file names inside the output folder is ignored.
+//! feedmill did not write itself is ever deleted: a manifest line that is not one of
+//! feedmill's own file names inside the output folder is ignored, and one that names
+//! anything but a regular file reached without a symbolic link is left in place and
+//! reported.
 
 use std::collections::BTreeSet;
-use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+
+use super::outdir::OutDir;
 
 /// Name of the manifest file inside the output folder.
 pub const MANIFEST: &str = ".feedmill-manifest";
-
-/// Adds the path to an I/O error so the message says what failed.
-fn ctx_err(path: &Path, what: &str, e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
-}
-
-/// Writes `bytes` to `path` atomically unless the file already holds exactly them.
-/// Returns whether the file was (re)written.
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            let old = std::fs::read(path).map_err(|e| ctx_err(path, "cannot read", e))?;
-            if old == bytes {
-                return Ok(false);
-            }
-        }
-        _ => {}
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| ctx_err(dir, "cannot create folder", e))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".feedmill-").suffix(".tmp");
-    // Published files must be readable by the web server, not only by their owner.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| ctx_err(dir, "cannot create a temporary file in", e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| ctx_err(tmp.path(), "cannot write", e))?;
-    tmp.persist(path)
-        .map_err(|e| ctx_err(path, "cannot replace", e.error))?;
-    Ok(true)
-}
 
 /// Whether a manifest line names a file feedmill could have written, inside the folder.
 fn is_own_file(rel: &str) -> bool {
@@ -66,47 +38,49 @@ fn is_own_file(rel: &str) -> bool {
     all_normal && name_ok && !rel.is_empty()
 }
 
+/// The feedmill file names a manifest's text lists.
+fn manifest_lines(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| is_own_file(l))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Reads the previous manifest; a missing or unreadable one means nothing is known.
 pub fn read_manifest(out_dir: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(out_dir.join(MANIFEST))
-        .map(|s| {
-            s.lines()
-                .map(str::trim)
-                .filter(|l| is_own_file(l))
-                .map(str::to_string)
-                .collect()
-        })
+    OutDir::open_existing(out_dir)
+        .map(|out| read_manifest_in(&out))
         .unwrap_or_default()
 }
 
+/// [`read_manifest`] of an open output folder.
+pub(crate) fn read_manifest_in(out: &OutDir) -> BTreeSet<String> {
+    match out.read(MANIFEST) {
+        Ok(Some(bytes)) => manifest_lines(&String::from_utf8_lossy(&bytes)),
+        _ => BTreeSet::new(),
+    }
+}
+
 /// Removes the files of `old` that are not in `new`, then their now-empty folders up to
-/// (not including) `out_dir`. Returns the removed files.
-pub fn remove_stale(
-    out_dir: &Path,
+/// (not including) the output folder. Returns the removed files; what could not be
+/// removed (a link on the way, not a regular file, an I/O error) is pushed to `left` and
+/// stays where it is.
+pub(crate) fn remove_stale(
+    out: &OutDir,
     old: &BTreeSet<String>,
     new: &BTreeSet<String>,
-) -> io::Result<Vec<PathBuf>> {
+    left: &mut Vec<String>,
+) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     for rel in old.difference(new) {
-        let path = out_dir.join(rel);
-        match std::fs::remove_file(&path) {
-            Ok(()) => removed.push(path.clone()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(ctx_err(&path, "cannot remove", e)),
-        }
-        let mut dir = path.parent();
-        while let Some(d) = dir {
-            if d == out_dir || !d.starts_with(out_dir) {
-                break;
-            }
-            // Fails (and stops) when the folder still holds anything, as intended.
-            if std::fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
+        match out.remove_file(rel) {
+            Ok(true) => removed.push(out.path().join(rel)),
+            Ok(false) => {}
+            Err(e) => left.push(format!("stale file not removed: {e}")),
         }
     }
-    Ok(removed)
+    removed
 }
 
 /// The manifest's bytes for a set of relative paths.
@@ -118,51 +92,4 @@ pub fn manifest_bytes(files: &BTreeSet<String>) -> Vec<u8> {
         out.push('\n');
     }
     out.into_bytes()
-}
-
-/// Removes the temporary files a killed build left behind (`.feedmill-*.tmp`, in the
-/// output folder and the feed folders below it). Only files of that exact shape are
-/// touched; anything else in the output folder is the operator's.
-pub fn remove_leftover_temp_files(out_dir: &Path) {
-    let mut dirs = vec![out_dir.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if kind.is_dir() && !name.starts_with('.') {
-                dirs.push(entry.path());
-            } else if kind.is_file() && name.starts_with(".feedmill-") && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod leftover_tests {
-    use super::*;
-
-    #[test]
-    fn only_feedmill_temp_files_are_removed() {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path();
-        let feed = out.join("tag/luc-yen");
-        std::fs::create_dir_all(&feed).unwrap();
-        for f in [".feedmill-a1b2.tmp", "rss.xml", "notes.tmp", ".keep"] {
-            std::fs::write(feed.join(f), "x").unwrap();
-        }
-        std::fs::write(out.join(".feedmill-zz.tmp"), "x").unwrap();
-        remove_leftover_temp_files(out);
-        assert!(!feed.join(".feedmill-a1b2.tmp").exists());
-        assert!(!out.join(".feedmill-zz.tmp").exists());
-        for kept in ["rss.xml", "notes.tmp", ".keep"] {
-            assert!(feed.join(kept).exists(), "{kept} is the operator's");
-        }
-    }
 }

@@ -116,6 +116,16 @@ impl Schedule {
         }
     }
 
+    /// After a build that found another one holding the store (nothing was fetched): the
+    /// sources due stay due, tried again at `at`; no source is backed off.
+    pub(crate) fn retry_at(&mut self, at: Instant) {
+        for (_, due) in self.due.values_mut() {
+            if *due < at {
+                *due = at;
+            }
+        }
+    }
+
     /// After a build that could not write its feeds: try again after the shortest
     /// interval, backed off like a failing source.
     pub(crate) fn after_failed_build(&mut self, now: Instant) {
@@ -223,6 +233,8 @@ mod after_build_tests {
             feeds: 0,
             files_written: 0,
             files_unchanged: 0,
+            output_errors: Vec::new(),
+            output_warnings: Vec::new(),
             timings: Default::default(),
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
@@ -260,6 +272,8 @@ mod after_build_tests {
             feeds: 0,
             files_written: 0,
             files_unchanged: 0,
+            output_errors: Vec::new(),
+            output_warnings: Vec::new(),
             timings: Default::default(),
         };
         s.after_build(&report, now, &mut rand::rngs::StdRng::seed_from_u64(3));
@@ -285,6 +299,8 @@ mod after_build_tests {
             feeds: 0,
             files_written: 0,
             files_unchanged: 0,
+            output_errors: Vec::new(),
+            output_warnings: Vec::new(),
             timings: Default::default(),
         };
         s.after_build(&report, now, &mut rand::rngs::StdRng::seed_from_u64(7));

@@ -18,7 +18,8 @@ use super::files::{self, FeedSet};
 use super::schedule::{self, Schedule};
 use super::Shared;
 use crate::config::Config;
-use crate::pipeline::{self, BuildOptions};
+use crate::pipeline::{self, BuildError, BuildOptions};
+use crate::store::LockError;
 
 /// How often feeds.toml is checked for edits.
 const CONFIG_POLL: Duration = Duration::from_secs(1);
@@ -117,6 +118,8 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
         .build()
         .ok();
     let mut rng = rand::thread_rng();
+    // Whether the last attempt found another build holding the store (said once a run).
+    let mut was_locked = false;
     loop {
         let due = schedule.next_due();
         tokio::select! {
@@ -144,9 +147,21 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
             }
         };
         match ok {
-            Some(report) => schedule.after_build(&report, Instant::now(), &mut rng),
-            None => schedule.after_failed_build(Instant::now()),
+            Attempt::Built(report) => schedule.after_build(&report, Instant::now(), &mut rng),
+            Attempt::Failed => schedule.after_failed_build(Instant::now()),
+            Attempt::Locked(why) => {
+                // Nothing was fetched or written: the due sources stay due, at the next tick.
+                if !was_locked {
+                    tracing::warn!("{why}; serve tries again every {CONFIG_POLL:?}");
+                } else {
+                    tracing::debug!("{why}");
+                }
+                schedule.retry_at(Instant::now() + CONFIG_POLL);
+                was_locked = true;
+                continue;
+            }
         }
+        was_locked = false;
     }
 }
 
@@ -186,14 +201,23 @@ fn reload(shared: &Shared, path: &Path) -> Option<Config> {
     }
 }
 
+/// What one build attempt came to.
+enum Attempt {
+    /// Built (perhaps with some sources failing).
+    Built(pipeline::BuildReport),
+    /// Another build holds the store; nothing was done.
+    Locked(String),
+    /// The build could not write its feeds.
+    Failed,
+}
+
 /// Runs one build, then swaps in the new files if any changed and pings the hub.
-/// Returns the report, or `None` when the build could not write its feeds.
 async fn build_once(
     shared: &Shared,
     cfg: &Config,
     client: Option<&reqwest::Client>,
     due: BTreeSet<String>,
-) -> Option<pipeline::BuildReport> {
+) -> Attempt {
     let started = StdInstant::now();
     // Only the sources that are due are fetched; the others' stored articles stay in the
     // feeds untouched, so each source is asked for on its own interval.
@@ -206,12 +230,19 @@ async fn build_once(
     let took = started.elapsed();
     let report = match result {
         Ok(r) => r,
+        Err(e @ BuildError::Lock(LockError::Held { .. })) => return Attempt::Locked(e.to_string()),
         Err(e) => {
             tracing::error!("build failed: {e}; still serving the previous feeds");
             shared.metrics.build_failed(took);
-            return None;
+            return Attempt::Failed;
         }
     };
+    for e in &report.output_errors {
+        tracing::error!("{e}");
+    }
+    for w in &report.output_warnings {
+        tracing::warn!("{w}");
+    }
     for s in report.problems() {
         tracing::warn!(
             "source {} ({}): {}",
@@ -231,7 +262,7 @@ async fn build_once(
         && previous.cache_control == files::cache_control(max_age);
     if untouched {
         shared.builds.fetch_add(1, Ordering::Release);
-        return Some(report);
+        return Attempt::Built(report);
     }
     let loaded = files::load(&report.out_dir, &previous, max_age);
     for w in &loaded.warnings {
@@ -264,7 +295,7 @@ async fn build_once(
     }
     // Counted once the new files are being served, so a caller waiting on it sees them.
     shared.builds.fetch_add(1, Ordering::Release);
-    Some(report)
+    Attempt::Built(report)
 }
 
 /// Makes `set` the served set, whole, in one atomic swap.

@@ -16,11 +16,14 @@
 //! - v3: a covering index of article heads (identity, dates, hash, links, tags,
 //!   categories), so that a build reads what it plans with without paging through every
 //!   article's text; the text is read only for the feeds that are rendered again.
+//! - v4: `sources.removed_at`, when a source left feeds.toml: its articles leave the feeds
+//!   at once and are kept for `retention_days` after it, so that re-adding the source
+//!   restores them.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -98,6 +101,8 @@ const MIGRATIONS: &[&str] = &[
     // v2 → v3
     "CREATE INDEX articles_heads ON articles
         (source, id, hash, published, updated, url, source_guid, tags, categories);",
+    // v3 → v4
+    "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
 ];
 
 /// Reads the schema version.

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::write::{from_ts, save_state, ts, upsert};
 use super::{record, schema};
@@ -166,16 +166,26 @@ impl SqliteStore {
         let mut applied = Applied::default();
         let now = ts(changes.now);
         if let Some(keep) = &changes.keep_only {
-            let mut names: Vec<String> = tx
+            let names: Vec<String> = tx
                 .prepare("SELECT name FROM sources UNION SELECT DISTINCT source FROM sightings")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            names.retain(|n| !keep.contains(n));
             for name in names {
-                applied.forgotten +=
-                    tx.execute("DELETE FROM articles WHERE source = ?1", [&name])?;
-                tx.execute("DELETE FROM sightings WHERE source = ?1", [&name])?;
-                tx.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
+                if keep.contains(&name) {
+                    applied.restored += tx.execute(
+                        "UPDATE sources SET removed_at = NULL
+                         WHERE name = ?1 AND removed_at IS NOT NULL",
+                        [&name],
+                    )?;
+                } else {
+                    // Hidden from the feeds at once; deleted when its grace period is over.
+                    applied.removed += tx.execute(
+                        "INSERT INTO sources (name, removed_at) VALUES (?1, ?2)
+                         ON CONFLICT (name) DO UPDATE SET removed_at = ?2
+                             WHERE removed_at IS NULL",
+                        params![name, now],
+                    )?;
+                }
             }
         }
         for update in &changes.sources {
@@ -210,6 +220,16 @@ impl SqliteStore {
         }
         if let Some(before) = changes.prune_before {
             let before = ts(before);
+            let gone: Vec<String> = tx
+                .prepare("SELECT name FROM sources WHERE removed_at < ?1")?
+                .query_map([before], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for name in gone {
+                applied.forgotten +=
+                    tx.execute("DELETE FROM articles WHERE source = ?1", [&name])?;
+                tx.execute("DELETE FROM sightings WHERE source = ?1", [&name])?;
+                tx.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
+            }
             applied.pruned = tx.execute(
                 "DELETE FROM articles WHERE (source, id) IN
                      (SELECT source, id FROM sightings WHERE in_source = 0 AND last_seen < ?1)",
@@ -383,9 +403,26 @@ impl Store for SqliteStore {
         write(&mut self.conn).map_err(|e| self.err("cannot save tag slugs and fingerprints", e))
     }
 
+    fn removed_sources_tag_keys(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        self.removed_tag_keys()
+            .map_err(|e| self.err("cannot read the tags of removed sources", e))
+    }
+
     fn stats(&self) -> Result<StoreStats, StoreError> {
         let schema_version = self.schema_version()?;
         let articles = self.articles()?;
+        let stored: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM articles", [], |r| r.get(0))
+            .map_err(|e| self.err("cannot count articles", e))?;
+        let removed: HashMap<String, i64> = self
+            .conn
+            .prepare("SELECT name, removed_at FROM sources WHERE removed_at IS NOT NULL")
+            .and_then(|mut st| {
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .map_err(|e| self.err("cannot read removed sources", e))?;
         let oldest: Option<i64> = self
             .conn
             .query_row("SELECT min(first_seen) FROM articles", [], |r| r.get(0))
@@ -403,16 +440,18 @@ impl Store for SqliteStore {
                 })?
                 .collect()
         };
-        let stored = per_source("SELECT source, count(*) FROM sightings GROUP BY source")
-            .map_err(|e| self.err("cannot count articles", e))?;
+        let per_source_stored =
+            per_source("SELECT source, count(*) FROM sightings GROUP BY source")
+                .map_err(|e| self.err("cannot count articles", e))?;
         let fresh = per_source("SELECT source, sum(in_source) FROM sightings GROUP BY source")
             .map_err(|e| self.err("cannot count articles", e))?;
         let sources = self
             .source_states()?
             .into_iter()
             .map(|(name, state)| SourceStats {
-                articles: stored.get(&name).copied().unwrap_or(0),
+                articles: per_source_stored.get(&name).copied().unwrap_or(0),
                 in_source: fresh.get(&name).copied().unwrap_or(0),
+                removed_at: removed.get(&name).copied().and_then(from_ts),
                 name,
                 state,
             })
@@ -429,7 +468,7 @@ impl Store for SqliteStore {
         }
         Ok(StoreStats {
             schema_version,
-            articles: articles.len(),
+            articles: usize::try_from(stored).unwrap_or(0),
             oldest_first_seen: oldest.and_then(from_ts),
             sources,
             tags: tags.counts(),
@@ -438,8 +477,26 @@ impl Store for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    fn removed_tag_keys(&self) -> rusqlite::Result<std::collections::BTreeSet<String>> {
+        let mut keys = std::collections::BTreeSet::new();
+        let mut st = self.conn.prepare(
+            "SELECT tags FROM articles
+             WHERE source IN (SELECT name FROM sources WHERE removed_at IS NOT NULL)",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let text: String = row.get(0)?;
+            // A list that no longer reads keeps no slug: its tags are recounted at re-adding.
+            let tags: Vec<crate::model::Tag> = serde_json::from_str(&text).unwrap_or_default();
+            keys.extend(tags.into_iter().map(|t| t.key));
+        }
+        Ok(keys)
+    }
+}
+
 /// The rows of `columns` of `table` with `from <= source < to` (a missing bound is open),
-/// by source and id.
+/// by source and id, leaving out the sources removed from the config.
 fn read_range<T>(
     conn: &Connection,
     table: &str,
@@ -451,11 +508,15 @@ fn read_range<T>(
     // Plain comparisons (no `?1 IS NULL OR ...`) so the primary key serves the range.
     let (cond, bounds): (&str, Vec<&String>) = match (from, to) {
         (None, None) => ("", vec![]),
-        (Some(f), None) => ("WHERE source >= ?1", vec![f]),
-        (None, Some(t)) => ("WHERE source < ?1", vec![t]),
-        (Some(f), Some(t)) => ("WHERE source >= ?1 AND source < ?2", vec![f, t]),
+        (Some(f), None) => ("AND source >= ?1", vec![f]),
+        (None, Some(t)) => ("AND source < ?1", vec![t]),
+        (Some(f), Some(t)) => ("AND source >= ?1 AND source < ?2", vec![f, t]),
     };
-    let sql = format!("SELECT {columns} FROM {table} {cond} ORDER BY source, id");
+    let sql = format!(
+        "SELECT {columns} FROM {table}
+         WHERE source NOT IN (SELECT name FROM sources WHERE removed_at IS NOT NULL) {cond}
+         ORDER BY source, id"
+    );
     conn.prepare(&sql)?
         .query_map(rusqlite::params_from_iter(bounds), row)?
         .collect()
