@@ -363,3 +363,46 @@ fn reading_one_source_stops_at_its_time_budget_and_keeps_what_it_read() {
         s.warnings
     );
 }
+
+#[test]
+fn a_new_episode_sharing_the_show_link_never_takes_an_older_episodes_guid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let episode = |i: u32| {
+        format!(
+            "<item><title>Episode {i}</title><link>https://pod.example.com/</link>\
+             <guid isPermaLink=\"false\">ep-{i}</guid><pubDate>Mon, {i:02} Jan 2024 10:00:00 +0000</pubDate></item>"
+        )
+    };
+    let guids = |dir: &Path| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = parse_feed(&dir.join("public/other-news/rss.xml"))
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.title
+                        .as_ref()
+                        .map(|t| t.content.clone())
+                        .unwrap_or_default(),
+                    e.id.clone(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    std::fs::write(tmp.path().join("p.rss"), rss(&(episode(2) + &episode(1)))).unwrap();
+    let cfg = config(tmp.path(), &[("pod", "p.rss")]);
+    run(&cfg);
+    let before = guids(tmp.path());
+    std::fs::write(
+        tmp.path().join("p.rss"),
+        rss(&(episode(3) + &episode(2) + &episode(1))),
+    )
+    .unwrap();
+    run(&cfg);
+    let after = guids(tmp.path());
+    for g in &before {
+        assert!(after.contains(g), "{g:?} changed its GUID: {after:?}");
+    }
+    assert_eq!(after.len(), 3);
+}

@@ -13,6 +13,39 @@ use crate::config::Config;
 use crate::model::Article;
 use crate::text::tag_key;
 
+fn link_hash(url: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(url.as_bytes())
+}
+
+/// The owner of every link more than one article has: the oldest (earliest `published`,
+/// then the smallest source and id). Links are compared by a 64-bit hash; a collision only
+/// makes two articles with different links share an owner, so one of them gets its id as
+/// GUID, which is always valid.
+fn link_owners(articles: &[Article]) -> FxHashMap<u64, usize> {
+    let mut first: FxHashMap<u64, usize> = FxHashMap::default();
+    let mut owners: FxHashMap<u64, usize> = FxHashMap::default();
+    let older = |i: usize, j: usize| {
+        let (a, b) = (&articles[i], &articles[j]);
+        (a.published, &a.source, &a.id) < (b.published, &b.source, &b.id)
+    };
+    for (i, a) in articles.iter().enumerate() {
+        let Some(url) = a.url.as_deref() else {
+            continue;
+        };
+        let h = link_hash(url);
+        match first.get(&h) {
+            None => {
+                first.insert(h, i);
+            }
+            Some(&j) => {
+                let best = owners.get(&h).copied().unwrap_or(j);
+                owners.insert(h, if older(i, best) { i } else { best });
+            }
+        }
+    }
+    owners
+}
+
 /// 2000-01-01T00:00:00Z, the date written where a date is required and the articles give
 /// none. Not the Unix epoch: the W3C Feed Validator warns that dates before 1990 are
 /// implausible.
@@ -34,6 +67,10 @@ pub(crate) struct Ctx<'a> {
     pub categories: FxHashMap<&'a str, CategoryFeed<'a>>,
     /// Authority of the `tag:` URIs used as Atom entry ids.
     pub tag_authority: String,
+    /// For each link that several articles share (podcast episodes all linking the show's
+    /// page), keyed by its hash: the one article whose RSS GUID is the link (see
+    /// [`Ctx::guid_is_link`]).
+    link_owners: FxHashMap<u64, usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -91,6 +128,23 @@ impl<'a> Ctx<'a> {
             tags,
             categories,
             tag_authority,
+            link_owners: link_owners(articles),
+        }
+    }
+
+    /// Whether `a`'s RSS GUID is its link (a permalink) rather than its id. A link is the
+    /// GUID of one article only, and of the same one at every build: of the articles sharing
+    /// a link, the oldest owns it, so a new episode never takes over an older one's GUID.
+    pub fn guid_is_link(&self, a: &Article) -> bool {
+        let Some(url) = a.url.as_deref() else {
+            return false;
+        };
+        match self.link_owners.get(&link_hash(url)) {
+            Some(&owner) => self
+                .articles
+                .get(owner)
+                .is_some_and(|o| o.source == a.source && o.id == a.id),
+            None => true,
         }
     }
 

@@ -150,8 +150,10 @@ fn stored_print(ctx: &Ctx<'_>, a: &Article, version: u128) -> [u8; 16] {
 }
 
 /// The part of a print that the article alone does not decide: how this build names and
-/// slugs its tags and categories.
+/// slugs its tags and categories, and whether its link is its RSS GUID.
 fn label_print(p: &mut Print, ctx: &Ctx<'_>, a: &Article) {
+    // Whether its link is its GUID depends on the other articles sharing the link.
+    p.0.update(&[u8::from(ctx.guid_is_link(a))]);
     for c in ctx.article_categories(a) {
         p.bytes(kind_name(c.kind).as_bytes());
         p.bytes(c.term.as_bytes());

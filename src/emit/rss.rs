@@ -96,7 +96,7 @@ fn item<'a>(
 ) -> Item {
     let link = a.url.as_deref().and_then(Ctx::http_url);
     let guid = match &link {
-        Some(u) if permalinks.insert(u.clone()) => Guid {
+        Some(u) if ctx.guid_is_link(a) && permalinks.insert(u.clone()) => Guid {
             value: u.clone(),
             permalink: true,
         },
