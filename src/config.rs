@@ -119,6 +119,9 @@ pub struct StoreCfg {
 pub struct LimitsCfg {
     /// Items kept from one document or scrape, in document order (default 1,000).
     pub items_per_source: usize,
+    /// Articles the store keeps per source, its latest fetch always among them; the ones
+    /// seen longest ago go first (default 20,000).
+    pub stored_per_source: usize,
     /// Tags kept per article, its source's own `tags` first (default 32).
     pub tags_per_article: usize,
     /// Longest tag name kept, in characters; longer ones are cut at a word (default 100).
@@ -142,6 +145,7 @@ impl Default for LimitsCfg {
     fn default() -> Self {
         LimitsCfg {
             items_per_source: 1_000,
+            stored_per_source: 20_000,
             tags_per_article: 32,
             tag_chars: 100,
             slug_bytes: 64,

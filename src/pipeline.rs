@@ -258,10 +258,17 @@ pub async fn build_with_store(
         // articles and state for `retention_days`, in case they come back.
         keep_only: Some(cfg.sources.iter().map(|s| s.name.clone()).collect()),
         prune_before: now.checked_sub_signed(retention),
+        stored_per_source: Some(cfg.limits.stored_per_source),
     })?;
     for (r, same_document) in reports.iter_mut().zip(same) {
         if let Some(c) = applied.sources.get(&r.name) {
             r.articles = c.in_source;
+            if c.capped > 0 {
+                r.warnings.push(format!(
+                    "source {}: {} of its oldest stored articles were deleted: a source keeps at most {} (limits.stored_per_source)",
+                    r.name, c.capped, cfg.limits.stored_per_source
+                ));
+            }
             if same_document {
                 // An identical document: its items are the articles it gave last time.
                 r.items = c.in_source;

@@ -128,6 +128,10 @@ pub struct BuildChanges {
     /// Articles not in their source's latest good fetch and last seen before this instant
     /// are deleted, and so are sources removed before it, with their articles.
     pub prune_before: Option<DateTime<Utc>>,
+    /// When `Some(n)`, a source read this build keeps at most `n` stored articles: its
+    /// latest fetch, then the others by their last sighting, newest first; the rest are
+    /// deleted (a feed that rotates its GUIDs at every fetch cannot grow the store).
+    pub stored_per_source: Option<usize>,
 }
 
 /// How one source's articles fared in [`Store::apply`].
@@ -143,6 +147,8 @@ pub struct UpsertCounts {
     pub in_source: usize,
     /// Articles of the source the store keeps (latest fetch and earlier ones).
     pub stored: usize,
+    /// Earlier articles deleted to keep the source within `stored_per_source`.
+    pub capped: usize,
 }
 
 /// What [`Store::apply`] did.
@@ -316,6 +322,7 @@ pub trait Store {
             }],
             keep_only: None,
             prune_before: None,
+            stored_per_source: None,
         })?;
         Ok(applied.sources.get(source).copied().unwrap_or_default())
     }
@@ -328,6 +335,7 @@ pub trait Store {
                 sources: Vec::new(),
                 keep_only: None,
                 prune_before: Some(before),
+                stored_per_source: None,
             })?
             .pruned)
     }

@@ -281,7 +281,7 @@ fn limits_have_defaults_and_take_every_key() {
     assert_eq!(cfg.limits.read_time, Duration::from_secs(30));
     let cfg = parse(
         &format!(
-            "{base}[limits]\nitems_per_source = 5\ntags_per_article = 0\ntag_chars = 20\nslug_bytes = 40\n\
+            "{base}[limits]\nitems_per_source = 5\nstored_per_source = 9\ntags_per_article = 0\ntag_chars = 20\nslug_bytes = 40\n\
              content_bytes = \"64KiB\"\nhtml_depth = 16\nhtml_attributes = 8\nlinks_per_listing = 3\nread_time = \"2s\"\n"
         ),
         "/srv/feeds.toml",

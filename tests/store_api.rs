@@ -176,6 +176,7 @@ fn a_failing_source_keeps_its_articles_and_its_health_is_recorded() {
             }],
             keep_only: None,
             prune_before: None,
+            stored_per_source: None,
         })
         .unwrap();
     let failing = SourceState {
@@ -195,6 +196,7 @@ fn a_failing_source_keeps_its_articles_and_its_health_is_recorded() {
             keep_only: Some(vec!["tin-tinh".into()]),
             // Far past its last sighting, but it is still its source's latest good fetch.
             prune_before: Some(t(8, 0)),
+            stored_per_source: None,
         })
         .unwrap();
     assert_eq!(applied.pruned, 0);
@@ -231,6 +233,7 @@ fn sources_removed_from_the_config_are_forgotten() {
         sources: Vec::new(),
         keep_only: Some(vec!["tin-tinh".into()]),
         prune_before,
+        stored_per_source: None,
     };
     // Out of the articles the feeds are built from at once, kept for the grace period.
     let applied = store.apply(&keep(t(2, 0), Some(t(1, 0)))).unwrap();
@@ -257,6 +260,7 @@ fn a_removed_source_configured_again_within_its_grace_period_is_restored() {
         sources: Vec::new(),
         keep_only: Some(names.iter().map(|n| n.to_string()).collect()),
         prune_before: Some(t(1, 0)),
+        stored_per_source: None,
     };
     store.apply(&keep(t(2, 0), &[])).unwrap();
     assert!(by_id(&store).is_empty());

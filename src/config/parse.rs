@@ -288,8 +288,14 @@ fn read_fetch(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
 
 fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     let l = &mut cfg.limits;
-    let counts: [(&str, &mut usize, i64, i64); 7] = [
+    let counts: [(&str, &mut usize, i64, i64); 8] = [
         ("items_per_source", &mut l.items_per_source, 1, MAX_COUNT),
+        (
+            "stored_per_source",
+            &mut l.stored_per_source,
+            1,
+            100_000_000,
+        ),
         ("tags_per_article", &mut l.tags_per_article, 0, 10_000),
         ("tag_chars", &mut l.tag_chars, 8, 10_000),
         // A cut slug keeps a hash of 9 bytes and some of the name before it.
@@ -302,6 +308,15 @@ fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
         if let Some(n) = t.int(ctx, key, min, max) {
             *slot = to_usize(n);
         }
+    }
+    if l.stored_per_source < l.items_per_source {
+        ctx.error(
+            &t.span,
+            format!(
+                "`limits.stored_per_source` ({}) is below `limits.items_per_source` ({}): a source's latest fetch is always stored whole",
+                l.stored_per_source, l.items_per_source
+            ),
+        );
     }
     if let Some(n) = t.byte_size(ctx, "content_bytes") {
         l.content_bytes = usize::try_from(n).unwrap_or(usize::MAX);

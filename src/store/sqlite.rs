@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::write::{from_ts, save_state, ts, upsert};
+use super::write::{cap_source, from_ts, save_state, ts, upsert};
 use super::{record, schema};
 use super::{
     Applied, ArticleHead, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState,
@@ -215,6 +215,11 @@ impl SqliteStore {
                 SourceArticles::Seen => Some(now),
                 SourceArticles::Kept => None,
             };
+            if let (SourceArticles::Fresh(_), Some(cap)) =
+                (&update.articles, changes.stored_per_source)
+            {
+                counts.capped = cap_source(tx, &update.name, cap)?;
+            }
             save_state(tx, &update.name, &update.state, seen_at)?;
             applied.sources.insert(update.name.clone(), counts);
         }

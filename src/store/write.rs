@@ -213,3 +213,35 @@ pub(super) fn upsert(
     }
     Ok(())
 }
+
+/// Keeps at most `cap` stored articles of `source`: every article of its latest fetch,
+/// then the others by their last sighting, newest first. Returns how many were deleted.
+pub(super) fn cap_source(
+    tx: &Transaction<'_>,
+    source: &str,
+    cap: usize,
+) -> rusqlite::Result<usize> {
+    let in_source: i64 = tx.query_row(
+        "SELECT count(*) FROM sightings WHERE source = ?1 AND in_source = 1",
+        [source],
+        |r| r.get(0),
+    )?;
+    let room = i64::try_from(cap)
+        .unwrap_or(i64::MAX)
+        .saturating_sub(in_source)
+        .max(0);
+    let gone: Vec<String> = tx
+        .prepare_cached(
+            "SELECT id FROM sightings WHERE source = ?1 AND in_source = 0
+             ORDER BY last_seen DESC, id DESC LIMIT -1 OFFSET ?2",
+        )?
+        .query_map(params![source, room], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut article = tx.prepare_cached("DELETE FROM articles WHERE source = ?1 AND id = ?2")?;
+    let mut sighting = tx.prepare_cached("DELETE FROM sightings WHERE source = ?1 AND id = ?2")?;
+    for id in &gone {
+        article.execute(params![source, id])?;
+        sighting.execute(params![source, id])?;
+    }
+    Ok(gone.len())
+}

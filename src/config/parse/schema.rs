@@ -38,6 +38,7 @@ pub(super) const STORE_KEYS: &[&str] = &["retention_days"];
 /// `[limits]`.
 pub(super) const LIMITS_KEYS: &[&str] = &[
     "items_per_source",
+    "stored_per_source",
     "tags_per_article",
     "tag_chars",
     "slug_bytes",
