@@ -349,13 +349,27 @@ impl Config {
                 message: format!("cannot read config: {e}"),
             }]
         })?;
-        Config::parse(&text, path)
+        parse::parse(&text, path, false)
+    }
+
+    /// [`Config::load`] plus what `feedmill check` also looks at on this machine: every
+    /// local source file must exist and be a regular file (reported at its `url`).
+    pub fn check(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![ConfigError {
+                file: path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read config: {e}"),
+            }]
+        })?;
+        parse::parse(&text, path, true)
     }
 
     /// Validates `text` as if it were the content of `path` (used for relative paths and
     /// error locations).
     pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>> {
-        parse::parse(text, path)
+        parse::parse(text, path, false)
     }
 
     /// A config with every default and no sources or categories, rooted at `base_dir`:

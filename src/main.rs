@@ -157,7 +157,11 @@ fn print_config_errors(errors: &[ConfigError]) {
 }
 
 fn check(path: &Path) -> ExitCode {
-    match load_config(path) {
+    let loaded = Config::check(path).map_err(|errors| {
+        print_config_errors(&errors);
+        ExitCode::from(EXIT_CONFIG)
+    });
+    match loaded {
         Ok(cfg) => {
             println!(
                 "{}: ok ({} sources, {} categories)",

@@ -25,8 +25,14 @@ use schema::{
 /// Upper bound for counts such as `items`, so that absurd values are caught as typos.
 const MAX_COUNT: i64 = 1_000_000;
 
-/// Parses and validates `text` as the content of `path`.
-pub(super) fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>> {
+/// Parses and validates `text` as the content of `path`; with `check_files`, a local
+/// source that is missing or not a regular file is an error too (what `feedmill check`
+/// wants; a build reports such a source as failed instead).
+pub(super) fn parse(
+    text: &str,
+    path: &Path,
+    check_files: bool,
+) -> Result<Config, Vec<ConfigError>> {
     let file = path.to_path_buf();
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let base_dir = values::clean_path(abs.parent().unwrap_or_else(|| Path::new("/")));
@@ -93,7 +99,8 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>>
         read_limits(&mut ctx, &t, &mut cfg);
     }
 
-    let source_names = sources::read_sources(&mut ctx, &root, &base_dir, &mut cfg.sources);
+    let source_names =
+        sources::read_sources(&mut ctx, &root, &base_dir, check_files, &mut cfg.sources);
     categories::read_categories(&mut ctx, &root, &source_names, &mut cfg.categories);
     if let Some(t) = section(&mut ctx, &root, "tags", TAGS_KEYS) {
         categories::read_tags(&mut ctx, &t, &mut cfg.tags);
