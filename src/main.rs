@@ -127,6 +127,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(colour_on_stderr())
         .init();
     let cli = Cli::parse();
     match cli.command {
@@ -136,6 +137,13 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect(args),
         Command::Serve(args) => serve(args),
     }
+}
+
+/// Colour only for a person at a terminal: never into a file, a pipe or a journal, and not
+/// when `NO_COLOR` is set to anything non-empty (<https://no-color.org>).
+fn colour_on_stderr() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 fn load_config(path: &Path) -> Result<Config, ExitCode> {

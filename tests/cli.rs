@@ -6,6 +6,19 @@ use std::process::Command;
 
 use e2e_support::root;
 
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 fn feedmill() -> Command {
     Command::new(env!("CARGO_BIN_EXE_feedmill"))
 }
@@ -68,8 +81,15 @@ fn build_writes_feeds_and_a_json_report() {
     let tmp = tempfile::tempdir().unwrap();
     let out_dir = tmp.path().join("out");
     let report = tmp.path().join("report.json");
+    // The bundled example, copied: the checkout's own feedmill.db is never read or written
+    // (a store left by an earlier run made every source "not-modified").
+    let site = tmp.path().join("site");
+    for rel in ["examples/feeds", "examples/site"] {
+        copy_dir(&root().join(rel), &site.join(rel));
+    }
+    std::fs::copy(root().join("feeds.toml"), site.join("feeds.toml")).unwrap();
     let out = feedmill()
-        .current_dir(root())
+        .current_dir(&site)
         .args(["build", "--quiet", "--out"])
         .arg(&out_dir)
         .arg("--report")

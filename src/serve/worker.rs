@@ -220,6 +220,14 @@ async fn build_once(
             s.error.as_deref().unwrap_or("failed")
         );
     }
+    for s in &report.sources {
+        if let Some(to) = &s.fetch.permanent_redirect {
+            tracing::warn!(
+                "source {} moved permanently to {to}; update its url in feeds.toml",
+                s.name
+            );
+        }
+    }
     shared.metrics.build_done(&report, took);
 
     let previous = shared.files.load_full();
