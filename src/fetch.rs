@@ -22,6 +22,7 @@ mod http;
 mod net;
 mod retry;
 
+pub(crate) use file::read_regular;
 pub use net::{is_internal, url_is_internal};
 /// Conditional-GET validators kept per source between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,7 +185,10 @@ impl Fetcher {
                 self.fetch_http(url, validators, &FetchOptions::for_source(source))
                     .await
             }
-            SourceUrl::File(path) => file::fetch_file(path, self.cfg().max_bytes, validators).await,
+            SourceUrl::File(path) => {
+                let timeout = source.timeout.unwrap_or(self.cfg().timeout);
+                file::fetch_file(path, self.cfg().max_bytes, timeout, validators).await
+            }
         }
     }
 
@@ -199,7 +203,10 @@ impl Fetcher {
         match url.scheme() {
             "http" | "https" => self.fetch_http(url, validators, opts).await,
             "file" => match url.to_file_path() {
-                Ok(path) => file::fetch_file(&path, self.cfg().max_bytes, validators).await,
+                Ok(path) => {
+                    let timeout = opts.timeout.unwrap_or(self.cfg().timeout);
+                    file::fetch_file(&path, self.cfg().max_bytes, timeout, validators).await
+                }
                 Err(()) => FetchOutcome::Failed {
                     message: format!("{url}: not a local file path"),
                     meta: FetchMeta::default(),
