@@ -103,6 +103,9 @@ pub struct FetchCfg {
     pub user_agent: Option<String>,
     /// Default refresh interval for `serve` (default 15 min).
     pub refresh: Duration,
+    /// Whether a feed source may be redirected to an internal address (loopback,
+    /// private, link-local, …) on another origin than its configured URL (default false).
+    pub allow_internal_redirects: bool,
 }
 
 /// `[store]`.
@@ -408,6 +411,7 @@ impl Config {
                 max_redirects: 5,
                 user_agent: None,
                 refresh: Duration::from_secs(15 * 60),
+                allow_internal_redirects: false,
             },
             store: StoreCfg { retention_days: 90 },
             limits: LimitsCfg::default(),

@@ -122,3 +122,27 @@ fn check_reports_a_missing_local_file_but_build_keeps_it_a_failed_source() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("error: source s"), "{err}");
 }
+
+#[test]
+fn fetch_allow_internal_redirects_defaults_to_false_and_must_be_a_boolean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("feeds.toml");
+    std::fs::write(&cfg, HEAD).unwrap();
+    let c = feedmill::config::Config::load(&cfg).unwrap();
+    assert!(!c.fetch.allow_internal_redirects);
+    std::fs::write(
+        &cfg,
+        format!("{HEAD}[fetch]\nallow_internal_redirects = true\n"),
+    )
+    .unwrap();
+    let c = feedmill::config::Config::load(&cfg).unwrap();
+    assert!(c.fetch.allow_internal_redirects);
+    std::fs::write(
+        &cfg,
+        format!("{HEAD}[fetch]\nallow_internal_redirects = \"yes\"\n"),
+    )
+    .unwrap();
+    let errors = feedmill::config::Config::load(&cfg).unwrap_err();
+    assert_eq!((errors[0].line, errors[0].column), (6, 28), "{errors:?}");
+    assert!(errors[0].message.contains("true or false"), "{errors:?}");
+}

@@ -280,6 +280,9 @@ fn read_fetch(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     if let Some(d) = t.duration(ctx, "refresh", false) {
         f.refresh = d;
     }
+    if let Some(b) = t.boolean(ctx, "allow_internal_redirects") {
+        f.allow_internal_redirects = b;
+    }
 }
 
 fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {

@@ -32,6 +32,7 @@ pub(super) const FETCH_KEYS: &[&str] = &[
     "max_redirects",
     "user_agent",
     "refresh",
+    "allow_internal_redirects",
 ];
 /// `[store]`.
 pub(super) const STORE_KEYS: &[&str] = &["retention_days"];
