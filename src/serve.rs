@@ -16,9 +16,11 @@
 //!   is logged with file, line and column and the previous config keeps serving.
 //! - `/healthz` and `/metrics` (Prometheus text format).
 //!
-//! Last-Modified of a feed is its `lastBuildDate` (RSS) or `updated` (Atom) — the newest
-//! article's date, as emit writes it; `feeds.opml` and `index.html` use the file's mtime,
-//! which emit leaves alone while their bytes do not change.
+//! Last-Modified of every file is when its bytes last changed: the file's mtime, which emit
+//! leaves alone while the bytes stay the same (so it is kept across restarts), and never
+//! earlier than the previous version's. Not the newest article's date: adding an article
+//! dated in the past changes the feed, and a reader sending only `If-Modified-Since` must
+//! get it.
 
 mod files;
 mod http;
