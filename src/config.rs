@@ -31,6 +31,8 @@ pub struct Config {
     pub store: StoreCfg,
     /// `[limits]`: what one source, article or document may cost.
     pub limits: LimitsCfg,
+    /// `[serve]`: what one client of `feedmill serve` may hold.
+    pub serve: ServeCfg,
     /// `[[source]]`, in file order.
     pub sources: Vec<Source>,
     /// `[[category]]`, in file order.
@@ -153,6 +155,33 @@ impl Default for LimitsCfg {
             html_attributes: 64,
             links_per_listing: 100,
             read_time: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `[serve]`: the bounds on what clients of `feedmill serve` may hold (read at start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeCfg {
+    /// Time a new connection has to send a whole request head (default 10 s).
+    pub header_read_timeout: Duration,
+    /// Time a keep-alive connection may sit between requests, the next head included
+    /// (default 60 s).
+    pub idle_timeout: Duration,
+    /// Connections held at once (default 10,000; never more than the open-file limit
+    /// allows). Beyond it, the connection idle the longest is closed to make room.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight before closing every connection
+    /// (default 5 s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeCfg {
+    fn default() -> Self {
+        ServeCfg {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }
@@ -415,6 +444,7 @@ impl Config {
             },
             store: StoreCfg { retention_days: 90 },
             limits: LimitsCfg::default(),
+            serve: ServeCfg::default(),
             sources: Vec::new(),
             categories: Vec::new(),
             tags: TagsCfg::default(),

@@ -146,3 +146,44 @@ fn fetch_allow_internal_redirects_defaults_to_false_and_must_be_a_boolean() {
     assert_eq!((errors[0].line, errors[0].column), (6, 28), "{errors:?}");
     assert!(errors[0].message.contains("true or false"), "{errors:?}");
 }
+
+#[test]
+fn serve_limits_have_documented_defaults_and_are_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("feeds.toml");
+    std::fs::write(&cfg, HEAD).unwrap();
+    let c = feedmill::config::Config::load(&cfg).unwrap();
+    assert_eq!(c.serve, feedmill::config::ServeCfg::default());
+    assert_eq!(
+        c.serve.header_read_timeout,
+        std::time::Duration::from_secs(10)
+    );
+    assert_eq!(c.serve.idle_timeout, std::time::Duration::from_secs(60));
+    assert_eq!(c.serve.max_connections, 10_000);
+    assert_eq!(c.serve.shutdown_grace, std::time::Duration::from_secs(5));
+    std::fs::write(
+        &cfg,
+        format!(
+            "{HEAD}[serve]\nheader_read_timeout = \"2s\"\nidle_timeout = \"30s\"\n\
+             max_connections = 500\nshutdown_grace = \"1s\"\n"
+        ),
+    )
+    .unwrap();
+    let c = feedmill::config::Config::load(&cfg).unwrap();
+    assert_eq!(
+        c.serve.header_read_timeout,
+        std::time::Duration::from_secs(2)
+    );
+    assert_eq!(c.serve.idle_timeout, std::time::Duration::from_secs(30));
+    assert_eq!(c.serve.max_connections, 500);
+    assert_eq!(c.serve.shutdown_grace, std::time::Duration::from_secs(1));
+    std::fs::write(
+        &cfg,
+        format!("{HEAD}[serve]\nmax_connections = 0\nidle_timout = \"1s\"\n"),
+    )
+    .unwrap();
+    let errors = feedmill::config::Config::load(&cfg).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].line, 6, "{errors:?}");
+    assert!(errors[1].message.contains("idle_timeout"), "{errors:?}");
+}

@@ -19,7 +19,8 @@ use super::{Config, ConfigError};
 use crate::text::nfc;
 use reader::{suggest, type_name, Ctx, Table};
 use schema::{
-    FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS, TOP_KEYS,
+    FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, SERVE_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS,
+    TOP_KEYS,
 };
 
 /// Upper bound for counts such as `items`, so that absurd values are caught as typos.
@@ -98,6 +99,9 @@ pub(super) fn parse(
     if let Some(t) = section(&mut ctx, &root, "limits", LIMITS_KEYS) {
         read_limits(&mut ctx, &t, &mut cfg);
     }
+    if let Some(t) = section(&mut ctx, &root, "serve", SERVE_KEYS) {
+        read_serve(&mut ctx, &t, &mut cfg);
+    }
 
     let source_names =
         sources::read_sources(&mut ctx, &root, &base_dir, check_files, &mut cfg.sources);
@@ -129,7 +133,7 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 "`{k}` belongs in {}; put it below that header",
                 owners.join(" or ")
             ),
-            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [[source]], [[category]] or [tags]".into(),
+            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [[source]], [[category]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));
     }
@@ -282,6 +286,22 @@ fn read_fetch(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     }
     if let Some(b) = t.boolean(ctx, "allow_internal_redirects") {
         f.allow_internal_redirects = b;
+    }
+}
+
+fn read_serve(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
+    let s = &mut cfg.serve;
+    if let Some(d) = t.duration(ctx, "header_read_timeout", false) {
+        s.header_read_timeout = d;
+    }
+    if let Some(d) = t.duration(ctx, "idle_timeout", false) {
+        s.idle_timeout = d;
+    }
+    if let Some(n) = t.int(ctx, "max_connections", 1, MAX_COUNT) {
+        s.max_connections = to_usize(n);
+    }
+    if let Some(d) = t.duration(ctx, "shutdown_grace", true) {
+        s.shutdown_grace = d;
     }
 }
 

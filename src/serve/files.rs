@@ -93,6 +93,9 @@ pub(crate) struct Entry {
     pub last_modified: u64,
     /// `Last-Modified` value.
     pub last_modified_header: HeaderValue,
+    /// Whether the gzip and brotli forms were made (an entry loaded at start is served
+    /// before they are).
+    pub compressed: bool,
 }
 
 impl Entry {
@@ -147,6 +150,23 @@ impl FeedSet {
             .count()
     }
 
+    /// The same set with these entries (request path → entry) swapped in; the `/` alias
+    /// follows `/index.html`.
+    pub(crate) fn replaced(&self, updates: Vec<(String, Arc<Entry>)>) -> FeedSet {
+        let mut files = self.files.clone();
+        for (key, entry) in updates {
+            if key == "/index.html" {
+                files.insert("/".to_string(), entry.clone());
+            }
+            files.insert(key, entry);
+        }
+        FeedSet {
+            files,
+            cache_control: self.cache_control.clone(),
+            dir: self.dir.clone(),
+        }
+    }
+
     /// Files in the set (the `/` alias not counted twice).
     pub(crate) fn file_count(&self) -> usize {
         self.files.keys().filter(|p| p.as_str() != "/").count()
@@ -184,6 +204,16 @@ impl Loaded {
 /// same (so an unchanged file is neither recompressed nor given a new Last-Modified).
 /// A folder without a manifest gives an empty set.
 pub(crate) fn load(dir: &Path, previous: &FeedSet, max_age: Duration) -> Loaded {
+    load_with(dir, previous, max_age, true)
+}
+
+/// [`load`] from nothing, without compressing: fast enough to serve a large output at
+/// once; [`compressed`] then upgrades each entry.
+pub(crate) fn load_uncompressed(dir: &Path, max_age: Duration) -> Loaded {
+    load_with(dir, &FeedSet::empty(max_age), max_age, false)
+}
+
+fn load_with(dir: &Path, previous: &FeedSet, max_age: Duration, compress: bool) -> Loaded {
     let manifest = read_manifest(dir);
     let same_dir = previous.dir == dir;
     let mut files = HashMap::with_capacity(manifest.len() + 1);
@@ -209,13 +239,14 @@ pub(crate) fn load(dir: &Path, previous: &FeedSet, max_age: Duration) -> Loaded 
         let hash = content_hash(&bytes);
         let before = previous.files.get(&key).filter(|_| same_dir);
         let entry = match before {
-            Some(e) if e.hash == hash => e.clone(),
+            Some(e) if e.hash == hash && (e.compressed || !compress) => e.clone(),
+            Some(e) if e.hash == hash => Arc::new(compressed(e)),
             _ => {
                 changed.push(rel.clone());
                 // New bytes get a later date than the copy a client may hold, even within
                 // the same second of mtime (Last-Modified has whole seconds).
                 let floor = before.map(|e| e.last_modified + 1);
-                Arc::new(make_entry(kind, bytes, hash, mtime, floor))
+                Arc::new(make_entry(kind, bytes, hash, mtime, floor, compress))
             }
         };
         if rel == "index.html" {
@@ -274,6 +305,7 @@ fn make_entry(
     hash: String,
     mtime: SystemTime,
     floor: Option<u64>,
+    compress: bool,
 ) -> Entry {
     // A Last-Modified in the future makes caches misbehave: an mtime ahead is clamped.
     let modified = mtime.min(SystemTime::now());
@@ -286,25 +318,45 @@ fn make_entry(
         UNIX_EPOCH + Duration::from_secs(last_modified),
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
-    let smaller = |c: Vec<u8>, suffix: &str| {
-        (c.len() < bytes.len()).then(|| Body {
-            bytes: Bytes::from(c),
-            etag: etag(&hash, suffix),
-        })
-    };
-    let gzip = gzip(&bytes).and_then(|c| smaller(c, "-gz"));
-    let br = brotli(&bytes).and_then(|c| smaller(c, "-br"));
-    Entry {
+    let entry = Entry {
         kind,
         identity: Body {
             bytes: Bytes::from(bytes),
             etag: etag(&hash, ""),
         },
-        gzip,
-        br,
+        gzip: None,
+        br: None,
         last_modified,
         last_modified_header,
         hash,
+        compressed: false,
+    };
+    if compress {
+        compressed(&entry)
+    } else {
+        entry
+    }
+}
+
+/// `entry` with its gzip and brotli forms (each kept only when smaller). The identity
+/// bytes are shared, not copied.
+pub(crate) fn compressed(entry: &Entry) -> Entry {
+    let bytes = &entry.identity.bytes;
+    let smaller = |c: Vec<u8>, suffix: &str| {
+        (c.len() < bytes.len()).then(|| Body {
+            bytes: Bytes::from(c),
+            etag: etag(&entry.hash, suffix),
+        })
+    };
+    Entry {
+        kind: entry.kind,
+        hash: entry.hash.clone(),
+        identity: entry.identity.clone(),
+        gzip: gzip(bytes).and_then(|c| smaller(c, "-gz")),
+        br: brotli(bytes).and_then(|c| smaller(c, "-br")),
+        last_modified: entry.last_modified,
+        last_modified_header: entry.last_modified_header.clone(),
+        compressed: true,
     }
 }
 
@@ -345,6 +397,7 @@ mod tests {
             "abc".into(),
             UNIX_EPOCH,
             None,
+            true,
         );
         assert!(e.matches("\"abc\""));
         assert!(e.matches("W/\"abc-gz\""));

@@ -3,7 +3,7 @@
 
 /// The top-level tables.
 pub(super) const TOP_KEYS: &[&str] = &[
-    "site", "feeds", "merged", "fetch", "store", "limits", "source", "category", "tags",
+    "site", "feeds", "merged", "fetch", "store", "limits", "serve", "source", "category", "tags",
 ];
 /// `[site]`.
 pub(super) const SITE_KEYS: &[&str] = &[
@@ -78,6 +78,13 @@ pub(super) const HTML_KEYS: &[&str] = &[
     "image",
     "allow_hosts",
 ];
+/// `[serve]`.
+pub(super) const SERVE_KEYS: &[&str] = &[
+    "header_read_timeout",
+    "idle_timeout",
+    "max_connections",
+    "shutdown_grace",
+];
 /// `[[category]]`.
 pub(super) const CATEGORY_KEYS: &[&str] = &["name", "slug", "sources", "tags", "match"];
 /// `[tags]`.
@@ -91,6 +98,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("fetch", FETCH_KEYS),
     ("store", STORE_KEYS),
     ("limits", LIMITS_KEYS),
+    ("serve", SERVE_KEYS),
     ("source", SOURCE_KEYS),
     ("source.html", HTML_KEYS),
     ("category", CATEGORY_KEYS),
