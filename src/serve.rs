@@ -120,7 +120,13 @@ impl Server {
         let router = axum::Router::new()
             .fallback(http::handle)
             .with_state(shared.clone());
-        let server = tokio::spawn(listen::run(listener, router, limits, stop_rx.clone()));
+        let server = tokio::spawn(listen::run(
+            listener,
+            router,
+            limits,
+            shared.clone(),
+            stop_rx.clone(),
+        ));
         let worker = worker::spawn(shared.clone(), cfg, stop_rx)?;
         tracing::info!("serving {} on http://{local_addr}/", config_path.display());
         Ok(ServerHandle {

@@ -126,6 +126,23 @@ fn three_hundred_silent_connections_under_a_256_file_limit_leave_healthz_answeri
         "{}",
         proc.all()
     );
+    // The cap made room by closing the longest-idle connections, and says so.
+    let (status, _) = get(proc.addr, "/metrics", "", T);
+    assert_eq!(status, 200);
+    let metrics = {
+        let mut s = TcpStream::connect(proc.addr).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        text
+    };
+    let evicted: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("feedmill_connections_closed_total{reason=\"evicted\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no eviction count in\n{metrics}"));
+    assert!(evicted >= 100, "{metrics}");
     drop(held);
 }
 

@@ -29,6 +29,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
+use super::metrics::Connections;
+use super::Shared;
 use crate::config::ServeCfg;
 
 /// Descriptors kept free of connections for the build (store, source files, fetches)
@@ -117,8 +119,9 @@ struct Slot {
 }
 
 /// Every held connection.
-#[derive(Default)]
 struct Slots {
+    /// Where the connection counters are shown.
+    shared: Arc<Shared>,
     map: Mutex<HashMap<u64, Slot>>,
     /// Connections told to close that still hold their socket.
     closing: AtomicUsize,
@@ -127,6 +130,19 @@ struct Slots {
 }
 
 impl Slots {
+    fn new(shared: Arc<Shared>) -> Slots {
+        Slots {
+            shared,
+            map: Mutex::default(),
+            closing: AtomicUsize::new(0),
+            freed: Notify::new(),
+        }
+    }
+
+    fn counters(&self) -> &Connections {
+        &self.shared.metrics.connections
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Slot>> {
         self.map
             .lock()
@@ -139,6 +155,7 @@ impl Slots {
     }
 
     fn insert(&self, id: u64, close: Arc<Notify>) {
+        self.counters().open.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(
             id,
             Slot {
@@ -151,6 +168,7 @@ impl Slots {
 
     /// Called when connection `id` has closed its socket.
     fn closed(&self, id: u64) {
+        self.counters().open.fetch_sub(1, Ordering::Relaxed);
         let was_held = self.lock().remove(&id).is_some();
         if !was_held {
             // It had been evicted: its socket is gone now.
@@ -200,6 +218,7 @@ impl Slots {
         match oldest.and_then(|id| map.remove(&id)) {
             Some(s) => {
                 self.closing.fetch_add(1, Ordering::AcqRel);
+                self.counters().evicted.fetch_add(1, Ordering::Relaxed);
                 s.close.notify_one();
                 true
             }
@@ -214,9 +233,10 @@ pub(crate) async fn run(
     listener: TcpListener,
     router: axum::Router,
     limits: Limits,
+    shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let slots = Arc::new(Slots::default());
+    let slots = Arc::new(Slots::new(shared));
     let mut conns = JoinSet::new();
     let mut next_id: u64 = 0;
     let mut last_error_log: Option<Instant> = None;
@@ -231,6 +251,10 @@ pub(crate) async fn run(
         let stream = match accepted {
             Ok((stream, _peer)) => stream,
             Err(e) => {
+                slots
+                    .counters()
+                    .accept_errors
+                    .fetch_add(1, Ordering::Relaxed);
                 // Out of descriptors (or a connection reset before it was accepted): free
                 // one if an idle connection holds it, and try again shortly.
                 let log_now = last_error_log.is_none_or(|t| t.elapsed() >= ACCEPT_LOG_EVERY);
@@ -253,6 +277,7 @@ pub(crate) async fn run(
             freed.as_mut().enable();
             if !slots.evict_oldest_idle() {
                 // Every held connection is in a request: this one is closed at once.
+                slots.counters().refused.fetch_add(1, Ordering::Relaxed);
                 drop(stream);
                 continue;
             }
@@ -356,6 +381,7 @@ async fn connection(
                     .idle_deadline(id, first, &limits)
                     .is_some_and(|d| d <= Instant::now())
                 {
+                    slots.counters().timed_out.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
             }

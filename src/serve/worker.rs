@@ -158,6 +158,9 @@ fn startup_load(shared: &Shared, cfg: &Config, shutdown: &watch::Receiver<bool>)
 
 async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<bool>) {
     startup_load(&shared, &cfg, &shutdown);
+    if *shutdown.borrow() {
+        return;
+    }
     let mut cfg = Arc::new(cfg);
     let mut schedule = Schedule::new(&cfg, Instant::now());
     let mut watch = ConfigWatch::new(&cfg.path);
