@@ -3,6 +3,7 @@
 #
 #   scripts/loadtest.sh            # 30 s of conditional requests, then 30 s of gzip bodies
 #   PHASE_SECONDS=10 scripts/loadtest.sh
+#   SLOWLORIS=1000 scripts/loadtest.sh   # the same beside 1,000 slowloris connections
 #
 # What it does:
 #  1. installs wrk (Debian package) if missing, builds feedmill in release mode;
@@ -15,6 +16,9 @@
 #  5. phase 2: wrk asks for the full gzip body of the merged feed;
 #  6. meanwhile a checker fetches the merged feed ten times a second and verifies that the
 #     decompressed body hashes to its ETag: no partial or mixed file is ever served.
+#  7. with SLOWLORIS=N, scripts/slowloris.py holds N connections that drip one header byte
+#     every SLOW_DRIP seconds (5) for the whole run, and a prober asks /healthz five times a
+#     second (2 s timeout), counting answers, failures and the slowest answer.
 # It prints requests/s, p99 latency and errors for each phase, and the checker's result.
 # Targets (2 cores): >= 20,000 req/s for 304s, p99 < 10 ms, zero errors.
 set -euo pipefail
@@ -23,6 +27,8 @@ PHASE_SECONDS="${PHASE_SECONDS:-30}"
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 PORT="${PORT:-18080}"
+SLOWLORIS="${SLOWLORIS:-0}"
+SLOW_DRIP="${SLOW_DRIP:-5}"
 FEED_PATH="/other-news/rss.xml"
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,7 +41,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
 fi
-for tool in curl gzip sha256sum; do
+for tool in curl gzip sha256sum $([ "$SLOWLORIS" -gt 0 ] && echo python3); do
   command -v "$tool" >/dev/null || { echo "loadtest: $tool is required" >&2; exit 1; }
 done
 
@@ -176,6 +182,32 @@ summarize() { # $1 = wrk output file, $2 = label
   printf '%-28s %10s req/s   p99 %8s   %s; %s\n' "$2" "$rps" "$p99" "$sock" "$non"
 }
 
+if [ "$SLOWLORIS" -gt 0 ]; then
+  # Ramp-up (about 10 s) plus both phases plus slack: it stops by itself.
+  SLOW_SECONDS=$((2 * PHASE_SECONDS + 25))
+  echo "== opening $SLOWLORIS slowloris connections (one byte every ${SLOW_DRIP}s, ${SLOW_SECONDS}s)"
+  python3 "$ROOT/scripts/slowloris.py" --port "$PORT" --connections "$SLOWLORIS" \
+    --drip "$SLOW_DRIP" --seconds "$SLOW_SECONDS" >"$WORK/slowloris.txt" 2>&1 &
+  SLOW_PID=$!
+  PIDS+=("$SLOW_PID")
+  sleep 12
+  # /healthz prober: every answer must come, and quickly.
+  (
+    ok=0 bad=0 worst=0
+    trap 'echo "$ok $bad $worst" >"$WORK/healthz.result"; exit 0' TERM
+    while true; do
+      t="$(curl -fs -o /dev/null -m 2 -w '%{time_total}' "http://127.0.0.1:$PORT/healthz")" && {
+        ok=$((ok + 1))
+        worst="$(awk -v a="$worst" -v b="$t" 'BEGIN { print (b > a) ? b : a }')"
+      } || bad=$((bad + 1))
+      sleep 0.2
+    done
+  ) &
+  PROBER=$!
+  PIDS+=("$PROBER")
+  echo "== open connections to the server now: $(ss -Htn state established "( sport = :$PORT )" | wc -l)"
+fi
+
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (shared with other work)"
 ETAG="$(curl -fsI -H 'Accept-Encoding: gzip' "$URL" | grep -i '^etag:' | tr -d '\r' | awk '{print $2}')"
 export ETAG
@@ -186,6 +218,12 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d"${PHASE_SECONDS}s" --latency -H 'Accept-Enc
 
 kill -TERM "$CHECKER"
 wait "$CHECKER" 2>/dev/null || true
+HEALTHZ_BAD=0
+if [ "$SLOWLORIS" -gt 0 ]; then
+  kill -TERM "$PROBER"
+  wait "$PROBER" 2>/dev/null || true
+  read -r HEALTHZ_OK HEALTHZ_BAD HEALTHZ_WORST <"$WORK/healthz.result" || { HEALTHZ_OK=0; HEALTHZ_BAD=1; HEALTHZ_WORST=?; }
+fi
 read -r CHECK_OK CHECK_BAD <"$WORK/check.result" || { CHECK_OK=0; CHECK_BAD=0; }
 BUILDS="$(curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^feedmill_builds_total\{result="ok"\}/ {print $2}')"
 GZ_SIZE="$(curl -fs -H 'Accept-Encoding: gzip' "$URL" | wc -c)"
@@ -196,6 +234,17 @@ summarize "$WORK/wrk1.txt" "conditional (304)"
 grep '^responses:' "$WORK/wrk1.txt" | sed 's/^/                             /'
 summarize "$WORK/wrk2.txt" "full gzip (200, ${GZ_SIZE} B)"
 echo "builds during the run: $BUILDS; integrity checks: $CHECK_OK whole, $CHECK_BAD bad (partial, mixed or failed)"
+if [ "$SLOWLORIS" -gt 0 ]; then
+  echo "slow clients: $SLOWLORIS targeted; /healthz: $HEALTHZ_OK answered, $HEALTHZ_BAD failed, slowest ${HEALTHZ_WORST}s"
+  echo "open connections to the server at the end: $(ss -Htn state established "( sport = :$PORT )" | wc -l)"
+fi
+STOP_START=$(date +%s.%N)
 kill -TERM "$SERVER"
 wait "$SERVER" && echo "server stopped cleanly on SIGTERM" || echo "server exit status $?"
-[ "$CHECK_BAD" -eq 0 ]
+echo "shutdown took $(awk -v a="$STOP_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')s"
+if [ "$SLOWLORIS" -gt 0 ]; then
+  kill -TERM "$SLOW_PID" 2>/dev/null || true
+  wait "$SLOW_PID" 2>/dev/null || true
+  cat "$WORK/slowloris.txt"
+fi
+[ "$CHECK_BAD" -eq 0 ] && [ "$HEALTHZ_BAD" -eq 0 ]

@@ -31,6 +31,8 @@ pub struct Config {
     pub store: StoreCfg,
     /// `[limits]`: what one source, article or document may cost.
     pub limits: LimitsCfg,
+    /// `[serve]`: what one client of `feedmill serve` may hold.
+    pub serve: ServeCfg,
     /// `[[source]]`, in file order.
     pub sources: Vec<Source>,
     /// `[[category]]`, in file order.
@@ -103,6 +105,9 @@ pub struct FetchCfg {
     pub user_agent: Option<String>,
     /// Default refresh interval for `serve` (default 15 min).
     pub refresh: Duration,
+    /// Whether a feed source may be redirected to an internal address (loopback,
+    /// private, link-local, …) on another origin than its configured URL (default false).
+    pub allow_internal_redirects: bool,
 }
 
 /// `[store]`.
@@ -154,6 +159,33 @@ impl Default for LimitsCfg {
             html_attributes: 64,
             links_per_listing: 100,
             read_time: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `[serve]`: the bounds on what clients of `feedmill serve` may hold (read at start).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeCfg {
+    /// Time a new connection has to send a whole request head (default 10 s).
+    pub header_read_timeout: Duration,
+    /// Time a keep-alive connection may sit between requests, the next head included
+    /// (default 60 s).
+    pub idle_timeout: Duration,
+    /// Connections held at once (default 10,000; never more than the open-file limit
+    /// allows). Beyond it, the connection idle the longest is closed to make room.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight before closing every connection
+    /// (default 5 s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeCfg {
+    fn default() -> Self {
+        ServeCfg {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }
@@ -353,13 +385,27 @@ impl Config {
                 message: format!("cannot read config: {e}"),
             }]
         })?;
-        Config::parse(&text, path)
+        parse::parse(&text, path, false)
+    }
+
+    /// [`Config::load`] plus what `feedmill check` also looks at on this machine: every
+    /// local source file must exist and be a regular file (reported at its `url`).
+    pub fn check(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![ConfigError {
+                file: path.to_path_buf(),
+                line: 0,
+                column: 0,
+                message: format!("cannot read config: {e}"),
+            }]
+        })?;
+        parse::parse(&text, path, true)
     }
 
     /// Validates `text` as if it were the content of `path` (used for relative paths and
     /// error locations).
     pub fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>> {
-        parse::parse(text, path)
+        parse::parse(text, path, false)
     }
 
     /// A config with every default and no sources or categories, rooted at `base_dir`:
@@ -398,9 +444,11 @@ impl Config {
                 max_redirects: 5,
                 user_agent: None,
                 refresh: Duration::from_secs(15 * 60),
+                allow_internal_redirects: false,
             },
             store: StoreCfg { retention_days: 90 },
             limits: LimitsCfg::default(),
+            serve: ServeCfg::default(),
             sources: Vec::new(),
             categories: Vec::new(),
             tags: TagsCfg::default(),

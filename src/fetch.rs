@@ -7,6 +7,7 @@
 //! here panics or hangs past the timeout.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +23,7 @@ mod http;
 mod net;
 mod retry;
 
+pub(crate) use file::read_regular;
 pub use net::{is_internal, url_is_internal};
 /// Conditional-GET validators kept per source between runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,19 +102,25 @@ pub struct FetchOptions {
     pub connect_timeout: Option<Duration>,
     /// `Accept` header; [`ACCEPT_FEED`] when `None`.
     pub accept: Option<String>,
-    /// Refuse a redirect from a public address to an internal one (loopback, private,
-    /// link-local, `localhost`): set for pages a listing pointed at, so a hostile site
-    /// cannot bounce feedmill into the local network.
-    pub refuse_internal_redirects: bool,
+    /// Connect only to public addresses: every hop (the URL and each redirect) whose
+    /// origin is not in `internal_ok` is refused when it is an internal IP literal or
+    /// `localhost`, and its host name is resolved with internal addresses dropped, so no
+    /// name can lead into the local network either.
+    pub public_only: bool,
+    /// Origins (scheme, host, port) that may be internal even with `public_only`: the
+    /// configured URL of a source, which the operator chose.
+    pub internal_ok: Vec<url::Origin>,
 }
 
 impl FetchOptions {
-    /// The options a source asks for: its timeout overrides, and `Accept` by its kind.
+    /// The options a source asks for: its timeout overrides, `Accept` by its kind, and
+    /// public addresses only except for the source's own configured origin.
     pub fn for_source(source: &Source) -> FetchOptions {
         FetchOptions {
             timeout: source.timeout,
             connect_timeout: source.connect_timeout,
-            refuse_internal_redirects: false,
+            public_only: true,
+            internal_ok: vec![source.url.as_url().origin()],
             accept: Some(
                 match source.kind {
                     SourceKind::Feed => ACCEPT_FEED,
@@ -137,9 +145,12 @@ pub struct Fetcher {
 struct Inner {
     cfg: FetchCfg,
     user_agent: String,
-    /// One client per connect timeout: reqwest sets that timeout per client, and a source
-    /// may override it.
-    clients: Mutex<HashMap<Duration, reqwest::Client>>,
+    /// One client per connect timeout (reqwest sets that timeout per client, and a source
+    /// may override it) and per reach: public only (internal addresses dropped by the
+    /// resolver) or any address.
+    clients: Mutex<HashMap<(Duration, bool), reqwest::Client>>,
+    /// Names resolved without DNS.
+    hosts: net::HostTable,
 }
 
 impl Fetcher {
@@ -157,12 +168,32 @@ impl Fetcher {
                 cfg: cfg.fetch.clone(),
                 user_agent,
                 clients: Mutex::new(HashMap::new()),
+                hosts: net::HostTable::default(),
             }),
             backoff: Duration::from_secs(1),
         };
         // Build the default client now so a bad User-Agent is reported before any fetch.
-        fetcher.client(cfg.fetch.connect_timeout)?;
+        fetcher.client(cfg.fetch.connect_timeout, true)?;
         Ok(fetcher)
+    }
+
+    /// The same fetcher resolving these names to these addresses without asking DNS (as
+    /// `/etc/hosts` entries would); the internal-address rules apply to them as to any
+    /// DNS answer. Tests use it to point names at 127.0.0.1.
+    pub fn with_hosts(self, hosts: impl IntoIterator<Item = (String, Vec<IpAddr>)>) -> Fetcher {
+        let table = hosts
+            .into_iter()
+            .map(|(name, ips)| (name.trim_end_matches('.').to_ascii_lowercase(), ips))
+            .collect();
+        Fetcher {
+            inner: Arc::new(Inner {
+                cfg: self.inner.cfg.clone(),
+                user_agent: self.inner.user_agent.clone(),
+                clients: Mutex::new(HashMap::new()),
+                hosts: Arc::new(table),
+            }),
+            backoff: self.backoff,
+        }
     }
 
     /// The same fetcher with another backoff base (default 1 s; the n-th retry waits
@@ -181,10 +212,16 @@ impl Fetcher {
     pub async fn fetch(&self, source: &Source, validators: &Validators) -> FetchOutcome {
         match &source.url {
             SourceUrl::Http(url) => {
-                self.fetch_http(url, validators, &FetchOptions::for_source(source))
-                    .await
+                let mut opts = FetchOptions::for_source(source);
+                // A feed's configured URL may be internal; where its redirects may lead is
+                // the operator's choice (default: public addresses only).
+                opts.public_only = !self.cfg().allow_internal_redirects;
+                self.fetch_http(url, validators, &opts).await
             }
-            SourceUrl::File(path) => file::fetch_file(path, self.cfg().max_bytes, validators).await,
+            SourceUrl::File(path) => {
+                let timeout = source.timeout.unwrap_or(self.cfg().timeout);
+                file::fetch_file(path, self.cfg().max_bytes, timeout, validators).await
+            }
         }
     }
 
@@ -199,7 +236,10 @@ impl Fetcher {
         match url.scheme() {
             "http" | "https" => self.fetch_http(url, validators, opts).await,
             "file" => match url.to_file_path() {
-                Ok(path) => file::fetch_file(&path, self.cfg().max_bytes, validators).await,
+                Ok(path) => {
+                    let timeout = opts.timeout.unwrap_or(self.cfg().timeout);
+                    file::fetch_file(&path, self.cfg().max_bytes, timeout, validators).await
+                }
                 Err(()) => FetchOutcome::Failed {
                     message: format!("{url}: not a local file path"),
                     meta: FetchMeta::default(),
@@ -216,19 +256,29 @@ impl Fetcher {
         &self.inner.cfg
     }
 
-    /// The client for `connect_timeout`, built on first use.
-    fn client(&self, connect_timeout: Duration) -> Result<reqwest::Client, String> {
+    /// The client for `connect_timeout` that reaches public addresses only, or any, built
+    /// on first use.
+    fn client(
+        &self,
+        connect_timeout: Duration,
+        public_only: bool,
+    ) -> Result<reqwest::Client, String> {
         let mut clients = self
             .inner
             .clients
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(c) = clients.get(&connect_timeout) {
+        if let Some(c) = clients.get(&(connect_timeout, public_only)) {
             return Ok(c.clone());
         }
+        let resolver = net::Resolver {
+            hosts: self.inner.hosts.clone(),
+            public_only,
+        };
         let client = reqwest::Client::builder()
             .user_agent(self.inner.user_agent.as_str())
             .connect_timeout(connect_timeout)
+            .dns_resolver(Arc::new(resolver))
             // Redirects and decompression are ours: see `http` and `decode`.
             .redirect(reqwest::redirect::Policy::none())
             .no_gzip()
@@ -237,7 +287,7 @@ impl Fetcher {
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| format!("cannot build the HTTP client (check fetch.user_agent): {e}"))?;
-        clients.insert(connect_timeout, client.clone());
+        clients.insert((connect_timeout, public_only), client.clone());
         Ok(client)
     }
 }

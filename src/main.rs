@@ -133,6 +133,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(colour_on_stderr())
         .init();
     let cli = Cli::parse();
     match cli.command {
@@ -142,6 +143,13 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect(args),
         Command::Serve(args) => serve(args),
     }
+}
+
+/// Colour only for a person at a terminal: never into a file, a pipe or a journal, and not
+/// when `NO_COLOR` is set to anything non-empty (<https://no-color.org>).
+fn colour_on_stderr() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 fn load_config(path: &Path) -> Result<Config, ExitCode> {
@@ -163,7 +171,11 @@ fn print_config_errors(errors: &[ConfigError]) {
 }
 
 fn check(path: &Path) -> ExitCode {
-    match load_config(path) {
+    let loaded = Config::check(path).map_err(|errors| {
+        print_config_errors(&errors);
+        ExitCode::from(EXIT_CONFIG)
+    });
+    match loaded {
         Ok(cfg) => {
             println!(
                 "{}: ok ({} sources, {} categories)",

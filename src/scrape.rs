@@ -26,7 +26,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use url::Url;
 
-use crate::config::{HtmlCfg, Source};
+use crate::config::{HtmlCfg, LimitsCfg, Source};
 use crate::model::RawArticle;
 
 pub use compiled::validate;
@@ -79,12 +79,25 @@ pub struct ScrapeOutcome {
 /// `Err` only when nothing could be attempted: the required selectors do not parse or the
 /// first listing page could not be fetched. Everything else — a selector matching
 /// nothing, an article page failing — is in the outcome.
+///
+/// Runs under the default `[limits]`; [`scrape_with`] takes the config's.
 pub async fn scrape(
     source: &Source,
     cfg: &HtmlCfg,
     pages: &dyn PageSource,
 ) -> Result<ScrapeOutcome, String> {
-    let run = run(source, cfg, pages, None).await?;
+    scrape_with(source, cfg, pages, &LimitsCfg::default()).await
+}
+
+/// [`scrape`] under `limits`: at most `limits.links_per_listing` article pages are
+/// followed from each listing page (the rest are skipped with a warning saying how many).
+pub async fn scrape_with(
+    source: &Source,
+    cfg: &HtmlCfg,
+    pages: &dyn PageSource,
+    limits: &LimitsCfg,
+) -> Result<ScrapeOutcome, String> {
+    let run = run(source, cfg, pages, None, limits).await?;
     Ok(run.outcome)
 }
 
@@ -93,13 +106,22 @@ pub async fn scrape_source(
     source: &Source,
     pages: &dyn PageSource,
 ) -> Result<ScrapeOutcome, String> {
+    scrape_source_with(source, pages, &LimitsCfg::default()).await
+}
+
+/// [`scrape_source`] under `limits` (see [`scrape_with`]).
+pub async fn scrape_source_with(
+    source: &Source,
+    pages: &dyn PageSource,
+    limits: &LimitsCfg,
+) -> Result<ScrapeOutcome, String> {
     let cfg = source.html.as_ref().ok_or_else(|| {
         format!(
             "source {}: kind = \"html\" needs a [source.html] table",
             source.name
         )
     })?;
-    scrape(source, cfg, pages).await
+    scrape_with(source, cfg, pages, limits).await
 }
 
 /// One scrape's full record; [`inspect`] keeps the per-page detail.
@@ -155,6 +177,7 @@ async fn run(
     cfg: &HtmlCfg,
     pages: &dyn PageSource,
     max_articles: Option<usize>,
+    limits: &LimitsCfg,
 ) -> Result<Run, String> {
     let (sel, selector_warnings) =
         Compiled::new(cfg).map_err(|e| format!("source {}: {e}", source.name))?;
@@ -230,8 +253,15 @@ async fn run(
             ));
         }
         let mut page_links = Vec::new();
+        let mut over_limit = 0usize;
         for url in &found.links {
             match policy.check(url) {
+                // Each page followed costs a request and a body: the cap is per listing page.
+                Ok(()) if page_links.len() >= limits.links_per_listing => {
+                    if !known.contains(url) {
+                        over_limit += 1;
+                    }
+                }
                 Ok(()) if known.insert(url.clone()) => {
                     links.push(url.clone());
                     page_links.push(url.to_string());
@@ -242,6 +272,13 @@ async fn run(
                     outcome.warnings.push(why);
                 }
             }
+        }
+        if over_limit > 0 {
+            outcome.warnings.push(format!(
+                "{over_limit} article links on {} skipped: only the first {} of a listing page \
+                 are followed (limits.links_per_listing)",
+                page.final_url, limits.links_per_listing
+            ));
         }
         listing_reports.push(ListingReport {
             url: page.final_url.to_string(),
@@ -282,20 +319,20 @@ async fn run(
     }
 
     // Owned URLs: a closure over borrowed ones would make the future not `Send`
-    // (rust-lang/rust#102211), and the pipeline spawns it.
-    let fetched: Vec<(Url, Result<Page, String>)> = stream::iter(links)
+    // (rust-lang/rust#102211), and the pipeline spawns it. Each page is processed as it
+    // arrives (in listing order) and its body dropped, so at most IN_FLIGHT bodies are held
+    // at once, never every page of the listing.
+    let mut fetched = stream::iter(links)
         .map(|url: Url| async move {
             let page = pages.get(&url).await;
             (url, page)
         })
-        .buffered(IN_FLIGHT)
-        .collect()
-        .await;
+        .buffered(IN_FLIGHT);
     let mut reports = Vec::new();
     let mut untitled = Vec::new();
     let mut article_links: HashSet<Option<String>> = HashSet::new();
     let mut failures = 0;
-    for (url, result) in fetched {
+    while let Some((url, result)) = fetched.next().await {
         let page = match result {
             Ok(p) => p,
             Err(e) => {

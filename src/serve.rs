@@ -15,13 +15,21 @@
 //! - feeds.toml is checked every second; a valid edit is applied and built, an invalid one
 //!   is logged with file, line and column and the previous config keeps serving.
 //! - `/healthz` and `/metrics` (Prometheus text format).
+//! - What one client may hold is bounded (see `listen`): header-read and idle timeouts, a
+//!   connection cap within the open-file limit that closes the longest-idle connection to
+//!   make room, and a shutdown that ends within `serve.shutdown_grace`.
+//! - The previous run's output is served from the start, before it is precompressed, so
+//!   `/healthz` and the feeds answer at once however large the output.
 //!
-//! Last-Modified of a feed is its `lastBuildDate` (RSS) or `updated` (Atom) — the newest
-//! article's date, as emit writes it; `feeds.opml` and `index.html` use the file's mtime,
-//! which emit leaves alone while their bytes do not change.
+//! Last-Modified of every file is when its bytes last changed: the file's mtime, which emit
+//! leaves alone while the bytes stay the same (so it is kept across restarts), and never
+//! earlier than the previous version's. Not the newest article's date: adding an article
+//! dated in the past changes the feed, and a reader sending only `If-Modified-Since` must
+//! get it.
 
 mod files;
 mod http;
+mod listen;
 mod metrics;
 mod schedule;
 mod worker;
@@ -79,9 +87,10 @@ fn join(errors: &[ConfigError]) -> String {
 pub struct Server;
 
 impl Server {
-    /// Loads `config_path`, binds `listen` (port 0 picks a free port), starts serving what
-    /// the output folder already holds, and starts the worker, whose first build runs at
-    /// once. Returns when the server is accepting connections.
+    /// Loads `config_path`, binds `listen` (port 0 picks a free port), and starts the
+    /// worker, which first loads what the output folder already holds (served as soon as
+    /// it is read, precompressed after) and then builds. Returns when the server is
+    /// accepting connections.
     pub async fn start(
         config_path: impl AsRef<Path>,
         listen: SocketAddr,
@@ -89,21 +98,15 @@ impl Server {
         let config_path = config_path.as_ref().to_path_buf();
         let cfg = Config::load(&config_path).map_err(ServeError::Config)?;
         let max_age = schedule::shortest_interval(&cfg);
-        // Serve the previous run's output while the first build runs.
-        let initial = files::load(
-            &cfg.site.output_dir,
-            &files::FeedSet::empty(max_age),
-            max_age,
-        );
+        // Nothing is served until the worker has loaded the previous run's output, which
+        // it does first (uncompressed at once, then compressed file by file): accepting
+        // connections never waits for that.
         let shared = Arc::new(Shared {
             files: ArcSwap::from_pointee(files::FeedSet::empty(max_age)),
             metrics: metrics::Metrics::default(),
             builds: AtomicU64::new(0),
         });
-        shared
-            .metrics
-            .serving(initial.set.feeds(), initial.set.file_count());
-        shared.files.store(Arc::new(initial.set));
+        let limits = listen::Limits::new(&cfg.serve);
 
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -117,14 +120,13 @@ impl Server {
         let router = axum::Router::new()
             .fallback(http::handle)
             .with_state(shared.clone());
-        let mut server_stop = stop_rx.clone();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = server_stop.wait_for(|s| *s).await;
-                })
-                .await
-        });
+        let server = tokio::spawn(listen::run(
+            listener,
+            router,
+            limits,
+            shared.clone(),
+            stop_rx.clone(),
+        ));
         let worker = worker::spawn(shared.clone(), cfg, stop_rx)?;
         tracing::info!("serving {} on http://{local_addr}/", config_path.display());
         Ok(ServerHandle {
@@ -178,8 +180,9 @@ impl ServerHandle {
         true
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, stops the worker
-    /// (waiting briefly for a build in progress), and returns.
+    /// Stops accepting connections, lets in-flight requests finish (closing every
+    /// connection still open after `serve.shutdown_grace`), stops the worker (waiting
+    /// briefly for a build in progress), and returns.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         let _ = self.stop.send(true);
         let served = (&mut self.server).await;

@@ -11,9 +11,6 @@ use reqwest::header::{
 };
 use serve_support::{client, raw_get, url, Site};
 
-/// The seed article's date, 2022-05-18 05:29:48 +07:00: the newest article of the example.
-const NEWEST: &str = "Tue, 17 May 2022 22:29:48 GMT";
-
 #[tokio::test]
 async fn files_are_served_at_their_output_paths_with_their_content_types() {
     let site = Site::example();
@@ -72,17 +69,29 @@ async fn conditional_requests_get_304_by_etag_and_by_date() {
         etag.starts_with('"') && etag.ends_with('"') && etag.len() > 20,
         "strong ETag {etag}"
     );
+    // When the file's bytes were written (its mtime), not the newest article's date.
+    let written = std::fs::metadata(site.out("other-news/rss.xml"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let newest = httpdate::fmt_http_date(written);
+    let newest = newest.as_str();
     assert_eq!(
         first.headers()[LAST_MODIFIED],
-        NEWEST,
-        "the newest article's date"
+        newest,
+        "the time the file was written"
     );
     let atom = c
         .get(url(addr, "/other-news/atom.xml"))
         .send()
         .await
         .expect("atom");
-    assert_eq!(atom.headers()[LAST_MODIFIED], NEWEST);
+    let atom_written = std::fs::metadata(site.out("other-news/atom.xml"))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(
+        atom.headers()[LAST_MODIFIED],
+        httpdate::fmt_http_date(atom_written).as_str()
+    );
     assert_ne!(
         atom.headers()[ETAG].to_str().expect("ascii"),
         etag,
@@ -118,34 +127,40 @@ async fn conditional_requests_get_304_by_etag_and_by_date() {
 
     let since = c
         .get(&feed)
-        .header(IF_MODIFIED_SINCE, NEWEST)
+        .header(IF_MODIFIED_SINCE, newest)
         .send()
         .await
         .expect("304");
     assert_eq!(since.status(), 304);
     let later = c
         .get(&feed)
-        .header(IF_MODIFIED_SINCE, "Wed, 01 Jan 2025 00:00:00 GMT")
+        .header(
+            IF_MODIFIED_SINCE,
+            httpdate::fmt_http_date(written + std::time::Duration::from_secs(60)),
+        )
         .send()
         .await
         .expect("304");
     assert_eq!(later.status(), 304);
     let earlier = c
         .get(&feed)
-        .header(IF_MODIFIED_SINCE, "Tue, 17 May 2022 22:29:47 GMT")
+        .header(
+            IF_MODIFIED_SINCE,
+            httpdate::fmt_http_date(written - std::time::Duration::from_secs(1)),
+        )
         .send()
         .await
         .expect("200");
     assert_eq!(
         earlier.status(),
         200,
-        "one second older than the newest article"
+        "one second older than the file's bytes"
     );
 
     let mismatch_wins = c
         .get(&feed)
         .header(IF_NONE_MATCH, "\"0123\"")
-        .header(IF_MODIFIED_SINCE, NEWEST)
+        .header(IF_MODIFIED_SINCE, newest)
         .send()
         .await
         .expect("200");

@@ -19,14 +19,21 @@ use super::{Config, ConfigError};
 use crate::text::nfc;
 use reader::{suggest, type_name, Ctx, Table};
 use schema::{
-    FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS, TOP_KEYS,
+    FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, SERVE_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS,
+    TOP_KEYS,
 };
 
 /// Upper bound for counts such as `items`, so that absurd values are caught as typos.
 const MAX_COUNT: i64 = 1_000_000;
 
-/// Parses and validates `text` as the content of `path`.
-pub(super) fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>> {
+/// Parses and validates `text` as the content of `path`; with `check_files`, a local
+/// source that is missing or not a regular file is an error too (what `feedmill check`
+/// wants; a build reports such a source as failed instead).
+pub(super) fn parse(
+    text: &str,
+    path: &Path,
+    check_files: bool,
+) -> Result<Config, Vec<ConfigError>> {
     let file = path.to_path_buf();
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let base_dir = values::clean_path(abs.parent().unwrap_or_else(|| Path::new("/")));
@@ -92,8 +99,12 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Config, Vec<ConfigError>>
     if let Some(t) = section(&mut ctx, &root, "limits", LIMITS_KEYS) {
         read_limits(&mut ctx, &t, &mut cfg);
     }
+    if let Some(t) = section(&mut ctx, &root, "serve", SERVE_KEYS) {
+        read_serve(&mut ctx, &t, &mut cfg);
+    }
 
-    let source_names = sources::read_sources(&mut ctx, &root, &base_dir, &mut cfg.sources);
+    let source_names =
+        sources::read_sources(&mut ctx, &root, &base_dir, check_files, &mut cfg.sources);
     categories::read_categories(&mut ctx, &root, &source_names, &mut cfg.categories);
     if let Some(t) = section(&mut ctx, &root, "tags", TAGS_KEYS) {
         categories::read_tags(&mut ctx, &t, &mut cfg.tags);
@@ -122,7 +133,7 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 "`{k}` belongs in {}; put it below that header",
                 owners.join(" or ")
             ),
-            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [[source]], [[category]] or [tags]".into(),
+            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [[source]], [[category]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));
     }
@@ -283,6 +294,25 @@ fn read_fetch(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     }
     if let Some(d) = t.duration(ctx, "refresh", false) {
         f.refresh = d;
+    }
+    if let Some(b) = t.boolean(ctx, "allow_internal_redirects") {
+        f.allow_internal_redirects = b;
+    }
+}
+
+fn read_serve(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
+    let s = &mut cfg.serve;
+    if let Some(d) = t.duration(ctx, "header_read_timeout", false) {
+        s.header_read_timeout = d;
+    }
+    if let Some(d) = t.duration(ctx, "idle_timeout", false) {
+        s.idle_timeout = d;
+    }
+    if let Some(n) = t.int(ctx, "max_connections", 1, MAX_COUNT) {
+        s.max_connections = to_usize(n);
+    }
+    if let Some(d) = t.duration(ctx, "shutdown_grace", true) {
+        s.shutdown_grace = d;
     }
 }
 

@@ -17,8 +17,8 @@ impl Fetcher {
     /// order. `validators` maps source names to what their last fetch returned.
     ///
     /// With `progress` and a terminal on stderr, a progress bar shows sources done and
-    /// failures; every failure is also logged (`tracing`, warn) as one line naming the
-    /// source and the reason, and every permanent redirect as a note.
+    /// failures; each failure and permanent redirect is logged at debug level only (the
+    /// build report carries them to the operator once).
     pub async fn fetch_all(
         &self,
         sources: &[Source],
@@ -84,13 +84,15 @@ impl Fetcher {
 
 /// Logs one source's result and advances the bar.
 fn report(name: &str, outcome: &FetchOutcome, bar: Option<&ProgressBar>, failures: &AtomicUsize) {
+    // Debug only: failures and moves are in the build report, which `build` prints and
+    // `serve` logs, one line each; a warning here printed every failure twice.
     let log = || match outcome {
         FetchOutcome::Failed { message, .. } => {
-            tracing::warn!(source = name, "fetch failed: {message}");
+            tracing::debug!(source = name, "fetch failed: {message}");
         }
         FetchOutcome::Fetched(f) => {
             if let Some(new) = &f.meta.permanent_redirect {
-                tracing::warn!(
+                tracing::debug!(
                     source = name,
                     "moved permanently to {new}: update feeds.toml"
                 );

@@ -75,10 +75,6 @@ impl Fetcher {
             }
         };
         let connect_timeout = opts.connect_timeout.unwrap_or(self.cfg().connect_timeout);
-        let client = match self.client(connect_timeout) {
-            Ok(c) => c,
-            Err(e) => return fail(e, meta),
-        };
         let timeout = opts.timeout.unwrap_or(self.cfg().timeout);
         let attempts = self.cfg().retries.saturating_add(1);
         let mut attempt = 0;
@@ -87,7 +83,7 @@ impl Fetcher {
             let mut st = AttemptState::default();
             let result = tokio::time::timeout(
                 timeout,
-                self.attempt(&client, url, validators, connect_timeout, opts, &mut st),
+                self.attempt(url, validators, connect_timeout, opts, &mut st),
             )
             .await
             .unwrap_or_else(|_| {
@@ -171,7 +167,6 @@ impl Fetcher {
     /// loop, the hop limit and permanent moves are ours to report), then the body.
     async fn attempt(
         &self,
-        client: &reqwest::Client,
         url: &Url,
         validators: &Validators,
         connect_timeout: Duration,
@@ -185,6 +180,22 @@ impl Fetcher {
         // A move is permanent for the operator only while every hop so far was permanent.
         let mut all_permanent = true;
         loop {
+            // Each hop is judged on its own: only the trusted origins may be internal.
+            let public_only = opts.public_only && !opts.internal_ok.contains(&current.origin());
+            if public_only && super::url_is_internal(&current) {
+                let why = match chain.len() {
+                    1 => format!("{current} is an internal address; refused"),
+                    _ => format!(
+                        "redirect to {current}, an internal address, refused (only the \
+                         configured URL's own server may be internal; for feeds see \
+                         fetch.allow_internal_redirects)"
+                    ),
+                };
+                return Err(Failure::fatal(why));
+            }
+            let client = self
+                .client(connect_timeout, public_only)
+                .map_err(Failure::fatal)?;
             let mut req = client
                 .get(current.clone())
                 .header(header::ACCEPT, accept)
@@ -210,14 +221,6 @@ impl Fetcher {
             st.fresh_for = freshness(resp.headers(), SystemTime::now());
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = redirect_target(&current, status, resp.headers())?;
-                if opts.refuse_internal_redirects
-                    && !super::url_is_internal(&current)
-                    && super::url_is_internal(&next)
-                {
-                    return Err(Failure::fatal(format!(
-                        "redirect from {current} to the internal address {next} refused"
-                    )));
-                }
                 if chain.contains(&next) {
                     chain.push(next);
                     return Err(Failure::fatal(format!(
@@ -389,6 +392,10 @@ fn status_failure(status: StatusCode, headers: &HeaderMap) -> Failure {
 fn transport_failure(e: &reqwest::Error, connect_timeout: Duration) -> Failure {
     let mut root: &dyn std::error::Error = e;
     while let Some(next) = root.source() {
+        if let Some(internal) = next.downcast_ref::<super::net::InternalName>() {
+            // A refusal, not a network problem: retrying gives the same answer.
+            return Failure::fatal(internal.to_string());
+        }
         root = next;
     }
     let cause = root.to_string();

@@ -1,9 +1,73 @@
-//! Which addresses are internal: the fetch stage refuses to be bounced to them from a public
-//! page, and the scraper never follows links to them.
+//! Which addresses are internal, and the DNS resolver that keeps requests away from them.
+//!
+//! A check of the URL alone sees IP literals and `localhost` only; any name can resolve to
+//! 127.0.0.1 or 10.x. So the client used for requests that must stay public resolves names
+//! through [`Resolver`], which drops internal addresses from the answer: the addresses
+//! checked are the addresses connected to (no second lookup, no time-of-check gap).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use url::{Host, Url};
+
+/// Names mapped to addresses before DNS is asked, as `/etc/hosts` entries would be:
+/// lowercase names without a trailing dot.
+pub(super) type HostTable = Arc<HashMap<String, Vec<IpAddr>>>;
+
+/// A name whose every address is internal, refused for a request that must stay public.
+#[derive(Debug)]
+pub(super) struct InternalName {
+    pub name: String,
+    pub addrs: Vec<IpAddr>,
+}
+
+impl std::fmt::Display for InternalName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let addrs: Vec<String> = self.addrs.iter().map(ToString::to_string).collect();
+        write!(
+            f,
+            "{} resolves only to internal addresses ({}); refused",
+            self.name,
+            addrs.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for InternalName {}
+
+/// reqwest's resolver hook: the host table first, then the system resolver; with
+/// `public_only`, internal addresses are dropped and a name left with none is an error.
+#[derive(Debug, Clone)]
+pub(super) struct Resolver {
+    pub hosts: HostTable,
+    pub public_only: bool,
+}
+
+impl reqwest::dns::Resolve for Resolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let this = self.clone();
+        let name = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        Box::pin(async move {
+            let addrs: Vec<IpAddr> = match this.hosts.get(&name) {
+                Some(ips) => ips.clone(),
+                None => tokio::net::lookup_host((name.as_str(), 0))
+                    .await?
+                    .map(|a| a.ip())
+                    .collect(),
+            };
+            let usable: Vec<SocketAddr> = addrs
+                .iter()
+                .filter(|ip| !(this.public_only && is_internal(**ip)))
+                .map(|ip| SocketAddr::new(*ip, 0))
+                .collect();
+            if usable.is_empty() && !addrs.is_empty() {
+                return Err(Box::new(InternalName { name, addrs }) as _);
+            }
+            Ok(Box::new(usable.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
 
 /// Loopback, private, link-local, shared (CGNAT), unspecified, broadcast, multicast and
 /// documentation ranges: nothing a public news site links to.

@@ -24,10 +24,9 @@ impl FetcherPages {
     pub fn new(fetcher: Fetcher, source: &Source, per_host: usize) -> FetcherPages {
         FetcherPages {
             fetcher,
-            opts: FetchOptions {
-                refuse_internal_redirects: true,
-                ..FetchOptions::for_source(source)
-            },
+            // Public addresses only, whatever the names resolve to, except the listing's
+            // own configured origin (an operator may run the site locally).
+            opts: FetchOptions::for_source(source),
             permits: Arc::new(Semaphore::new(per_host.max(1))),
             meta: Mutex::new(FetchMeta::default()),
         }

@@ -64,7 +64,14 @@ pub async fn inspect(
     cfg: &HtmlCfg,
     pages: &dyn PageSource,
 ) -> Result<Inspection, String> {
-    let run = run(source, cfg, pages, Some(INSPECT_ARTICLES)).await?;
+    let run = run(
+        source,
+        cfg,
+        pages,
+        Some(INSPECT_ARTICLES),
+        &crate::config::LimitsCfg::default(),
+    )
+    .await?;
     Ok(Inspection {
         source: source.name.clone(),
         listing: run.listing,

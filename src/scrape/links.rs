@@ -2,6 +2,7 @@
 //! the hosts a listing may send feedmill to.
 
 use std::net::IpAddr;
+use std::path::{Component, Path, PathBuf};
 
 use url::{Host, Url};
 
@@ -51,8 +52,8 @@ pub fn resolve(base: &Url, href: &str) -> Option<Url> {
 /// anything not named here is skipped, with a message saying why.
 #[derive(Debug, Clone)]
 pub struct LinkPolicy {
-    /// For a `file:` listing: the folder (URL path ending in `/`) its links must stay in.
-    file_dir: Option<String>,
+    /// For a `file:` listing: the folder its links must stay in (decoded, normalized).
+    file_dir: Option<PathBuf>,
     /// (host, explicit port) of the configured listing URL and of where it redirected.
     own: Vec<(String, Option<u16>)>,
     allow: Vec<String>,
@@ -64,8 +65,8 @@ impl LinkPolicy {
     pub fn new(listing: &Url, allow_hosts: &[String]) -> LinkPolicy {
         let mut policy = LinkPolicy {
             file_dir: (listing.scheme() == "file").then(|| {
-                let path = listing.path();
-                path.rfind('/').map_or("/", |i| &path[..=i]).to_string()
+                let path = listing.to_file_path().unwrap_or_default();
+                normalize(path.parent().unwrap_or(Path::new("/")))
             }),
             own: Vec::new(),
             allow: allow_hosts
@@ -95,12 +96,11 @@ impl LinkPolicy {
             "http" | "https" => {}
             "file" => {
                 return match &self.file_dir {
-                    Some(dir)
-                        if url.path().starts_with(dir.as_str()) && !url.path().contains("/../") =>
-                    {
-                        Ok(())
-                    }
-                    Some(dir) => Err(format!("skipped {url}: outside the listing's folder {dir}")),
+                    Some(dir) if file_inside(url, dir) => Ok(()),
+                    Some(dir) => Err(format!(
+                        "skipped {url}: outside the listing's folder {}",
+                        dir.display()
+                    )),
                     None => Err(format!(
                         "skipped {url}: file: links are followed only from a file: listing"
                     )),
@@ -141,6 +141,40 @@ impl LinkPolicy {
             "skipped {url}: host {host} is not {listing} (name it in allow_hosts to follow it)"
         ))
     }
+}
+
+/// Whether the file `url` names lies inside `dir`: judged on the path as the file system
+/// will see it (percent-decoded, so `..%2F` is a `..`; `.` and `..` resolved), and, when it
+/// exists, on where its symlinks lead.
+fn file_inside(url: &Url, dir: &Path) -> bool {
+    let Ok(path) = url.to_file_path() else {
+        return false;
+    };
+    let path = normalize(&path);
+    if !path.starts_with(dir) {
+        return false;
+    }
+    match (std::fs::canonicalize(&path), std::fs::canonicalize(dir)) {
+        (Ok(real), Ok(real_dir)) => real.starts_with(real_dir),
+        // Nothing there (yet): reading it fails on its own; the lexical check stands.
+        _ => true,
+    }
+}
+
+/// `path` with `.` dropped and each `..` taking away the component before it (never
+/// above the root).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// The host as compared: lowercase, without a trailing dot; IPv6 without brackets.
@@ -233,6 +267,9 @@ mod tests {
         assert!(f.check(&u("file:///srv/site/a.html")).is_ok());
         assert!(f.check(&u("file:///srv/site/sub/b.html")).is_ok());
         assert!(f.check(&u("file:///etc/passwd")).is_err());
+        assert!(f.check(&u("file:///srv/site/..%2Fsecret")).is_err());
+        assert!(f.check(&u("file:///srv/site/a/..%2F..%2Fsecret")).is_err());
+        assert!(f.check(&u("file:///srv/site/a/..%2Fb.html")).is_ok());
         assert!(f.check(&u("https://a.vn/")).is_err());
     }
 }

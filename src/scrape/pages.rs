@@ -11,6 +11,9 @@ use url::Url;
 
 use super::links::is_internal;
 
+/// Longest wait for one local page (a regular file on a slow or hung file system).
+const FILE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A fetched page.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -84,12 +87,9 @@ impl SimplePages {
                 let path = url
                     .to_file_path()
                     .map_err(|()| format!("{url}: not a local file path"))?;
-                let body = tokio::fs::read(&path)
+                let body = crate::fetch::read_regular(&path, self.max_bytes as u64, FILE_TIMEOUT)
                     .await
-                    .map_err(|e| format!("{url}: cannot read {}: {e}", path.display()))?;
-                if body.len() > self.max_bytes {
-                    return Err(format!("{url}: larger than {} bytes", self.max_bytes));
-                }
+                    .map_err(|e| format!("{url}: {e}"))?;
                 Ok(Page {
                     body,
                     content_type: None,

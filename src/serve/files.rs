@@ -14,7 +14,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
-use chrono::DateTime;
 use sha2::{Digest, Sha256};
 
 use crate::emit::write::read_manifest;
@@ -89,11 +88,14 @@ pub(crate) struct Entry {
     pub gzip: Option<Body>,
     /// brotli, when smaller than identity.
     pub br: Option<Body>,
-    /// Whole seconds since the epoch: the feed's newest article (`lastBuildDate` /
-    /// `updated`), or the file's mtime for the OPML and index pages.
+    /// Whole seconds since the epoch: when these bytes were written (the file's mtime),
+    /// never earlier than the previous version's date.
     pub last_modified: u64,
     /// `Last-Modified` value.
     pub last_modified_header: HeaderValue,
+    /// Whether the gzip and brotli forms were made (an entry loaded at start is served
+    /// before they are).
+    pub compressed: bool,
 }
 
 impl Entry {
@@ -148,6 +150,23 @@ impl FeedSet {
             .count()
     }
 
+    /// The same set with these entries (request path → entry) swapped in; the `/` alias
+    /// follows `/index.html`.
+    pub(crate) fn replaced(&self, updates: Vec<(String, Arc<Entry>)>) -> FeedSet {
+        let mut files = self.files.clone();
+        for (key, entry) in updates {
+            if key == "/index.html" {
+                files.insert("/".to_string(), entry.clone());
+            }
+            files.insert(key, entry);
+        }
+        FeedSet {
+            files,
+            cache_control: self.cache_control.clone(),
+            dir: self.dir.clone(),
+        }
+    }
+
     /// Files in the set (the `/` alias not counted twice).
     pub(crate) fn file_count(&self) -> usize {
         self.files.keys().filter(|p| p.as_str() != "/").count()
@@ -185,6 +204,16 @@ impl Loaded {
 /// same (so an unchanged file is neither recompressed nor given a new Last-Modified).
 /// A folder without a manifest gives an empty set.
 pub(crate) fn load(dir: &Path, previous: &FeedSet, max_age: Duration) -> Loaded {
+    load_with(dir, previous, max_age, true)
+}
+
+/// [`load`] from nothing, without compressing: fast enough to serve a large output at
+/// once; [`compressed`] then upgrades each entry.
+pub(crate) fn load_uncompressed(dir: &Path, max_age: Duration) -> Loaded {
+    load_with(dir, &FeedSet::empty(max_age), max_age, false)
+}
+
+fn load_with(dir: &Path, previous: &FeedSet, max_age: Duration, compress: bool) -> Loaded {
     let manifest = read_manifest(dir);
     let same_dir = previous.dir == dir;
     let mut files = HashMap::with_capacity(manifest.len() + 1);
@@ -208,16 +237,16 @@ pub(crate) fn load(dir: &Path, previous: &FeedSet, max_age: Duration) -> Loaded 
         };
         let key = format!("/{rel}");
         let hash = content_hash(&bytes);
-        let reused = previous
-            .files
-            .get(&key)
-            .filter(|e| same_dir && e.hash == hash)
-            .cloned();
-        let entry = match reused {
-            Some(e) => e,
-            None => {
+        let before = previous.files.get(&key).filter(|_| same_dir);
+        let entry = match before {
+            Some(e) if e.hash == hash && (e.compressed || !compress) => e.clone(),
+            Some(e) if e.hash == hash => Arc::new(compressed(e)),
+            _ => {
                 changed.push(rel.clone());
-                Arc::new(make_entry(kind, bytes, hash, mtime))
+                // New bytes get a later date than the copy a client may hold, even within
+                // the same second of mtime (Last-Modified has whole seconds).
+                let floor = before.map(|e| e.last_modified + 1);
+                Arc::new(make_entry(kind, bytes, hash, mtime, floor, compress))
             }
         };
         if rel == "index.html" {
@@ -264,40 +293,70 @@ fn content_hash(bytes: &[u8]) -> String {
 }
 
 /// Builds one entry: compresses it both ways and works out its Last-Modified.
-fn make_entry(kind: Kind, bytes: Vec<u8>, hash: String, mtime: SystemTime) -> Entry {
-    let modified = match kind {
-        Kind::Rss | Kind::Atom => feed_date(kind, &bytes).unwrap_or(mtime),
-        Kind::Opml | Kind::Html => mtime,
-    };
-    // A Last-Modified in the future makes caches misbehave; an article dated ahead is clamped.
-    let modified = modified.min(SystemTime::now());
+///
+/// Last-Modified is when the bytes last changed: the file's mtime, which emit leaves alone
+/// while a file's bytes stay the same (so it survives restarts), never before `floor` (the
+/// previous version's date plus one second), so it never goes backwards. It is not the
+/// newest article's date: an article dated in the past changes the bytes but not that
+/// date, and a reader sending only `If-Modified-Since` would never see it.
+fn make_entry(
+    kind: Kind,
+    bytes: Vec<u8>,
+    hash: String,
+    mtime: SystemTime,
+    floor: Option<u64>,
+    compress: bool,
+) -> Entry {
+    // A Last-Modified in the future makes caches misbehave: an mtime ahead is clamped.
+    let modified = mtime.min(SystemTime::now());
     let last_modified = modified
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .max(floor.unwrap_or(0));
     let last_modified_header = HeaderValue::from_str(&httpdate::fmt_http_date(
         UNIX_EPOCH + Duration::from_secs(last_modified),
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"));
-    let smaller = |c: Vec<u8>, suffix: &str| {
-        (c.len() < bytes.len()).then(|| Body {
-            bytes: Bytes::from(c),
-            etag: etag(&hash, suffix),
-        })
-    };
-    let gzip = gzip(&bytes).and_then(|c| smaller(c, "-gz"));
-    let br = brotli(&bytes).and_then(|c| smaller(c, "-br"));
-    Entry {
+    let entry = Entry {
         kind,
         identity: Body {
             bytes: Bytes::from(bytes),
             etag: etag(&hash, ""),
         },
-        gzip,
-        br,
+        gzip: None,
+        br: None,
         last_modified,
         last_modified_header,
         hash,
+        compressed: false,
+    };
+    if compress {
+        compressed(&entry)
+    } else {
+        entry
+    }
+}
+
+/// `entry` with its gzip and brotli forms (each kept only when smaller). The identity
+/// bytes are shared, not copied.
+pub(crate) fn compressed(entry: &Entry) -> Entry {
+    let bytes = &entry.identity.bytes;
+    let smaller = |c: Vec<u8>, suffix: &str| {
+        (c.len() < bytes.len()).then(|| Body {
+            bytes: Bytes::from(c),
+            etag: etag(&entry.hash, suffix),
+        })
+    };
+    Entry {
+        kind: entry.kind,
+        hash: entry.hash.clone(),
+        identity: entry.identity.clone(),
+        gzip: gzip(bytes).and_then(|c| smaller(c, "-gz")),
+        br: brotli(bytes).and_then(|c| smaller(c, "-br")),
+        last_modified: entry.last_modified,
+        last_modified_header: entry.last_modified_header.clone(),
+        compressed: true,
     }
 }
 
@@ -326,70 +385,20 @@ fn brotli(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The feed's own date: RSS `lastBuildDate` or Atom `updated` of the channel/feed (before
-/// the first item/entry), which emit sets to the newest article's date.
-pub(crate) fn feed_date(kind: Kind, bytes: &[u8]) -> Option<SystemTime> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let (tag, stop) = match kind {
-        Kind::Rss => ("lastBuildDate", "<item"),
-        Kind::Atom => ("updated", "<entry"),
-        Kind::Opml | Kind::Html => return None,
-    };
-    let head = match text.find(stop) {
-        Some(i) => &text[..i],
-        None => text,
-    };
-    let open = format!("<{tag}>");
-    let start = head.find(&open)? + open.len();
-    let len = head[start..].find('<')?;
-    let value = head[start..start + len].trim();
-    let date = match kind {
-        Kind::Rss => DateTime::parse_from_rfc2822(value).ok()?,
-        _ => DateTime::parse_from_rfc3339(value).ok()?,
-    };
-    let secs = u64::try_from(date.timestamp()).ok()?;
-    Some(UNIX_EPOCH + Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn rss_date_comes_from_the_channel_not_an_item() {
-        let xml = b"<rss><channel><title>x</title><lastBuildDate>Tue, 03 Jun 2025 05:29:48 +0700</lastBuildDate>\
-            <item><lastBuildDate>Wed, 04 Jun 2025 00:00:00 +0000</lastBuildDate></item></channel></rss>";
-        let t = feed_date(Kind::Rss, xml).expect("date");
-        assert_eq!(
-            t.duration_since(UNIX_EPOCH).expect("after epoch").as_secs(),
-            1_748_903_388
-        );
-    }
-
-    #[test]
-    fn atom_date_is_the_feed_updated() {
-        let xml = b"<feed><updated>2025-06-02T22:29:48Z</updated><entry><updated>2030-01-01T00:00:00Z</updated></entry></feed>";
-        let t = feed_date(Kind::Atom, xml).expect("date");
-        assert_eq!(
-            t.duration_since(UNIX_EPOCH).expect("after epoch").as_secs(),
-            1_748_903_388
-        );
-    }
-
-    #[test]
-    fn entry_item_dates_are_never_taken_for_the_feed() {
-        assert_eq!(
-            feed_date(
-                Kind::Atom,
-                b"<feed><entry><updated>2025-06-02T22:29:48Z</updated></entry></feed>"
-            ),
-            None
-        );
-    }
-
-    #[test]
     fn if_none_match_accepts_any_encoding_of_the_same_bytes() {
-        let e = make_entry(Kind::Rss, b"<rss/>".repeat(100), "abc".into(), UNIX_EPOCH);
+        let e = make_entry(
+            Kind::Rss,
+            b"<rss/>".repeat(100),
+            "abc".into(),
+            UNIX_EPOCH,
+            None,
+            true,
+        );
         assert!(e.matches("\"abc\""));
         assert!(e.matches("W/\"abc-gz\""));
         assert!(e.matches("\"x\", \"abc-br\""));

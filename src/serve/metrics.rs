@@ -47,11 +47,28 @@ struct BuildFacts {
     config_rejected: u64,
 }
 
+/// What the accept loop did with connections (see `listen`).
+#[derive(Debug, Default)]
+pub(crate) struct Connections {
+    /// Held now.
+    pub open: AtomicU64,
+    /// Closed to make room at the cap (the longest idle).
+    pub evicted: AtomicU64,
+    /// Closed at once because every held connection was in a request.
+    pub refused: AtomicU64,
+    /// Closed for taking too long over a request head or sitting idle.
+    pub timed_out: AtomicU64,
+    /// Failed `accept` calls (EMFILE and the like).
+    pub accept_errors: AtomicU64,
+}
+
 /// Everything `/metrics` shows.
 #[derive(Debug)]
 pub(crate) struct Metrics {
     responses: Vec<AtomicU64>,
     facts: Mutex<BuildFacts>,
+    /// Connection counters, updated by the accept loop.
+    pub connections: Connections,
 }
 
 impl Default for Metrics {
@@ -59,6 +76,7 @@ impl Default for Metrics {
         Metrics {
             responses: (0..STATUSES).map(|_| AtomicU64::new(0)).collect(),
             facts: Mutex::new(BuildFacts::default()),
+            connections: Connections::default(),
         }
     }
 }
@@ -272,6 +290,42 @@ impl Metrics {
                 );
             }
         }
+        let c = &self.connections;
+        let read = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        header(
+            &mut out,
+            "feedmill_connections_open",
+            "gauge",
+            "HTTP connections held now.",
+        );
+        let _ = writeln!(out, "feedmill_connections_open {}", read(&c.open));
+        header(
+            &mut out,
+            "feedmill_connections_closed_total",
+            "counter",
+            "Connections the server closed early, by reason: evicted (the longest idle, at the connection cap), refused (at the cap with every connection in a request), timeout (header-read or idle).",
+        );
+        for (reason, n) in [
+            ("evicted", read(&c.evicted)),
+            ("refused", read(&c.refused)),
+            ("timeout", read(&c.timed_out)),
+        ] {
+            let _ = writeln!(
+                out,
+                "feedmill_connections_closed_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
+        header(
+            &mut out,
+            "feedmill_accept_errors_total",
+            "counter",
+            "Failed accepts (such as running out of file descriptors).",
+        );
+        let _ = writeln!(
+            out,
+            "feedmill_accept_errors_total {}",
+            read(&c.accept_errors)
+        );
         out
     }
 }

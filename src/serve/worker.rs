@@ -106,7 +106,62 @@ impl ConfigWatch {
     }
 }
 
+/// Input bytes compressed between two publications of the set at start: often enough
+/// that clients get compressed forms early, rarely enough that copying the map is noise.
+const PUBLISH_EVERY: usize = 16 << 20;
+
+/// Serves what the output folder already holds: every file as soon as all are read (no
+/// compression yet), then each one precompressed in turn, published in batches. Runs before
+/// the first build; a stop request ends it between two files.
+fn startup_load(shared: &Shared, cfg: &Config, shutdown: &watch::Receiver<bool>) {
+    let max_age = schedule::shortest_interval(cfg);
+    let loaded = files::load_uncompressed(&cfg.site.output_dir, max_age);
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    publish(shared, loaded.set);
+    let mut keys: Vec<String> = shared
+        .files
+        .load()
+        .files
+        .keys()
+        .filter(|k| k.as_str() != "/")
+        .cloned()
+        .collect();
+    keys.sort();
+    let started = StdInstant::now();
+    let mut pending = Vec::new();
+    let mut batch = 0usize;
+    for key in keys {
+        if *shutdown.borrow() {
+            return;
+        }
+        let current = shared.files.load();
+        let Some(entry) = current.files.get(&key).filter(|e| !e.compressed) else {
+            continue;
+        };
+        batch += entry.identity.bytes.len();
+        pending.push((key, Arc::new(files::compressed(entry))));
+        if batch >= PUBLISH_EVERY {
+            publish(shared, current.replaced(std::mem::take(&mut pending)));
+            batch = 0;
+        }
+    }
+    if !pending.is_empty() {
+        let current = shared.files.load();
+        publish(shared, current.replaced(pending));
+    }
+    tracing::debug!(
+        "precompressed the previous output in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<bool>) {
+    startup_load(&shared, &cfg, &shutdown);
+    if *shutdown.borrow() {
+        return;
+    }
     let mut cfg = Arc::new(cfg);
     let mut schedule = Schedule::new(&cfg, Instant::now());
     let mut watch = ConfigWatch::new(&cfg.path);
@@ -250,6 +305,14 @@ async fn build_once(
             s.url,
             s.error.as_deref().unwrap_or("failed")
         );
+    }
+    for s in &report.sources {
+        if let Some(to) = &s.fetch.permanent_redirect {
+            tracing::warn!(
+                "source {} moved permanently to {to}; update its url in feeds.toml",
+                s.name
+            );
+        }
     }
     shared.metrics.build_done(&report, took);
 

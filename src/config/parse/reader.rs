@@ -211,6 +211,18 @@ impl<'t, 'i> Table<'t, 'i> {
         self.text(ctx, key)
     }
 
+    /// A boolean; wrong types are reported.
+    pub(super) fn boolean(&self, ctx: &mut Ctx<'_>, key: &str) -> Option<bool> {
+        let value = self.raw(key)?;
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.type_error(ctx, key, value, "true or false");
+                None
+            }
+        }
+    }
+
     /// An integer within `min..=max`.
     pub(super) fn int(&self, ctx: &mut Ctx<'_>, key: &str, min: i64, max: i64) -> Option<i64> {
         let value = self.raw(key)?;

@@ -3,7 +3,7 @@
 
 /// The top-level tables.
 pub(super) const TOP_KEYS: &[&str] = &[
-    "site", "feeds", "merged", "fetch", "store", "limits", "source", "category", "tags",
+    "site", "feeds", "merged", "fetch", "store", "limits", "serve", "source", "category", "tags",
 ];
 /// `[site]`.
 pub(super) const SITE_KEYS: &[&str] = &[
@@ -32,6 +32,7 @@ pub(super) const FETCH_KEYS: &[&str] = &[
     "max_redirects",
     "user_agent",
     "refresh",
+    "allow_internal_redirects",
 ];
 /// `[store]`.
 pub(super) const STORE_KEYS: &[&str] = &["retention_days"];
@@ -78,6 +79,13 @@ pub(super) const HTML_KEYS: &[&str] = &[
     "image",
     "allow_hosts",
 ];
+/// `[serve]`.
+pub(super) const SERVE_KEYS: &[&str] = &[
+    "header_read_timeout",
+    "idle_timeout",
+    "max_connections",
+    "shutdown_grace",
+];
 /// `[[category]]`.
 pub(super) const CATEGORY_KEYS: &[&str] = &["name", "slug", "sources", "tags", "match"];
 /// `[tags]`.
@@ -91,6 +99,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("fetch", FETCH_KEYS),
     ("store", STORE_KEYS),
     ("limits", LIMITS_KEYS),
+    ("serve", SERVE_KEYS),
     ("source", SOURCE_KEYS),
     ("source.html", HTML_KEYS),
     ("category", CATEGORY_KEYS),

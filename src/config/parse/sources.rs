@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 use super::reader::{type_name, Ctx, Table, Val};
 use super::schema::{HTML_KEYS, SOURCE_KEYS};
 use super::values;
-use crate::config::{HtmlCfg, Source, SourceKind};
+use crate::config::{HtmlCfg, Source, SourceKind, SourceUrl};
 
 /// The tables of an array-of-tables key (`[[source]]`, `[[category]]`), each with its
 /// span; a wrong shape is reported.
@@ -52,6 +52,7 @@ pub(super) fn read_sources(
     ctx: &mut Ctx<'_>,
     root: &DeTable<'_>,
     base_dir: &Path,
+    check_files: bool,
     out: &mut Vec<Source>,
 ) -> Vec<String> {
     let mut names: Vec<Val<String>> = Vec::new();
@@ -82,7 +83,7 @@ pub(super) fn read_sources(
                 names.push(name.clone());
             }
         }
-        if let Some(source) = read_source(ctx, &t, name, base_dir) {
+        if let Some(source) = read_source(ctx, &t, name, base_dir, check_files) {
             out.push(source);
         }
     }
@@ -110,9 +111,16 @@ fn read_source(
     t: &Table<'_, '_>,
     name: Option<Val<String>>,
     base_dir: &Path,
+    check_files: bool,
 ) -> Option<Source> {
     let url = match t.required_text(ctx, "url", "\"https://example.vn/rss.xml\"") {
         Some(u) => match values::source_url(&u.v, base_dir) {
+            Ok(SourceUrl::File(path)) if check_files => {
+                if let Err(msg) = values::local_file(&path) {
+                    ctx.error(&u.span, format!("`source.url`: {msg}"));
+                }
+                Some(SourceUrl::File(path))
+            }
             Ok(url) => Some(url),
             Err(msg) => {
                 ctx.error(&u.span, format!("`source.url`: {msg}"));

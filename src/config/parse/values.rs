@@ -82,10 +82,43 @@ pub(super) fn byte_size(text: &str) -> Result<u64, String> {
 }
 
 /// An absolute http(s) URL with a host.
+///
+/// Stricter than the WHATWG parser the `url` crate implements, which repairs what a
+/// browser's address bar would (`https:///x` becomes `https://x/`): here the text must be
+/// `scheme://authority…` with a non-empty authority and no whitespace or control
+/// characters, so a typo is reported instead of fetched from somewhere unintended.
 pub(super) fn http_url(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text.trim()).map_err(|e| {
-        format!("invalid URL \"{text}\" ({e}); expected an absolute http(s) URL such as \"https://example.com/\"")
-    })?;
+    let text = text.trim();
+    let expected = "expected an absolute http(s) URL such as \"https://example.com/\"";
+    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "invalid URL \"{text}\" (it contains {}); {expected}; write a space as %20",
+            match c {
+                ' ' => "a space".to_string(),
+                c => format!("the character {c:?}"),
+            }
+        ));
+    }
+    if scheme_of(text).is_none() {
+        let why = Url::parse(text)
+            .err()
+            .map_or_else(String::new, |e| format!(" ({e})"));
+        return Err(format!("invalid URL \"{text}\"{why}; {expected}"));
+    }
+    let rest = text.split_once(':').map_or("", |(_, r)| r);
+    let Some(after) = rest.strip_prefix("//") else {
+        return Err(format!(
+            "invalid URL \"{text}\" (no `//` after the scheme); {expected}"
+        ));
+    };
+    let authority = after.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() || host.starts_with(':') {
+        return Err(format!(
+            "URL \"{text}\" has no host; expected such as \"https://example.com/\""
+        ));
+    }
+    let url = Url::parse(text).map_err(|e| format!("invalid URL \"{text}\" ({e}); {expected}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
             "URL \"{text}\" has scheme \"{}\"; expected http or https",
@@ -98,6 +131,17 @@ pub(super) fn http_url(text: &str) -> Result<Url, String> {
         ));
     }
     Ok(url)
+}
+
+/// The scheme of `text` when it starts with one (RFC 3986 §3.1: a letter, then letters,
+/// digits, `+`, `-` or `.`, then `:`), lowercased. A single letter is a Windows drive
+/// (`C:\feeds\x.xml`), not a scheme.
+fn scheme_of(text: &str) -> Option<String> {
+    let (scheme, _) = text.split_once(':')?;
+    let mut bytes = scheme.bytes();
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    (first_ok && rest_ok && scheme.len() > 1).then(|| scheme.to_ascii_lowercase())
 }
 
 /// `site.base_url`: an http(s) URL without query or fragment, always ending with `/` so
@@ -122,18 +166,35 @@ pub(super) fn source_url(text: &str, base_dir: &Path) -> Result<SourceUrl, Strin
     if s.is_empty() {
         return Err("source url is empty; expected an http(s) URL, a file: URL, or a path relative to the config file".into());
     }
-    match Url::parse(s) {
-        // A one-letter scheme is a Windows drive (`C:\feeds\x.xml`): a path.
-        Ok(url) if url.scheme().len() > 1 => match url.scheme() {
-            "http" | "https" => http_url(s).map(SourceUrl::Http),
-            "file" => url.to_file_path().map(|p| SourceUrl::File(clean_path(&p))).map_err(|()| {
+    // Anything that starts with a scheme is meant as a URL: it must parse as one, never
+    // fall back to being a path (`https://exa mple.vn/feed` is a typo, not a file name).
+    match scheme_of(s).as_deref() {
+        Some("http" | "https") => http_url(s).map(SourceUrl::Http),
+        Some("file") => match Url::parse(s) {
+            Ok(url) => url.to_file_path().map(|p| SourceUrl::File(clean_path(&p))).map_err(|()| {
                 format!("file URL \"{s}\" does not name a local file; expected such as \"file:///srv/feeds/news.xml\"")
             }),
-            other => Err(format!(
-                "URL \"{s}\" has unsupported scheme \"{other}\"; expected an http(s) URL, a file: URL, or a path relative to the config file"
+            Err(e) => Err(format!(
+                "invalid file URL \"{s}\" ({e}); expected such as \"file:///srv/feeds/news.xml\""
             )),
         },
-        _ => Ok(SourceUrl::File(resolve(base_dir, s))),
+        Some(other) => Err(format!(
+            "URL \"{s}\" has unsupported scheme \"{other}\"; expected an http(s) URL, a file: URL, or a path relative to the config file"
+        )),
+        None => Ok(SourceUrl::File(resolve(base_dir, s))),
+    }
+}
+
+/// A local source file as `check` wants it: present and a regular file (a FIFO or a
+/// device would hang or never end a build).
+pub(super) fn local_file(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(format!("{} is not a regular file", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(format!("local file {} does not exist", path.display()))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 
@@ -262,6 +323,20 @@ mod tests {
             Ok(SourceUrl::File(PathBuf::from("/srv/a b.xml")))
         );
         assert!(source_url("gopher://example.vn/", base).is_err());
+        for bad in [
+            "https://exa mple.vn/feed",
+            "http://",
+            "https:///x",
+            "https://example.vn:99999/rss",
+            "https:example.vn",
+            "HTTP://",
+        ] {
+            assert!(source_url(bad, base).is_err(), "{bad}");
+        }
+        assert_eq!(
+            source_url("C:feeds.xml", base),
+            Ok(SourceUrl::File(PathBuf::from("/etc/feedmill/C:feeds.xml")))
+        );
     }
 
     #[test]
