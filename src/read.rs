@@ -10,14 +10,18 @@ use std::fmt;
 
 use url::Url;
 
+mod atom;
 mod attrs;
 mod encoding;
 mod fields;
 mod html;
 mod json;
 mod lane;
+mod modules;
 mod names;
 mod ns;
+mod rdf;
+mod rss;
 mod util;
 mod xml;
 

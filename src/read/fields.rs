@@ -1,5 +1,10 @@
-//! What each recognised element contributes to the item or the feed: attribute-borne
-//! values (links, images, Atom categories) at the start tag, text values at the end tag.
+//! The field machinery the formats share: captures (a field from its start tag to its end
+//! tag), the item being read, and how a finished field's inner XML becomes a value.
+//!
+//! What each element means lives with its format: [`super::rss`], [`super::atom`],
+//! [`super::rdf`], and the modules any of them carries ([`super::modules`]: Dublin Core,
+//! `content:`, Media RSS, iTunes). Attribute-borne values (links, images, Atom categories)
+//! are taken at the start tag, text values at the end tag.
 //!
 //! Several elements can fill one field (`pubDate`, `dc:date`, Atom `issued`…); each carries
 //! a rank, and a field keeps the value of the best-ranked element seen first.
@@ -9,10 +14,9 @@ use std::borrow::Cow;
 use base64::Engine;
 use quick_xml::events::BytesStart;
 
-use super::attrs::{is_image_type, looks_like_image, text_kind, Attrs};
 use super::names::El;
 use super::util::{inner_text, non_empty_cow, text_to_html, unescape, CDATA_CLOSE, CDATA_OPEN};
-use super::xml::{in_text, resolve_here, State};
+use super::xml::{resolve_here, State};
 use crate::model::{FeedFormat, RawArticle};
 
 /// How a field's inner XML becomes its value.
@@ -119,7 +123,7 @@ impl Capture {
 
 /// Slots of fields that several elements compete for.
 #[derive(Clone, Copy)]
-enum Slot {
+pub(super) enum Slot {
     Title = 0,
     Link,
     Summary,
@@ -159,7 +163,7 @@ impl<'t> ItemState<'t> {
     }
 
     /// Whether a value of `rank` should replace the slot's current one.
-    fn take(&mut self, slot: Slot, rank: u8) -> bool {
+    pub(super) fn take(&mut self, slot: Slot, rank: u8) -> bool {
         let r = &mut self.ranks[slot as usize];
         if rank < *r {
             *r = rank;
@@ -171,7 +175,7 @@ impl<'t> ItemState<'t> {
 }
 
 /// Sets the item's image when `rank` beats the current one.
-fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
+pub(super) fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
     let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
         return;
     };
@@ -183,32 +187,8 @@ fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
     }
 }
 
-/// Handles an Atom-style `<link href rel type>` inside an item; `rank` is 0 for the
-/// feed's own vocabulary and 1 for `atom:link` inside RSS.
-fn atom_link(st: &mut State<'_>, attrs: &Attrs<'_>, rank: u8) {
-    let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
-    let href = attrs.href.as_deref().or(attrs.url.as_deref());
-    if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
-        let Some(href) = href else { return };
-        let html = attrs.typ.as_deref().is_none_or(|t| {
-            t.as_bytes()
-                .windows(4)
-                .any(|w| w.eq_ignore_ascii_case(b"html"))
-        });
-        let rank = if html { rank } else { rank + 2 };
-        let resolved = resolve_here(st, href);
-        if let Some(item) = st.item.as_mut() {
-            if item.take(Slot::Link, rank) {
-                item.art.link = Some(resolved);
-            }
-        }
-    } else if rel.eq_ignore_ascii_case("enclosure") && is_image_type(attrs.typ.as_deref()) {
-        set_image(st, href, 2);
-    }
-}
-
 /// Starts a text capture in `st`, unless the element is empty (then finishes it at once).
-fn capture(st: &mut State<'_>, mut cap: Capture, empty: bool) {
+pub(super) fn capture(st: &mut State<'_>, mut cap: Capture, empty: bool) {
     if empty {
         cap.start = 0;
         super::xml::finish_empty(st, cap);
@@ -217,164 +197,58 @@ fn capture(st: &mut State<'_>, mut cap: Capture, empty: bool) {
     }
 }
 
-/// A direct child of an item (or a media element anywhere inside one).
-pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
-    let depth = st.depth;
-    let atom = st.format == Some(FeedFormat::Atom);
-    let text = |target, rank| Capture {
+/// A capture of plain text for the element at the current depth.
+pub(super) fn text(st: &State<'_>, target: Target, rank: u8, start: usize) -> Capture {
+    Capture {
         rank,
-        ..Capture::new(target, Kind::Text, depth, start)
-    };
-    let html = |target, rank| Capture {
-        rank,
-        ..Capture::new(target, Kind::Html, depth, start)
-    };
-    match el {
-        El::Title | El::Summary | El::Content => {
-            let attrs = Attrs::read(e);
-            if el == El::Content && attrs.src.is_some() {
-                return;
-            }
-            let (kind, base64) = text_kind(&attrs, atom);
-            let target = match el {
-                El::Title => Target::Title,
-                El::Summary => Target::Summary,
-                _ => Target::Content,
-            };
-            let cap = Capture {
-                base64,
-                ..Capture::new(target, kind, depth, start)
-            };
-            capture(st, cap, empty);
-        }
-        El::DcTitle => capture(st, text(Target::Title, 1), empty),
-        El::Description => capture(st, html(Target::Summary, 0), empty),
-        El::ItunesSummary => capture(st, text(Target::Summary, 2), empty),
-        El::ContentEncoded => capture(st, html(Target::Content, 0), empty),
-        El::Link | El::AtomLink => {
-            let attrs = Attrs::read(e);
-            if attrs.href.is_some() || el == El::AtomLink {
-                atom_link(st, &attrs, u8::from(el == El::AtomLink));
-            } else {
-                capture(st, text(Target::Link, 0), empty);
-            }
-        }
-        El::Guid | El::Id | El::DcIdentifier => {
-            let attrs = Attrs::read(e);
-            let perma = el == El::Guid
-                && attrs
-                    .perma
-                    .as_deref()
-                    .is_none_or(|p| p.trim().eq_ignore_ascii_case("true"));
-            let cap = Capture {
-                perma,
-                ..text(Target::Guid, u8::from(el == El::DcIdentifier))
-            };
-            capture(st, cap, empty);
-        }
-        El::PubDate | El::Published | El::Issued => capture(st, text(Target::Published, 0), empty),
-        El::Created => capture(st, text(Target::Published, 1), empty),
-        El::DcDate | El::DctIssued => capture(st, text(Target::Published, 2), empty),
-        El::Updated | El::Modified => capture(st, text(Target::Updated, 0), empty),
-        El::DctModified => capture(st, text(Target::Updated, 1), empty),
-        El::Author if !empty => {
-            st.caps
-                .push(Capture::new(Target::Author, Kind::Container, depth, start));
-        }
-        El::DcCreator => capture(st, text(Target::AuthorText, 0), empty),
-        El::Category => {
-            let attrs = Attrs::read(e);
-            let value = attrs.label.as_deref().or(attrs.term.as_deref());
-            if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-                let v = in_text(st, v);
-                if let Some(item) = st.item.as_mut() {
-                    item.art.tags.push(v);
-                }
-            } else if attrs.term.is_none() {
-                capture(st, text(Target::Tag, 0), empty);
-            }
-        }
-        El::DcSubject => capture(st, text(Target::Tag, 0), empty),
-        El::Enclosure => {
-            let attrs = Attrs::read(e);
-            let url = attrs.url.as_deref().or(attrs.href.as_deref());
-            let image = is_image_type(attrs.typ.as_deref())
-                || (attrs.typ.is_none() && url.is_some_and(looks_like_image));
-            if image {
-                set_image(st, url, 2);
-            }
-        }
-        El::MediaContent => {
-            let attrs = Attrs::read(e);
-            let url = attrs.url.as_deref();
-            let medium = attrs.medium.as_deref().map(str::trim);
-            let image = medium.is_some_and(|m| m.eq_ignore_ascii_case("image"))
-                || is_image_type(attrs.typ.as_deref())
-                || (medium.is_none() && attrs.typ.is_none() && url.is_some_and(looks_like_image));
-            if image {
-                set_image(st, url, 0);
-            }
-        }
-        El::MediaThumbnail => {
-            let attrs = Attrs::read(e);
-            set_image(st, attrs.url.as_deref(), 1);
-        }
-        El::ItunesImage => {
-            let attrs = Attrs::read(e);
-            set_image(st, attrs.href.as_deref().or(attrs.url.as_deref()), 3);
-        }
-        _ => {}
+        ..Capture::new(target, Kind::Text, st.depth, start)
     }
 }
 
-/// A direct child of the channel (RSS/RDF) or of the Atom `feed`.
+/// A capture of HTML carried as text for the element at the current depth.
+pub(super) fn html(st: &State<'_>, target: Target, rank: u8, start: usize) -> Capture {
+    Capture {
+        rank,
+        ..Capture::new(target, Kind::Html, st.depth, start)
+    }
+}
+
+/// A direct child of an item (or a media element anywhere inside one): the modules first,
+/// then the item's own format, then the other vocabulary, since feeds mix them (RSS items
+/// carry Atom elements, Atom entries RSS ones).
+pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
+    if super::modules::item_field(st, el, e, empty, start) {
+        return;
+    }
+    let handled = match st.format {
+        Some(FeedFormat::Atom) => super::atom::item_field(st, el, e, empty, start),
+        Some(FeedFormat::Rdf) => super::rdf::item_field(st, el, e, empty, start),
+        _ => super::rss::item_field(st, el, e, empty, start),
+    };
+    if !handled {
+        match st.format {
+            Some(FeedFormat::Atom) => super::rss::item_field(st, el, e, empty, start),
+            _ => super::atom::item_field(st, el, e, empty, start),
+        };
+    }
+}
+
+/// A direct child of the channel (RSS/RDF) or of the Atom `feed`, dispatched as
+/// [`item_field`] is.
 pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
-    let depth = st.depth;
-    let atom = st.format == Some(FeedFormat::Atom);
-    match el {
-        El::Title | El::DcTitle => {
-            let attrs = Attrs::read(e);
-            let (kind, base64) = text_kind(&attrs, atom && el == El::Title);
-            let cap = Capture {
-                base64,
-                rank: u8::from(el == El::DcTitle),
-                ..Capture::new(Target::FeedTitle, kind, depth, start)
-            };
-            capture(st, cap, empty);
-        }
-        El::Link | El::AtomLink => {
-            let attrs = Attrs::read(e);
-            if attrs.href.is_some() || el == El::AtomLink {
-                let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
-                if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
-                    let rank = u8::from(el == El::AtomLink);
-                    if let Some(href) = attrs.href.as_deref() {
-                        if rank < st.feed_link_rank {
-                            st.feed_link_rank = rank;
-                            let link = resolve_here(st, href).into_owned();
-                            st.adopt_site_base(&link);
-                            st.feed.link = Some(link);
-                        }
-                    }
-                }
-            } else {
-                capture(
-                    st,
-                    Capture::new(Target::FeedLink, Kind::Text, depth, start),
-                    empty,
-                );
-            }
-        }
-        El::Author if atom && !empty => {
-            st.caps
-                .push(Capture::new(Target::Author, Kind::Container, depth, start));
-        }
-        El::Language | El::DcLanguage => capture(
-            st,
-            Capture::new(Target::FeedLanguage, Kind::Text, depth, start),
-            empty,
-        ),
-        _ => {}
+    if super::modules::feed_field(st, el, e, empty, start) {
+        return;
+    }
+    let handled = match st.format {
+        Some(FeedFormat::Atom) => super::atom::feed_field(st, el, e, empty, start),
+        Some(FeedFormat::Rdf) => super::rdf::channel_field(st, el, e, empty, start),
+        _ => super::rss::channel_field(st, el, e, empty, start),
+    };
+    if !handled {
+        match st.format {
+            Some(FeedFormat::Atom) => super::rss::channel_field(st, el, e, empty, start),
+            _ => super::atom::feed_field(st, el, e, empty, start),
+        };
     }
 }
 

@@ -403,16 +403,16 @@ pub(super) fn open_with(
         let item_depth = item.depth;
         if depth == item_depth + 1 {
             super::fields::item_field(st, el, e, empty, content_start);
-        } else if matches!(el, El::MediaContent | El::MediaThumbnail) {
+        } else {
             // media:content inside media:group (or deeper) still describes the item.
-            super::fields::item_field(st, el, e, true, 0);
+            super::modules::nested_item_field(st, el, e);
         }
         return;
     }
     match el {
         El::Item | El::Entry => {
-            if el == El::Item && st.format == Some(FeedFormat::Rdf) && ns == Ns::Rss090 {
-                st.feed.version = "0.90".into();
+            if el == El::Item {
+                super::rdf::note_version(st, ns);
             }
             let base = st.base().map(|u| Cow::Owned(u.as_str().to_owned()));
             st.item = Some(ItemState::new(depth, base));
@@ -421,9 +421,7 @@ pub(super) fn open_with(
             }
         }
         El::Channel if st.channel_depth.is_none() => {
-            if st.format == Some(FeedFormat::Rdf) && ns == Ns::Rss090 {
-                st.feed.version = "0.90".into();
-            }
+            super::rdf::note_version(st, ns);
             st.channel_depth = Some(depth);
         }
         _ => {
