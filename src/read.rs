@@ -23,6 +23,7 @@ mod ns;
 mod rdf;
 mod rss;
 mod util;
+mod xhtml;
 mod xml;
 
 use crate::model::{RawArticle, RawFeed};

@@ -59,6 +59,10 @@ pub enum Target {
     AuthorText,
     /// A category / subject.
     Tag,
+    /// Comma-separated keywords, each a tag (`itunes:keywords`, `media:keywords`).
+    Keywords,
+    /// An author used only when the item names none otherwise (`itunes:author`).
+    FallbackAuthor,
     /// The feed's title.
     FeedTitle,
     /// The feed's RSS `link` text.
@@ -140,10 +144,13 @@ pub struct ItemState<'t> {
     pub depth: usize,
     /// The fields read so far.
     pub art: RawArticle<'t>,
+    /// Depth of the item's `media:group`, while it is open.
+    pub media_group: Option<usize>,
     ranks: [u8; 8],
     guid_perma: bool,
     author_name: Option<Cow<'t, str>>,
     author_email: Option<Cow<'t, str>>,
+    fallback_author: Option<Cow<'t, str>>,
 }
 
 impl<'t> ItemState<'t> {
@@ -155,10 +162,12 @@ impl<'t> ItemState<'t> {
                 base,
                 ..RawArticle::default()
             },
+            media_group: None,
             ranks: [u8::MAX; 8],
             guid_perma: false,
             author_name: None,
             author_email: None,
+            fallback_author: None,
         }
     }
 
@@ -256,7 +265,16 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
 fn value_of<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
     let plain = !cap.markup && !cap.odd;
     let mut v = match cap.kind {
-        Kind::Xhtml if cap.markup => Cow::Borrowed(strip_div(raw)),
+        // Child elements of an HTML field are XHTML: serialized so an HTML parser reads
+        // them as written (or kept as written when they are not XML after all).
+        Kind::Xhtml if cap.markup => {
+            let inner = strip_div(raw);
+            super::xhtml::to_html(inner).map_or(Cow::Borrowed(inner), Cow::Owned)
+        }
+        Kind::Html if cap.markup => match super::xhtml::to_html(raw) {
+            Some(html) => Cow::Owned(html),
+            None => inner_text(raw, true),
+        },
         // What the tokenizer saw inside decides, without looking for `<` again: no markup at
         // all is text with entities; one CDATA section between blanks is taken as it stands
         // (callers trim).
@@ -431,13 +449,29 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
                 }
             }
         }
+        Target::Tag if cap.markup => item.art.tags.extend(super::xhtml::list_texts(raw)),
         Target::Tag => {
             if let Some(v) = non_empty_cow(value) {
                 item.art.tags.push(v);
             }
         }
+        Target::Keywords => match value {
+            Cow::Borrowed(b) => item.art.tags.extend(keywords(b).map(Cow::Borrowed)),
+            Cow::Owned(o) => item
+                .art
+                .tags
+                .extend(keywords(&o).map(|w| Cow::Owned(w.to_string()))),
+        },
+        Target::FallbackAuthor if item.fallback_author.is_none() => {
+            item.fallback_author = non_empty_cow(value);
+        }
         _ => {}
     }
+}
+
+/// The keywords of a comma-separated list ("a, b" is two).
+fn keywords(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|w| !w.is_empty())
 }
 
 /// Completes an item and adds it to the feed.
@@ -455,6 +489,9 @@ pub fn finish_item<'t>(st: &mut State<'t>, mut item: ItemState<'t>) {
         if link.is_some() {
             item.art.link = link;
         }
+    }
+    if item.art.authors.is_empty() {
+        item.art.authors.extend(item.fallback_author.take());
     }
     if let Some(g) = item.art.guid.as_deref() {
         st.guid_repeated |= !st

@@ -1,5 +1,7 @@
 //! The modules any format carries: Dublin Core (`dc:`, `dcterms:`), `content:encoded`,
-//! Media RSS, iTunes, and `atom:link` inside RSS.
+//! Media RSS (its text elements directly in the item or in its `media:group`, where
+//! YouTube puts them), iTunes, XHTML bodies (`xhtml:body`, `body`) and `fullitem`, and
+//! `atom:link` inside RSS.
 
 use quick_xml::events::BytesStart;
 
@@ -24,7 +26,20 @@ pub fn item_field(
         El::DcDate | El::DctIssued => text(st, Target::Published, 2, start),
         El::DctModified => text(st, Target::Updated, 1, start),
         El::DcCreator => text(st, Target::AuthorText, 0, start),
-        El::DcSubject => text(st, Target::Tag, 0, start),
+        El::DcSubject | El::TagList => text(st, Target::Tag, 0, start),
+        El::DcDescription => text(st, Target::Summary, 1, start),
+        El::Body => html(st, Target::Content, 1, start),
+        El::FullItem => html(st, Target::Content, 1, start),
+        El::ItunesAuthor => text(st, Target::FallbackAuthor, 0, start),
+        El::ItunesKeywords => text(st, Target::Keywords, 0, start),
+        El::MediaTitle | El::MediaDescription | El::MediaKeywords => media_text(st, el, e, start),
+        El::MediaGroup => {
+            let depth = st.depth;
+            if let Some(item) = st.item.as_mut() {
+                item.media_group = Some(depth);
+            }
+            return true;
+        }
         El::AtomLink => {
             let attrs = Attrs::read(e);
             super::atom::link(st, &attrs, 1);
@@ -40,10 +55,47 @@ pub fn item_field(
     true
 }
 
-/// A module element deeper inside an item (`media:content` inside `media:group`).
-pub fn nested_item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>) {
-    if matches!(el, El::MediaContent | El::MediaThumbnail) {
-        media(st, el, e);
+/// A module element deeper inside an item: `media:content` and `media:thumbnail`
+/// anywhere (inside `media:group`, or deeper), the text elements of `media:group`.
+pub fn nested_item_field(
+    st: &mut State<'_>,
+    el: El,
+    e: &BytesStart<'_>,
+    empty: bool,
+    start: usize,
+) {
+    match el {
+        El::MediaContent | El::MediaThumbnail => media(st, el, e),
+        El::MediaTitle | El::MediaDescription | El::MediaKeywords => {
+            let in_group = st
+                .item
+                .as_ref()
+                .and_then(|i| i.media_group)
+                .is_some_and(|g| g + 1 == st.depth);
+            if in_group {
+                let cap = media_text(st, el, e, start);
+                capture(st, cap, empty);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `media:title` (a fallback title), `media:description` (a fallback summary, plain text
+/// unless `type="html"`) and `media:keywords` (comma-separated tags).
+fn media_text(st: &State<'_>, el: El, e: &BytesStart<'_>, start: usize) -> Capture {
+    let kind = match Attrs::read(e).typ.as_deref().map(str::trim) {
+        Some(t) if t.eq_ignore_ascii_case("html") => Kind::Html,
+        _ => Kind::Text,
+    };
+    let (target, rank) = match el {
+        El::MediaTitle => (Target::Title, 2),
+        El::MediaDescription => (Target::Summary, 3),
+        _ => (Target::Keywords, 0),
+    };
+    Capture {
+        kind,
+        ..text(st, target, rank, start)
     }
 }
 

@@ -405,7 +405,7 @@ pub(super) fn open_with(
             super::fields::item_field(st, el, e, empty, content_start);
         } else {
             // media:content inside media:group (or deeper) still describes the item.
-            super::modules::nested_item_field(st, el, e);
+            super::modules::nested_item_field(st, el, e, empty, content_start);
         }
         return;
     }
@@ -449,6 +449,9 @@ pub(super) fn close(st: &mut State<'_>, end_start: usize) {
         }
     }
     if st.caps.is_empty() {
+        if let Some(item) = st.item.as_mut().filter(|i| i.media_group == Some(depth)) {
+            item.media_group = None;
+        }
         if st.item.as_ref().is_some_and(|i| i.depth == depth) {
             if let Some(item) = st.item.take() {
                 super::fields::finish_item(st, item);
