@@ -87,7 +87,11 @@ fn read<'a>(
     base_url: Option<&Url>,
     lane: bool,
 ) -> Result<RawFeed<'a>, ReadError> {
-    let decoded = encoding::decode(bytes, content_type);
+    // The document's top-level domain helps guess an undeclared encoding (`.vn`: Vietnamese).
+    let tld = base_url
+        .and_then(Url::host_str)
+        .and_then(|h| h.rsplit('.').next());
+    let decoded = encoding::decode(bytes, content_type, tld);
     let feed = RawFeed {
         encoding: decoded.encoding,
         warnings: decoded.warnings,

@@ -482,6 +482,42 @@ case("enc_nfd_utf8_kept.xml", enc_rss("Vi\u0065\u0302\u0323t", "UTF-8").encode()
 case("enc_http_charset_quoted.xml", enc_rss("Ñandú", "utf-8").encode("cp1252"), content_type='application/xml; charset="windows-1252"',
      encoding="windows-1252", title="Ñandú")
 
+# Undeclared or mislabelled legacy bytes: the encoding is guessed (chardetng) and reported.
+import unicodedata
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def to_1258(s):
+    """windows-1258 bytes of `s`: letters with circumflex, breve or horn precomposed, tone
+    marks as the combining characters the code page has."""
+    out = []
+    for ch in s:
+        d = unicodedata.normalize("NFD", ch)
+        base = "".join(c for c in d if c not in _TONES)
+        out.append(unicodedata.normalize("NFC", base) + "".join(c for c in d if c in _TONES))
+    return "".join(out).encode("cp1258")
+
+
+PT_TITLE = "Brasília"
+PT_BODY = "Notícias de Brasília: a votação da reforma começa amanhã, diz o relator; os líderes já discutem a sessão."
+pt = ('<rss version="2.0"><channel><title>Notícias</title><item><title>' + PT_TITLE + '</title>'
+      "<description>" + PT_BODY + "</description></item></channel></rss>\n").encode("cp1252")
+case("enc_undeclared_latin1.xml", pt, encoding="windows-1252", title="Notícias", count=1,
+     items=[{"title": PT_TITLE, "summary_html": PT_BODY}], warnings=["no encoding is declared", "guessed"])
+VI_TITLE = "Đảng bộ huyện Lục Yên"
+VI_BODY = ("Đảng bộ huyện Lục Yên lãnh đạo nhân dân phát triển kinh tế, nâng cao đời sống; "
+           "những người nông dân trồng chè, lúa và quế trên các sườn đồi.")
+vi = (b'<rss version="2.0"><channel><title>' + to_1258("Tin tức") + b"</title><item><title>" + to_1258(VI_TITLE)
+      + b"</title><description>" + to_1258(VI_BODY) + b"</description></item></channel></rss>\n")
+case("enc_undeclared_1258.xml", vi, encoding="windows-1258", title="Tin tức", count=1,
+     items=[{"title": VI_TITLE, "summary_html": VI_BODY}], warnings=["no encoding is declared", "guessed"])
+case("enc_declared_utf8_sent_1258.xml", b'<?xml version="1.0" encoding="UTF-8"?>\n' + vi, encoding="windows-1258",
+     title="Tin tức", count=1, items=[{"title": VI_TITLE}], warnings=["labelled UTF-8", "guessed"])
+case("enc_http_utf8_sent_1258.xml", vi, content_type="application/rss+xml; charset=utf-8", encoding="windows-1258",
+     title="Tin tức", count=1, items=[{"title": VI_TITLE}], warnings=["labelled UTF-8", "guessed"])
+case("enc_undeclared_utf8_one_bad_byte.xml", enc_rss(VI, "UTF-8").encode().replace(b'<?xml version="1.0" encoding="UTF-8"?>', b"")
+     .replace("Lục".encode(), b"L\xffc"), encoding="UTF-8", title=VI.replace("Lục", "L\ufffdc"), warnings=["invalid UTF-8 bytes"])
+
 # ---------------------------------------------------------------- raw dates pass through
 for i, d in enumerate(["Wed, 18 May 22 05:29:48 +0700", "18 May 2022 05:29:48 GMT", "Thu, 18 May 2022 05:29:48 +0700",
                        "Wed, 18 May 2022 05:29 ICT", "2022-05-18 05:29:48", "18/5/2022 | 5:29:48 AM", "không phải ngày"]):
