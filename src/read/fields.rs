@@ -18,6 +18,7 @@ use super::names::El;
 use super::util::{inner_text, non_empty_cow, text_to_html, unescape, CDATA_CLOSE, CDATA_OPEN};
 use super::xml::{resolve_here, State};
 use crate::model::{FeedFormat, RawArticle};
+use crate::normalize::text::has_markup;
 
 /// How a field's inner XML becomes its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +295,23 @@ fn value_of<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
     v
 }
 
+/// The value of a text field (title, author, tag) as the model takes it: plain text, or
+/// HTML when it holds markup (normalize makes the latter plain text). The XML layer has
+/// decoded it once. A value that is HTML by nature — Atom `type="html"` or `"xhtml"`, or
+/// one CDATA section, which is how publishers wrap HTML-escaped text — and holds no markup
+/// is decoded once more as HTML, which makes it plain text; anything else is left as the
+/// XML layer gave it, so an escaped `&lt;img&gt;` in a plain title stays text.
+fn text_value<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
+    let v = value_of(cap, raw);
+    let cdata_only = !cap.markup && !cap.odd && cap.sections == 1 && only_cdata(cap, raw).is_some();
+    if (cap.kind != Kind::Text || cdata_only) && !has_markup(&v) {
+        if let Cow::Owned(decoded) = unescape(&v) {
+            return Cow::Owned(decoded);
+        }
+    }
+    v
+}
+
 /// The content of the capture's one CDATA section when only XML blanks surround it.
 fn only_cdata<'t>(cap: &Capture, raw: &'t str) -> Option<&'t str> {
     let (start, end) = (
@@ -328,7 +346,7 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
     match cap.target {
         Target::FeedTitle => {
             if st.feed.title.is_none() {
-                st.feed.title = non_empty_cow(value_of(&cap, raw)).map(Cow::into_owned);
+                st.feed.title = non_empty_cow(text_value(&cap, raw)).map(Cow::into_owned);
             }
             return;
         }
@@ -373,13 +391,16 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
     if st.item.is_none() {
         // The feed's own Atom author, inherited by entries without one.
         match cap.target {
-            Target::AuthorName => st.author_name = non_empty_cow(value_of(&cap, raw)),
-            Target::AuthorEmail => st.author_email = non_empty_cow(value_of(&cap, raw)),
+            Target::AuthorName => st.author_name = non_empty_cow(text_value(&cap, raw)),
+            Target::AuthorEmail => st.author_email = non_empty_cow(text_value(&cap, raw)),
             _ => {}
         }
         return;
     }
-    let value = value_of(&cap, raw);
+    let value = match cap.target {
+        Target::Summary | Target::Content | Target::Link | Target::Guid => value_of(&cap, raw),
+        _ => text_value(&cap, raw),
+    };
     let link = (cap.target == Target::Link).then(|| resolve_here(st, &value));
     let Some(item) = st.item.as_mut() else { return };
     let html = |v: Cow<'t, str>| {
