@@ -198,6 +198,8 @@ pub enum El {
     FullItem,
     /// `categories` / `tags`: a list of categories nested in one element.
     TagList,
+    /// CDF `ABSTRACT` (a summary).
+    Abstract,
     /// `atom:link` inside RSS.
     AtomLink,
     /// `<html>`: a web page, not a feed.
@@ -242,6 +244,7 @@ pub fn classify(ns: Ns, local: &[u8], core: bool) -> El {
             b"body" => El::Body,
             b"fullitem" => El::FullItem,
             b"categories" | b"tags" => El::TagList,
+            b"abstract" => El::Abstract,
             _ => El::Other,
         };
     }

@@ -1,13 +1,15 @@
 //! RSS 0.9x and 2.0: `title`, `link` as text, `description` (HTML), `guid` with
 //! `isPermaLink`, `pubDate`, `author`, `category` with its text, `enclosure`; at channel
-//! level its title, link and language.
+//! level its title, link and language. Also CDF (Microsoft's Channel Definition Format,
+//! RSS's predecessor, read under its `<CHANNEL>` root as RSS): an `ITEM`'s `HREF` and
+//! `LASTMOD` attributes and its `ABSTRACT`.
 
 use quick_xml::events::BytesStart;
 
 use super::attrs::{is_image_type, looks_like_image, Attrs};
-use super::fields::{capture, html, set_image, text, Capture, Kind, Target};
+use super::fields::{capture, html, set_image, text, Capture, Kind, Slot, Target};
 use super::names::El;
-use super::xml::State;
+use super::xml::{in_text, resolve_here, State};
 
 /// An RSS element directly inside an item; `false` when `el` is not RSS's.
 pub fn item_field(
@@ -53,6 +55,10 @@ pub fn item_field(
             let cap = text(st, Target::Published, 0, start);
             capture(st, cap, empty);
         }
+        El::Abstract => {
+            let cap = text(st, Target::Summary, 3, start);
+            capture(st, cap, empty);
+        }
         El::Author => super::atom::person(st, empty, start),
         El::Category => super::atom::category(st, e, empty, start),
         El::Enclosure => {
@@ -67,6 +73,37 @@ pub fn item_field(
         _ => return false,
     }
     true
+}
+
+/// The attributes of an item's start tag: CDF's `HREF` (its link) and `LASTMOD` (its
+/// update date), below any element giving the same.
+pub fn item_attributes(st: &mut State<'_>, e: &BytesStart<'_>) {
+    if e.attributes_raw().iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    let attrs = Attrs::read(e);
+    let link = attrs
+        .href
+        .as_deref()
+        .filter(|h| !h.trim().is_empty())
+        .map(|h| resolve_here(st, h));
+    let updated = attrs
+        .lastmod
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| in_text(st, d));
+    let Some(item) = st.item.as_mut() else { return };
+    if let Some(l) = link {
+        if item.take(Slot::Link, 3) {
+            item.art.link = Some(l);
+        }
+    }
+    if let Some(d) = updated {
+        if item.take(Slot::Updated, 3) {
+            item.art.updated = Some(d);
+        }
+    }
 }
 
 /// An RSS element directly inside the channel; `false` when `el` is not RSS's.

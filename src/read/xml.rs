@@ -416,6 +416,9 @@ pub(super) fn open_with(
             }
             let base = st.base().map(|u| Cow::Owned(u.as_str().to_owned()));
             st.item = Some(ItemState::new(depth, base));
+            if el == El::Item {
+                super::rss::item_attributes(st, e);
+            }
             if empty {
                 // An empty item has no fields; it still counts as an item.
             }

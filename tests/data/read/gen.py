@@ -642,6 +642,13 @@ case("rss2_content_encoded_and_description.xml",
          ns=' xmlns:content="http://purl.org/rss/1.0/modules/content/"'),
      count=1, items=[{"summary_html": "Tóm tắt", "content_html": "<p>Toàn văn</p>"}])
 
+case("cdf_item_href_lastmod_abstract.xml",
+     '<CHANNEL><TITLE>Kênh CDF</TITLE><ITEM HREF="https://example.vn/cdf/1" LASTMOD="2004-04-06T23:05:43-05:00">'
+     "<TITLE>Mục CDF</TITLE><ABSTRACT>Tóm tắt &amp; mô tả</ABSTRACT></ITEM><ITEM HREF=\"https://example.vn/cdf/2\"/></CHANNEL>",
+     format="rss", title="Kênh CDF", count=2,
+     items=[{"title": "Mục CDF", "link": "https://example.vn/cdf/1", "updated": "2004-04-06T23:05:43-05:00",
+             "summary_html": "Tóm tắt &amp; mô tả"}, {"link": "https://example.vn/cdf/2"}])
+
 if __name__ == "__main__":
     for old in os.listdir(HERE):
         if old != "gen.py":
