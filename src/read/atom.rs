@@ -138,7 +138,9 @@ pub fn link(st: &mut State<'_>, attrs: &Attrs<'_>, rank: u8) {
     let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
     let href = attrs.href.as_deref().or(attrs.url.as_deref());
     if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
-        let Some(href) = href else { return };
+        let Some(href) = href.filter(|h| !h.trim().is_empty()) else {
+            return;
+        };
         let html = attrs.typ.as_deref().is_none_or(|t| {
             t.as_bytes()
                 .windows(4)

@@ -401,7 +401,9 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
         Target::Summary | Target::Content | Target::Link | Target::Guid => value_of(&cap, raw),
         _ => text_value(&cap, raw),
     };
-    let link = (cap.target == Target::Link).then(|| resolve_here(st, &value));
+    // An empty reference resolved against the base is the base: an empty link is no link.
+    let link =
+        (cap.target == Target::Link && !value.trim().is_empty()).then(|| resolve_here(st, &value));
     let Some(item) = st.item.as_mut() else { return };
     let html = |v: Cow<'t, str>| {
         if cap.kind == Kind::Text {
