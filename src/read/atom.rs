@@ -11,6 +11,7 @@ use super::xml::{in_text, resolve_here, State};
 use crate::model::FeedFormat;
 
 /// An Atom element directly inside an entry; `false` when `el` is not Atom's.
+#[inline]
 pub fn item_field(
     st: &mut State<'_>,
     el: El,

@@ -11,6 +11,7 @@ use super::names::El;
 use super::xml::State;
 
 /// A module element directly inside an item; `false` when `el` is not a module's.
+#[inline]
 pub fn item_field(
     st: &mut State<'_>,
     el: El,

@@ -314,8 +314,12 @@ impl Classifier {
             return classify(ns, local, core);
         };
         dst.copy_from_slice(local);
-        let last = local.last().copied().unwrap_or(0);
-        let i = (local.len() ^ usize::from(last) ^ (ns as usize) << 2) & 15;
+        let first = usize::from(local.first().copied().unwrap_or(0));
+        let last = usize::from(local.last().copied().unwrap_or(0));
+        // Chosen so that the dozen names of an RSS item or an Atom entry (namespaced or not)
+        // fall in different slots but for two pairs; the sum of length, first and last
+        // byte alone had title/guid and others evicting each other in every item.
+        let i = (local.len() + 7 * first + 15 * last + 3 * (ns as usize)) & 15;
         let Some(slot) = self.slots.get_mut(i) else {
             return classify(ns, local, core);
         };

@@ -8,6 +8,7 @@ use super::xml::State;
 use crate::model::FeedFormat;
 
 /// An element directly inside an RDF item; RSS 1.0's core is RSS 0.9x's.
+#[inline]
 pub fn item_field(
     st: &mut State<'_>,
     el: El,

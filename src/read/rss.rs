@@ -12,6 +12,7 @@ use super::names::El;
 use super::xml::{in_text, resolve_here, State};
 
 /// An RSS element directly inside an item; `false` when `el` is not RSS's.
+#[inline]
 pub fn item_field(
     st: &mut State<'_>,
     el: El,
