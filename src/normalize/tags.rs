@@ -42,7 +42,7 @@ impl Aliases {
     /// The [`Tag`] for `raw`, `None` when nothing is left after cleaning. A spelling that
     /// is an alias takes the canonical name, so `Luc Yen` shows as `Lục Yên`.
     pub fn tag(&self, raw: &str) -> Option<Tag> {
-        // Tags with markup are HTML; without, text that is not decoded again.
+        // Tags scraped from pages or double-escaped in feeds may carry entities or markup.
         let name = if raw.contains(['<', '&']) {
             clean_tag(&super::text::field_text(raw))
         } else {
