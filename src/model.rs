@@ -57,7 +57,9 @@ pub struct RawArticle<'a> {
     pub link: Option<Cow<'a, str>>,
     /// The base URL that relative URLs inside this item resolve against.
     pub base: Option<Cow<'a, str>>,
-    /// Title; may still contain markup in feeds that put HTML in titles.
+    /// Title: plain text, or HTML when it holds markup (real tags) in feeds that put HTML
+    /// in titles. Entities are decoded once already: a title without markup is final text
+    /// (`normalize::text::field_text`). Authors and tags follow the same rule.
     pub title: Option<Cow<'a, str>>,
     /// Short description, as HTML.
     pub summary_html: Option<Cow<'a, str>>,

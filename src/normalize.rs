@@ -104,7 +104,7 @@ impl Normalizer {
         let mut title = raw
             .title
             .as_deref()
-            .map(text::plain_text)
+            .map(text::field_text)
             .unwrap_or_default();
         if title.is_empty() && url.is_none() && content.is_empty() {
             return None;

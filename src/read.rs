@@ -10,15 +10,20 @@ use std::fmt;
 
 use url::Url;
 
+mod atom;
 mod attrs;
 mod encoding;
 mod fields;
 mod html;
 mod json;
 mod lane;
+mod modules;
 mod names;
 mod ns;
+mod rdf;
+mod rss;
 mod util;
+mod xhtml;
 mod xml;
 
 use crate::model::{RawArticle, RawFeed};
@@ -82,7 +87,11 @@ fn read<'a>(
     base_url: Option<&Url>,
     lane: bool,
 ) -> Result<RawFeed<'a>, ReadError> {
-    let decoded = encoding::decode(bytes, content_type);
+    // The document's top-level domain helps guess an undeclared encoding (`.vn`: Vietnamese).
+    let tld = base_url
+        .and_then(Url::host_str)
+        .and_then(|h| h.rsplit('.').next());
+    let decoded = encoding::decode(bytes, content_type, tld);
     let feed = RawFeed {
         encoding: decoded.encoding,
         warnings: decoded.warnings,

@@ -90,6 +90,80 @@ pub fn plain_text(html: &str) -> String {
     clean_text(&out)
 }
 
+/// A plain-text field that may carry HTML (a title, an author, a tag): when it holds
+/// markup (real tags, see [`has_markup`]) it is HTML and becomes its plain text; otherwise
+/// it is plain text already and is not decoded again, so `A &lt;img&gt; B` stays that
+/// text (decoding it once more would make live markup of it for every reader that renders
+/// titles as HTML).
+pub fn field_text(s: &str) -> String {
+    if has_markup(s) {
+        plain_text(s)
+    } else {
+        clean_text(s)
+    }
+}
+
+/// Whether `s` holds markup: a start or end tag of an HTML element (`<b>`, `</p>`,
+/// `<img src=x>`, `<br/>`) or a comment. `a < b`, `Vector<int>` and `<3` are text.
+pub fn has_markup(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b.get(from..).and_then(|r| memchr::memchr(b'<', r)) {
+        let at = from + i + 1;
+        from = at;
+        let rest = b.get(at..).unwrap_or_default();
+        if rest.starts_with(b"!--") {
+            return true;
+        }
+        let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+        let len = rest
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        let (name, after) = rest.split_at(len);
+        let ends_tag = matches!(
+            after.first(),
+            Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
+        ) && memchr::memchr(b'>', after).is_some();
+        if ends_tag && is_html_element(name) {
+            return true;
+        }
+    }
+    false
+}
+
+/// HTML element names (current and obsolete ones feeds still use), lowercase and sorted.
+#[rustfmt::skip]
+const HTML_ELEMENTS: &[&str] = &[
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "base", "bdi",
+    "bdo", "big", "blink", "blockquote", "body", "br", "button", "canvas", "caption", "center",
+    "cite", "code", "col", "colgroup", "data", "datalist", "dd", "del", "details", "dfn",
+    "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure",
+    "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head",
+    "header", "hgroup", "hr", "html", "i", "iframe", "img", "input", "ins", "kbd", "label",
+    "legend", "li", "link", "main", "map", "mark", "marquee", "math", "menu", "meta", "meter",
+    "nav", "nobr", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param",
+    "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "section",
+    "select", "small", "source", "span", "strike", "strong", "style", "sub", "summary", "sup",
+    "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time",
+    "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr",
+];
+
+fn is_html_element(name: &[u8]) -> bool {
+    if name.is_empty() || name.len() > 10 {
+        return false;
+    }
+    let mut buf = [0u8; 10];
+    let Some(dst) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    for (d, c) in dst.iter_mut().zip(name) {
+        *d = c.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(dst).unwrap_or_default();
+    HTML_ELEMENTS.binary_search(&lower).is_ok()
+}
+
 /// Text already free of markup: NFC, XML-invalid characters removed, whitespace collapsed.
 pub fn clean_text(s: &str) -> String {
     collapse_ws(&nfc_xml(s))
@@ -122,7 +196,7 @@ fn has_xml_invalid(s: &str) -> bool {
 /// An author as a display name: plain text, and the name from RSS's
 /// `e-mail (Name)` convention (`bbt@baoyenbai.com.vn (Anh Dũng)` → `Anh Dũng`).
 pub fn author_name(raw: &str) -> String {
-    let s = plain_text(raw);
+    let s = field_text(raw);
     if let Some((addr, rest)) = s.split_once(" (") {
         if addr.contains('@') && !addr.contains(' ') {
             if let Some(name) = rest.strip_suffix(')') {
@@ -215,6 +289,48 @@ mod tests {
             clean_text_keep_lines("<pre>a\n  b</pre>"),
             "<pre>a\n  b</pre>"
         );
+    }
+
+    #[test]
+    fn the_element_list_is_sorted() {
+        assert!(HTML_ELEMENTS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn markup_is_real_tags_only() {
+        for html in [
+            "<b>x</b>",
+            "a<br/>b",
+            "a <img src=x onerror=alert(1)> b",
+            "x</p>",
+            "<!-- c -->",
+            "<P CLASS=a>",
+        ] {
+            assert!(has_markup(html), "{html}");
+        }
+        for text in [
+            "a < b",
+            "Vector<int>",
+            "<3",
+            "A &lt;img&gt; B",
+            "x <b",
+            "AT&T",
+            "<>",
+            "</>",
+        ] {
+            assert!(!has_markup(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn fields_are_decoded_once() {
+        assert_eq!(
+            field_text("A &lt;img src=x onerror=alert(1)&gt; B"),
+            "A &lt;img src=x onerror=alert(1)&gt; B"
+        );
+        assert_eq!(field_text("<b>Tom</b> &amp; Jerry"), "Tom & Jerry");
+        assert_eq!(field_text("Tom &amp; Jerry"), "Tom &amp; Jerry");
+        assert_eq!(field_text("  Lục   Yên "), "Lục Yên");
     }
 
     #[test]

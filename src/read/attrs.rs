@@ -33,6 +33,8 @@ pub struct Attrs<'a> {
     pub src: Option<Cow<'a, str>>,
     /// `version`
     pub version: Option<Cow<'a, str>>,
+    /// `lastmod` (CDF)
+    pub lastmod: Option<Cow<'a, str>>,
     /// `xml:base`
     pub base: Option<Cow<'a, str>>,
     /// `xml:lang`
@@ -125,6 +127,7 @@ impl<'a> Attrs<'a> {
                 b"mode" => &mut self.mode,
                 b"src" => &mut self.src,
                 b"version" => &mut self.version,
+                b"lastmod" => &mut self.lastmod,
                 _ => return,
             }
         };
@@ -209,7 +212,7 @@ mod tests {
     fn fields<'x>(a: &'x Attrs<'_>) -> Vec<Option<&'x str>> {
         [
             &a.href, &a.rel, &a.typ, &a.url, &a.medium, &a.term, &a.label, &a.perma, &a.mode,
-            &a.src, &a.version, &a.base, &a.lang,
+            &a.src, &a.version, &a.lastmod, &a.base, &a.lang,
         ]
         .iter()
         .map(|f| f.as_deref())

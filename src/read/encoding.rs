@@ -4,6 +4,13 @@
 //! the HTTP `charset`, then the XML declaration, then UTF-8. Feeds in the wild often declare
 //! a legacy encoding and then send UTF-8; valid multi-byte UTF-8 under a legacy label is read
 //! as UTF-8 (with a warning), because the reverse accident is practically impossible.
+//!
+//! Bytes that are not UTF-8 and declare nothing, or that do not decode in the encoding they
+//! declare (windows-1258 sent as UTF-8), are guessed with `chardetng` (Firefox's detector),
+//! helped by the document URL's top-level domain, and the guess is reported as a warning.
+//! A UTF-8 document with a few broken bytes stays UTF-8: it has at least as many valid
+//! multi-byte characters as invalid sequences, which a legacy encoding's text practically
+//! never has.
 
 use std::borrow::Cow;
 
@@ -28,8 +35,9 @@ enum Source {
     Default,
 }
 
-/// Decodes `bytes` to UTF-8 text.
-pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
+/// Decodes `bytes` to UTF-8 text; `tld` is the top-level domain of the document's URL
+/// (lowercase letters), which helps guess an undeclared encoding.
+pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>, tld: Option<&str>) -> Decoded<'a> {
     let mut warnings = Vec::new();
     if let Some((text, name)) = decode_utf32(bytes, &mut warnings) {
         return finish(Cow::Owned(text), name.to_string(), warnings, false);
@@ -72,6 +80,15 @@ pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
         }
         return match std::str::from_utf8(body) {
             Ok(s) => finish(Cow::Borrowed(s), "UTF-8".into(), warnings, false),
+            Err(_) if !matches!(source, Source::Bom(_)) && !mostly_utf8(body) => {
+                let label = match source {
+                    Source::Default => {
+                        "no encoding is declared and the bytes are not UTF-8".to_string()
+                    }
+                    _ => "the document is labelled UTF-8 but its bytes are not UTF-8".to_string(),
+                };
+                decode_guessed(body, tld, &label, warnings)
+            }
             Err(e) => {
                 let (line, column) = line_col_bytes(body, e.valid_up_to());
                 warnings.push(format!(
@@ -83,6 +100,17 @@ pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
         };
     }
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors && !matches!(source, Source::Bom(_)) {
+        let guess = guess(body, tld);
+        if guess != encoding {
+            let label = format!(
+                "the document is labelled {} but its bytes are not valid {}",
+                encoding.name(),
+                encoding.name()
+            );
+            return decode_guessed(body, tld, &label, warnings);
+        }
+    }
     if had_errors {
         warnings.push(format!(
             "bytes invalid in {} were replaced with U+FFFD",
@@ -92,6 +120,65 @@ pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
     // windows-1258 spells Vietnamese tone marks as combining characters.
     let compose = encoding == encoding_rs::WINDOWS_1258;
     finish(text, encoding.name().to_string(), warnings, compose)
+}
+
+/// Decodes `body` in the encoding `chardetng` guesses, saying why (`why`) and what it read.
+fn decode_guessed<'a>(
+    body: &'a [u8],
+    tld: Option<&str>,
+    why: &str,
+    mut warnings: Vec<String>,
+) -> Decoded<'a> {
+    let encoding = guess(body, tld);
+    warnings.push(format!(
+        "{why}: read as {}, the encoding guessed from the bytes",
+        encoding.name()
+    ));
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors {
+        warnings.push(format!(
+            "bytes invalid in {} were replaced with U+FFFD",
+            encoding.name()
+        ));
+    }
+    let compose = encoding == encoding_rs::WINDOWS_1258;
+    finish(text, encoding.name().to_string(), warnings, compose)
+}
+
+/// The legacy encoding `chardetng` finds most likely for `body` (never UTF-8: the callers
+/// know it is not).
+fn guess(body: &[u8], tld: Option<&str>) -> &'static Encoding {
+    // ISO-2022-JP is an escape-sequence encoding no feed is sent in undeclared.
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(body, true);
+    let tld = tld.filter(|t| t.len() >= 2 && t.bytes().all(|c| c.is_ascii_lowercase()));
+    detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Deny)
+}
+
+/// Whether bytes that are not valid UTF-8 are UTF-8 with a few broken bytes: at least as
+/// many valid multi-byte characters as invalid sequences (a legacy encoding's letters
+/// practically never form valid UTF-8 sequences).
+fn mostly_utf8(mut b: &[u8]) -> bool {
+    let leads = |v: &[u8]| v.iter().filter(|&&c| c >= 0xC0).count();
+    let (mut good, mut bad) = (0usize, 0usize);
+    loop {
+        match std::str::from_utf8(b) {
+            Ok(s) => {
+                good += leads(s.as_bytes());
+                break;
+            }
+            Err(e) => {
+                let (valid, rest) = b.split_at(e.valid_up_to());
+                good += leads(valid);
+                bad += 1;
+                match e.error_len() {
+                    Some(n) => b = rest.get(n..).unwrap_or_default(),
+                    None => break,
+                }
+            }
+        }
+    }
+    good > 0 && good >= bad
 }
 
 /// Strips XML-invalid characters and, when asked, composes to NFC.
@@ -256,7 +343,7 @@ mod tests {
         doc.extend_from_slice(
             "<?xml version=\"1.0\" encoding=\"windows-1252\"?><a>é</a>".as_bytes(),
         );
-        let d = decode(&doc, Some("text/xml; charset=koi8-r"));
+        let d = decode(&doc, Some("text/xml; charset=koi8-r"), None);
         assert_eq!(d.encoding, "UTF-8");
         assert!(d.text.contains("<a>é</a>"));
     }
@@ -264,7 +351,11 @@ mod tests {
     #[test]
     fn http_charset_beats_declaration() {
         let doc = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xe9</a>";
-        let d = decode(doc, Some("application/rss+xml; charset=\"ISO-8859-1\""));
+        let d = decode(
+            doc,
+            Some("application/rss+xml; charset=\"ISO-8859-1\""),
+            None,
+        );
         assert_eq!(d.encoding, "windows-1252");
         assert!(d.text.contains("<a>é</a>"));
     }
@@ -273,7 +364,7 @@ mod tests {
     fn windows_1258_is_composed() {
         // "Việt" in windows-1258: V i ê (0xEA) + combining dot below (0xF2) t
         let doc = b"<?xml version=\"1.0\" encoding=\"windows-1258\"?><a>Vi\xea\xf2t</a>";
-        let d = decode(doc, None);
+        let d = decode(doc, None, None);
         assert_eq!(d.encoding, "windows-1258");
         assert!(d.text.contains("<a>Việt</a>"), "{}", d.text);
     }
@@ -297,7 +388,7 @@ mod tests {
         for c in "<a>ệ</a>".chars() {
             doc.extend_from_slice(&(c as u32).to_le_bytes());
         }
-        let d = decode(&doc, None);
+        let d = decode(&doc, None, None);
         assert_eq!(d.encoding, "UTF-32LE");
         assert_eq!(d.text, "<a>ệ</a>");
     }

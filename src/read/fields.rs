@@ -1,5 +1,10 @@
-//! What each recognised element contributes to the item or the feed: attribute-borne
-//! values (links, images, Atom categories) at the start tag, text values at the end tag.
+//! The field machinery the formats share: captures (a field from its start tag to its end
+//! tag), the item being read, and how a finished field's inner XML becomes a value.
+//!
+//! What each element means lives with its format: [`super::rss`], [`super::atom`],
+//! [`super::rdf`], and the modules any of them carries ([`super::modules`]: Dublin Core,
+//! `content:`, Media RSS, iTunes). Attribute-borne values (links, images, Atom categories)
+//! are taken at the start tag, text values at the end tag.
 //!
 //! Several elements can fill one field (`pubDate`, `dc:date`, Atom `issued`…); each carries
 //! a rank, and a field keeps the value of the best-ranked element seen first.
@@ -9,11 +14,11 @@ use std::borrow::Cow;
 use base64::Engine;
 use quick_xml::events::BytesStart;
 
-use super::attrs::{is_image_type, looks_like_image, text_kind, Attrs};
 use super::names::El;
 use super::util::{inner_text, non_empty_cow, text_to_html, unescape, CDATA_CLOSE, CDATA_OPEN};
-use super::xml::{in_text, resolve_here, State};
+use super::xml::{resolve_here, State};
 use crate::model::{FeedFormat, RawArticle};
+use crate::normalize::text::has_markup;
 
 /// How a field's inner XML becomes its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +60,10 @@ pub enum Target {
     AuthorText,
     /// A category / subject.
     Tag,
+    /// Comma-separated keywords, each a tag (`itunes:keywords`, `media:keywords`).
+    Keywords,
+    /// An author used only when the item names none otherwise (`itunes:author`).
+    FallbackAuthor,
     /// The feed's title.
     FeedTitle,
     /// The feed's RSS `link` text.
@@ -119,7 +128,7 @@ impl Capture {
 
 /// Slots of fields that several elements compete for.
 #[derive(Clone, Copy)]
-enum Slot {
+pub(super) enum Slot {
     Title = 0,
     Link,
     Summary,
@@ -136,10 +145,13 @@ pub struct ItemState<'t> {
     pub depth: usize,
     /// The fields read so far.
     pub art: RawArticle<'t>,
+    /// Depth of the item's `media:group`, while it is open.
+    pub media_group: Option<usize>,
     ranks: [u8; 8],
     guid_perma: bool,
     author_name: Option<Cow<'t, str>>,
     author_email: Option<Cow<'t, str>>,
+    fallback_author: Option<Cow<'t, str>>,
 }
 
 impl<'t> ItemState<'t> {
@@ -151,15 +163,17 @@ impl<'t> ItemState<'t> {
                 base,
                 ..RawArticle::default()
             },
+            media_group: None,
             ranks: [u8::MAX; 8],
             guid_perma: false,
             author_name: None,
             author_email: None,
+            fallback_author: None,
         }
     }
 
     /// Whether a value of `rank` should replace the slot's current one.
-    fn take(&mut self, slot: Slot, rank: u8) -> bool {
+    pub(super) fn take(&mut self, slot: Slot, rank: u8) -> bool {
         let r = &mut self.ranks[slot as usize];
         if rank < *r {
             *r = rank;
@@ -171,7 +185,7 @@ impl<'t> ItemState<'t> {
 }
 
 /// Sets the item's image when `rank` beats the current one.
-fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
+pub(super) fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
     let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
         return;
     };
@@ -183,34 +197,8 @@ fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
     }
 }
 
-/// Handles an Atom-style `<link href rel type>` inside an item; `rank` is 0 for the
-/// feed's own vocabulary and 1 for `atom:link` inside RSS.
-fn atom_link(st: &mut State<'_>, attrs: &Attrs<'_>, rank: u8) {
-    let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
-    let href = attrs.href.as_deref().or(attrs.url.as_deref());
-    if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
-        let Some(href) = href.filter(|h| !h.trim().is_empty()) else {
-            return;
-        };
-        let html = attrs.typ.as_deref().is_none_or(|t| {
-            t.as_bytes()
-                .windows(4)
-                .any(|w| w.eq_ignore_ascii_case(b"html"))
-        });
-        let rank = if html { rank } else { rank + 2 };
-        let resolved = resolve_here(st, href);
-        if let Some(item) = st.item.as_mut() {
-            if item.take(Slot::Link, rank) {
-                item.art.link = Some(resolved);
-            }
-        }
-    } else if rel.eq_ignore_ascii_case("enclosure") && is_image_type(attrs.typ.as_deref()) {
-        set_image(st, href, 2);
-    }
-}
-
 /// Starts a text capture in `st`, unless the element is empty (then finishes it at once).
-fn capture(st: &mut State<'_>, mut cap: Capture, empty: bool) {
+pub(super) fn capture(st: &mut State<'_>, mut cap: Capture, empty: bool) {
     if empty {
         cap.start = 0;
         super::xml::finish_empty(st, cap);
@@ -219,164 +207,58 @@ fn capture(st: &mut State<'_>, mut cap: Capture, empty: bool) {
     }
 }
 
-/// A direct child of an item (or a media element anywhere inside one).
-pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
-    let depth = st.depth;
-    let atom = st.format == Some(FeedFormat::Atom);
-    let text = |target, rank| Capture {
+/// A capture of plain text for the element at the current depth.
+pub(super) fn text(st: &State<'_>, target: Target, rank: u8, start: usize) -> Capture {
+    Capture {
         rank,
-        ..Capture::new(target, Kind::Text, depth, start)
-    };
-    let html = |target, rank| Capture {
-        rank,
-        ..Capture::new(target, Kind::Html, depth, start)
-    };
-    match el {
-        El::Title | El::Summary | El::Content => {
-            let attrs = Attrs::read(e);
-            if el == El::Content && attrs.src.is_some() {
-                return;
-            }
-            let (kind, base64) = text_kind(&attrs, atom);
-            let target = match el {
-                El::Title => Target::Title,
-                El::Summary => Target::Summary,
-                _ => Target::Content,
-            };
-            let cap = Capture {
-                base64,
-                ..Capture::new(target, kind, depth, start)
-            };
-            capture(st, cap, empty);
-        }
-        El::DcTitle => capture(st, text(Target::Title, 1), empty),
-        El::Description => capture(st, html(Target::Summary, 0), empty),
-        El::ItunesSummary => capture(st, text(Target::Summary, 2), empty),
-        El::ContentEncoded => capture(st, html(Target::Content, 0), empty),
-        El::Link | El::AtomLink => {
-            let attrs = Attrs::read(e);
-            if attrs.href.is_some() || el == El::AtomLink {
-                atom_link(st, &attrs, u8::from(el == El::AtomLink));
-            } else {
-                capture(st, text(Target::Link, 0), empty);
-            }
-        }
-        El::Guid | El::Id | El::DcIdentifier => {
-            let attrs = Attrs::read(e);
-            let perma = el == El::Guid
-                && attrs
-                    .perma
-                    .as_deref()
-                    .is_none_or(|p| p.trim().eq_ignore_ascii_case("true"));
-            let cap = Capture {
-                perma,
-                ..text(Target::Guid, u8::from(el == El::DcIdentifier))
-            };
-            capture(st, cap, empty);
-        }
-        El::PubDate | El::Published | El::Issued => capture(st, text(Target::Published, 0), empty),
-        El::Created => capture(st, text(Target::Published, 1), empty),
-        El::DcDate | El::DctIssued => capture(st, text(Target::Published, 2), empty),
-        El::Updated | El::Modified => capture(st, text(Target::Updated, 0), empty),
-        El::DctModified => capture(st, text(Target::Updated, 1), empty),
-        El::Author if !empty => {
-            st.caps
-                .push(Capture::new(Target::Author, Kind::Container, depth, start));
-        }
-        El::DcCreator => capture(st, text(Target::AuthorText, 0), empty),
-        El::Category => {
-            let attrs = Attrs::read(e);
-            let value = attrs.label.as_deref().or(attrs.term.as_deref());
-            if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-                let v = in_text(st, v);
-                if let Some(item) = st.item.as_mut() {
-                    item.art.tags.push(v);
-                }
-            } else if attrs.term.is_none() {
-                capture(st, text(Target::Tag, 0), empty);
-            }
-        }
-        El::DcSubject => capture(st, text(Target::Tag, 0), empty),
-        El::Enclosure => {
-            let attrs = Attrs::read(e);
-            let url = attrs.url.as_deref().or(attrs.href.as_deref());
-            let image = is_image_type(attrs.typ.as_deref())
-                || (attrs.typ.is_none() && url.is_some_and(looks_like_image));
-            if image {
-                set_image(st, url, 2);
-            }
-        }
-        El::MediaContent => {
-            let attrs = Attrs::read(e);
-            let url = attrs.url.as_deref();
-            let medium = attrs.medium.as_deref().map(str::trim);
-            let image = medium.is_some_and(|m| m.eq_ignore_ascii_case("image"))
-                || is_image_type(attrs.typ.as_deref())
-                || (medium.is_none() && attrs.typ.is_none() && url.is_some_and(looks_like_image));
-            if image {
-                set_image(st, url, 0);
-            }
-        }
-        El::MediaThumbnail => {
-            let attrs = Attrs::read(e);
-            set_image(st, attrs.url.as_deref(), 1);
-        }
-        El::ItunesImage => {
-            let attrs = Attrs::read(e);
-            set_image(st, attrs.href.as_deref().or(attrs.url.as_deref()), 3);
-        }
-        _ => {}
+        ..Capture::new(target, Kind::Text, st.depth, start)
     }
 }
 
-/// A direct child of the channel (RSS/RDF) or of the Atom `feed`.
+/// A capture of HTML carried as text for the element at the current depth.
+pub(super) fn html(st: &State<'_>, target: Target, rank: u8, start: usize) -> Capture {
+    Capture {
+        rank,
+        ..Capture::new(target, Kind::Html, st.depth, start)
+    }
+}
+
+/// A direct child of an item (or a media element anywhere inside one): the modules first,
+/// then the item's own format, then the other vocabulary, since feeds mix them (RSS items
+/// carry Atom elements, Atom entries RSS ones).
+pub fn item_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
+    if super::modules::item_field(st, el, e, empty, start) {
+        return;
+    }
+    let handled = match st.format {
+        Some(FeedFormat::Atom) => super::atom::item_field(st, el, e, empty, start),
+        Some(FeedFormat::Rdf) => super::rdf::item_field(st, el, e, empty, start),
+        _ => super::rss::item_field(st, el, e, empty, start),
+    };
+    if !handled {
+        match st.format {
+            Some(FeedFormat::Atom) => super::rss::item_field(st, el, e, empty, start),
+            _ => super::atom::item_field(st, el, e, empty, start),
+        };
+    }
+}
+
+/// A direct child of the channel (RSS/RDF) or of the Atom `feed`, dispatched as
+/// [`item_field`] is.
 pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, start: usize) {
-    let depth = st.depth;
-    let atom = st.format == Some(FeedFormat::Atom);
-    match el {
-        El::Title | El::DcTitle => {
-            let attrs = Attrs::read(e);
-            let (kind, base64) = text_kind(&attrs, atom && el == El::Title);
-            let cap = Capture {
-                base64,
-                rank: u8::from(el == El::DcTitle),
-                ..Capture::new(Target::FeedTitle, kind, depth, start)
-            };
-            capture(st, cap, empty);
-        }
-        El::Link | El::AtomLink => {
-            let attrs = Attrs::read(e);
-            if attrs.href.is_some() || el == El::AtomLink {
-                let rel = attrs.rel.as_deref().map(str::trim).unwrap_or_default();
-                if rel.is_empty() || rel.eq_ignore_ascii_case("alternate") {
-                    let rank = u8::from(el == El::AtomLink);
-                    if let Some(href) = attrs.href.as_deref() {
-                        if rank < st.feed_link_rank {
-                            st.feed_link_rank = rank;
-                            let link = resolve_here(st, href).into_owned();
-                            st.adopt_site_base(&link);
-                            st.feed.link = Some(link);
-                        }
-                    }
-                }
-            } else {
-                capture(
-                    st,
-                    Capture::new(Target::FeedLink, Kind::Text, depth, start),
-                    empty,
-                );
-            }
-        }
-        El::Author if atom && !empty => {
-            st.caps
-                .push(Capture::new(Target::Author, Kind::Container, depth, start));
-        }
-        El::Language | El::DcLanguage => capture(
-            st,
-            Capture::new(Target::FeedLanguage, Kind::Text, depth, start),
-            empty,
-        ),
-        _ => {}
+    if super::modules::feed_field(st, el, e, empty, start) {
+        return;
+    }
+    let handled = match st.format {
+        Some(FeedFormat::Atom) => super::atom::feed_field(st, el, e, empty, start),
+        Some(FeedFormat::Rdf) => super::rdf::channel_field(st, el, e, empty, start),
+        _ => super::rss::channel_field(st, el, e, empty, start),
+    };
+    if !handled {
+        match st.format {
+            Some(FeedFormat::Atom) => super::rss::channel_field(st, el, e, empty, start),
+            _ => super::atom::feed_field(st, el, e, empty, start),
+        };
     }
 }
 
@@ -384,7 +266,16 @@ pub fn feed_field(st: &mut State<'_>, el: El, e: &BytesStart<'_>, empty: bool, s
 fn value_of<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
     let plain = !cap.markup && !cap.odd;
     let mut v = match cap.kind {
-        Kind::Xhtml if cap.markup => Cow::Borrowed(strip_div(raw)),
+        // Child elements of an HTML field are XHTML: serialized so an HTML parser reads
+        // them as written (or kept as written when they are not XML after all).
+        Kind::Xhtml if cap.markup => {
+            let inner = strip_div(raw);
+            super::xhtml::to_html(inner).map_or(Cow::Borrowed(inner), Cow::Owned)
+        }
+        Kind::Html if cap.markup => match super::xhtml::to_html(raw) {
+            Some(html) => Cow::Owned(html),
+            None => inner_text(raw, true),
+        },
         // What the tokenizer saw inside decides, without looking for `<` again: no markup at
         // all is text with entities; one CDATA section between blanks is taken as it stands
         // (callers trim).
@@ -399,6 +290,23 @@ fn value_of<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
         let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
         if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact) {
             v = Cow::Owned(String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    v
+}
+
+/// The value of a text field (title, author, tag) as the model takes it: plain text, or
+/// HTML when it holds markup (normalize makes the latter plain text). The XML layer has
+/// decoded it once. A value that is HTML by nature — Atom `type="html"` or `"xhtml"`, or
+/// one CDATA section, which is how publishers wrap HTML-escaped text — and holds no markup
+/// is decoded once more as HTML, which makes it plain text; anything else is left as the
+/// XML layer gave it, so an escaped `&lt;img&gt;` in a plain title stays text.
+fn text_value<'t>(cap: &Capture, raw: &'t str) -> Cow<'t, str> {
+    let v = value_of(cap, raw);
+    let cdata_only = !cap.markup && !cap.odd && cap.sections == 1 && only_cdata(cap, raw).is_some();
+    if (cap.kind != Kind::Text || cdata_only) && !has_markup(&v) {
+        if let Cow::Owned(decoded) = unescape(&v) {
+            return Cow::Owned(decoded);
         }
     }
     v
@@ -438,7 +346,7 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
     match cap.target {
         Target::FeedTitle => {
             if st.feed.title.is_none() {
-                st.feed.title = non_empty_cow(value_of(&cap, raw)).map(Cow::into_owned);
+                st.feed.title = non_empty_cow(text_value(&cap, raw)).map(Cow::into_owned);
             }
             return;
         }
@@ -483,13 +391,16 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
     if st.item.is_none() {
         // The feed's own Atom author, inherited by entries without one.
         match cap.target {
-            Target::AuthorName => st.author_name = non_empty_cow(value_of(&cap, raw)),
-            Target::AuthorEmail => st.author_email = non_empty_cow(value_of(&cap, raw)),
+            Target::AuthorName => st.author_name = non_empty_cow(text_value(&cap, raw)),
+            Target::AuthorEmail => st.author_email = non_empty_cow(text_value(&cap, raw)),
             _ => {}
         }
         return;
     }
-    let value = value_of(&cap, raw);
+    let value = match cap.target {
+        Target::Summary | Target::Content | Target::Link | Target::Guid => value_of(&cap, raw),
+        _ => text_value(&cap, raw),
+    };
     // An empty reference resolved against the base is the base: an empty link is no link.
     let link =
         (cap.target == Target::Link && !value.trim().is_empty()).then(|| resolve_here(st, &value));
@@ -561,13 +472,29 @@ pub fn apply<'t>(st: &mut State<'t>, cap: Capture, raw: &'t str) {
                 }
             }
         }
+        Target::Tag if cap.markup => item.art.tags.extend(super::xhtml::list_texts(raw)),
         Target::Tag => {
             if let Some(v) = non_empty_cow(value) {
                 item.art.tags.push(v);
             }
         }
+        Target::Keywords => match value {
+            Cow::Borrowed(b) => item.art.tags.extend(keywords(b).map(Cow::Borrowed)),
+            Cow::Owned(o) => item
+                .art
+                .tags
+                .extend(keywords(&o).map(|w| Cow::Owned(w.to_string()))),
+        },
+        Target::FallbackAuthor if item.fallback_author.is_none() => {
+            item.fallback_author = non_empty_cow(value);
+        }
         _ => {}
     }
+}
+
+/// The keywords of a comma-separated list ("a, b" is two).
+fn keywords(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|w| !w.is_empty())
 }
 
 /// Completes an item and adds it to the feed.
@@ -585,6 +512,9 @@ pub fn finish_item<'t>(st: &mut State<'t>, mut item: ItemState<'t>) {
         if link.is_some() {
             item.art.link = link;
         }
+    }
+    if item.art.authors.is_empty() {
+        item.art.authors.extend(item.fallback_author.take());
     }
     if let Some(g) = item.art.guid.as_deref() {
         st.guid_repeated |= !st

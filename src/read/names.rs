@@ -26,27 +26,49 @@ pub enum Ns {
     Media,
     /// iTunes podcast tags.
     Itunes,
+    /// XHTML (`xhtml:body`).
+    Xhtml,
     /// Anything else.
     Other,
 }
 
-/// Namespace from its URI.
+/// Namespace from its URI. Feeds spell the known ones with `https`, in capitals, with or
+/// without the final slash; none of those spellings names another vocabulary, so they are
+/// all read as the namespace they mean.
 pub fn ns_from_uri(uri: &[u8]) -> Ns {
-    let uri = uri.strip_suffix(b"/").unwrap_or(uri);
-    match uri {
-        b"http://purl.org/rss/1.0" => Ns::Rss1,
-        b"http://my.netscape.com/rdf/simple/0.9" => Ns::Rss090,
-        b"http://www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
-        b"http://www.w3.org/2005/Atom" | b"https://www.w3.org/2005/Atom" => Ns::Atom,
-        b"http://purl.org/atom/ns#" => Ns::Atom03,
-        b"http://purl.org/rss/1.0/modules/content" => Ns::Content,
-        b"http://purl.org/dc/elements/1.1" | b"http://purl.org/dc/elements/1.0" => Ns::Dc,
-        b"http://purl.org/dc/terms" => Ns::Dcterms,
-        b"http://search.yahoo.com/mrss" | b"http://video.search.yahoo.com/mrss" => Ns::Media,
-        b"http://www.itunes.com/dtds/podcast-1.0.dtd"
-        | b"http://www.itunes.com/DTDs/Podcast-1.0.dtd" => Ns::Itunes,
+    let uri = uri.trim_ascii();
+    let rest = strip_prefix_ignore_case(uri, b"http://")
+        .or_else(|| strip_prefix_ignore_case(uri, b"https://"))
+        .unwrap_or(uri);
+    let rest = rest.strip_suffix(b"/").unwrap_or(rest);
+    let mut buf = [0u8; 48];
+    let Some(dst) = buf.get_mut(..rest.len()) else {
+        return Ns::Other;
+    };
+    for (d, &c) in dst.iter_mut().zip(rest) {
+        *d = c.to_ascii_lowercase();
+    }
+    match &*dst {
+        b"purl.org/rss/1.0" => Ns::Rss1,
+        b"my.netscape.com/rdf/simple/0.9" => Ns::Rss090,
+        b"www.w3.org/1999/02/22-rdf-syntax-ns#" => Ns::Rdf,
+        b"www.w3.org/2005/atom" => Ns::Atom,
+        b"purl.org/atom/ns#" => Ns::Atom03,
+        b"purl.org/rss/1.0/modules/content" => Ns::Content,
+        b"purl.org/dc/elements/1.1" | b"purl.org/dc/elements/1.0" => Ns::Dc,
+        b"purl.org/dc/terms" => Ns::Dcterms,
+        b"search.yahoo.com/mrss" | b"video.search.yahoo.com/mrss" => Ns::Media,
+        b"www.itunes.com/dtds/podcast-1.0.dtd" => Ns::Itunes,
+        b"www.w3.org/1999/xhtml" => Ns::Xhtml,
         _ => Ns::Other,
     }
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
 }
 
 /// Namespace guessed from an undeclared prefix's usual spelling.
@@ -60,6 +82,7 @@ pub fn ns_from_prefix(prefix: &[u8]) -> Ns {
         b"itunes" => Ns::Itunes,
         b"atom" | b"atom10" => Ns::Atom,
         b"rdf" => Ns::Rdf,
+        b"xhtml" => Ns::Xhtml,
         _ => Ns::Other,
     }
 }
@@ -155,6 +178,28 @@ pub enum El {
     ItunesImage,
     /// `itunes:summary`.
     ItunesSummary,
+    /// `itunes:author`.
+    ItunesAuthor,
+    /// `itunes:keywords`.
+    ItunesKeywords,
+    /// `dc:description`.
+    DcDescription,
+    /// `media:group`.
+    MediaGroup,
+    /// `media:title`.
+    MediaTitle,
+    /// `media:description`.
+    MediaDescription,
+    /// `media:keywords`.
+    MediaKeywords,
+    /// `xhtml:body`, or `body` in the feed's own vocabulary.
+    Body,
+    /// `fullitem` (escaped HTML content).
+    FullItem,
+    /// `categories` / `tags`: a list of categories nested in one element.
+    TagList,
+    /// CDF `ABSTRACT` (a summary).
+    Abstract,
     /// `atom:link` inside RSS.
     AtomLink,
     /// `<html>`: a web page, not a feed.
@@ -196,6 +241,10 @@ pub fn classify(ns: Ns, local: &[u8], core: bool) -> El {
             b"language" => El::Language,
             b"html" => El::Html,
             b"rdf" => El::RdfRoot,
+            b"body" => El::Body,
+            b"fullitem" => El::FullItem,
+            b"categories" | b"tags" => El::TagList,
+            b"abstract" => El::Abstract,
             _ => El::Other,
         };
     }
@@ -214,6 +263,14 @@ pub fn classify(ns: Ns, local: &[u8], core: bool) -> El {
         (Ns::Media, b"thumbnail") => El::MediaThumbnail,
         (Ns::Itunes, b"image") => El::ItunesImage,
         (Ns::Itunes, b"summary") => El::ItunesSummary,
+        (Ns::Itunes, b"author") => El::ItunesAuthor,
+        (Ns::Itunes, b"keywords") => El::ItunesKeywords,
+        (Ns::Dc, b"description") => El::DcDescription,
+        (Ns::Media, b"group") => El::MediaGroup,
+        (Ns::Media, b"title") => El::MediaTitle,
+        (Ns::Media, b"description") => El::MediaDescription,
+        (Ns::Media, b"keywords") => El::MediaKeywords,
+        (Ns::Xhtml, b"body") => El::Body,
         (Ns::Atom, b"link") => El::AtomLink,
         (Ns::Atom, b"updated") => El::Updated,
         _ => El::Other,
@@ -257,8 +314,12 @@ impl Classifier {
             return classify(ns, local, core);
         };
         dst.copy_from_slice(local);
-        let last = local.last().copied().unwrap_or(0);
-        let i = (local.len() ^ usize::from(last) ^ (ns as usize) << 2) & 15;
+        let first = usize::from(local.first().copied().unwrap_or(0));
+        let last = usize::from(local.last().copied().unwrap_or(0));
+        // Chosen so that the dozen names of an RSS item or an Atom entry (namespaced or not)
+        // fall in different slots but for two pairs; the sum of length, first and last
+        // byte alone had title/guid and others evicting each other in every item.
+        let i = (local.len() + 7 * first + 15 * last + 3 * (ns as usize)) & 15;
         let Some(slot) = self.slots.get_mut(i) else {
             return classify(ns, local, core);
         };

@@ -403,27 +403,28 @@ pub(super) fn open_with(
         let item_depth = item.depth;
         if depth == item_depth + 1 {
             super::fields::item_field(st, el, e, empty, content_start);
-        } else if matches!(el, El::MediaContent | El::MediaThumbnail) {
+        } else {
             // media:content inside media:group (or deeper) still describes the item.
-            super::fields::item_field(st, el, e, true, 0);
+            super::modules::nested_item_field(st, el, e, empty, content_start);
         }
         return;
     }
     match el {
         El::Item | El::Entry => {
-            if el == El::Item && st.format == Some(FeedFormat::Rdf) && ns == Ns::Rss090 {
-                st.feed.version = "0.90".into();
+            if el == El::Item {
+                super::rdf::note_version(st, ns);
             }
             let base = st.base().map(|u| Cow::Owned(u.as_str().to_owned()));
             st.item = Some(ItemState::new(depth, base));
+            if el == El::Item {
+                super::rss::item_attributes(st, e);
+            }
             if empty {
                 // An empty item has no fields; it still counts as an item.
             }
         }
         El::Channel if st.channel_depth.is_none() => {
-            if st.format == Some(FeedFormat::Rdf) && ns == Ns::Rss090 {
-                st.feed.version = "0.90".into();
-            }
+            super::rdf::note_version(st, ns);
             st.channel_depth = Some(depth);
         }
         _ => {
@@ -451,6 +452,9 @@ pub(super) fn close(st: &mut State<'_>, end_start: usize) {
         }
     }
     if st.caps.is_empty() {
+        if let Some(item) = st.item.as_mut().filter(|i| i.media_group == Some(depth)) {
+            item.media_group = None;
+        }
         if st.item.as_ref().is_some_and(|i| i.depth == depth) {
             if let Some(item) = st.item.take() {
                 super::fields::finish_item(st, item);

@@ -482,6 +482,42 @@ case("enc_nfd_utf8_kept.xml", enc_rss("Vi\u0065\u0302\u0323t", "UTF-8").encode()
 case("enc_http_charset_quoted.xml", enc_rss("Ñandú", "utf-8").encode("cp1252"), content_type='application/xml; charset="windows-1252"',
      encoding="windows-1252", title="Ñandú")
 
+# Undeclared or mislabelled legacy bytes: the encoding is guessed (chardetng) and reported.
+import unicodedata
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def to_1258(s):
+    """windows-1258 bytes of `s`: letters with circumflex, breve or horn precomposed, tone
+    marks as the combining characters the code page has."""
+    out = []
+    for ch in s:
+        d = unicodedata.normalize("NFD", ch)
+        base = "".join(c for c in d if c not in _TONES)
+        out.append(unicodedata.normalize("NFC", base) + "".join(c for c in d if c in _TONES))
+    return "".join(out).encode("cp1258")
+
+
+PT_TITLE = "Brasília"
+PT_BODY = "Notícias de Brasília: a votação da reforma começa amanhã, diz o relator; os líderes já discutem a sessão."
+pt = ('<rss version="2.0"><channel><title>Notícias</title><item><title>' + PT_TITLE + '</title>'
+      "<description>" + PT_BODY + "</description></item></channel></rss>\n").encode("cp1252")
+case("enc_undeclared_latin1.xml", pt, encoding="windows-1252", title="Notícias", count=1,
+     items=[{"title": PT_TITLE, "summary_html": PT_BODY}], warnings=["no encoding is declared", "guessed"])
+VI_TITLE = "Đảng bộ huyện Lục Yên"
+VI_BODY = ("Đảng bộ huyện Lục Yên lãnh đạo nhân dân phát triển kinh tế, nâng cao đời sống; "
+           "những người nông dân trồng chè, lúa và quế trên các sườn đồi.")
+vi = (b'<rss version="2.0"><channel><title>' + to_1258("Tin tức") + b"</title><item><title>" + to_1258(VI_TITLE)
+      + b"</title><description>" + to_1258(VI_BODY) + b"</description></item></channel></rss>\n")
+case("enc_undeclared_1258.xml", vi, encoding="windows-1258", title="Tin tức", count=1,
+     items=[{"title": VI_TITLE, "summary_html": VI_BODY}], warnings=["no encoding is declared", "guessed"])
+case("enc_declared_utf8_sent_1258.xml", b'<?xml version="1.0" encoding="UTF-8"?>\n' + vi, encoding="windows-1258",
+     title="Tin tức", count=1, items=[{"title": VI_TITLE}], warnings=["labelled UTF-8", "guessed"])
+case("enc_http_utf8_sent_1258.xml", vi, content_type="application/rss+xml; charset=utf-8", encoding="windows-1258",
+     title="Tin tức", count=1, items=[{"title": VI_TITLE}], warnings=["labelled UTF-8", "guessed"])
+case("enc_undeclared_utf8_one_bad_byte.xml", enc_rss(VI, "UTF-8").encode().replace(b'<?xml version="1.0" encoding="UTF-8"?>', b"")
+     .replace("Lục".encode(), b"L\xffc"), encoding="UTF-8", title=VI.replace("Lục", "L\ufffdc"), warnings=["invalid UTF-8 bytes"])
+
 # ---------------------------------------------------------------- raw dates pass through
 for i, d in enumerate(["Wed, 18 May 22 05:29:48 +0700", "18 May 2022 05:29:48 GMT", "Thu, 18 May 2022 05:29:48 +0700",
                        "Wed, 18 May 2022 05:29 ICT", "2022-05-18 05:29:48", "18/5/2022 | 5:29:48 AM", "không phải ngày"]):
@@ -532,6 +568,86 @@ case("junk_php_warning_before.xml", "<br />\n<b>Warning</b>:  Undefined variable
      + rss([item("Sau cảnh báo", L1)], decl=""), format="rss", count=1, items=[{"title": "Sau cảnh báo"}],
      warnings=["skipped 97 bytes of non-feed text before the feed's root element at line 3, column 1"])
 case("junk_text_before_decl.xml", "Notice: x < y\n" + rss([item("Có rác", L1)]), count=1, items=[{"title": "Có rác"}], warnings=["skipped"])
+
+# ---------------------------------------------------------------- what real feeds use
+DC = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+MEDIA = ' xmlns:media="http://search.yahoo.com/mrss/"'
+ITUNES = ' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"'
+case("rss2_dc_description.xml", rss([item(T1, L1, "<dc:description>Tóm tắt &amp; chú thích</dc:description>")], ns=DC),
+     count=1, items=[{"summary_html": "Tóm tắt &amp; chú thích"}])
+case("rss2_description_beats_dc_description.xml", rss([item(T1, L1, "<dc:description>Phụ</dc:description><description>Chính</description>")], ns=DC),
+     count=1, items=[{"summary_html": "Chính"}])
+YT = ("<entry><id>yt:video:abc123</id><title>Lễ hội Mù Cang Chải</title>"
+      '<link rel="alternate" href="https://www.youtube.com/watch?v=abc123"/>'
+      "<media:group><media:title>Lễ hội (media)</media:title>"
+      '<media:content url="https://www.youtube.com/v/abc123?version=3" type="application/x-shockwave-flash" width="640" height="390"/>'
+      '<media:thumbnail url="https://i.ytimg.com/vi/abc123/hqdefault.jpg" width="480" height="360"/>'
+      "<media:description>Mùa lúa chín &amp; lễ hội</media:description>"
+      '<media:community><media:starRating count="5" average="5.00" min="1" max="5"/></media:community></media:group></entry>\n')
+case("atom_youtube_media_group.xml", atom([YT], ns='xmlns="http://www.w3.org/2005/Atom"' + MEDIA),
+     count=1, items=[{"title": "Lễ hội Mù Cang Chải", "summary_html": "Mùa lúa chín &amp; lễ hội",
+                      "image": "https://i.ytimg.com/vi/abc123/hqdefault.jpg", "link": "https://www.youtube.com/watch?v=abc123"}])
+case("rss2_media_title_description_keywords.xml",
+     rss(["<item><media:title>Chỉ có media</media:title><media:description>Mô tả media</media:description>"
+          "<media:keywords>chè, Suối Giàng ,, du lịch</media:keywords></item>\n"], ns=MEDIA),
+     count=1, items=[{"title": "Chỉ có media", "summary_html": "Mô tả media", "tags": ["chè", "Suối Giàng", "du lịch"]}])
+case("rss2_media_group_keywords.xml",
+     rss([item(T1, L1, "<media:group><media:title>Khác</media:title><media:keywords>a, b</media:keywords></media:group>")], ns=MEDIA),
+     count=1, items=[{"title": T1, "tags": ["a", "b"]}])
+case("rss2_xhtml_body.xml",
+     rss(['<item><body xmlns="http://www.w3.org/1999/xhtml"><p>Toàn văn <b>đậm</b></p></body></item>\n']),
+     count=1, items=[{"content_html": "<p>Toàn văn <b>đậm</b></p>"}])
+case("rss2_xhtml_body_prefixed.xml",
+     rss(["<item><xhtml:body><xhtml:p>Có tiền tố</xhtml:p><xhtml:br/></xhtml:body></item>\n"], ns=' xmlns:xhtml="http://www.w3.org/1999/xhtml"'),
+     count=1, items=[{"content_html": "<p>Có tiền tố</p><br>"}])
+case("rss2_fullitem.xml", rss(["<item><fullitem>&lt;p&gt;Đầy đủ&lt;/p&gt;</fullitem></item>\n"]),
+     count=1, items=[{"content_html": "<p>Đầy đủ</p>"}])
+case("rss2_content_encoded_beats_body.xml",
+     rss([item(T1, L1, '<body xmlns="http://www.w3.org/1999/xhtml"><p>Thân</p></body><content:encoded>&lt;p&gt;Mã hoá&lt;/p&gt;</content:encoded>')],
+         ns=' xmlns:content="http://purl.org/rss/1.0/modules/content/"'),
+     count=1, items=[{"content_html": "<p>Mã hoá</p>"}])
+case("atom_id_xhtml_only.xml",
+     atom(['<entry><id>urn:uuid:1</id><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Chỉ có nội dung</p></div></content></entry>\n']),
+     count=1, items=[{"guid": "urn:uuid:1", "content_html": "<p>Chỉ có nội dung</p>"}])
+case("atom_id_svg_only.xml",
+     atom(['<entry xmlns:svg="http://www.w3.org/2000/svg"><id>urn:uuid:2</id><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+           '<svg:svg width="30px" height="20px"><svg:circle cx="15px" cy="10px" r="5px"/></svg:svg></div></content></entry>\n']),
+     count=1, items=[{"guid": "urn:uuid:2", "content_html": '<svg width="30px" height="20px"><circle cx="15px" cy="10px" r="5px"></circle></svg>'}])
+case("rss2_itunes_author_keywords_summary.xml",
+     rss(["<item><title>Bản tin</title><itunes:author>Đài PT-TH Yên Bái</itunes:author>"
+          "<itunes:keywords>tin tức, thời sự</itunes:keywords><itunes:summary>Tóm tắt</itunes:summary></item>\n"], ns=ITUNES),
+     count=1, items=[{"authors": ["Đài PT-TH Yên Bái"], "tags": ["tin tức", "thời sự"], "summary_html": "Tóm tắt"}])
+case("rss2_itunes_author_is_a_fallback.xml",
+     rss([item(T1, L1, "<itunes:author>Đài</itunes:author><author>bbt@example.vn (Thanh Phúc)</author>")], ns=ITUNES),
+     count=1, items=[{"authors": ["bbt@example.vn (Thanh Phúc)"]}])
+case("rss2_dc_https_namespace.xml",
+     rss([item(T1, L1, "<dc:creator>Minh Huyền</dc:creator><dc:date>2022-05-18T05:29:48+07:00</dc:date><dc:subject>Nông nghiệp</dc:subject>"
+               "<dc:description>Mô tả DC</dc:description>")], ns=' xmlns:dc="https://purl.org/dc/elements/1.1/"'),
+     count=1, items=[{"authors": ["Minh Huyền"], "published": "2022-05-18T05:29:48+07:00", "tags": ["Nông nghiệp"], "summary_html": "Mô tả DC"}])
+case("rss2_namespace_variants.xml",
+     rss([item(T1, L1, "<p:creator>Tác giả</p:creator><m:thumbnail url=\"https://cdn.example.vn/t.jpg\"/><c:encoded>&lt;p&gt;Nội dung&lt;/p&gt;</c:encoded>"
+               "<i:author>Podcast</i:author>")],
+         ns=' xmlns:p="HTTPS://PURL.ORG/DC/ELEMENTS/1.1" xmlns:m="https://search.yahoo.com/mrss" xmlns:c="https://purl.org/rss/1.0/modules/content/"'
+            ' xmlns:i="https://www.itunes.com/dtds/podcast-1.0.dtd"'),
+     count=1, items=[{"authors": ["Tác giả"], "image": "https://cdn.example.vn/t.jpg", "content_html": "<p>Nội dung</p>"}])
+case("rss2_nested_categories.xml",
+     rss([item(T1, L1, "<categories><category>Lục Yên</category><category>Chè</category></categories>"
+               "<category>Ảnh<image><url>https://example.vn/a.jpg</url><title>Không phải tiêu đề</title></image></category>"
+               "<dc:subject><rdf:Bag><rdf:li>Nông thôn</rdf:li><rdf:li>Giao thông</rdf:li></rdf:Bag></dc:subject>"
+               "<tags><tag>Du lịch</tag></tags>")],
+         ns=DC + ' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'),
+     count=1, items=[{"title": T1, "tags": ["Lục Yên", "Chè", "Ảnh", "Nông thôn", "Giao thông", "Du lịch"]}])
+case("rss2_content_encoded_and_description.xml",
+     rss([item(T1, L1, "<content:encoded><![CDATA[<p>Toàn văn</p>]]></content:encoded><description>Tóm tắt</description>")],
+         ns=' xmlns:content="http://purl.org/rss/1.0/modules/content/"'),
+     count=1, items=[{"summary_html": "Tóm tắt", "content_html": "<p>Toàn văn</p>"}])
+
+case("cdf_item_href_lastmod_abstract.xml",
+     '<CHANNEL><TITLE>Kênh CDF</TITLE><ITEM HREF="https://example.vn/cdf/1" LASTMOD="2004-04-06T23:05:43-05:00">'
+     "<TITLE>Mục CDF</TITLE><ABSTRACT>Tóm tắt &amp; mô tả</ABSTRACT></ITEM><ITEM HREF=\"https://example.vn/cdf/2\"/></CHANNEL>",
+     format="rss", title="Kênh CDF", count=2,
+     items=[{"title": "Mục CDF", "link": "https://example.vn/cdf/1", "updated": "2004-04-06T23:05:43-05:00",
+             "summary_html": "Tóm tắt &amp; mô tả"}, {"link": "https://example.vn/cdf/2"}])
 
 if __name__ == "__main__":
     for old in os.listdir(HERE):
