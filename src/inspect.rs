@@ -146,16 +146,19 @@ async fn inspect_with(
         }
         FetchOutcome::Failed { message, .. } => return Err(message),
     };
-    let feed = read::read_feed(
+    let mut feed = read::read_feed_limited(
         &fetched.body,
         fetched.content_type.as_deref(),
         Some(&fetched.final_url),
+        cfg.limits.items_per_source,
     )
     .map_err(|e| format!("{target}: {e}"))?;
     let normalizer = Normalizer::new(cfg);
-    let mut warnings = feed.warnings;
+    let mut warnings = std::mem::take(&mut feed.warnings);
+    let (format, version, encoding) = (feed.format, feed.version.clone(), feed.encoding.clone());
+    let (title, link, language) = (feed.title.take(), feed.link.take(), feed.language.take());
     let articles = normalizer
-        .articles(feed.items, source, &mut warnings)
+        .feed_articles(feed, source, &mut warnings)
         .into_iter()
         .map(|a| InspectedArticle {
             id: a.id,
@@ -171,12 +174,12 @@ async fn inspect_with(
         })
         .collect();
     Ok(InspectReport {
-        format: feed.format,
-        version: feed.version,
-        encoding: feed.encoding,
-        title: feed.title,
-        link: feed.link,
-        language: feed.language,
+        format,
+        version,
+        encoding,
+        title,
+        link,
+        language,
         warnings,
         articles,
     })

@@ -40,8 +40,16 @@ pub struct RawFeed<'a> {
     pub language: Option<String>,
     /// Items in document order.
     pub items: Vec<RawArticle<'a>>,
+    /// Items after the reader's `max_items` (see [`crate::read::read_feed_limited`]):
+    /// counted, not kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub items_over_limit: usize,
     /// Everything the reader recovered from (bad dates are reported later, by normalize).
     pub warnings: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One item as found in a source, fields as close to the source as possible.
@@ -88,6 +96,7 @@ impl RawFeed<'_> {
             link: self.link,
             language: self.language,
             items: self.items.into_iter().map(RawArticle::into_owned).collect(),
+            items_over_limit: self.items_over_limit,
             warnings: self.warnings,
         }
     }

@@ -67,7 +67,19 @@ pub fn read_feed<'a>(
     content_type: Option<&str>,
     base_url: Option<&Url>,
 ) -> Result<RawFeed<'a>, ReadError> {
-    read(bytes, content_type, base_url, true)
+    read(bytes, content_type, base_url, true, usize::MAX)
+}
+
+/// [`read_feed`] keeping at most `max_items` items, in document order: the ones after are
+/// counted in [`RawFeed::items_over_limit`], never held, so a document of half a million
+/// tiny items costs what `max_items` of them cost.
+pub fn read_feed_limited<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+    base_url: Option<&Url>,
+    max_items: usize,
+) -> Result<RawFeed<'a>, ReadError> {
+    read(bytes, content_type, base_url, true, max_items)
 }
 
 /// [`read_feed`] with every tag read by quick-xml's event loop, without the reader's fast
@@ -78,7 +90,7 @@ pub fn read_feed_reference<'a>(
     content_type: Option<&str>,
     base_url: Option<&Url>,
 ) -> Result<RawFeed<'a>, ReadError> {
-    read(bytes, content_type, base_url, false)
+    read(bytes, content_type, base_url, false, usize::MAX)
 }
 
 fn read<'a>(
@@ -86,6 +98,7 @@ fn read<'a>(
     content_type: Option<&str>,
     base_url: Option<&Url>,
     lane: bool,
+    max_items: usize,
 ) -> Result<RawFeed<'a>, ReadError> {
     // The document's top-level domain helps guess an undeclared encoding (`.vn`: Vietnamese).
     let tld = base_url
@@ -98,9 +111,11 @@ fn read<'a>(
         ..RawFeed::default()
     };
     match decoded.text {
-        Cow::Borrowed(text) => read_text(text, feed, base_url, lane),
+        Cow::Borrowed(text) => read_text(text, feed, base_url, lane, max_items),
         // Decoded from another encoding, or cleaned: the text dies here, the feed must not.
-        Cow::Owned(text) => read_text(&text, feed, base_url, lane).map(RawFeed::into_owned),
+        Cow::Owned(text) => {
+            read_text(&text, feed, base_url, lane, max_items).map(RawFeed::into_owned)
+        }
     }
 }
 
@@ -110,20 +125,21 @@ fn read_text<'t>(
     feed: RawFeed<'t>,
     base_url: Option<&Url>,
     lane: bool,
+    max_items: usize,
 ) -> Result<RawFeed<'t>, ReadError> {
     let head = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if head.is_empty() {
         return Err(error("the document is empty", None));
     }
     if head.starts_with('{') || head.starts_with('[') {
-        let mut feed = json::parse(head, base_url, feed)?;
+        let mut feed = json::parse(head, base_url, feed, max_items)?;
         note_repeated_guids(&mut feed);
         return Ok(feed);
     }
     if html::looks_like_html(head) {
         return Err(html::error(text, base_url));
     }
-    let (mut feed, outcome) = xml::parse(text, base_url, feed.clone(), lane);
+    let (mut feed, outcome) = xml::parse(text, base_url, feed.clone(), lane, max_items);
     let failure = match outcome {
         xml::Outcome::Feed { unique_guids } => {
             if !unique_guids {
@@ -149,7 +165,7 @@ fn read_text<'t>(
     };
     let rest = text.get(at..).unwrap_or_default();
     let (line, column) = util::line_col(text, at);
-    let (mut feed, outcome) = xml::parse(rest, base_url, feed, lane);
+    let (mut feed, outcome) = xml::parse(rest, base_url, feed, lane, max_items);
     match outcome {
         xml::Outcome::Feed { unique_guids } => {
             feed.warnings.insert(

@@ -86,3 +86,24 @@ fn truncation_keeps_items_before_the_cut() {
         );
     }
 }
+
+#[test]
+fn a_limited_read_keeps_the_first_items_and_only_counts_the_others() {
+    let items: String = (0..50_000)
+        .map(|i| format!("<item><guid>{i}</guid><title>t{i}</title></item>"))
+        .collect();
+    let rss = format!("<rss version=\"2.0\"><channel><title>C</title>{items}</channel></rss>");
+    let feed = feedmill::read::read_feed_limited(rss.as_bytes(), None, None, 10).unwrap();
+    assert_eq!(feed.items.len(), 10);
+    assert_eq!(feed.items_over_limit, 49_990);
+    assert_eq!(feed.items[9].title.as_deref(), Some("t9"));
+    let json_items: Vec<String> = (0..1_000)
+        .map(|i| format!("{{\"id\":\"{i}\",\"title\":\"t{i}\"}}"))
+        .collect();
+    let json = format!(
+        "{{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"J\",\"items\":[{}]}}",
+        json_items.join(",")
+    );
+    let feed = feedmill::read::read_feed_limited(json.as_bytes(), None, None, 3).unwrap();
+    assert_eq!((feed.items.len(), feed.items_over_limit), (3, 997));
+}

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::{article_id, Normalizer};
 use crate::config::Source;
-use crate::model::{Article, RawArticle};
+use crate::model::{Article, RawArticle, RawFeed};
 
 impl Normalizer {
     /// Normalizes the items of one document (or scrape) of `source`, in document order, with
@@ -25,8 +25,31 @@ impl Normalizer {
         source: &Source,
         warnings: &mut Vec<String>,
     ) -> Vec<Article> {
-        let limits = self.limits();
         let total = items.len();
+        self.articles_of(items, total, source, warnings)
+    }
+
+    /// [`Normalizer::articles`] of a feed read with
+    /// [`read_feed_limited`](crate::read::read_feed_limited): the items it counted past its
+    /// limit are reported with the ones it kept.
+    pub fn feed_articles(
+        &self,
+        feed: RawFeed<'_>,
+        source: &Source,
+        warnings: &mut Vec<String>,
+    ) -> Vec<Article> {
+        let total = feed.items.len() + feed.items_over_limit;
+        self.articles_of(feed.items, total, source, warnings)
+    }
+
+    fn articles_of(
+        &self,
+        items: Vec<RawArticle<'_>>,
+        total: usize,
+        source: &Source,
+        warnings: &mut Vec<String>,
+    ) -> Vec<Article> {
+        let limits = self.limits();
         if total > limits.items_per_source {
             warnings.push(format!(
                 "source {}: the document has {total} items; only the first {} were read (limits.items_per_source)",

@@ -222,10 +222,12 @@ fn read_document(
     url: &url::Url,
     normalizer: &Normalizer,
 ) -> Result<SourceRead, String> {
-    let feed = read::read_feed(body, content_type, Some(url)).map_err(|e| format!("{url}: {e}"))?;
-    let items = feed.items.len();
-    let mut warnings = feed.warnings;
-    let articles = normalizer.articles(feed.items, source, &mut warnings);
+    let max = normalizer.limits().items_per_source;
+    let mut feed = read::read_feed_limited(body, content_type, Some(url), max)
+        .map_err(|e| format!("{url}: {e}"))?;
+    let items = feed.items.len() + feed.items_over_limit;
+    let mut warnings = std::mem::take(&mut feed.warnings);
+    let articles = normalizer.feed_articles(feed, source, &mut warnings);
     Ok(SourceRead {
         items,
         articles,

@@ -499,6 +499,10 @@ fn keywords(list: &str) -> impl Iterator<Item = &str> {
 
 /// Completes an item and adds it to the feed.
 pub fn finish_item<'t>(st: &mut State<'t>, mut item: ItemState<'t>) {
+    if st.feed.items.len() >= st.max_items {
+        st.feed.items_over_limit += 1;
+        return;
+    }
     if item.art.link.is_none() && item.guid_perma {
         // A permalink GUID is a full URL by definition (RSS 2.0); a relative one is an
         // identifier mislabelled, not a path to resolve.

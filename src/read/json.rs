@@ -18,6 +18,7 @@ pub fn parse<'t>(
     text: &str,
     base_url: Option<&Url>,
     mut feed: RawFeed<'t>,
+    max_items: usize,
 ) -> Result<RawFeed<'t>, ReadError> {
     feed.format = Some(FeedFormat::Json);
     let top: Map<String, Value> = match serde_json::from_str::<Value>(text) {
@@ -28,7 +29,7 @@ pub fn parse<'t>(
                 None,
             ))
         }
-        Err(e) => return salvage(text, base_url, feed, &e),
+        Err(e) => return salvage(text, base_url, feed, &e, max_items),
     };
     let version = top
         .get("version")
@@ -54,6 +55,7 @@ pub fn parse<'t>(
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 match item {
+                    Value::Object(_) if feed.items.len() >= max_items => feed.items_over_limit += 1,
                     Value::Object(m) => feed.items.push(item_of(m, feed_base.as_ref())),
                     _ => feed
                         .warnings
@@ -173,6 +175,7 @@ fn salvage<'t>(
     base_url: Option<&Url>,
     mut feed: RawFeed<'t>,
     e: &serde_json::Error,
+    max_items: usize,
 ) -> Result<RawFeed<'t>, ReadError> {
     let pos = (e.line(), e.column());
     let Some(items_at) = text.find("\"items\"") else {
@@ -200,7 +203,11 @@ fn salvage<'t>(
         let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
         match stream.next() {
             Some(Ok(Value::Object(m))) => {
-                feed.items.push(item_of(&m, base_url));
+                if feed.items.len() < max_items {
+                    feed.items.push(item_of(&m, base_url));
+                } else {
+                    feed.items_over_limit += 1;
+                }
                 rest = rest.get(stream.byte_offset()..).unwrap_or_default();
             }
             _ => break,

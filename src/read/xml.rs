@@ -79,6 +79,8 @@ pub(super) struct State<'t> {
     pub guid_repeated: bool,
     /// Element classifications seen so far.
     pub names: Classifier,
+    /// Items kept; the ones after are only counted.
+    pub max_items: usize,
 }
 
 impl<'t> State<'t> {
@@ -121,6 +123,7 @@ pub fn parse<'t>(
     base_url: Option<&Url>,
     feed: RawFeed<'t>,
     lane: bool,
+    max_items: usize,
 ) -> (RawFeed<'t>, Outcome) {
     let bytes = text.as_bytes();
     let mut reader = Reader::from_str(text);
@@ -151,12 +154,13 @@ pub fn parse<'t>(
         author_name: None,
         author_email: None,
         guid_hashes: Default::default(),
+        max_items,
         guid_repeated: false,
         names: Classifier::default(),
     };
     // News feeds run 1–2 KB per item; reserving for the denser case costs at most a few
     // hundred bytes per KB of input and saves re-copying the whole list as it grows.
-    let expected = (text.len() / 1024).min(50_000);
+    let expected = (text.len() / 1024).min(50_000).min(max_items);
     st.feed.items.reserve(expected);
     st.guid_hashes.reserve(expected);
     let mut errors = 0usize;
