@@ -1,0 +1,543 @@
+//! A listing page → the selectors of its article list: the largest group of repeated blocks,
+//! alike in tag and class, that each link to one distinct same-host article page, outside
+//! the page's furniture (navigation, footer, sidebars, "most read" boxes, ads); the link
+//! inside each block; and the link to the next listing page.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html};
+use url::Url;
+
+use super::select::{self, candidates, compound, select, select_in, text};
+use super::signals::{article_like, fold, junk_heading, junk_tag, junk_tokens};
+use crate::scrape::clean_url;
+
+/// Fewest blocks that make a list.
+const MIN_BLOCKS: usize = 3;
+/// How far above a link its block may be.
+const MAX_LEVELS: usize = 6;
+
+/// What the listing page gave.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// `item`: one element per article.
+    pub item: String,
+    /// `link`: the article link inside an item.
+    pub link: String,
+    /// The articles in listing order, each with the title the listing shows.
+    pub articles: Vec<(Url, String)>,
+    /// `next` and the page it leads to.
+    pub next: Option<(String, Url)>,
+    /// What was found and left out, for the operator.
+    pub notes: Vec<String>,
+}
+
+/// A link to a same-host page that looks like an article.
+struct Cand<'a> {
+    a: ElementRef<'a>,
+    url: Url,
+}
+
+/// The page's base URL: its `<base href>`, else where it was read from.
+pub fn base_of(doc: &Html, page_url: &Url) -> Url {
+    select(doc, "base[href]")
+        .and_then(|b| b.first().and_then(|e| e.attr("href")).map(str::to_string))
+        .and_then(|h| page_url.join(h.trim()).ok())
+        .unwrap_or_else(|| page_url.clone())
+}
+
+/// `href` resolved against `base` and cleaned as the scraper cleans article links.
+pub fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    base.join(href).ok().map(|u| clean_url(&u))
+}
+
+/// Same scheme-less origin: host (ignoring a `www.` prefix) and port.
+pub fn same_site(a: &Url, b: &Url) -> bool {
+    let host = |u: &Url| {
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+    };
+    host(a).is_some() && host(a) == host(b) && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn in_furniture(el: ElementRef<'_>) -> bool {
+    std::iter::once(el)
+        .chain(el.ancestors().filter_map(ElementRef::wrap))
+        .any(junk_tag)
+}
+
+/// The box title of `el`: its first heading, when one comes before any link.
+fn box_heading(el: ElementRef<'_>) -> Option<String> {
+    for node in el.descendants().skip(1) {
+        let Some(e) = ElementRef::wrap(node) else {
+            continue;
+        };
+        match e.value().name() {
+            "a" => return None,
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => return Some(text(e)),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Cand<'a>> {
+    let page = clean_url(page_url);
+    let mut out = Vec::new();
+    for a in select(doc, "a[href]").unwrap_or_default() {
+        let Some(url) = a.attr("href").and_then(|h| resolve(base, h)) else {
+            continue;
+        };
+        if url == page || !same_site(&url, page_url) || !article_like(&url) || in_furniture(a) {
+            continue;
+        }
+        out.push(Cand { a, url });
+    }
+    out
+}
+
+/// Drops the links inside furniture named by class, id or box heading. A box holding at
+/// least half the page's article links is the content, whatever its class says (a theme's
+/// `content-sidebar-wrap` wraps both).
+fn drop_furniture(cands: Vec<Cand<'_>>) -> Vec<Cand<'_>> {
+    let mut inside: HashMap<NodeId, usize> = HashMap::new();
+    for c in &cands {
+        for anc in c.a.ancestors() {
+            *inside.entry(anc.id()).or_default() += 1;
+        }
+    }
+    let total = cands.len();
+    let mut verdict: HashMap<NodeId, bool> = HashMap::new();
+    cands
+        .into_iter()
+        .filter(|c| {
+            !std::iter::once(c.a)
+                .chain(c.a.ancestors().filter_map(ElementRef::wrap))
+                .any(|e| {
+                    if matches!(e.value().name(), "html" | "body") {
+                        return false;
+                    }
+                    *verdict.entry(e.id()).or_insert_with(|| {
+                        let n = inside.get(&e.id()).copied().unwrap_or(0);
+                        n * 2 < total
+                            && (junk_tokens(e) || box_heading(e).is_some_and(|h| junk_heading(&h)))
+                    })
+                })
+        })
+        .collect()
+}
+
+/// One block of a group: the element and the distinct article URLs inside it.
+struct Block<'a> {
+    el: ElementRef<'a>,
+    urls: Vec<Url>,
+}
+
+/// Structural key of an element: its compound and its ancestors' up to `<body>`.
+fn path_key(el: ElementRef<'_>, memo: &mut HashMap<NodeId, String>) -> String {
+    if let Some(k) = memo.get(&el.id()) {
+        return k.clone();
+    }
+    let mut parts = vec![compound(el)];
+    for anc in el.ancestors().filter_map(ElementRef::wrap) {
+        if matches!(anc.value().name(), "html") {
+            break;
+        }
+        parts.push(compound(anc));
+    }
+    let key = parts.join(" < ");
+    memo.insert(el.id(), key.clone());
+    key
+}
+
+/// Whether a block's tag or class says "one article" (`article`, `li`, `.item`, `.post`).
+fn semantic(el: ElementRef<'_>) -> bool {
+    const WORDS: &[&str] = &[
+        "item", "post", "card", "story", "article", "news", "entry", "teaser", "tin", "bai",
+    ];
+    matches!(el.value().name(), "article" | "li")
+        || select::classes(el).iter().any(|c| {
+            c.to_ascii_lowercase()
+                .split(['-', '_'])
+                .any(|w| WORDS.contains(&w))
+        })
+}
+
+/// The elements `css` matches, when they are exactly a list: every block of `good`, and
+/// otherwise only elements that each hold one article link and are not nested.
+fn accept<'a>(
+    doc: &'a Html,
+    css: &str,
+    good: &HashSet<NodeId>,
+    cands: &[Cand<'a>],
+) -> Option<Vec<ElementRef<'a>>> {
+    let matched = select(doc, css)?;
+    let ids: HashSet<NodeId> = matched.iter().map(|e| e.id()).collect();
+    if !good.iter().all(|g| ids.contains(g)) {
+        return None;
+    }
+    for e in &matched {
+        if e.ancestors().any(|a| ids.contains(&a.id())) {
+            return None;
+        }
+        if good.contains(&e.id()) {
+            continue;
+        }
+        let urls: HashSet<&Url> = cands
+            .iter()
+            .filter(|c| c.a.id() == e.id() || c.a.ancestors().any(|a| a.id() == e.id()))
+            .map(|c| &c.url)
+            .collect();
+        if urls.len() != 1 || in_furniture(*e) {
+            return None;
+        }
+    }
+    Some(matched)
+}
+
+/// The URL the scraper would take from `block` with `link`: the first match with an href.
+pub fn link_of(block: ElementRef<'_>, link: &str, base: &Url) -> Option<Url> {
+    select_in(block, link)
+        .into_iter()
+        .find_map(|a| a.attr("href"))
+        .and_then(|h| resolve(base, h))
+}
+
+/// A `link` selector that finds each block's own article link.
+fn link_selector(blocks: &[(ElementRef<'_>, Url)], base: &Url) -> Option<String> {
+    let mut tries: Vec<String> = vec!["a".into()];
+    tries.extend((1..=6).map(|n| format!("h{n} a")));
+    if let Some((el, url)) = blocks.first() {
+        for a in select_in(*el, "a[href]") {
+            if a.attr("href").and_then(|h| resolve(base, h)).as_ref() == Some(url) {
+                tries.extend(select::classes(a).iter().map(|c| format!("a.{c}")));
+                if let Some(p) = a.parent().and_then(ElementRef::wrap) {
+                    tries.push(format!("{} > a", compound(p)));
+                }
+            }
+        }
+    }
+    tries.into_iter().find(|css| {
+        blocks
+            .iter()
+            .all(|(el, url)| link_of(*el, css, base).as_ref() == Some(url))
+    })
+}
+
+/// The title a listing block shows for its article: its heading, else its longest link text.
+fn block_title(el: ElementRef<'_>, url: &Url, base: &Url) -> String {
+    if let Some(h) = select_in(el, "h1, h2, h3, h4, h5, h6")
+        .into_iter()
+        .map(text)
+        .find(|t| !t.is_empty())
+    {
+        return h;
+    }
+    select_in(el, "a[href]")
+        .into_iter()
+        .filter(|a| a.attr("href").and_then(|h| resolve(base, h)).as_ref() == Some(url))
+        .map(text)
+        .max_by_key(|t| t.chars().count())
+        .unwrap_or_default()
+}
+
+/// Infers the article list of a listing page fetched from `page_url`.
+pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
+    let doc = Html::parse_document(html);
+    let base = base_of(&doc, page_url);
+    let all = links(&doc, &base, page_url);
+    if all.is_empty() {
+        return Err(format!(
+            "{page_url} links to no page of its own site that looks like an article"
+        ));
+    }
+    let before = all.len();
+    let cands = drop_furniture(all);
+    let mut notes = Vec::new();
+    if cands.len() < before {
+        notes.push(format!(
+            "left out {} article links in menus, sidebars, \"most read\" boxes and ads",
+            before - cands.len()
+        ));
+    }
+
+    let mut memo = HashMap::new();
+    let mut groups: BTreeMap<String, (Vec<Block<'_>>, HashMap<NodeId, usize>)> = BTreeMap::new();
+    for c in &cands {
+        let mut el = c.a;
+        for _ in 0..=MAX_LEVELS {
+            if matches!(el.value().name(), "body" | "html") {
+                break;
+            }
+            let key = path_key(el, &mut memo);
+            let (blocks, index) = groups.entry(key).or_default();
+            let i = *index.entry(el.id()).or_insert_with(|| {
+                blocks.push(Block {
+                    el,
+                    urls: Vec::new(),
+                });
+                blocks.len() - 1
+            });
+            if let Some(b) = blocks.get_mut(i) {
+                if !b.urls.contains(&c.url) {
+                    b.urls.push(c.url.clone());
+                }
+            }
+            match el.parent().and_then(ElementRef::wrap) {
+                Some(p) => el = p,
+                None => break,
+            }
+        }
+    }
+    // (distinct articles, semantic block, shallower path) — the largest list of the
+    // biggest blocks that still hold one article each.
+    let mut ranked: Vec<(usize, bool, usize, &String)> = Vec::new();
+    for (key, (blocks, _)) in &groups {
+        let good: Vec<&Block<'_>> = blocks.iter().filter(|b| b.urls.len() == 1).collect();
+        let distinct: HashSet<&Url> = good.iter().map(|b| &b.urls[0]).collect();
+        if distinct.len() < MIN_BLOCKS || good.len() * 5 < blocks.len() * 4 {
+            continue;
+        }
+        let depth = key.matches(" < ").count();
+        ranked.push((distinct.len(), semantic(good[0].el), depth, key));
+    }
+    ranked.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(b.3))
+    });
+    let Some(&(_, _, _, key)) = ranked.first() else {
+        return Err(format!(
+            "{page_url}: found no list of at least {MIN_BLOCKS} repeated blocks that each link to one article ({} article links on the page)",
+            cands.len()
+        ));
+    };
+    let (blocks, _) = &groups[key];
+    let good: Vec<&Block<'_>> = blocks.iter().filter(|b| b.urls.len() == 1).collect();
+    let good_ids: HashSet<NodeId> = good.iter().map(|b| b.el.id()).collect();
+    let first = good[0].el;
+    let mut tries = candidates(first);
+    // Last resort: the full child path from <body>.
+    let path: Vec<String> = std::iter::once(first)
+        .chain(first.ancestors().filter_map(ElementRef::wrap))
+        .take_while(|e| e.value().name() != "html")
+        .map(compound)
+        .collect();
+    tries.push(path.iter().rev().cloned().collect::<Vec<_>>().join(" > "));
+    let (item, matched) = tries
+        .iter()
+        .find_map(|css| accept(&doc, css, &good_ids, &cands).map(|m| (css.clone(), m)))
+        .ok_or_else(|| {
+            format!(
+                "{page_url}: found a list of {} articles (`{}`) but no CSS selector that picks exactly its blocks",
+                good.len(),
+                compound(first)
+            )
+        })?;
+    // Each matched element with the one article it links to.
+    let per_block: Vec<(ElementRef<'_>, Url)> = matched
+        .iter()
+        .filter_map(|e| {
+            cands
+                .iter()
+                .find(|c| c.a.id() == e.id() || c.a.ancestors().any(|a| a.id() == e.id()))
+                .map(|c| (*e, c.url.clone()))
+        })
+        .collect();
+    let link = link_selector(&per_block, &base).ok_or_else(|| {
+        format!("{page_url}: no `link` selector finds each block's article link in `{item}`")
+    })?;
+    let mut seen = HashSet::new();
+    let articles: Vec<(Url, String)> = per_block
+        .iter()
+        .filter(|(_, u)| seen.insert(u.clone()))
+        .map(|(el, u)| (u.clone(), block_title(*el, u, &base)))
+        .collect();
+    let listed: HashSet<&Url> = articles.iter().map(|(u, _)| u).collect();
+    let outside: HashSet<&Url> = cands
+        .iter()
+        .map(|c| &c.url)
+        .filter(|u| !listed.contains(u))
+        .collect();
+    if !outside.is_empty() {
+        notes.push(format!(
+            "{} other article links on the page are outside the list and left out",
+            outside.len()
+        ));
+    }
+    let next = next_page(&doc, &base, page_url);
+    Ok(Listing {
+        item,
+        link,
+        articles,
+        next,
+        notes,
+    })
+}
+
+/// The articles a listing page gives with `item` and `link`, in order.
+pub fn articles_with(html: &str, page_url: &Url, item: &str, link: &str) -> Vec<Url> {
+    let doc = Html::parse_document(html);
+    let base = base_of(&doc, page_url);
+    let mut seen = HashSet::new();
+    select(&doc, item)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|b| link_of(b, link, &base))
+        .filter(|u| seen.insert(u.clone()))
+        .collect()
+}
+
+/// Link texts that mean "the next page" (folded: lowercase, no marks).
+const NEXT_WORDS: &[&str] = &[
+    "next",
+    "next page",
+    "older",
+    "older posts",
+    "older entries",
+    "more",
+    "sau",
+    "trang sau",
+    "tiep",
+    "tiep theo",
+    "trang tiep",
+    "xem tiep",
+    "suivant",
+    "page suivante",
+    "weiter",
+    "nachste",
+    "siguiente",
+];
+
+fn says_next(a: ElementRef<'_>) -> bool {
+    let raw = text(a);
+    let arrows = raw.trim();
+    if matches!(arrows, "»" | "›" | ">" | ">>" | "→" | "»»") {
+        return true;
+    }
+    let words: String = fold(&raw)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let labelled = ["aria-label", "title"].iter().any(|k| {
+        a.attr(k)
+            .map(fold)
+            .is_some_and(|v| v.contains("next") || v.contains("trang sau") || v.contains("tiep"))
+    });
+    NEXT_WORDS.contains(&words.as_str())
+        || labelled
+        || select::classes(a).iter().any(|c| {
+            c.to_ascii_lowercase()
+                .split(['-', '_'])
+                .any(|w| w == "next")
+        })
+}
+
+/// Whether `el` sits in a pagination box (`.pagination`, `.paging`, `.page-numbers`, …).
+fn in_pager(el: ElementRef<'_>) -> bool {
+    el.ancestors().filter_map(ElementRef::wrap).take(4).any(|e| {
+        e.value().name() == "nav"
+            || select::classes(e).iter().chain(e.value().id().map(str::to_string).iter()).any(|c| {
+                let c = c.to_ascii_lowercase();
+                ["pagination", "pager", "paging", "page-numbers", "phan-trang", "nav-links", "pages"]
+                    .iter()
+                    .any(|w| c.contains(w))
+            })
+    })
+}
+
+/// Whether `el` is the current page's marker in a pager.
+fn current(el: ElementRef<'_>) -> bool {
+    el.attr("aria-current").is_some()
+        || select::classes(el).iter().any(|c| {
+            matches!(
+                c.to_ascii_lowercase().as_str(),
+                "active" | "current" | "selected" | "on"
+            )
+        })
+}
+
+/// Selectors for the pager link right after the current page's marker.
+fn prev_element(e: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    e.prev_siblings().find_map(ElementRef::wrap)
+}
+
+fn after_current(a: ElementRef<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let prev = prev_element;
+    if let Some(p) = prev(a).filter(|p| current(*p)) {
+        for c in select::classes(p) {
+            out.push(format!("{}.{c} + a", p.value().name()));
+        }
+    }
+    if let Some(li) = a.parent().and_then(ElementRef::wrap) {
+        if let Some(p) = prev(li).filter(|p| current(*p) || current_inside(*p)) {
+            let tag = li.value().name();
+            for c in select::classes(p) {
+                out.push(format!("{}.{c} + {tag} a", p.value().name()));
+            }
+        }
+    }
+    out
+}
+
+fn current_inside(el: ElementRef<'_>) -> bool {
+    el.children().filter_map(ElementRef::wrap).any(current)
+}
+
+/// The next listing page: `<link rel=next>`, a link saying "next", or the pager link after
+/// the current page; with a selector that finds it.
+fn next_page(doc: &Html, base: &Url, page_url: &Url) -> Option<(String, Url)> {
+    let page = clean_url(page_url);
+    let works = |css: &str, want: &Url| {
+        select(doc, css)
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|e| e.attr("href"))
+            .and_then(|h| resolve(base, h))
+            .as_ref()
+            == Some(want)
+    };
+    let usable = |u: &Url| *u != page && same_site(u, page_url);
+    for css in [r#"link[rel~="next"]"#, r#"a[rel~="next"]"#] {
+        let found = select(doc, css)
+            .unwrap_or_default()
+            .into_iter()
+            .find_map(|e| e.attr("href"))
+            .and_then(|h| resolve(base, h));
+        if let Some(u) = found.filter(usable) {
+            if works(css, &u) {
+                return Some((css.to_string(), u));
+            }
+        }
+    }
+    let anchors = select(doc, "a[href]").unwrap_or_default();
+    let by_word = anchors.iter().filter(|a| says_next(**a));
+    let by_number = anchors
+        .iter()
+        .filter(|a| text(**a) == "2" && in_pager(**a));
+    for a in by_word.chain(by_number) {
+        let Some(u) = a.attr("href").and_then(|h| resolve(base, h)).filter(usable) else {
+            continue;
+        };
+        let mut tries = Vec::new();
+        for k in ["aria-label", "title"] {
+            if let Some(v) = a.attr(k).filter(|v| !v.contains('"') && !v.is_empty()) {
+                tries.push(format!("a[{k}=\"{v}\"]"));
+            }
+        }
+        tries.extend(after_current(*a));
+        tries.extend(candidates(*a).into_iter().filter(|c| c != "a"));
+        if let Some(css) = tries.into_iter().find(|css| works(css, &u)) {
+            return Some((css, u));
+        }
+    }
+    None
+}
