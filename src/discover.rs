@@ -110,8 +110,11 @@ pub async fn discover(cfg: &Config, url: &Url) -> Result<Discovery, String> {
 fn site_title(html: &str) -> Option<String> {
     let doc = scraper::Html::parse_document(html);
     let meta = scrape::PageMeta::read(&doc);
-    let site_name = select::select(&doc, r#"meta[property="og:site_name"]"#)
-        .and_then(|m| m.first().and_then(|e| e.attr("content")).map(str::to_string));
+    let site_name = select::select(&doc, r#"meta[property="og:site_name"]"#).and_then(|m| {
+        m.first()
+            .and_then(|e| e.attr("content"))
+            .map(str::to_string)
+    });
     site_name
         .or(meta.og_title)
         .or(meta.title)

@@ -76,17 +76,16 @@ fn readable_paragraphs(html: &str, url: &Url) -> Vec<String> {
 
 /// Whether two titles are the same headline (a listing may cut it with `…`).
 fn same_title(a: &str, b: &str) -> bool {
-    let clean = |s: &str| {
-        fold(s)
-            .trim_end_matches(['.', '…', ' '])
-            .trim()
-            .to_string()
-    };
+    let clean = |s: &str| fold(s).trim_end_matches(['.', '…', ' ']).trim().to_string();
     let (a, b) = (clean(a), clean(b));
     if a.is_empty() || b.is_empty() {
         return false;
     }
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     a == b || (long.starts_with(short.as_str()) && short.len() * 10 >= long.len() * 6)
 }
 
@@ -101,7 +100,12 @@ fn body_elements(doc: &Html) -> Vec<ElementRef<'_>> {
     select(doc, "body *")
         .unwrap_or_default()
         .into_iter()
-        .filter(|e| !matches!(e.value().name(), "script" | "style" | "noscript" | "template"))
+        .filter(|e| {
+            !matches!(
+                e.value().name(),
+                "script" | "style" | "noscript" | "template"
+            )
+        })
         .filter(|e| !in_furniture(*e))
         .collect()
 }
@@ -168,7 +172,8 @@ fn reads_as_date(t: &str, tz: Tz) -> Option<chrono::DateTime<chrono::FixedOffset
 
 fn title_field(docs: &[Doc], out: &mut Fields) {
     let all = |f: &dyn Fn(&Doc) -> Option<String>| {
-        docs.iter().all(|d| f(d).is_some_and(|v| same_title(&v, &d.title)))
+        docs.iter()
+            .all(|d| f(d).is_some_and(|v| same_title(&v, &d.title)))
     };
     if all(&|d| d.meta.ld.as_ref().and_then(|l| l.headline.clone())) {
         out.notes.push("title: the pages' JSON-LD headline".into());
@@ -186,16 +191,18 @@ fn title_field(docs: &[Doc], out: &mut Fields) {
     let found = first_working(tries, docs, |d, els| same_title(&text(els[0]), &d.title));
     match found {
         Some(css) => {
-            out.notes
-                .push(format!("title: selector `{css}` (checked on {} pages)", docs.len()));
+            out.notes.push(format!(
+                "title: selector `{css}` (checked on {} pages)",
+                docs.len()
+            ));
             out.title = Some(css);
         }
         None if all(&|d| d.meta.og_title.clone()) => {
             out.notes.push("title: the pages' og:title".into());
         }
-        None => out
-            .notes
-            .push("title: no element matched the listing's titles; the page's <title> is used".into()),
+        None => out.notes.push(
+            "title: no element matched the listing's titles; the page's <title> is used".into(),
+        ),
     }
 }
 
@@ -214,12 +221,23 @@ fn date_field(docs: &[Doc], tz: Tz, out: &mut Fields) {
     if origins.iter().all(Option::is_some) {
         let mut names: Vec<&str> = origins.into_iter().flatten().collect();
         names.dedup();
-        out.notes.push(format!("date: the pages' {}", names.join(" / ")));
+        out.notes
+            .push(format!("date: the pages' {}", names.join(" / ")));
         return;
     }
     const HINTS: &[&str] = &[
-        "date", "time", "datetime", "published", "publish", "posted", "pubdate", "ngay", "ngaydang",
-        "thoigian", "dateline", "timestamp",
+        "date",
+        "time",
+        "datetime",
+        "published",
+        "publish",
+        "posted",
+        "pubdate",
+        "ngay",
+        "ngaydang",
+        "thoigian",
+        "dateline",
+        "timestamp",
     ];
     let first = &docs[0];
     let mut ranked: Vec<(bool, bool, usize, usize, ElementRef<'_>)> = Vec::new();
@@ -232,10 +250,13 @@ fn date_field(docs: &[Doc], tz: Tz, out: &mut Fields) {
         let hint = el.value().name() == "time" || hinted(el, HINTS);
         ranked.push((!hint, !timed, t.len(), i, el));
     }
-    ranked.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+    ranked.sort_by_key(|a| (a.0, a.1, a.2, a.3));
     let tries: Vec<String> = ranked.iter().flat_map(|r| candidates(r.4)).collect();
     let mut seen = HashSet::new();
-    let tries: Vec<String> = tries.into_iter().filter(|t| seen.insert(t.clone())).collect();
+    let tries: Vec<String> = tries
+        .into_iter()
+        .filter(|t| seen.insert(t.clone()))
+        .collect();
     let value = |els: &[ElementRef<'_>]| reads_as_date(&date_text(els[0]), tz);
     // A date that is the same on every sampled article is the page header's "today", not
     // the article's: take one that differs when there is one.
@@ -262,21 +283,22 @@ fn date_field(docs: &[Doc], tz: Tz, out: &mut Fields) {
         .cloned();
     match pick {
         Some(css) => {
-            out.notes
-                .push(format!("date: selector `{css}` (read on {} pages)", docs.len()));
+            out.notes.push(format!(
+                "date: selector `{css}` (read on {} pages)",
+                docs.len()
+            ));
             out.date = Some(css);
         }
-        None => out.notes.push(
-            "date: none found on every page; articles are dated when first seen".into(),
-        ),
+        None => out
+            .notes
+            .push("date: none found on every page; articles are dated when first seen".into()),
     }
 }
 
 fn author_field(docs: &[Doc], out: &mut Fields) {
     let declared = |d: &Doc| {
         d.meta.ld.as_ref().is_some_and(|l| !l.authors.is_empty())
-            || d
-                .meta
+            || d.meta
                 .article_authors
                 .iter()
                 .any(|a| !a.starts_with("http"))
@@ -303,8 +325,10 @@ fn author_field(docs: &[Doc], out: &mut Fields) {
     let found = first_working(tries, docs, |_, els| els.iter().all(|e| ok_name(&text(*e))));
     match found {
         Some(css) => {
-            out.notes
-                .push(format!("author: selector `{css}` (checked on {} pages)", docs.len()));
+            out.notes.push(format!(
+                "author: selector `{css}` (checked on {} pages)",
+                docs.len()
+            ));
             out.author = Some(css);
         }
         None => out.notes.push("author: none found on every page".into()),
@@ -328,7 +352,10 @@ fn tags_field(docs: &[Doc], out: &mut Fields) {
     let mut tries = Vec::new();
     for el in body_elements(&docs[0].doc) {
         if el.value().name() == "a" {
-            if el.attr("rel").is_some_and(|r| r.split_whitespace().any(|x| x == "tag")) {
+            if el
+                .attr("rel")
+                .is_some_and(|r| r.split_whitespace().any(|x| x == "tag"))
+            {
                 tries.push(r#"a[rel~="tag"]"#.to_string());
             }
             continue;
@@ -345,8 +372,10 @@ fn tags_field(docs: &[Doc], out: &mut Fields) {
     };
     match first_working(tries, docs, ok) {
         Some(css) => {
-            out.notes
-                .push(format!("tags: selector `{css}` (checked on {} pages)", docs.len()));
+            out.notes.push(format!(
+                "tags: selector `{css}` (checked on {} pages)",
+                docs.len()
+            ));
             out.tags = Some(css);
         }
         None => out.notes.push("tags: none found on every page".into()),
@@ -426,7 +455,11 @@ fn content_field(docs: &[Doc], out: &mut Fields) {
         };
         for el in root.descendants().skip(1).filter_map(ElementRef::wrap) {
             let name = el.value().name();
-            let junk_inside = el.ancestors().filter_map(ElementRef::wrap).take_while(|a| a.id() != root.id()).any(junk_tokens);
+            let junk_inside = el
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .take_while(|a| a.id() != root.id())
+                .any(junk_tokens);
             if junk_inside {
                 continue;
             }
@@ -445,7 +478,10 @@ fn content_field(docs: &[Doc], out: &mut Fields) {
         }
     }
     // Fields the page shows inside the content element are not content.
-    for field in [&out.title, &out.date, &out.author, &out.tags].into_iter().flatten() {
+    for field in [&out.title, &out.date, &out.author, &out.tags]
+        .into_iter()
+        .flatten()
+    {
         let inside = select(&docs[0].doc, field)
             .and_then(|f| f.first().copied())
             .is_some_and(|e| contains(first, e) && e.id() != first.id());
@@ -460,8 +496,18 @@ fn content_field(docs: &[Doc], out: &mut Fields) {
 
 fn summary_field(docs: &[Doc], out: &mut Fields) {
     const HINTS: &[&str] = &[
-        "sapo", "lead", "summary", "excerpt", "description", "intro", "standfirst", "chapeau",
-        "dek", "tomtat", "desc", "abstract",
+        "sapo",
+        "lead",
+        "summary",
+        "excerpt",
+        "description",
+        "intro",
+        "standfirst",
+        "chapeau",
+        "dek",
+        "tomtat",
+        "desc",
+        "abstract",
     ];
     let long = |t: &str| t.chars().count() >= 20;
     let mut tries = Vec::new();
@@ -476,13 +522,15 @@ fn summary_field(docs: &[Doc], out: &mut Fields) {
     });
     match found {
         Some(css) => {
-            out.notes
-                .push(format!("summary: selector `{css}` (checked on {} pages)", docs.len()));
+            out.notes.push(format!(
+                "summary: selector `{css}` (checked on {} pages)",
+                docs.len()
+            ));
             out.summary = Some(css);
         }
-        None => out.notes.push(
-            "summary: the pages' description, else the content's first paragraph".into(),
-        ),
+        None => out
+            .notes
+            .push("summary: the pages' description, else the content's first paragraph".into()),
     }
 }
 
@@ -491,7 +539,8 @@ fn image_field(docs: &[Doc], out: &mut Fields) {
         d.meta.ld.as_ref().is_some_and(|l| !l.images.is_empty()) || d.meta.og_image.is_some()
     };
     if docs.iter().all(declared) {
-        out.notes.push("image: the pages' JSON-LD image or og:image".into());
+        out.notes
+            .push("image: the pages' JSON-LD image or og:image".into());
         return;
     }
     let Some(content) = &out.content else {
@@ -499,11 +548,20 @@ fn image_field(docs: &[Doc], out: &mut Fields) {
         return;
     };
     let css = format!("{content} img");
+    // An image inside what `remove` takes out (an ad) is never the article's.
+    let removed = |d: &Doc, img: ElementRef<'_>| {
+        out.remove.iter().any(|r| {
+            select(&d.doc, r)
+                .unwrap_or_default()
+                .iter()
+                .any(|e| contains(*e, img))
+        })
+    };
     let ok = docs.iter().all(|d| {
         select(&d.doc, &css)
             .unwrap_or_default()
             .iter()
-            .any(|i| i.attr("src").or_else(|| i.attr("data-src")).is_some())
+            .any(|i| i.attr("src").or_else(|| i.attr("data-src")).is_some() && !removed(d, *i))
     });
     if ok {
         out.notes.push(format!("image: selector `{css}`"));

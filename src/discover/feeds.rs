@@ -92,7 +92,9 @@ pub async fn advertised(probe: &Probe, page_url: &Url, alternates: &[String]) ->
                 return Some(FoundFeed {
                     url: url.clone(),
                     title,
-                    how: format!("the page advertises this feed with <link rel=\"alternate\"> ({what})"),
+                    how: format!(
+                        "the page advertises this feed with <link rel=\"alternate\"> ({what})"
+                    ),
                     notes,
                 });
             }
@@ -121,7 +123,9 @@ fn feed_path(u: &Url) -> bool {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|w| matches!(w, "rss" | "feed" | "feeds" | "atom" | "rdf"));
     words
-        || [".rss", ".xml", ".atom", ".rdf"].iter().any(|e| path.ends_with(e))
+        || [".rss", ".xml", ".atom", ".rdf"]
+            .iter()
+            .any(|e| path.ends_with(e))
         || u.query_pairs().any(|(k, _)| k == "feed")
 }
 
@@ -143,7 +147,8 @@ pub fn rss_links(html: &str, page_url: &Url) -> Vec<Url> {
         let says = label
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| matches!(w, "rss" | "feed" | "feeds" | "atom"))
-            || a.attr("type").is_some_and(|t| t.contains("rss") || t.contains("atom"));
+            || a.attr("type")
+                .is_some_and(|t| t.contains("rss") || t.contains("atom"));
         if (says || feed_path(&u)) && site_or_subdomain(&u, page_url) && !out.contains(&u) {
             out.push(u);
         }
@@ -173,7 +178,11 @@ fn listed_feeds(html: &str, page_url: &Url) -> Vec<Url> {
     let doc = Html::parse_document(html);
     let base = base_of(&doc, page_url);
     let mut found: Vec<(bool, usize, Url)> = Vec::new();
-    for (i, a) in select(&doc, "a[href]").unwrap_or_default().into_iter().enumerate() {
+    for (i, a) in select(&doc, "a[href]")
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         let Some(u) = a.attr("href").and_then(|h| resolve(&base, h)) else {
             continue;
         };
@@ -199,7 +208,11 @@ fn listed_feeds(html: &str, page_url: &Url) -> Vec<Url> {
 
 /// Looks for a feed the page does not advertise: links that say RSS (a feed, or a page
 /// listing feeds), then the well-known paths; at most [`MAX_PROBES`] requests.
-pub async fn probe_site(probe: &Probe, page_url: &Url, html: &str) -> (Option<FoundFeed>, Vec<String>) {
+pub async fn probe_site(
+    probe: &Probe,
+    page_url: &Url,
+    html: &str,
+) -> (Option<FoundFeed>, Vec<String>) {
     let start = probe.requests();
     let spent = |p: &Probe| p.requests() - start;
     let mut notes = Vec::new();
@@ -273,9 +286,7 @@ pub async fn probe_site(probe: &Probe, page_url: &Url, html: &str) -> (Option<Fo
     }
     for path in WELL_KNOWN {
         if spent(probe) >= MAX_PROBES {
-            notes.push(format!(
-                "stopped probing after {MAX_PROBES} requests"
-            ));
+            notes.push(format!("stopped probing after {MAX_PROBES} requests"));
             break;
         }
         let Ok(url) = page_url.join(path) else {
@@ -289,7 +300,9 @@ pub async fn probe_site(probe: &Probe, page_url: &Url, html: &str) -> (Option<Fo
                 Some(FoundFeed {
                     url,
                     title,
-                    how: format!("the site publishes a feed at the well-known path {path} ({what})"),
+                    how: format!(
+                        "the site publishes a feed at the well-known path {path} ({what})"
+                    ),
                     notes,
                 }),
                 Vec::new(),

@@ -62,7 +62,9 @@ pub fn same_site(a: &Url, b: &Url) -> bool {
         u.host_str()
             .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
     };
-    host(a).is_some() && host(a) == host(b) && a.port_or_known_default() == b.port_or_known_default()
+    host(a).is_some()
+        && host(a) == host(b)
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 fn in_furniture(el: ElementRef<'_>) -> bool {
@@ -104,7 +106,7 @@ fn links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Cand<'a>> {
 /// Drops the links inside furniture named by class, id or box heading. A box holding at
 /// least half the page's article links is the content, whatever its class says (a theme's
 /// `content-sidebar-wrap` wraps both).
-fn drop_furniture(cands: Vec<Cand<'_>>) -> Vec<Cand<'_>> {
+fn drop_furniture(cands: Vec<Cand<'_>>) -> (Vec<Cand<'_>>, Vec<Cand<'_>>) {
     let mut inside: HashMap<NodeId, usize> = HashMap::new();
     for c in &cands {
         for anc in c.a.ancestors() {
@@ -113,23 +115,20 @@ fn drop_furniture(cands: Vec<Cand<'_>>) -> Vec<Cand<'_>> {
     }
     let total = cands.len();
     let mut verdict: HashMap<NodeId, bool> = HashMap::new();
-    cands
-        .into_iter()
-        .filter(|c| {
-            !std::iter::once(c.a)
-                .chain(c.a.ancestors().filter_map(ElementRef::wrap))
-                .any(|e| {
-                    if matches!(e.value().name(), "html" | "body") {
-                        return false;
-                    }
-                    *verdict.entry(e.id()).or_insert_with(|| {
-                        let n = inside.get(&e.id()).copied().unwrap_or(0);
-                        n * 2 < total
-                            && (junk_tokens(e) || box_heading(e).is_some_and(|h| junk_heading(&h)))
-                    })
+    cands.into_iter().partition(|c| {
+        !std::iter::once(c.a)
+            .chain(c.a.ancestors().filter_map(ElementRef::wrap))
+            .any(|e| {
+                if matches!(e.value().name(), "html" | "body") {
+                    return false;
+                }
+                *verdict.entry(e.id()).or_insert_with(|| {
+                    let n = inside.get(&e.id()).copied().unwrap_or(0);
+                    n * 2 < total
+                        && (junk_tokens(e) || box_heading(e).is_some_and(|h| junk_heading(&h)))
                 })
-        })
-        .collect()
+            })
+    })
 }
 
 /// One block of a group: the element and the distinct article URLs inside it.
@@ -256,13 +255,12 @@ pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
             "{page_url} links to no page of its own site that looks like an article"
         ));
     }
-    let before = all.len();
-    let cands = drop_furniture(all);
+    let (cands, dropped) = drop_furniture(all);
     let mut notes = Vec::new();
-    if cands.len() < before {
+    if !dropped.is_empty() {
         notes.push(format!(
             "left out {} article links in menus, sidebars, \"most read\" boxes and ads",
-            before - cands.len()
+            dropped.len()
         ));
     }
 
@@ -353,6 +351,32 @@ pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
     let link = link_selector(&per_block, &base).ok_or_else(|| {
         format!("{page_url}: no `link` selector finds each block's article link in `{item}`")
     })?;
+    let (item, per_block) = match leads(&doc, &matched, &cands, &dropped, &link, &base) {
+        Some((extra, blocks)) => {
+            notes.push(format!(
+                "the list's column also leads with {} article(s) of other markup: `{}`",
+                blocks.len(),
+                extra.join("`, `")
+            ));
+            let mut all: Vec<(ElementRef<'_>, Url)> = per_block.into_iter().chain(blocks).collect();
+            // Document order, as the scraper reads them.
+            let order: HashMap<NodeId, usize> = doc
+                .root_element()
+                .descendants()
+                .enumerate()
+                .map(|(i, n)| (n.id(), i))
+                .collect();
+            all.sort_by_key(|(e, _)| order.get(&e.id()).copied().unwrap_or(usize::MAX));
+            (
+                std::iter::once(item)
+                    .chain(extra)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                all,
+            )
+        }
+        None => (item, per_block),
+    };
     let mut seen = HashSet::new();
     let articles: Vec<(Url, String)> = per_block
         .iter()
@@ -379,6 +403,71 @@ pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
         next,
         notes,
     })
+}
+
+/// Whether `outer` is `inner` or one of its ancestors.
+fn holds(outer: ElementRef<'_>, inner: ElementRef<'_>) -> bool {
+    outer.id() == inner.id() || inner.ancestors().any(|a| a.id() == outer.id())
+}
+
+/// Article blocks of other markup in the list's own column (a front page's lead story
+/// above the list): the column is the list's highest ancestor holding no furniture link.
+/// Each lead is the highest block there that links to one article and holds no list
+/// block, named by a selector matching it alone. `None` when there are none, or when a
+/// lead cannot be named or its link is not found by `link`.
+#[allow(clippy::type_complexity)]
+fn leads<'a>(
+    doc: &'a Html,
+    list: &[ElementRef<'a>],
+    cands: &[Cand<'a>],
+    dropped: &[Cand<'a>],
+    link: &str,
+    base: &Url,
+) -> Option<(Vec<String>, Vec<(ElementRef<'a>, Url)>)> {
+    let first = *list.first()?;
+    let column = first
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .take_while(|a| !matches!(a.value().name(), "body" | "html"))
+        .take_while(|a| !dropped.iter().any(|d| holds(*a, d.a)))
+        .last()?;
+    let in_list = |a: ElementRef<'_>| list.iter().any(|b| holds(*b, a));
+    let mut blocks: Vec<(ElementRef<'a>, Url)> = Vec::new();
+    for c in cands {
+        if in_list(c.a) || !holds(column, c.a) || blocks.iter().any(|(b, _)| holds(*b, c.a)) {
+            continue;
+        }
+        let urls_in = |e: ElementRef<'_>| {
+            cands
+                .iter()
+                .filter(|x| holds(e, x.a))
+                .map(|x| &x.url)
+                .collect::<HashSet<_>>()
+                .len()
+        };
+        let block = std::iter::once(c.a)
+            .chain(c.a.ancestors().filter_map(ElementRef::wrap))
+            .take_while(|e| e.id() != column.id())
+            .take_while(|e| urls_in(*e) == 1 && !list.iter().any(|b| holds(*e, *b)))
+            .last()?;
+        blocks.push((block, c.url.clone()));
+    }
+    if blocks.is_empty() || blocks.len() > 3 {
+        return None;
+    }
+    let mut names = Vec::new();
+    for (b, url) in &blocks {
+        if link_of(*b, link, base).as_ref() != Some(url) {
+            return None;
+        }
+        let css = candidates(*b)
+            .into_iter()
+            .find(|css| select(doc, css).is_some_and(|m| m.len() == 1 && m[0].id() == b.id()))?;
+        if !names.contains(&css) {
+            names.push(css);
+        }
+    }
+    Some((names, blocks))
 }
 
 /// The articles a listing page gives with `item` and `link`, in order.
@@ -442,15 +531,29 @@ fn says_next(a: ElementRef<'_>) -> bool {
 
 /// Whether `el` sits in a pagination box (`.pagination`, `.paging`, `.page-numbers`, …).
 fn in_pager(el: ElementRef<'_>) -> bool {
-    el.ancestors().filter_map(ElementRef::wrap).take(4).any(|e| {
-        e.value().name() == "nav"
-            || select::classes(e).iter().chain(e.value().id().map(str::to_string).iter()).any(|c| {
-                let c = c.to_ascii_lowercase();
-                ["pagination", "pager", "paging", "page-numbers", "phan-trang", "nav-links", "pages"]
+    el.ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(4)
+        .any(|e| {
+            e.value().name() == "nav"
+                || select::classes(e)
                     .iter()
-                    .any(|w| c.contains(w))
-            })
-    })
+                    .chain(e.value().id().map(str::to_string).iter())
+                    .any(|c| {
+                        let c = c.to_ascii_lowercase();
+                        [
+                            "pagination",
+                            "pager",
+                            "paging",
+                            "page-numbers",
+                            "phan-trang",
+                            "nav-links",
+                            "pages",
+                        ]
+                        .iter()
+                        .any(|w| c.contains(w))
+                    })
+        })
 }
 
 /// Whether `el` is the current page's marker in a pager.
@@ -520,9 +623,7 @@ fn next_page(doc: &Html, base: &Url, page_url: &Url) -> Option<(String, Url)> {
     }
     let anchors = select(doc, "a[href]").unwrap_or_default();
     let by_word = anchors.iter().filter(|a| says_next(**a));
-    let by_number = anchors
-        .iter()
-        .filter(|a| text(**a) == "2" && in_pager(**a));
+    let by_number = anchors.iter().filter(|a| text(**a) == "2" && in_pager(**a));
     for a in by_word.chain(by_number) {
         let Some(u) = a.attr("href").and_then(|h| resolve(base, h)).filter(usable) else {
             continue;

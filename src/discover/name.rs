@@ -7,7 +7,16 @@ use crate::text::slugify;
 
 /// Path segments too generic to name a source by.
 const GENERIC: &[&str] = &[
-    "feed", "feeds", "rss", "atom", "index", "xml", "home", "default", "trang-chu", "tin-tuc",
+    "feed",
+    "feeds",
+    "rss",
+    "atom",
+    "index",
+    "xml",
+    "home",
+    "default",
+    "trang-chu",
+    "tin-tuc",
     "news",
 ];
 
@@ -46,7 +55,9 @@ pub fn name_stem(url: &Url, title: Option<&str>) -> String {
             let stem = p.rsplit_once('.').map_or(p.as_str(), |(s, _)| s);
             slugify(stem)
         })
-        .filter(|s| s != "untitled" && !GENERIC.contains(&s.as_str()) && !site.contains(s.as_str()));
+        .filter(|s| {
+            s != "untitled" && !GENERIC.contains(&s.as_str()) && !site.contains(s.as_str())
+        });
     let name = match segment {
         Some(seg) if matches!(url.host(), Some(Host::Domain(_))) => format!("{site}-{seg}"),
         _ => site,
@@ -76,18 +87,27 @@ mod tests {
 
     #[test]
     fn names_from_host_path_and_title() {
-        assert_eq!(name_stem(&u("https://www.baoyenbai.com.vn/"), None), "baoyenbai");
+        assert_eq!(
+            name_stem(&u("https://www.baoyenbai.com.vn/"), None),
+            "baoyenbai"
+        );
         assert_eq!(
             name_stem(&u("https://vnexpress.net/rss/tin-moi-nhat.rss"), None),
             "vnexpress-tin-moi-nhat"
         );
-        assert_eq!(name_stem(&u("https://blog.example.com/feed/"), None), "blog");
+        assert_eq!(
+            name_stem(&u("https://blog.example.com/feed/"), None),
+            "blog"
+        );
         assert_eq!(
             name_stem(&u("http://127.0.0.1:8080/"), Some("Báo Lục Yên")),
             "bao-luc-yen"
         );
         assert_eq!(name_stem(&u("http://127.0.0.1:8080/"), None), "source");
         let taken = vec!["blog".to_string(), "blog-2".to_string()];
-        assert_eq!(default_name(&u("https://blog.example.com/"), None, &taken), "blog-3");
+        assert_eq!(
+            default_name(&u("https://blog.example.com/"), None, &taken),
+            "blog-3"
+        );
     }
 }

@@ -13,7 +13,9 @@ pub fn stable_ident(s: &str) -> bool {
         (Some(c), _) => c.is_ascii_alphabetic() || c == '_',
         (None, _) => false,
     };
-    let ident = starts_ok && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ident = starts_ok
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     let digit_run = s
         .split(|c: char| !c.is_ascii_digit())
         .map(str::len)
@@ -29,7 +31,12 @@ pub fn stable_ident(s: &str) -> bool {
 /// parsed class set has no stable order, and inferred selectors must be deterministic).
 pub fn classes(el: ElementRef<'_>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for c in el.value().attr("class").unwrap_or_default().split_ascii_whitespace() {
+    for c in el
+        .value()
+        .attr("class")
+        .unwrap_or_default()
+        .split_ascii_whitespace()
+    {
         if stable_ident(c) && !out.iter().any(|o| o == c) {
             out.push(c.to_string());
         }
@@ -133,7 +140,14 @@ mod tests {
 
     #[test]
     fn stable_and_generated_names() {
-        for ok in ["entry-title", "list_news", "col-md-4", "h1x", "_x", "-webkit"] {
+        for ok in [
+            "entry-title",
+            "list_news",
+            "col-md-4",
+            "h1x",
+            "_x",
+            "-webkit",
+        ] {
             assert!(stable_ident(ok), "{ok}");
         }
         for bad in ["post-12345", "css-1x2y3z", "2col", "a:b", "", "--x", "-1"] {

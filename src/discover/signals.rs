@@ -84,6 +84,7 @@ const JUNK_WORDS: &[&str] = &[
     "docnhieu",
     "xemnhieu",
     "quangcao",
+    "lienquan",
     "cookie",
     "newsletter",
     "subscribe",
@@ -153,8 +154,10 @@ pub fn article_like(url: &Url) -> bool {
         return false;
     }
     let query_id = url.query_pairs().any(|(k, v)| {
-        matches!(k.as_ref(), "id" | "p" | "article" | "aid" | "newsid" | "story")
-            && v.len() >= 2
+        matches!(
+            k.as_ref(),
+            "id" | "p" | "article" | "aid" | "newsid" | "story"
+        ) && v.len() >= 2
             && v.bytes().all(|b| b.is_ascii_digit())
     });
     if url
@@ -224,7 +227,11 @@ fn tokens(el: ElementRef<'_>) -> Vec<Vec<String>> {
                 .filter(|w| !w.is_empty())
                 .map(str::to_string)
                 .collect::<Vec<_>>();
-            out.push(std::iter::once(token.replace(['-', '_'], "")).chain(words).collect());
+            out.push(
+                std::iter::once(token.replace(['-', '_'], ""))
+                    .chain(words)
+                    .collect(),
+            );
         }
     }
     out
@@ -233,7 +240,9 @@ fn tokens(el: ElementRef<'_>) -> Vec<Vec<String>> {
 /// Whether the element's class or id names page furniture (`sidebar`, `most-read`, `ads`).
 pub fn junk_tokens(el: ElementRef<'_>) -> bool {
     tokens(el).iter().any(|t| {
-        let (joined, words) = t.split_first().map_or(("", &[][..]), |(j, w)| (j.as_str(), w));
+        let (joined, words) = t
+            .split_first()
+            .map_or(("", &[][..]), |(j, w)| (j.as_str(), w));
         JUNK_WORDS.contains(&joined)
             || words.iter().any(|w| JUNK_WORDS.contains(&w.as_str()))
             || words
@@ -242,10 +251,14 @@ pub fn junk_tokens(el: ElementRef<'_>) -> bool {
     })
 }
 
-/// Whether the element is furniture by its tag or ARIA role: `nav`, `footer`, `aside`,
-/// forms, and a page-level `header` (an article's own `<header>` is content).
+/// Whether the element is furniture by its tag or ARIA role: `nav`, `aside`, forms, and a
+/// page-level `header` or `footer` (an article's own header and footer are content).
 pub fn junk_tag(el: ElementRef<'_>) -> bool {
-    let role = el.value().attr("role").unwrap_or_default().to_ascii_lowercase();
+    let role = el
+        .value()
+        .attr("role")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if matches!(
         role.as_str(),
         "navigation" | "banner" | "contentinfo" | "complementary" | "menu" | "menubar" | "search"
@@ -253,10 +266,11 @@ pub fn junk_tag(el: ElementRef<'_>) -> bool {
         return true;
     }
     match el.value().name() {
-        "nav" | "footer" | "aside" | "form" | "noscript" | "template" | "select" => true,
-        "header" => !el.ancestors().filter_map(ElementRef::wrap).any(|a| {
-            matches!(a.value().name(), "article" | "main" | "li" | "section")
-        }),
+        "nav" | "aside" | "form" | "noscript" | "template" | "select" => true,
+        "header" | "footer" => !el
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| matches!(a.value().name(), "article" | "main" | "li" | "section")),
         _ => false,
     }
 }

@@ -62,7 +62,7 @@ impl fmt::Display for EditError {
             EditError::Syntax(e) => write!(f, "not valid TOML: {e}"),
             EditError::Taken { key, value, line } => write!(
                 f,
-                "line {line}: a source with {key} {value:?} is already there; nothing was added"
+                "a source with {key} {value:?} is already there (line {line}); nothing was added"
             ),
             EditError::Invalid(errors) => {
                 write!(f, "the file with the new source would not pass `check`: ")?;
@@ -104,15 +104,14 @@ pub fn existing_sources(text: &str) -> Result<Vec<Existing>, EditError> {
 /// Whether two source URLs name the same address (`https://a.vn` and `https://a.vn/`).
 fn same_url(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
-    a == b
-        || matches!((Url::parse(a), Url::parse(b)), (Ok(x), Ok(y)) if x == y)
+    a == b || matches!((Url::parse(a), Url::parse(b)), (Ok(x), Ok(y)) if x == y)
 }
 
-/// The line of the source already named `name` or reading `url`, if any.
-pub(crate) fn taken(existing: &[Existing], name: &str, url: &str) -> Option<EditError> {
+/// The source already named `name` (when given) or reading `url`, with its line.
+pub fn taken(existing: &[Existing], name: Option<&str>, url: &str) -> Option<EditError> {
     for e in existing {
         if let Some((n, line)) = &e.name {
-            if n == name {
+            if Some(n.as_str()) == name {
                 return Some(EditError::Taken {
                     key: "name",
                     value: n.clone(),
@@ -184,7 +183,7 @@ fn html_table(h: &HtmlCfg) -> Table {
 /// without changing a byte of what is there.
 pub fn append_source(text: &str, path: &Path, new: &NewSource) -> Result<String, EditError> {
     let existing = existing_sources(text)?;
-    if let Some(e) = taken(&existing, &new.name, &new.url) {
+    if let Some(e) = taken(&existing, Some(&new.name), &new.url) {
         return Err(e);
     }
     // The block starts on a line of its own, after a blank line.
@@ -219,7 +218,8 @@ pub fn append_source(text: &str, path: &Path, new: &NewSource) -> Result<String,
         .map(|l| format!("# {l}\n"))
         .collect();
     let gap = if base.is_empty() { "" } else { "\n" };
-    t.decor_mut().set_prefix(format!("{trailing}{gap}{comment}"));
+    t.decor_mut()
+        .set_prefix(format!("{trailing}{gap}{comment}"));
     // Tables render in the order of their positions: after everything parsed.
     t.set_position(Some(isize::MAX - 1));
     if let Some(h) = &new.html {
@@ -272,8 +272,12 @@ mod tests {
 
     #[test]
     fn the_file_before_is_kept_byte_for_byte() {
-        let out = append_source(FILE, Path::new("/tmp/feeds.toml"), &feed("b", "https://b.example.vn/feed"))
-            .unwrap();
+        let out = append_source(
+            FILE,
+            Path::new("/tmp/feeds.toml"),
+            &feed("b", "https://b.example.vn/feed"),
+        )
+        .unwrap();
         assert!(out.starts_with(FILE), "{out}");
         let block = &out[FILE.len()..];
         assert_eq!(
@@ -285,10 +289,17 @@ mod tests {
     #[test]
     fn a_file_without_a_final_newline_or_sources() {
         let text = "[site]\ntitle = \"T\"\nbase_url = \"https://f.example.vn/\"";
-        let out = append_source(text, Path::new("/tmp/feeds.toml"), &feed("b", "https://b.example.vn/feed"))
-            .unwrap();
+        let out = append_source(
+            text,
+            Path::new("/tmp/feeds.toml"),
+            &feed("b", "https://b.example.vn/feed"),
+        )
+        .unwrap();
         assert!(out.starts_with(text), "{out}");
-        assert!(out.contains("\n\n# found by a test\n[[source]]\nname = \"b\""), "{out}");
+        assert!(
+            out.contains("\n\n# found by a test\n[[source]]\nname = \"b\""),
+            "{out}"
+        );
     }
 
     #[test]

@@ -1,0 +1,294 @@
+//! `feedmill add URL` against test sites served on 127.0.0.1 (tests/data/sites/): a page
+//! advertising its feeds, a feed only at /feed, a portal listing its feeds on an RSS page,
+//! and two news sites without a feed, of different markup, whose inferred HTML source must
+//! build into every listed article with its title and date, and nothing else.
+
+mod sites_support;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sites_support::{feedmill, root, said, workdir, Site, BASE_CONFIG};
+
+/// Runs `feedmill add` in `dir`; returns (feeds.toml before, after, output).
+fn add(dir: &std::path::Path, args: &[&str]) -> (String, String, std::process::Output) {
+    let before = std::fs::read_to_string(dir.join("feeds.toml")).unwrap();
+    let mut all = vec!["add"];
+    all.extend_from_slice(args);
+    let out = feedmill(dir, &all);
+    let after = std::fs::read_to_string(dir.join("feeds.toml")).unwrap();
+    (before, after, out)
+}
+
+/// The appended block, after checking that everything before it is the file as it was.
+fn appended<'a>(before: &str, after: &'a str) -> &'a str {
+    assert!(
+        after.starts_with(before),
+        "the file before `add` is not kept byte for byte:\n{after}"
+    );
+    &after[before.len()..]
+}
+
+fn check_ok(dir: &std::path::Path) {
+    let out = feedmill(dir, &["check"]);
+    assert!(out.status.success(), "check after add: {}", said(&out));
+}
+
+#[test]
+fn a_page_advertising_its_feeds_gives_its_own_article_feed() {
+    let site = Site::start("advertised");
+    let dir = workdir(BASE_CONFIG);
+    let (before, after, out) = add(dir.path(), &[&site.url("/"), "--category", "Thời sự"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let block = appended(&before, &after);
+    assert!(
+        block.contains(&format!("url = \"{}\"", site.url("/feed.xml"))),
+        "{block}"
+    );
+    assert!(block.contains("kind = \"feed\"") && block.contains("category = \"Thời sự\""));
+    assert!(
+        block.contains("name = \"bao-thac-ba\""),
+        "named after the feed: {block}"
+    );
+    assert!(
+        block.contains("<link rel=\"alternate\">"),
+        "says how: {block}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("comments/feed.xml") && err.contains("feeds.elsewhere.example"),
+        "the other advertised feeds are named: {err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Mùa nước nổi trên hồ Thác Bà"),
+        "preview: {stdout}"
+    );
+    let asked = site.requested();
+    assert!(
+        !asked.iter().any(|p| p.contains("comments")),
+        "the comments feed is never fetched: {asked:?}"
+    );
+    check_ok(dir.path());
+}
+
+#[test]
+fn a_site_whose_feed_is_only_at_slash_feed() {
+    let site = Site::start("feed-path");
+    let dir = workdir(BASE_CONFIG);
+    let (before, after, out) = add(dir.path(), &[&site.url("/")]);
+    assert!(out.status.success(), "{}", said(&out));
+    let block = appended(&before, &after);
+    assert!(
+        block.contains(&format!("url = \"{}\"", site.url("/feed"))),
+        "{block}"
+    );
+    assert!(block.contains("well-known path /feed"), "{block}");
+    // The page, the probe, and the preview's read of the feed: a handful at most.
+    let asked = site.requested();
+    assert_eq!(asked, ["/", "/feed", "/feed"], "{asked:?}");
+    check_ok(dir.path());
+}
+
+#[test]
+fn a_portal_listing_its_feeds_on_an_rss_page_linked_from_its_footer() {
+    let site = Site::start("rss-page");
+    let dir = workdir(BASE_CONFIG);
+    let (before, after, out) = add(dir.path(), &[&site.url("/")]);
+    assert!(out.status.success(), "{}", said(&out));
+    let block = appended(&before, &after);
+    assert!(
+        block.contains(&format!("url = \"{}\"", site.url("/rss/tin-moi-nhat.rss"))),
+        "the portal's main feed, not the first listed: {block}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/rss/thoi-su.rss") && err.contains("/rss/kinh-te.rss"),
+        "the other feeds are named: {err}"
+    );
+    let asked = site.requested();
+    assert!(
+        asked.len() <= 5 && !asked.iter().any(|p| p == "/rss.xml" || p == "/feed"),
+        "the RSS page is followed before guessing paths: {asked:?}"
+    );
+    check_ok(dir.path());
+}
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    path: String,
+    title: String,
+    published: String,
+}
+
+fn expected(site: &str) -> Vec<Expected> {
+    let text = std::fs::read_to_string(root().join("tests/data/sites/expected.json")).unwrap();
+    let mut all: BTreeMap<String, Vec<Expected>> = serde_json::from_str(&text).unwrap();
+    all.remove(site).unwrap()
+}
+
+/// Adds the no-feed site `name` from `listing`, builds, and compares the merged feed with
+/// the site's listed articles. Returns (articles built, articles listed, titles right, dates right).
+fn infer_and_build(name: &str, listing: &str) -> (usize, usize, usize, usize) {
+    let site = Site::start(name);
+    let dir = workdir(BASE_CONFIG);
+    let (before, after, out) = add(dir.path(), &[&site.url(listing)]);
+    assert!(out.status.success(), "{}", said(&out));
+    let block = appended(&before, &after);
+    assert!(
+        block.contains("kind = \"html\"") && block.contains("[source.html]"),
+        "{block}"
+    );
+    assert!(block.contains("# Added by `feedmill add"), "{block}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\nok\n") && !stdout.contains("DEGRADED"),
+        "the preview is not degraded: {}",
+        said(&out)
+    );
+    check_ok(dir.path());
+
+    let report = dir.path().join("report.json");
+    let built = feedmill(
+        dir.path(),
+        &["build", "--quiet", "--report", report.to_str().unwrap()],
+    );
+    assert!(built.status.success(), "{}", said(&built));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let src = &report["sources"][0];
+    assert_eq!(src["status"], "ok", "{src:#}");
+
+    let xml = std::fs::read(dir.path().join("public/other-news/atom.xml")).unwrap();
+    let feed = feed_rs::parser::parse(&xml[..]).unwrap();
+    let want = expected(name);
+    let by_link: BTreeMap<String, &feed_rs::model::Entry> = feed
+        .entries
+        .iter()
+        .map(|e| (e.links[0].href.clone(), e))
+        .collect();
+    let (mut titles, mut dates, mut found) = (0, 0, 0);
+    for w in &want {
+        let Some(e) = by_link.get(&site.url(&w.path)) else {
+            continue;
+        };
+        found += 1;
+        if e.title.as_ref().map(|t| t.content.as_str()) == Some(w.title.as_str()) {
+            titles += 1;
+        }
+        let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&w.published).unwrap().to_utc();
+        if e.published == Some(at) {
+            dates += 1;
+        }
+    }
+    let listed: Vec<String> = want.iter().map(|w| site.url(&w.path)).collect();
+    let extra: Vec<&String> = by_link.keys().filter(|k| !listed.contains(k)).collect();
+    eprintln!(
+        "{name}: {found}/{} listed articles built, {titles} titles and {dates} dates right, {} others",
+        want.len(),
+        extra.len()
+    );
+    assert!(
+        extra.is_empty(),
+        "menu, sidebar or ad links were built: {extra:?}"
+    );
+    (found, want.len(), titles, dates)
+}
+
+#[test]
+fn a_magazine_without_a_feed_is_inferred_and_builds_every_listed_article() {
+    let (found, listed, titles, dates) = infer_and_build("magazine", "/");
+    assert_eq!((found, titles, dates), (listed, listed, listed));
+}
+
+#[test]
+fn a_portal_without_a_feed_is_inferred_and_builds_every_listed_article() {
+    let (found, listed, titles, dates) = infer_and_build("portal", "/tin-moi.htm");
+    assert_eq!((found, titles, dates), (listed, listed, listed));
+}
+
+#[test]
+fn add_appends_to_a_commented_file_and_keeps_every_byte_before() {
+    // The bundled example: comments, trailing comments, categories and aliases after the
+    // sources.
+    let text = std::fs::read_to_string(root().join("feeds.toml")).unwrap();
+    let text = text.replace("[fetch]", "[fetch]\ntimeout = \"5s\"");
+    let site = Site::start("feed-path");
+    let dir = workdir(&text);
+    let (before, after, out) = add(dir.path(), &[&site.url("/"), "--name", "mu-cang-chai"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let block = appended(&before, &after);
+    assert!(block.starts_with("\n# Added by `feedmill add"), "{block:?}");
+    assert_eq!(
+        block.matches("[[source]]").count(),
+        1,
+        "exactly one block appended: {block}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.matches(block.trim()).count(),
+        1,
+        "the block is printed: {stdout}"
+    );
+    check_ok(dir.path());
+}
+
+#[test]
+fn a_name_or_url_already_there_is_refused_with_its_line() {
+    let site = Site::start("feed-path");
+    let dir = workdir(BASE_CONFIG);
+    let (_, first, out) = add(dir.path(), &[&site.url("/")]);
+    assert!(out.status.success(), "{}", said(&out));
+    let url_line = first
+        .lines()
+        .position(|l| l == format!("url = \"{}\"", site.url("/feed")))
+        .unwrap()
+        + 1;
+    let name_line = url_line - 1;
+
+    // The feed found is there already.
+    let (_, again, out) = add(dir.path(), &[&site.url("/")]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert_eq!(again, first, "nothing was written");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("feeds.toml:{url_line}:")), "{err}");
+
+    // The name is taken: refused before the site is asked anything.
+    site.clear();
+    let name = first.lines().nth(name_line - 1).unwrap();
+    let name = name.trim_start_matches("name = \"").trim_end_matches('"');
+    let (_, again, out) = add(dir.path(), &[&site.url("/other"), "--name", name]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert_eq!(again, first);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("feeds.toml:{name_line}:")), "{err}");
+    assert!(site.requested().is_empty(), "{:?}", site.requested());
+}
+
+#[test]
+fn dry_run_prints_the_block_and_changes_nothing_the_same_each_time() {
+    let site = Site::start("portal");
+    let dir = workdir(BASE_CONFIG);
+    let (before, after, first) = add(dir.path(), &[&site.url("/tin-moi.htm"), "--dry-run"]);
+    assert!(first.status.success(), "{}", said(&first));
+    assert_eq!(before, after);
+    let stdout = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(stdout.contains("[source.html]"), "{stdout}");
+    let (_, _, second) = add(dir.path(), &[&site.url("/tin-moi.htm"), "--dry-run"]);
+    assert_eq!(
+        stdout,
+        String::from_utf8_lossy(&second.stdout),
+        "the same site gives the same source"
+    );
+}
+
+#[test]
+fn a_page_with_neither_feed_nor_article_list_is_reported() {
+    let site = Site::start("feed-path");
+    let dir = workdir(BASE_CONFIG);
+    let (before, after, out) = add(dir.path(), &[&site.url("/no-such-page.html")]);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert_eq!(before, after);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("404"), "{err}");
+}
