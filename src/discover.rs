@@ -9,9 +9,11 @@
 //! read it: [`Discovery::preview`] runs the scraper's inspection over the pages fetched.
 
 mod article;
+mod body;
 mod feeds;
 mod listing;
 mod name;
+mod next;
 mod probe;
 mod select;
 mod signals;

@@ -3,15 +3,14 @@
 //! scraper falls back to those); otherwise a selector is inferred on the first sample and
 //! kept only if it gives the field on every sample.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono_tz::Tz;
-use ego_tree::NodeId;
 use scraper::{ElementRef, Html};
 use url::Url;
 
 use super::select::{self, candidates, select, text};
-use super::signals::{fold, junk_tag, junk_tokens};
+use super::signals::{fold, junk_tag};
 use crate::normalize::date::parse_date;
 use crate::scrape::PageMeta;
 
@@ -48,12 +47,12 @@ pub struct Fields {
     pub notes: Vec<String>,
 }
 
-struct Doc {
-    doc: Html,
-    meta: PageMeta,
-    title: String,
+pub(super) struct Doc {
+    pub doc: Html,
+    pub meta: PageMeta,
+    pub title: String,
     /// Readability's paragraphs of the main text.
-    paras: Vec<String>,
+    pub paras: Vec<String>,
 }
 
 fn readable_paragraphs(html: &str, url: &Url) -> Vec<String> {
@@ -75,7 +74,7 @@ fn readable_paragraphs(html: &str, url: &Url) -> Vec<String> {
 }
 
 /// Whether two titles are the same headline (a listing may cut it with `…`).
-fn same_title(a: &str, b: &str) -> bool {
+pub(super) fn same_title(a: &str, b: &str) -> bool {
     let clean = |s: &str| fold(s).trim_end_matches(['.', '…', ' ']).trim().to_string();
     let (a, b) = (clean(a), clean(b));
     if a.is_empty() || b.is_empty() {
@@ -96,7 +95,7 @@ fn in_furniture(el: ElementRef<'_>) -> bool {
 }
 
 /// Body elements not in furniture, not script or style, in document order.
-fn body_elements(doc: &Html) -> Vec<ElementRef<'_>> {
+pub(super) fn body_elements(doc: &Html) -> Vec<ElementRef<'_>> {
     select(doc, "body *")
         .unwrap_or_default()
         .into_iter()
@@ -111,7 +110,7 @@ fn body_elements(doc: &Html) -> Vec<ElementRef<'_>> {
 }
 
 /// The first of `tries` whose first match on every sample satisfies `ok`.
-fn first_working<F>(tries: Vec<String>, docs: &[Doc], ok: F) -> Option<String>
+pub(super) fn first_working<F>(tries: Vec<String>, docs: &[Doc], ok: F) -> Option<String>
 where
     F: Fn(&Doc, &[ElementRef<'_>]) -> bool,
 {
@@ -137,7 +136,7 @@ fn class_words(el: ElementRef<'_>) -> Vec<String> {
     out
 }
 
-fn hinted(el: ElementRef<'_>, words: &[&str]) -> bool {
+pub(super) fn hinted(el: ElementRef<'_>, words: &[&str]) -> bool {
     class_words(el).iter().any(|w| words.contains(&w.as_str()))
 }
 
@@ -382,195 +381,6 @@ fn tags_field(docs: &[Doc], out: &mut Fields) {
     }
 }
 
-/// The tightest element holding most of the readable paragraphs of `d`.
-fn main_text(d: &Doc) -> Option<ElementRef<'_>> {
-    if d.paras.is_empty() {
-        return None;
-    }
-    let paras: HashSet<&str> = d.paras.iter().map(String::as_str).collect();
-    let mut counts: HashMap<NodeId, usize> = HashMap::new();
-    let mut total = 0usize;
-    for el in select(&d.doc, "body p, body li, body blockquote, body pre").unwrap_or_default() {
-        if paras.contains(text(el).as_str()) {
-            total += 1;
-            for anc in el.ancestors() {
-                *counts.entry(anc.id()).or_default() += 1;
-            }
-        }
-    }
-    if total == 0 {
-        return None;
-    }
-    let mut best: Option<(usize, ElementRef<'_>)> = None;
-    for el in select(&d.doc, "body *").unwrap_or_default() {
-        let n = counts.get(&el.id()).copied().unwrap_or(0);
-        if n * 10 < total * 8 {
-            continue;
-        }
-        let depth = el.ancestors().count();
-        if best.is_none_or(|(bd, _)| depth > bd) {
-            best = Some((depth, el));
-        }
-    }
-    best.map(|(_, e)| e)
-}
-
-fn contains(outer: ElementRef<'_>, inner: ElementRef<'_>) -> bool {
-    outer.id() == inner.id() || inner.ancestors().any(|a| a.id() == outer.id())
-}
-
-fn content_field(docs: &[Doc], out: &mut Fields) {
-    let Some(first) = main_text(&docs[0]) else {
-        let ld = docs
-            .iter()
-            .all(|d| d.meta.ld.as_ref().is_some_and(|l| l.body.is_some()));
-        out.notes.push(if ld {
-            "content: the pages' JSON-LD articleBody (plain text)".into()
-        } else {
-            "content: no main text found; articles carry the summary only".into()
-        });
-        return;
-    };
-    let ok = |d: &Doc, els: &[ElementRef<'_>]| {
-        let Some(want) = main_text(d) else {
-            return false;
-        };
-        let got = els[0];
-        contains(got, want) && text(got).len() * 10 <= text(want).len() * 13
-    };
-    let Some(css) = first_working(candidates(first), docs, ok) else {
-        out.notes
-            .push("content: no selector finds the main text on every page".into());
-        return;
-    };
-    out.notes.push(format!(
-        "content: selector `{css}`, the main text readability finds (checked on {} pages)",
-        docs.len()
-    ));
-    // Furniture inside the text (share buttons, ads, related links) is removed.
-    let mut remove: Vec<String> = Vec::new();
-    for d in docs {
-        let Some(root) = select(&d.doc, &css).and_then(|f| f.first().copied()) else {
-            continue;
-        };
-        for el in root.descendants().skip(1).filter_map(ElementRef::wrap) {
-            let name = el.value().name();
-            let junk_inside = el
-                .ancestors()
-                .filter_map(ElementRef::wrap)
-                .take_while(|a| a.id() != root.id())
-                .any(junk_tokens);
-            if junk_inside {
-                continue;
-            }
-            let r = if matches!(name, "script" | "style" | "iframe" | "form") {
-                Some(name.to_string())
-            } else if junk_tokens(el) {
-                candidates(el).into_iter().next()
-            } else {
-                None
-            };
-            if let Some(r) = r {
-                if !remove.contains(&r) {
-                    remove.push(r);
-                }
-            }
-        }
-    }
-    // Fields the page shows inside the content element are not content.
-    for field in [&out.title, &out.date, &out.author, &out.tags]
-        .into_iter()
-        .flatten()
-    {
-        let inside = select(&docs[0].doc, field)
-            .and_then(|f| f.first().copied())
-            .is_some_and(|e| contains(first, e) && e.id() != first.id());
-        let sel = field.strip_suffix(" a").unwrap_or(field).to_string();
-        if inside && !remove.contains(&sel) {
-            remove.push(sel);
-        }
-    }
-    out.remove = remove;
-    out.content = Some(css);
-}
-
-fn summary_field(docs: &[Doc], out: &mut Fields) {
-    const HINTS: &[&str] = &[
-        "sapo",
-        "lead",
-        "summary",
-        "excerpt",
-        "description",
-        "intro",
-        "standfirst",
-        "chapeau",
-        "dek",
-        "tomtat",
-        "desc",
-        "abstract",
-    ];
-    let long = |t: &str| t.chars().count() >= 20;
-    let mut tries = Vec::new();
-    for el in body_elements(&docs[0].doc) {
-        if el.value().name() != "a" && hinted(el, HINTS) && long(&text(el)) {
-            tries.extend(candidates(el));
-        }
-    }
-    let found = first_working(tries, docs, |d, els| {
-        let t = text(els[0]);
-        long(&t) && !same_title(&t, &d.title)
-    });
-    match found {
-        Some(css) => {
-            out.notes.push(format!(
-                "summary: selector `{css}` (checked on {} pages)",
-                docs.len()
-            ));
-            out.summary = Some(css);
-        }
-        None => out
-            .notes
-            .push("summary: the pages' description, else the content's first paragraph".into()),
-    }
-}
-
-fn image_field(docs: &[Doc], out: &mut Fields) {
-    let declared = |d: &Doc| {
-        d.meta.ld.as_ref().is_some_and(|l| !l.images.is_empty()) || d.meta.og_image.is_some()
-    };
-    if docs.iter().all(declared) {
-        out.notes
-            .push("image: the pages' JSON-LD image or og:image".into());
-        return;
-    }
-    let Some(content) = &out.content else {
-        out.notes.push("image: none".into());
-        return;
-    };
-    let css = format!("{content} img");
-    // An image inside what `remove` takes out (an ad) is never the article's.
-    let removed = |d: &Doc, img: ElementRef<'_>| {
-        out.remove.iter().any(|r| {
-            select(&d.doc, r)
-                .unwrap_or_default()
-                .iter()
-                .any(|e| contains(*e, img))
-        })
-    };
-    let ok = docs.iter().all(|d| {
-        select(&d.doc, &css)
-            .unwrap_or_default()
-            .iter()
-            .any(|i| i.attr("src").or_else(|| i.attr("data-src")).is_some() && !removed(d, *i))
-    });
-    if ok {
-        out.notes.push(format!("image: selector `{css}`"));
-        out.image = Some(css);
-    } else {
-        out.notes.push("image: none on every page".into());
-    }
-}
-
 /// Infers the article selectors from `samples` (at least one); dates are read in `tz`.
 pub fn infer(samples: &[Sample], tz: Tz) -> Fields {
     let docs: Vec<Doc> = samples
@@ -603,8 +413,8 @@ pub fn infer(samples: &[Sample], tz: Tz) -> Fields {
     date_field(&docs, tz, &mut out);
     author_field(&docs, &mut out);
     tags_field(&docs, &mut out);
-    summary_field(&docs, &mut out);
-    content_field(&docs, &mut out);
-    image_field(&docs, &mut out);
+    super::body::summary_field(&docs, &mut out);
+    super::body::content_field(&docs, &mut out);
+    super::body::image_field(&docs, &mut out);
     out
 }
