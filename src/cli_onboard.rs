@@ -52,6 +52,26 @@ pub struct ManArgs {
     pub out: Option<PathBuf>,
 }
 
+/// `feedmill healthz`.
+#[derive(Args)]
+pub struct HealthzArgs {
+    /// The health check's URL.
+    #[arg(default_value = "http://127.0.0.1:8080/healthz")]
+    pub url: String,
+    /// Give up after this long (e.g. "5s").
+    #[arg(long, default_value = "5s", value_parser = parse_seconds)]
+    pub timeout: std::time::Duration,
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let n = s.strip_suffix('s').unwrap_or(s);
+    n.parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("{s:?}: expected seconds, such as \"5s\""))
+}
+
 fn parse_address(s: &str) -> Result<Url, String> {
     let s = s.trim();
     let url = match Url::parse(s) {
@@ -283,6 +303,35 @@ pub fn man(args: ManArgs, cmd: clap::Command) -> ExitCode {
         }
         Err(e) => {
             eprintln!("feedmill: cannot write the man page: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `feedmill healthz [URL]`: 0 when the server answers 2xx within the timeout.
+pub fn healthz(args: HealthzArgs, runtime: impl FnOnce() -> tokio::runtime::Runtime) -> ExitCode {
+    let ask = async {
+        let client = reqwest::Client::builder()
+            .timeout(args.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resp = client
+            .get(&args.url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("HTTP {status}"))
+        }
+    };
+    match runtime().block_on(ask) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("feedmill: {}: unhealthy: {e}", args.url);
             ExitCode::FAILURE
         }
     }

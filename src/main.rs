@@ -74,6 +74,9 @@ enum Command {
     },
     /// Print the man page (roff), or write one page per command with --out DIR.
     Man(cli_onboard::ManArgs),
+    /// Exit 0 when a running `feedmill serve` answers its health check (for container
+    /// HEALTHCHECKs and monitors without curl); 1 otherwise.
+    Healthz(cli_onboard::HealthzArgs),
 }
 
 #[derive(Args)]
@@ -161,6 +164,7 @@ fn main() -> ExitCode {
         Command::Init(args) => cli_onboard::init(args),
         Command::Completions { shell } => cli_onboard::completions(shell, Cli::command()),
         Command::Man(args) => cli_onboard::man(args, Cli::command()),
+        Command::Healthz(args) => cli_onboard::healthz(args, runtime),
     }
 }
 

@@ -1,5 +1,5 @@
-//! `feedmill init`, `feedmill completions` and `feedmill man`, run as an operator runs them,
-//! in temporary folders.
+//! `feedmill init`, `completions`, `man` and `healthz`, run as an operator runs them, in
+//! temporary folders and against servers on 127.0.0.1.
 
 mod sites_support;
 
@@ -162,4 +162,41 @@ fn the_man_page_is_generated_from_the_cli() {
     ] {
         assert!(tmp.path().join("man").join(name).is_file(), "{name}");
     }
+}
+
+/// A one-reply HTTP server on 127.0.0.1 answering every request with `status`.
+fn answer_with(status: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                format!("HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                    .as_bytes(),
+            );
+        }
+    });
+    format!("http://{addr}/healthz")
+}
+
+#[test]
+fn healthz_is_zero_only_when_the_server_answers_2xx() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ok = feedmill(tmp.path(), &["healthz", &answer_with("200 OK")]);
+    assert!(ok.status.success(), "{}", said(&ok));
+    let down = feedmill(
+        tmp.path(),
+        &["healthz", &answer_with("503 Service Unavailable")],
+    );
+    assert_eq!(down.status.code(), Some(1), "{}", said(&down));
+    assert!(String::from_utf8_lossy(&down.stderr).contains("503"));
+    // Nothing listens on port 9 of loopback.
+    let none = feedmill(
+        tmp.path(),
+        &["healthz", "http://127.0.0.1:9/healthz", "--timeout", "2s"],
+    );
+    assert_eq!(none.status.code(), Some(1), "{}", said(&none));
 }
