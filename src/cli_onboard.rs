@@ -187,7 +187,7 @@ pub fn add(args: AddArgs, runtime: impl FnOnce() -> tokio::runtime::Runtime) -> 
         html: found.html.clone(),
         comment: format!("Added by `feedmill add {url}`: {}.", found.how),
     };
-    eprintln!("feedmill: {} requests sent to the site", found.requests);
+    eprintln!("feedmill: {} requests sent to the site", found.requests());
     // Read the file again: it may have been edited while the site was being read.
     let current = if args.dry_run {
         text.clone().unwrap_or_else(|| SCRATCH.to_string())

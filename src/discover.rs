@@ -48,8 +48,6 @@ pub struct Discovery {
     pub notes: Vec<String>,
     /// The feed's or the site's title, for a default name.
     pub title: Option<String>,
-    /// Requests sent so far.
-    pub requests: usize,
     probe: Arc<Probe>,
 }
 
@@ -70,7 +68,6 @@ pub async fn discover(cfg: &Config, url: &Url) -> Result<Discovery, String> {
         how: f.how,
         notes: f.notes,
         title: f.title,
-        requests: probe.requests(),
         probe: probe.clone(),
     };
     let alternates = match feeds::read_as_feed(&page) {
@@ -218,12 +215,16 @@ async fn infer(
         how,
         notes,
         title: site_title(html),
-        requests: probe.requests(),
         probe: probe.clone(),
     })
 }
 
 impl Discovery {
+    /// Requests sent to the site so far (the preview's included once it ran).
+    pub fn requests(&self) -> usize {
+        self.probe.requests()
+    }
+
     /// The source as feeds.toml would hold it, named `name`.
     pub fn source(&self, name: &str, category: Option<&str>) -> Source {
         Source {

@@ -74,6 +74,10 @@ pub async fn advertised(probe: &Probe, page_url: &Url, alternates: &[String]) ->
         .enumerate()
         .filter_map(|(i, a)| Url::parse(a).ok().map(|u| (i, u)))
         .filter(|(_, u)| matches!(u.scheme(), "http" | "https"))
+        // A public page cannot send feedmill into the local network.
+        .filter(|(_, u)| {
+            crate::fetch::url_is_internal(page_url) || !crate::fetch::url_is_internal(u)
+        })
         .map(|(i, u)| (!same_site(&u, page_url), is_comments(u.as_str()), i, u))
         .collect();
     ranked.sort();
