@@ -134,6 +134,7 @@ async fn infer(
     notes.extend(list.notes.iter().cloned());
     let mut pages = 1;
     let mut next = None;
+    let mut articles = list.articles.clone();
     if let Some((css, url)) = &list.next {
         match probe.get(url, crate::fetch::ACCEPT_HTML).await {
             Ok(p) => {
@@ -151,18 +152,25 @@ async fn infer(
                     ));
                     pages = 2;
                     next = Some(css.clone());
+                    for a in more {
+                        if !articles.iter().any(|(u, _)| *u == a.0) {
+                            articles.push(a);
+                        }
+                    }
                 }
             }
             Err(e) => notes.push(format!("next page not read: {e}")),
         }
     }
-    let n = list.articles.len();
+    // The first two (the preview reads the first three) and the last, from the next page
+    // when there is one: a source's pages may differ in what they declare.
+    let n = articles.len();
     let mut picks: Vec<usize> = vec![0, 1.min(n - 1), n - 1];
     picks.dedup();
     picks.truncate(SAMPLES);
     let mut samples = Vec::new();
     for i in picks {
-        let (url, listed_title) = &list.articles[i];
+        let (url, listed_title) = &articles[i];
         match probe.get(url, crate::fetch::ACCEPT_HTML).await {
             Ok(p) => samples.push(article::Sample {
                 url: p.final_url.clone(),
@@ -180,7 +188,8 @@ async fn infer(
     }
     let fields = article::infer(&samples, cfg.site.timezone);
     let how = format!(
-        "no feed found; an HTML source inferred from {n} repeated blocks `{}` and {} sampled article pages",
+        "no feed found; an HTML source inferred from {} repeated blocks `{}` and {} sampled article pages",
+        list.articles.len(),
         list.item,
         samples.len()
     );

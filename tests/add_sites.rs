@@ -130,7 +130,15 @@ fn expected(site: &str) -> Vec<Expected> {
 /// Adds the no-feed site `name` from `listing`, builds, and compares the merged feed with
 /// the site's listed articles. Returns (articles built, articles listed, titles right, dates right).
 fn infer_and_build(name: &str, listing: &str) -> (usize, usize, usize, usize) {
-    let site = Site::start(name);
+    infer_and_build_site(Site::start(name), name, listing, expected(name))
+}
+
+fn infer_and_build_site(
+    site: Site,
+    name: &str,
+    listing: &str,
+    want: Vec<Expected>,
+) -> (usize, usize, usize, usize) {
     let dir = workdir(BASE_CONFIG);
     let (before, after, out) = add(dir.path(), &[&site.url(listing)]);
     assert!(out.status.success(), "{}", said(&out));
@@ -161,7 +169,6 @@ fn infer_and_build(name: &str, listing: &str) -> (usize, usize, usize, usize) {
 
     let xml = std::fs::read(dir.path().join("public/other-news/atom.xml")).unwrap();
     let feed = feed_rs::parser::parse(&xml[..]).unwrap();
-    let want = expected(name);
     let by_link: BTreeMap<String, &feed_rs::model::Entry> = feed
         .entries
         .iter()
@@ -204,6 +211,38 @@ fn a_magazine_without_a_feed_is_inferred_and_builds_every_listed_article() {
 #[test]
 fn a_portal_without_a_feed_is_inferred_and_builds_every_listed_article() {
     let (found, listed, titles, dates) = infer_and_build("portal", "/tin-moi.htm");
+    assert_eq!((found, titles, dates), (listed, listed, listed));
+}
+
+#[test]
+fn the_bundled_example_site_is_inferred_as_its_hand_written_source_reads_it() {
+    // examples/site/ has a hand-written [source.html] (examples/site/source.toml); the
+    // inferred one must build the same three articles, without the sponsored item.
+    let want = [
+        (
+            "/luc-yen-nang-cao-suc-chien-dau-cua-to-chuc-dang-o-co-so.html",
+            "Lục Yên: Nâng cao sức chiến đấu của tổ chức đảng ở cơ sở",
+            "2022-05-18T05:29:48+07:00",
+        ),
+        (
+            "/luong-thinh-xay-dung-dang-gan-voi-phat-trien-kinh-te-xa-hoi.html",
+            "Lương Thịnh: Xây dựng Đảng gắn với phát triển kinh tế - xã hội",
+            "2022-05-17T15:15:20+07:00",
+        ),
+        (
+            "/hong-ca-chu-trong-cong-tac-phat-trien-dang.html",
+            "Hồng Ca chú trọng công tác phát triển Đảng",
+            "2022-05-16T00:00:00+07:00",
+        ),
+    ]
+    .map(|(path, title, published)| Expected {
+        path: path.into(),
+        title: title.into(),
+        published: published.into(),
+    });
+    let site = Site::start_dir(root().join("examples/site"));
+    let (found, listed, titles, dates) =
+        infer_and_build_site(site, "example", "/index.html", want.into());
     assert_eq!((found, titles, dates), (listed, listed, listed));
 }
 

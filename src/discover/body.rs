@@ -10,12 +10,36 @@ use super::article::{body_elements, first_working, hinted, same_title, Doc, Fiel
 use super::select::{candidates, select, text};
 use super::signals::junk_tokens;
 
-/// The tightest element holding most of the readable paragraphs of `d`.
-fn main_text(d: &Doc) -> Option<ElementRef<'_>> {
-    if d.paras.is_empty() {
+/// Shortest paragraph that counts as body text: a dateline or a caption is shorter.
+const BODY_PARAGRAPH: usize = 60;
+
+/// Readability's paragraphs of `d` that are body text: long enough, not a link's text (a
+/// "more news" list readability kept on a short article) and not inside what another
+/// selector already takes (the summary, the title, the byline).
+fn body_paras<'d>(d: &'d Doc, taken: &[String]) -> Vec<&'d str> {
+    let links: HashSet<String> = select(&d.doc, "a")
+        .unwrap_or_default()
+        .into_iter()
+        .map(text)
+        .collect();
+    let taken: Vec<String> = taken
+        .iter()
+        .filter_map(|css| select(&d.doc, css).and_then(|m| m.first().map(|e| text(*e))))
+        .collect();
+    d.paras
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.chars().count() >= BODY_PARAGRAPH)
+        .filter(|p| !links.contains(*p) && !taken.iter().any(|t| t.contains(*p)))
+        .collect()
+}
+
+/// The tightest element holding most of the body paragraphs of `d`.
+fn main_text<'d>(d: &'d Doc, taken: &[String]) -> Option<ElementRef<'d>> {
+    let paras: HashSet<&str> = body_paras(d, taken).into_iter().collect();
+    if paras.is_empty() {
         return None;
     }
-    let paras: HashSet<&str> = d.paras.iter().map(String::as_str).collect();
     let mut counts: HashMap<NodeId, usize> = HashMap::new();
     let mut total = 0usize;
     for el in select(&d.doc, "body p, body li, body blockquote, body pre").unwrap_or_default() {
@@ -48,7 +72,25 @@ fn contains(outer: ElementRef<'_>, inner: ElementRef<'_>) -> bool {
 }
 
 pub(super) fn content_field(docs: &[Doc], out: &mut Fields) {
-    let Some(first) = main_text(&docs[0]) else {
+    // The sample with the most text names the element; a short article's few paragraphs
+    // (a dateline, a lead) say less about where the text lives.
+    let reference = docs
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, d)| {
+            (
+                d.paras.iter().map(String::len).sum::<usize>(),
+                std::cmp::Reverse(*i),
+            )
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    let taken: Vec<String> = [&out.summary, &out.title, &out.author]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let Some(first) = main_text(&docs[reference], &taken) else {
         let ld = docs
             .iter()
             .all(|d| d.meta.ld.as_ref().is_some_and(|l| l.body.is_some()));
@@ -59,12 +101,17 @@ pub(super) fn content_field(docs: &[Doc], out: &mut Fields) {
         });
         return;
     };
+    // On every page the element holds most of the readable text and not much else.
     let ok = |d: &Doc, els: &[ElementRef<'_>]| {
-        let Some(want) = main_text(d) else {
-            return false;
-        };
-        let got = els[0];
-        contains(got, want) && text(got).len() * 10 <= text(want).len() * 13
+        let got = text(els[0]);
+        let paras = body_paras(d, &taken);
+        let total: usize = paras.iter().map(|p| p.len()).sum();
+        let inside: usize = paras
+            .iter()
+            .filter(|p| got.contains(*p))
+            .map(|p| p.len())
+            .sum();
+        total > 0 && inside * 10 >= total * 8 && got.len() * 2 <= total * 3
     };
     let Some(css) = first_working(candidates(first), docs, ok) else {
         out.notes
@@ -110,7 +157,7 @@ pub(super) fn content_field(docs: &[Doc], out: &mut Fields) {
         .into_iter()
         .flatten()
     {
-        let inside = select(&docs[0].doc, field)
+        let inside = select(&docs[reference].doc, field)
             .and_then(|f| f.first().copied())
             .is_some_and(|e| contains(first, e) && e.id() != first.id());
         let sel = field.strip_suffix(" a").unwrap_or(field).to_string();

@@ -13,8 +13,11 @@ use super::select::{self, candidates, compound, select, select_in, text};
 use super::signals::{article_like, junk_heading, junk_tag, junk_tokens};
 use crate::scrape::clean_url;
 
-/// Fewest blocks that make a list.
+/// Fewest blocks that make a list (a lead story repeated in the list counts once toward
+/// [`MIN_ARTICLES`], but as a block here).
 const MIN_BLOCKS: usize = 3;
+/// Fewest distinct articles a list links to.
+const MIN_ARTICLES: usize = 2;
 /// How far above a link its block may be.
 const MAX_LEVELS: usize = 6;
 
@@ -168,35 +171,76 @@ fn semantic(el: ElementRef<'_>) -> bool {
 }
 
 /// The elements `css` matches, when they are exactly a list: every block of `good`, and
-/// otherwise only elements that each hold one article link and are not nested.
+/// otherwise only elements that each hold one article link and are not nested. `Err` holds
+/// the matched elements that are not article blocks (an ad dressed as an item).
 fn accept<'a>(
     doc: &'a Html,
     css: &str,
     good: &HashSet<NodeId>,
     cands: &[Cand<'a>],
-) -> Option<Vec<ElementRef<'a>>> {
-    let matched = select(doc, css)?;
+) -> Result<Vec<ElementRef<'a>>, Vec<ElementRef<'a>>> {
+    let matched = select(doc, css).ok_or_else(Vec::new)?;
     let ids: HashSet<NodeId> = matched.iter().map(|e| e.id()).collect();
     if !good.iter().all(|g| ids.contains(g)) {
-        return None;
+        return Err(Vec::new());
     }
+    let mut strays = Vec::new();
     for e in &matched {
         if e.ancestors().any(|a| ids.contains(&a.id())) {
-            return None;
+            return Err(Vec::new());
         }
         if good.contains(&e.id()) {
             continue;
         }
         let urls: HashSet<&Url> = cands
             .iter()
-            .filter(|c| c.a.id() == e.id() || c.a.ancestors().any(|a| a.id() == e.id()))
+            .filter(|c| holds(*e, c.a))
             .map(|c| &c.url)
             .collect();
         if urls.len() != 1 || in_furniture(*e) {
-            return None;
+            strays.push(*e);
         }
     }
-    Some(matched)
+    if strays.is_empty() {
+        Ok(matched)
+    } else {
+        Err(strays)
+    }
+}
+
+/// `css`, or `css` with `:not(.class)` for each stray it matched when every stray has a
+/// class no list block has (`div.item:not(.sponsored)`), if that is exactly the list.
+fn accept_or_refine<'a>(
+    doc: &'a Html,
+    css: &str,
+    good: &[ElementRef<'a>],
+    good_ids: &HashSet<NodeId>,
+    cands: &[Cand<'a>],
+) -> Option<(String, Vec<ElementRef<'a>>)> {
+    let strays = match accept(doc, css, good_ids, cands) {
+        Ok(m) => return Some((css.to_string(), m)),
+        Err(strays) if !strays.is_empty() => strays,
+        Err(_) => return None,
+    };
+    let listed: HashSet<String> = good.iter().flat_map(|b| select::classes(*b)).collect();
+    let mut nots: Vec<String> = Vec::new();
+    for stray in strays {
+        let own = select::classes(stray)
+            .into_iter()
+            .find(|c| !listed.contains(c))?;
+        if !nots.contains(&own) {
+            nots.push(own);
+        }
+    }
+    let refined = format!(
+        "{css}{}",
+        nots.iter()
+            .map(|c| format!(":not(.{c})"))
+            .collect::<String>()
+    );
+    accept(doc, &refined, good_ids, cands)
+        .ok()
+        .map(|m| (refined, m))
 }
 
 /// The URL the scraper would take from `block` with `link`: the first match with an href.
@@ -272,18 +316,31 @@ pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
             if matches!(el.value().name(), "body" | "html") {
                 break;
             }
-            let key = path_key(el, &mut memo);
-            let (blocks, index) = groups.entry(key).or_default();
-            let i = *index.entry(el.id()).or_insert_with(|| {
-                blocks.push(Block {
-                    el,
-                    urls: Vec::new(),
+            // Each block also under its tag alone, so that variants of one list
+            // (`div.item` and `div.item.featured`) group together.
+            let exact = path_key(el, &mut memo);
+            let loose = match el.parent().and_then(ElementRef::wrap) {
+                Some(p) => format!("{} < {}", el.value().name(), path_key(p, &mut memo)),
+                None => exact.clone(),
+            };
+            let keys = if loose == exact {
+                vec![exact]
+            } else {
+                vec![exact, loose]
+            };
+            for key in keys {
+                let (blocks, index) = groups.entry(key).or_default();
+                let i = *index.entry(el.id()).or_insert_with(|| {
+                    blocks.push(Block {
+                        el,
+                        urls: Vec::new(),
+                    });
+                    blocks.len() - 1
                 });
-                blocks.len() - 1
-            });
-            if let Some(b) = blocks.get_mut(i) {
-                if !b.urls.contains(&c.url) {
-                    b.urls.push(c.url.clone());
+                if let Some(b) = blocks.get_mut(i) {
+                    if !b.urls.contains(&c.url) {
+                        b.urls.push(c.url.clone());
+                    }
                 }
             }
             match el.parent().and_then(ElementRef::wrap) {
@@ -298,7 +355,10 @@ pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
     for (key, (blocks, _)) in &groups {
         let good: Vec<&Block<'_>> = blocks.iter().filter(|b| b.urls.len() == 1).collect();
         let distinct: HashSet<&Url> = good.iter().map(|b| &b.urls[0]).collect();
-        if distinct.len() < MIN_BLOCKS || good.len() * 5 < blocks.len() * 4 {
+        if good.len() < MIN_BLOCKS
+            || distinct.len() < MIN_ARTICLES
+            || good.len() * 5 < blocks.len() * 4
+        {
             continue;
         }
         let depth = key.matches(" < ").count();
@@ -312,7 +372,7 @@ pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
     });
     let Some(&(_, _, _, key)) = ranked.first() else {
         return Err(format!(
-            "{page_url}: found no list of at least {MIN_BLOCKS} repeated blocks that each link to one article ({} article links on the page)",
+            "{page_url}: found no list of at least {MIN_BLOCKS} repeated blocks that each link to one article ({} article links on the page, at least {MIN_ARTICLES} distinct needed)",
             cands.len()
         ));
     };
@@ -328,9 +388,10 @@ pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
         .map(compound)
         .collect();
     tries.push(path.iter().rev().cloned().collect::<Vec<_>>().join(" > "));
+    let good_els: Vec<ElementRef<'_>> = good.iter().map(|b| b.el).collect();
     let (item, matched) = tries
         .iter()
-        .find_map(|css| accept(&doc, css, &good_ids, &cands).map(|m| (css.clone(), m)))
+        .find_map(|css| accept_or_refine(&doc, css, &good_els, &good_ids, &cands))
         .ok_or_else(|| {
             format!(
                 "{page_url}: found a list of {} articles (`{}`) but no CSS selector that picks exactly its blocks",
@@ -470,15 +531,20 @@ fn leads<'a>(
     Some((names, blocks))
 }
 
-/// The articles a listing page gives with `item` and `link`, in order.
-pub fn articles_with(html: &str, page_url: &Url, item: &str, link: &str) -> Vec<Url> {
+/// The articles a listing page gives with `item` and `link`, in order, each with the title
+/// the listing shows.
+pub fn articles_with(html: &str, page_url: &Url, item: &str, link: &str) -> Vec<(Url, String)> {
     let doc = Html::parse_document(html);
     let base = base_of(&doc, page_url);
     let mut seen = HashSet::new();
     select(&doc, item)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|b| link_of(b, link, &base))
-        .filter(|u| seen.insert(u.clone()))
+        .filter_map(|b| link_of(b, link, &base).map(|u| (b, u)))
+        .filter(|(_, u)| seen.insert(u.clone()))
+        .map(|(b, u)| {
+            let title = block_title(b, &u, &base);
+            (u, title)
+        })
         .collect()
 }

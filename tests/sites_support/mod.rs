@@ -38,7 +38,11 @@ fn content_type(path: &Path, body: &[u8]) -> &'static str {
 impl Site {
     /// Serves `tests/data/sites/<name>/`.
     pub fn start(name: &str) -> Site {
-        let dir = root().join("tests/data/sites").join(name);
+        Site::start_dir(root().join("tests/data/sites").join(name))
+    }
+
+    /// Serves the folder `dir`.
+    pub fn start_dir(dir: PathBuf) -> Site {
         assert!(dir.is_dir(), "{} is not a folder", dir.display());
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let origin = format!("http://{}", listener.local_addr().unwrap());
