@@ -10,7 +10,7 @@ use scraper::{ElementRef, Html};
 use url::Url;
 
 use super::select::{self, candidates, compound, select, select_in, text};
-use super::signals::{article_like, junk_heading, junk_tag, junk_tokens};
+use super::signals::{junk_heading, junk_tag, junk_tokens, shaped, Shape};
 use crate::scrape::clean_url;
 
 /// Fewest blocks that make a list (a lead story repeated in the list counts once toward
@@ -91,14 +91,14 @@ fn box_heading(el: ElementRef<'_>) -> Option<String> {
     None
 }
 
-fn links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Cand<'a>> {
+fn links<'a>(doc: &'a Html, base: &Url, page_url: &Url, shape: Shape) -> Vec<Cand<'a>> {
     let page = clean_url(page_url);
     let mut out = Vec::new();
     for a in select(doc, "a[href]").unwrap_or_default() {
         let Some(url) = a.attr("href").and_then(|h| resolve(base, h)) else {
             continue;
         };
-        if url == page || !same_site(&url, page_url) || !article_like(&url) || in_furniture(a) {
+        if url == page || !same_site(&url, page_url) || !shaped(&url, shape) || in_furniture(a) {
             continue;
         }
         out.push(Cand { a, url });
@@ -289,11 +289,26 @@ fn block_title(el: ElementRef<'_>, url: &Url, base: &Url) -> String {
         .unwrap_or_default()
 }
 
-/// Infers the article list of a listing page fetched from `page_url`.
+/// Infers the article list of a listing page fetched from `page_url`: among links that look
+/// like articles', else among any page links (a site whose URLs say nothing).
 pub fn infer(html: &str, page_url: &Url) -> Result<Listing, String> {
+    match infer_with(html, page_url, Shape::Article) {
+        Ok(l) => Ok(l),
+        Err(strict) => infer_with(html, page_url, Shape::Page)
+            .map(|mut l| {
+                l.notes.push(
+                    "the site's article URLs do not look like articles'; the list was found by its repeated blocks alone".into(),
+                );
+                l
+            })
+            .map_err(|_| strict),
+    }
+}
+
+fn infer_with(html: &str, page_url: &Url, shape: Shape) -> Result<Listing, String> {
     let doc = Html::parse_document(html);
     let base = base_of(&doc, page_url);
-    let all = links(&doc, &base, page_url);
+    let all = links(&doc, &base, page_url, shape);
     if all.is_empty() {
         return Err(format!(
             "{page_url} links to no page of its own site that looks like an article"
@@ -547,4 +562,61 @@ pub fn articles_with(html: &str, page_url: &Url, item: &str, link: &str) -> Vec<
             (u, title)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(body: &str) -> String {
+        format!("<!doctype html><html><body>{body}</body></html>")
+    }
+
+    fn url() -> Url {
+        Url::parse("https://tin.example.vn/moi").unwrap()
+    }
+
+    #[test]
+    fn a_list_of_opaque_urls_is_found_by_its_blocks() {
+        let items: String = (1..=4)
+            .map(|i| format!(r#"<li class="post"><a href="/p/x{i}k">Bài số {i} của tuần</a></li>"#))
+            .collect();
+        let html = page(&format!(
+            r#"<ul class="posts">{items}</ul><a href="/p/lone">Một liên kết lẻ</a>"#
+        ));
+        let l = infer(&html, &url()).unwrap();
+        assert_eq!(l.item, "li.post");
+        assert_eq!(l.articles.len(), 4);
+        assert!(
+            l.notes.iter().any(|n| n.contains("repeated blocks alone")),
+            "{:?}",
+            l.notes
+        );
+    }
+
+    #[test]
+    fn a_most_read_box_of_the_same_markup_is_left_out() {
+        let li = |s: &str| {
+            format!(
+                r#"<li class="news"><a href="/tin/{s}-bai-viet-dai.html">Tin {s} ở Yên Bái</a></li>"#
+            )
+        };
+        let main: String = ["a", "b", "c", "d"].iter().map(|s| li(s)).collect();
+        let side: String = ["x", "y", "z"].iter().map(|s| li(s)).collect();
+        let html = page(&format!(
+            r#"<div class="col"><ul class="list">{main}</ul></div><div class="box"><h3>Đọc nhiều</h3><ul class="list">{side}</ul></div>"#
+        ));
+        let l = infer(&html, &url()).unwrap();
+        let got: Vec<&str> = l.articles.iter().map(|(u, _)| u.path()).collect();
+        assert_eq!(
+            got,
+            [
+                "/tin/a-bai-viet-dai.html",
+                "/tin/b-bai-viet-dai.html",
+                "/tin/c-bai-viet-dai.html",
+                "/tin/d-bai-viet-dai.html"
+            ]
+        );
+        assert_eq!(l.item, "div.col li.news", "{l:?}");
+    }
 }

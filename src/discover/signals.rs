@@ -137,9 +137,19 @@ pub fn fold(s: &str) -> String {
     ascii.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Whether `url` looks like one article's page rather than a section, tag, search or
-/// account page: a slug of three or more words, a numeric id, or a dated path.
-pub fn article_like(url: &Url) -> bool {
+/// How sure a link must look like an article's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A slug of three or more words, a numeric id, or a dated path.
+    Article,
+    /// Any page that is not a utility, taxonomy, media or pager URL: for sites whose article
+    /// URLs say nothing (`/p/x7k2`), where only the repeated list tells them apart.
+    Page,
+}
+
+/// Whether `url` has the `shape` of an article page rather than a section, tag, search or
+/// account page.
+pub fn shaped(url: &Url, shape: Shape) -> bool {
     if !matches!(url.scheme(), "http" | "https") {
         return false;
     }
@@ -196,6 +206,9 @@ pub fn article_like(url: &Url) -> bool {
     });
     if paged {
         return false;
+    }
+    if shape == Shape::Page {
+        return true;
     }
     let words: Vec<&str> = stem
         .split(['-', '_', '+'])
@@ -299,7 +312,7 @@ mod tests {
             "https://a.vn/xa-hoi/lu-quet.html",
             "https://a.vn/detail.aspx?id=98765",
         ] {
-            assert!(article_like(&u(yes)), "{yes}");
+            assert!(shaped(&u(yes), Shape::Article), "{yes}");
         }
         for no in [
             "https://a.vn/",
@@ -314,7 +327,21 @@ mod tests {
             "https://a.vn/images/anh-lu-quet-lon.jpg",
             "https://a.vn/rss/tin-moi-nhat.rss",
         ] {
-            assert!(!article_like(&u(no)), "{no}");
+            assert!(!shaped(&u(no), Shape::Article), "{no}");
+        }
+    }
+
+    #[test]
+    fn any_page_but_utility_ones_in_the_loose_shape() {
+        assert!(shaped(&u("https://a.vn/p/x7k2"), Shape::Page));
+        assert!(!shaped(&u("https://a.vn/p/x7k2"), Shape::Article));
+        for no in [
+            "https://a.vn/",
+            "https://a.vn/tag/x",
+            "https://a.vn/page/2",
+            "https://a.vn/a.jpg",
+        ] {
+            assert!(!shaped(&u(no), Shape::Page), "{no}");
         }
     }
 
