@@ -4,7 +4,7 @@
 //! and a few sampled article pages.
 //!
 //! Everything goes through the build's [`Fetcher`], one request at a time, each page at most
-//! once, and a handful of requests in all ([`feeds::MAX_PROBES`] for probing, then the next
+//! once, and a handful of requests in all ([`MAX_PROBES`] for probing, then the next
 //! listing page and [`SAMPLES`] article pages). The result is checked the way a build would
 //! read it: [`Discovery::preview`] runs the scraper's inspection over the pages fetched.
 
@@ -27,6 +27,7 @@ use crate::fetch::Fetcher;
 use crate::inspect::SourceInspection;
 use crate::scrape::{self, decode};
 
+pub use feeds::{MAX_PROBES, WELL_KNOWN};
 pub use name::{default_name, name_stem};
 use probe::{Probe, ACCEPT_ANY};
 

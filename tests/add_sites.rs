@@ -155,6 +155,17 @@ fn infer_and_build_site(
         said(&out)
     );
     check_ok(dir.path());
+    // The page, the probes for a feed, the next page and the sampled articles, each once.
+    let asked = site.requested();
+    let unique: std::collections::HashSet<&String> = asked.iter().collect();
+    assert_eq!(
+        unique.len(),
+        asked.len(),
+        "a page was fetched twice: {asked:?}"
+    );
+    assert!(asked.len() <= 1 + 10 + 1 + 4, "{asked:?}");
+    let requests = asked.len();
+    site.clear();
 
     let report = dir.path().join("report.json");
     let built = feedmill(
@@ -191,7 +202,7 @@ fn infer_and_build_site(
     let listed: Vec<String> = want.iter().map(|w| site.url(&w.path)).collect();
     let extra: Vec<&String> = by_link.keys().filter(|k| !listed.contains(k)).collect();
     eprintln!(
-        "{name}: {found}/{} listed articles built, {titles} titles and {dates} dates right, {} others",
+        "{name}: {found}/{} listed articles built, {titles} titles and {dates} dates right, {} others; `add` sent {requests} requests",
         want.len(),
         extra.len()
     );
