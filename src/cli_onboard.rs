@@ -147,7 +147,7 @@ pub fn add(args: AddArgs, runtime: impl FnOnce() -> tokio::runtime::Runtime) -> 
     };
     let taken: Vec<String> = existing
         .iter()
-        .filter_map(|e| e.name.as_ref().map(|n| n.0.clone()))
+        .filter_map(|e| e.name.as_ref().map(|n| n.value.clone()))
         .collect();
     let name = args
         .name
@@ -241,11 +241,11 @@ pub fn add(args: AddArgs, runtime: impl FnOnce() -> tokio::runtime::Runtime) -> 
 
 /// Reports a name or URL already in the file as `file:line: …`.
 fn refused(path: &Path, e: &EditError) -> ExitCode {
-    let line = match e {
-        EditError::Taken { line, .. } => *line,
-        _ => 0,
+    let (line, column) = match e {
+        EditError::Taken { line, column, .. } => (*line, *column),
+        _ => (0, 0),
     };
-    eprintln!("feedmill: {}:{line}: {e}", path.display());
+    eprintln!("feedmill: {}:{line}:{column}: {e}", path.display());
     ExitCode::FAILURE
 }
 

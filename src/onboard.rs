@@ -5,5 +5,5 @@
 mod append;
 mod init;
 
-pub use append::{append_source, existing_sources, taken, EditError, Existing, NewSource};
+pub use append::{append_source, existing_sources, taken, EditError, Existing, Located, NewSource};
 pub use init::{init, STARTER};

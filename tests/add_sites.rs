@@ -301,7 +301,7 @@ fn a_name_or_url_already_there_is_refused_with_its_line() {
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert_eq!(again, first, "nothing was written");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("feeds.toml:{url_line}:")), "{err}");
+    assert!(err.contains(&format!("feeds.toml:{url_line}:7:")), "{err}");
 
     // The name is taken: refused before the site is asked anything.
     site.clear();
@@ -311,7 +311,7 @@ fn a_name_or_url_already_there_is_refused_with_its_line() {
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert_eq!(again, first);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("feeds.toml:{name_line}:")), "{err}");
+    assert!(err.contains(&format!("feeds.toml:{name_line}:8:")), "{err}");
     assert!(site.requested().is_empty(), "{:?}", site.requested());
 }
 

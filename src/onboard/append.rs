@@ -27,13 +27,24 @@ pub struct NewSource {
     pub comment: String,
 }
 
-/// A `[[source]]` already in the file: its name and URL with their 1-based lines.
+/// A value in the file and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The string as written (unquoted).
+    pub value: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// A `[[source]]` already in the file: its name and URL, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Existing {
-    /// `name`, and its line.
-    pub name: Option<(String, usize)>,
-    /// `url`, and its line.
-    pub url: Option<(String, usize)>,
+    /// `name`.
+    pub name: Option<Located>,
+    /// `url`.
+    pub url: Option<Located>,
 }
 
 /// Why a source was not appended.
@@ -41,7 +52,7 @@ pub struct Existing {
 pub enum EditError {
     /// The file is not TOML (`feedmill check` says more).
     Syntax(String),
-    /// A source with this name or URL is there already, at `line`.
+    /// A source with this name or URL is there already, at `line`:`column`.
     Taken {
         /// `name` or `url`.
         key: &'static str,
@@ -49,6 +60,8 @@ pub enum EditError {
         value: String,
         /// 1-based line.
         line: usize,
+        /// 1-based column.
+        column: usize,
     },
     /// The file with the block would not pass `check`.
     Invalid(Vec<ConfigError>),
@@ -60,7 +73,9 @@ impl fmt::Display for EditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EditError::Syntax(e) => write!(f, "not valid TOML: {e}"),
-            EditError::Taken { key, value, line } => write!(
+            EditError::Taken {
+                key, value, line, ..
+            } => write!(
                 f,
                 "a source with {key} {value:?} is already there (line {line}); nothing was added"
             ),
@@ -76,11 +91,15 @@ impl fmt::Display for EditError {
 
 impl std::error::Error for EditError {}
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1
+/// 1-based line and column (in characters) of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
-/// The `[[source]]` entries of `text`, with the lines of their names and URLs.
+/// The `[[source]]` entries of `text`, with where their names and URLs are.
 pub fn existing_sources(text: &str) -> Result<Vec<Existing>, EditError> {
     let doc = toml_edit::Document::parse(text).map_err(|e| EditError::Syntax(e.to_string()))?;
     let Some(sources) = doc.get("source").and_then(Item::as_array_of_tables) else {
@@ -88,9 +107,13 @@ pub fn existing_sources(text: &str) -> Result<Vec<Existing>, EditError> {
     };
     let field = |t: &Table, key: &str| {
         let item = t.get(key)?;
-        let v = item.as_str()?.to_string();
-        let line = item.span().map_or(0, |s| line_of(text, s.start));
-        Some((v, line))
+        let value = item.as_str()?.to_string();
+        let (line, column) = item.span().map_or((0, 0), |s| position(text, s.start));
+        Some(Located {
+            value,
+            line,
+            column,
+        })
     };
     Ok(sources
         .iter()
@@ -110,23 +133,17 @@ fn same_url(a: &str, b: &str) -> bool {
 /// The source already named `name` (when given) or reading `url`, with its line.
 pub fn taken(existing: &[Existing], name: Option<&str>, url: &str) -> Option<EditError> {
     for e in existing {
-        if let Some((n, line)) = &e.name {
-            if Some(n.as_str()) == name {
-                return Some(EditError::Taken {
-                    key: "name",
-                    value: n.clone(),
-                    line: *line,
-                });
-            }
+        let hit = |key: &'static str, at: &Located| EditError::Taken {
+            key,
+            value: at.value.clone(),
+            line: at.line,
+            column: at.column,
+        };
+        if let Some(n) = e.name.as_ref().filter(|n| Some(n.value.as_str()) == name) {
+            return Some(hit("name", n));
         }
-        if let Some((u, line)) = &e.url {
-            if same_url(u, url) {
-                return Some(EditError::Taken {
-                    key: "url",
-                    value: u.clone(),
-                    line: *line,
-                });
-            }
+        if let Some(u) = e.url.as_ref().filter(|u| same_url(&u.value, url)) {
+            return Some(hit("url", u));
         }
     }
     None
@@ -310,7 +327,8 @@ mod tests {
             Err(EditError::Taken {
                 key: "name",
                 value: "a".into(),
-                line: 7
+                line: 7,
+                column: 8
             })
         );
         assert_eq!(
@@ -318,7 +336,8 @@ mod tests {
             Err(EditError::Taken {
                 key: "url",
                 value: "https://a.example.vn/rss".into(),
-                line: 8
+                line: 8,
+                column: 7
             })
         );
     }
