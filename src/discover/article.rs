@@ -318,7 +318,7 @@ fn author_field(docs: &[Doc], out: &mut Fields) {
     let mut tries = Vec::new();
     for el in body_elements(&docs[0].doc) {
         if hinted(el, HINTS) && ok_name(&text(el)) {
-            tries.extend(candidates(el));
+            tries.extend(candidates(el).into_iter().filter(|c| select::specific(c)));
         }
     }
     let found = first_working(tries, docs, |_, els| els.iter().all(|e| ok_name(&text(*e))));
@@ -360,7 +360,12 @@ fn tags_field(docs: &[Doc], out: &mut Fields) {
             continue;
         }
         if hinted(el, HINTS) && !select::select_in(el, "a[href]").is_empty() {
-            tries.extend(candidates(el).into_iter().map(|c| format!("{c} a")));
+            tries.extend(
+                candidates(el)
+                    .into_iter()
+                    .filter(|c| select::specific(c))
+                    .map(|c| format!("{c} a")),
+            );
         }
     }
     let ok = |_: &Doc, els: &[ElementRef<'_>]| {

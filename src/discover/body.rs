@@ -7,7 +7,7 @@ use ego_tree::NodeId;
 use scraper::ElementRef;
 
 use super::article::{body_elements, first_working, hinted, same_title, Doc, Fields};
-use super::select::{candidates, select, text};
+use super::select::{candidates, select, specific, text};
 use super::signals::junk_tokens;
 
 /// Shortest paragraph that counts as body text: a dateline or a caption is shorter.
@@ -188,9 +188,18 @@ pub(super) fn summary_field(docs: &[Doc], out: &mut Fields) {
     let mut tries = Vec::new();
     for el in body_elements(&docs[0].doc) {
         if el.value().name() != "a" && hinted(el, HINTS) && long(&text(el)) {
-            tries.extend(candidates(el));
+            tries.extend(candidates(el).into_iter().filter(|c| specific(c)));
         }
     }
+    // A text the same on every sampled article is the site's tagline, not a summary.
+    let varies = |css: &String| {
+        let texts: HashSet<String> = docs
+            .iter()
+            .filter_map(|d| select(&d.doc, css).and_then(|m| m.first().map(|e| text(*e))))
+            .collect();
+        docs.len() < 2 || texts.len() > 1
+    };
+    let tries: Vec<String> = tries.into_iter().filter(varies).collect();
     let found = first_working(tries, docs, |d, els| {
         let t = text(els[0]);
         long(&t) && !same_title(&t, &d.title)

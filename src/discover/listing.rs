@@ -619,4 +619,37 @@ mod tests {
         );
         assert_eq!(l.item, "div.col li.news", "{l:?}");
     }
+
+    #[test]
+    fn cards_that_are_links_and_rows_of_a_table() {
+        let cards: String = (1..=3)
+            .map(|i| {
+                format!(
+                    r#"<a class="card" href="/2025/06/0{i}/ban-tin-so-{i}/"><h3>Bản tin số {i}</h3><time>0{i}/06</time></a>"#
+                )
+            })
+            .collect();
+        let l = infer(
+            &page(&format!(r#"<section class="grid">{cards}</section>"#)),
+            &url(),
+        )
+        .unwrap();
+        assert_eq!((l.item.as_str(), l.link.as_str()), ("a.card", "a"));
+        assert_eq!(l.articles[0].1, "Bản tin số 1");
+
+        let rows: String = (1..=3)
+            .map(|i| {
+                format!(
+                    r#"<tr><td><a href="/tin.aspx?id=10{i}0">Tin thứ {i}</a></td><td>0{i}/06/2025</td></tr>"#
+                )
+            })
+            .collect();
+        let l = infer(
+            &page(&format!(r#"<table class="news">{rows}</table>"#)),
+            &url(),
+        )
+        .unwrap();
+        assert_eq!(l.item, "tr", "{l:?}");
+        assert_eq!(l.articles.len(), 3);
+    }
 }

@@ -110,6 +110,15 @@ pub fn candidates(el: ElementRef<'_>) -> Vec<String> {
     out
 }
 
+/// Whether the element part of `css` (its last compound) names a class, id or attribute:
+/// what a hint found by class (`.author`, `.sapo`) must keep, since a bare `div` matches
+/// the page's first one.
+pub fn specific(css: &str) -> bool {
+    css.rsplit([' ', '>', '+'])
+        .next()
+        .is_some_and(|last| last.contains(['.', '#', '[']))
+}
+
 /// The elements `css` matches in `doc`, or `None` when it does not parse.
 pub fn select<'a>(doc: &'a Html, css: &str) -> Option<Vec<ElementRef<'a>>> {
     let sel = Selector::parse(css).ok()?;
@@ -153,6 +162,16 @@ mod tests {
         for bad in ["post-12345", "css-1x2y3z", "2col", "a:b", "", "--x", "-1"] {
             assert!(!stable_ident(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn specific_selectors_name_a_class_id_or_attribute() {
+        assert!(
+            specific("div.sapo")
+                && specific("article #by")
+                && specific("span[itemprop=\"author\"]")
+        );
+        assert!(!specific("div") && !specific("div.detail span"));
     }
 
     #[test]
