@@ -1,7 +1,6 @@
 //! The onboarding commands of the `feedmill` binary: `add`, `init`, `completions`, `man`.
 //! Parsing and printing only; the work is in `feedmill::discover` and `feedmill::onboard`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -188,20 +187,14 @@ pub fn add(args: AddArgs, runtime: impl FnOnce() -> tokio::runtime::Runtime) -> 
         comment: format!("Added by `feedmill add {url}`: {}.", found.how),
     };
     eprintln!("feedmill: {} requests sent to the site", found.requests());
-    // Read the file again: it may have been edited while the site was being read.
-    let current = if args.dry_run {
-        text.clone().unwrap_or_else(|| SCRATCH.to_string())
+    let result = if args.dry_run {
+        let text = text.unwrap_or_else(|| SCRATCH.to_string());
+        onboard::appended(&text, path, &new)
     } else {
-        match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("feedmill: cannot read {}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
-        }
+        onboard::append_to_file(path, &new)
     };
-    let appended = match onboard::append_source(&current, path, &new) {
-        Ok(out) => out,
+    let done = match result {
+        Ok(done) => done,
         Err(EditError::Invalid(errors)) => {
             crate::print_config_errors(&errors);
             return ExitCode::from(EXIT_CONFIG);
@@ -212,30 +205,19 @@ pub fn add(args: AddArgs, runtime: impl FnOnce() -> tokio::runtime::Runtime) -> 
             return ExitCode::FAILURE;
         }
     };
-    let kept = if current.is_empty() || current.ends_with('\n') {
-        current.len()
-    } else {
-        current.len() + 1
-    };
-    let block = appended.get(kept..).unwrap_or_default();
     if args.dry_run {
         eprintln!(
             "feedmill: --dry-run: {} not changed; this is the block `add` would append:",
             path.display()
         );
-        print!("{block}");
-        return ExitCode::SUCCESS;
+    } else {
+        eprintln!(
+            "feedmill: added the {kind} source {name:?} to {} (line {}); `feedmill build` reads it",
+            path.display(),
+            done.line
+        );
     }
-    if let Err(e) = write_atomically(path, &appended) {
-        eprintln!("feedmill: cannot write {}: {e}", path.display());
-        return ExitCode::FAILURE;
-    }
-    let line = appended[..kept].matches('\n').count() + 2;
-    eprintln!(
-        "feedmill: added the {kind} source {name:?} to {} (line {line}); `feedmill build` reads it",
-        path.display()
-    );
-    print!("{block}");
+    print!("{}", done.block);
     ExitCode::SUCCESS
 }
 
@@ -247,22 +229,6 @@ fn refused(path: &Path, e: &EditError) -> ExitCode {
     };
     eprintln!("feedmill: {}:{line}:{column}: {e}", path.display());
     ExitCode::FAILURE
-}
-
-/// Replaces `path` by `text` through a temporary file beside it, keeping its permissions.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        std::fs::set_permissions(tmp.path(), meta.permissions())?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// `feedmill init [DIR]`.

@@ -5,5 +5,8 @@
 mod append;
 mod init;
 
-pub use append::{append_source, existing_sources, taken, EditError, Existing, Located, NewSource};
+pub use append::{
+    append_source, append_to_file, appended, existing_sources, taken, Appended, EditError,
+    Existing, Located, NewSource,
+};
 pub use init::{init, STARTER};

@@ -67,6 +67,8 @@ pub enum EditError {
     Invalid(Vec<ConfigError>),
     /// The file could not be appended to without changing what is there.
     Layout(String),
+    /// The file could not be read or written.
+    Io(String),
 }
 
 impl fmt::Display for EditError {
@@ -84,7 +86,7 @@ impl fmt::Display for EditError {
                 let all: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
                 f.write_str(&all.join("; "))
             }
-            EditError::Layout(why) => write!(f, "{why}"),
+            EditError::Layout(why) | EditError::Io(why) => write!(f, "{why}"),
         }
     }
 }
@@ -270,6 +272,55 @@ pub fn append_source(text: &str, path: &Path, new: &NewSource) -> Result<String,
     Ok(out)
 }
 
+/// A file with a source appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// The whole new file.
+    pub text: String,
+    /// What was added at its end.
+    pub block: String,
+    /// 1-based line of the block's `[[source]]` header.
+    pub line: usize,
+}
+
+/// [`append_source`], with the block and its line split out.
+pub fn appended(text: &str, path: &Path, new: &NewSource) -> Result<Appended, EditError> {
+    let out = append_source(text, path, new)?;
+    let kept = if text.is_empty() || text.ends_with('\n') {
+        text.len()
+    } else {
+        text.len() + 1
+    };
+    let block = out.get(kept..).unwrap_or_default().to_string();
+    let header = block.find("[[source]]").unwrap_or(0);
+    let line = out[..kept + header].matches('\n').count() + 1;
+    Ok(Appended {
+        text: out,
+        block,
+        line,
+    })
+}
+
+/// Appends `new` to the file at `path`: read now (so an edit made while the site was being
+/// read is kept), checked, and replaced through a temporary file beside it, keeping its
+/// permissions, so a crash leaves the old file or the new one, never half of one.
+pub fn append_to_file(path: &Path, new: &NewSource) -> Result<Appended, EditError> {
+    let io = |e: std::io::Error| EditError::Io(format!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    let done = appended(&text, path, new)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    std::io::Write::write_all(&mut tmp, done.text.as_bytes()).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    let perms = std::fs::metadata(path).map_err(io)?.permissions();
+    std::fs::set_permissions(tmp.path(), perms).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(done)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +351,36 @@ mod tests {
         assert_eq!(
             block,
             "\n# found by a test\n[[source]]\nname = \"b\"\nurl = \"https://b.example.vn/feed\"\nkind = \"feed\"\ncategory = \"Thời sự\"\n"
+        );
+    }
+
+    #[test]
+    fn the_block_and_its_line() {
+        let done = appended(
+            FILE,
+            Path::new("/tmp/feeds.toml"),
+            &feed("b", "https://b.example.vn/feed"),
+        )
+        .unwrap();
+        assert_eq!(done.text, format!("{FILE}{}", done.block));
+        assert_eq!(done.text.lines().nth(done.line - 1), Some("[[source]]"));
+    }
+
+    #[test]
+    fn appending_to_a_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feeds.toml");
+        std::fs::write(&path, FILE).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let done = append_to_file(&path, &feed("b", "https://b.example.vn/feed")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), done.text);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
         );
     }
 
