@@ -151,7 +151,7 @@ pub fn add(args: AddArgs, runtime: impl FnOnce() -> tokio::runtime::Runtime) -> 
     let name = args
         .name
         .clone()
-        .unwrap_or_else(|| discover::default_name(&found.url, found.title.as_deref(), &taken));
+        .unwrap_or_else(|| found.default_name(&taken));
     let kind = match found.kind {
         SourceKind::Feed => "feed",
         SourceKind::Html => "html",

@@ -49,6 +49,8 @@ pub struct Discovery {
     pub notes: Vec<String>,
     /// The feed's or the site's title, for a default name.
     pub title: Option<String>,
+    /// The address `discover` was given.
+    pub address: Url,
     probe: Arc<Probe>,
 }
 
@@ -69,6 +71,7 @@ pub async fn discover(cfg: &Config, url: &Url) -> Result<Discovery, String> {
         how: f.how,
         notes: f.notes,
         title: f.title,
+        address: url.clone(),
         probe: probe.clone(),
     };
     let alternates = match feeds::read_as_feed(&page) {
@@ -103,7 +106,7 @@ pub async fn discover(cfg: &Config, url: &Url) -> Result<Discovery, String> {
         return Ok(found(&probe, f));
     }
     notes.append(&mut probe_notes);
-    infer(cfg, &probe, &page_url, &html, notes).await
+    infer(cfg, &probe, url, &page_url, &html, notes).await
 }
 
 /// The page's site name or title.
@@ -126,6 +129,7 @@ fn site_title(html: &str) -> Option<String> {
 async fn infer(
     cfg: &Config,
     probe: &Arc<Probe>,
+    address: &Url,
     page_url: &Url,
     html: &str,
     mut notes: Vec<String>,
@@ -225,11 +229,24 @@ async fn infer(
         how,
         notes,
         title: site_title(html),
+        address: address.clone(),
         probe: probe.clone(),
     })
 }
 
 impl Discovery {
+    /// A name for the source, unique among `taken`: after the source's URL when it is on
+    /// the site asked for (`vnexpress-tin-moi-nhat`), else after the address asked for (a
+    /// feed on another host names that host, not the site).
+    pub fn default_name(&self, taken: &[String]) -> String {
+        let by = if listing::same_site(&self.url, &self.address) {
+            &self.url
+        } else {
+            &self.address
+        };
+        default_name(by, self.title.as_deref(), taken)
+    }
+
     /// Requests sent to the site so far (the preview's included once it ran).
     pub fn requests(&self) -> usize {
         self.probe.requests()

@@ -338,6 +338,26 @@ fn a_name_or_url_already_there_is_refused_with_its_line() {
 }
 
 #[test]
+fn the_default_name_is_unique_in_the_file() {
+    let dir = workdir(BASE_CONFIG);
+    let (one, two) = (Site::start("feed-path"), Site::start("feed-path"));
+    let (_, _, out) = add(dir.path(), &[&one.url("/")]);
+    assert!(out.status.success(), "{}", said(&out));
+    let (before, after, out) = add(dir.path(), &[&two.url("/")]);
+    assert!(out.status.success(), "{}", said(&out));
+    let block = appended(&before, &after);
+    assert!(
+        before.contains("name = \"nhat-ky-mu-cang-chai\"\n"),
+        "{before}"
+    );
+    assert!(
+        block.contains("name = \"nhat-ky-mu-cang-chai-2\"\n"),
+        "{block}"
+    );
+    check_ok(dir.path());
+}
+
+#[test]
 fn dry_run_prints_the_block_and_changes_nothing_the_same_each_time() {
     let site = Site::start("portal");
     let dir = workdir(BASE_CONFIG);
