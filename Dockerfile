@@ -27,6 +27,7 @@ RUN cargo build --release --locked --bin feedmill \
 
 # ---- runtime: Debian slim, CA certificates for https sources, an unprivileged user ----
 FROM debian:bookworm-slim
+# Unpinned on purpose: ca-certificates follows Debian's security updates at each build.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
