@@ -9,11 +9,13 @@
 //! [`text`] holds the small text helpers (NFC, slugs, tag identity) every stage shares.
 
 pub mod config;
+pub mod discover;
 pub mod emit;
 pub mod fetch;
 pub mod inspect;
 pub mod model;
 pub mod normalize;
+pub mod onboard;
 pub mod pipeline;
 pub mod read;
 pub mod scrape;

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use feedmill::config::{Config, ConfigError};
 use feedmill::pipeline::{self, BuildOptions, BuildReport, SourceStatus};
@@ -14,6 +14,8 @@ const EXIT_CONFIG: u8 = 2;
 /// Exit code of a build that found another build running on its store (sysexits'
 /// EX_TEMPFAIL: try again later); nothing was done.
 const EXIT_LOCKED: u8 = 75;
+
+mod cli_onboard;
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +60,29 @@ enum Command {
     /// previous config keeps serving); /healthz and /metrics (Prometheus). Stops gracefully
     /// on Ctrl-C or SIGTERM. Exits 2 when feeds.toml is invalid at start.
     Serve(ServeArgs),
+    /// Add a source for a site's address to feeds.toml.
+    ///
+    /// The address may be a feed; a page that advertises feeds (the best one is taken, the
+    /// others are listed); a site whose feed is linked from its pages or sits at a well-known
+    /// path (/feed, /rss.xml, …); or a news site with no feed, for which an HTML source is
+    /// inferred from the listing's repeated article blocks and a few sampled article pages.
+    /// Prints what the source would yield (as `inspect --source`), then appends the
+    /// [[source]] block at the end of feeds.toml, every byte before it kept. A name or URL
+    /// already in the file is refused with its line. Exits 1 when no source was found.
+    Add(cli_onboard::AddArgs),
+    /// Write a starter feeds.toml (every section explained, example sources) into DIR;
+    /// an existing file is never overwritten.
+    Init(cli_onboard::InitArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command with --out DIR.
+    Man(cli_onboard::ManArgs),
+    /// Exit 0 when a running `feedmill serve` answers its health check (for container
+    /// HEALTHCHECKs and monitors without curl); 1 otherwise.
+    Healthz(cli_onboard::HealthzArgs),
 }
 
 #[derive(Args)]
@@ -142,6 +167,11 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats(args),
         Command::Inspect(args) => inspect(args),
         Command::Serve(args) => serve(args),
+        Command::Add(args) => cli_onboard::add(args, runtime),
+        Command::Init(args) => cli_onboard::init(args),
+        Command::Completions { shell } => cli_onboard::completions(shell, Cli::command()),
+        Command::Man(args) => cli_onboard::man(args, Cli::command()),
+        Command::Healthz(args) => cli_onboard::healthz(args, runtime),
     }
 }
 
