@@ -16,7 +16,7 @@
 
 # ---- build: the release binary (rusqlite bundles SQLite, so a C compiler is needed: the
 # rust image has gcc) ----
-FROM rust:1.88-slim-bookworm AS build
+FROM rust:1.89-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
