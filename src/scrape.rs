@@ -26,8 +26,9 @@ use futures_util::stream::{self, StreamExt};
 use serde::Serialize;
 use url::Url;
 
-use crate::config::{HtmlCfg, Source};
+use crate::config::{HtmlCfg, LimitsCfg, Source};
 use crate::model::RawArticle;
+use crate::normalize::html::{bound, Bounds};
 
 pub use compiled::validate;
 pub use inspect::{inspect, ArticleReport, Inspection, ListingReport};
@@ -84,14 +85,17 @@ pub async fn scrape(
     cfg: &HtmlCfg,
     pages: &dyn PageSource,
 ) -> Result<ScrapeOutcome, String> {
-    let run = run(source, cfg, pages, None).await?;
+    let bounds = Bounds::page(&LimitsCfg::default());
+    let run = run(source, cfg, pages, None, bounds).await?;
     Ok(run.outcome)
 }
 
-/// [`scrape`] with the source's own `[source.html]` table; `Err` when it has none.
+/// [`scrape`] with the source's own `[source.html]` table, every page parsed within
+/// `limits`' HTML bounds; `Err` when it has no table.
 pub async fn scrape_source(
     source: &Source,
     pages: &dyn PageSource,
+    limits: &LimitsCfg,
 ) -> Result<ScrapeOutcome, String> {
     let cfg = source.html.as_ref().ok_or_else(|| {
         format!(
@@ -99,7 +103,8 @@ pub async fn scrape_source(
             source.name
         )
     })?;
-    scrape(source, cfg, pages).await
+    let run = run(source, cfg, pages, None, Bounds::page(limits)).await?;
+    Ok(run.outcome)
 }
 
 /// One scrape's full record; [`inspect`] keeps the per-page detail.
@@ -142,6 +147,20 @@ impl Tally {
     }
 }
 
+/// A page within the HTML cost bounds, before it is parsed; what they cut is a warning.
+fn bounded<'a>(
+    text: &'a str,
+    bounds: &Bounds,
+    url: &Url,
+    warnings: &mut Vec<String>,
+) -> std::borrow::Cow<'a, str> {
+    let (text, cuts) = bound(text, bounds);
+    if cuts.any() {
+        warnings.push(format!("{url}: {}", cuts.describe(bounds)));
+    }
+    text
+}
+
 fn degrade(outcome: &mut ScrapeOutcome, why: String) {
     outcome.degraded = Some(match outcome.degraded.take() {
         Some(prev) => format!("{prev}; {why}"),
@@ -155,6 +174,7 @@ async fn run(
     cfg: &HtmlCfg,
     pages: &dyn PageSource,
     max_articles: Option<usize>,
+    bounds: Bounds,
 ) -> Result<Run, String> {
     let (sel, selector_warnings) =
         Compiled::new(cfg).map_err(|e| format!("source {}: {e}", source.name))?;
@@ -195,6 +215,7 @@ async fn run(
             policy.add_own(&page.final_url);
         }
         let text = decode(&page.body, page.content_type.as_deref());
+        let text = bounded(&text, &bounds, &page.final_url, &mut outcome.warnings);
         let found = listing::parse(&text, &page.final_url, &sel);
         tally.add("item", &sel.item.text, found.items);
         tally.add("link", &sel.link.text, found.linked_items);
@@ -312,6 +333,7 @@ async fn run(
             continue;
         }
         let text = decode(&page.body, page.content_type.as_deref());
+        let text = bounded(&text, &bounds, &page.final_url, &mut outcome.warnings);
         let got = article::extract(&text, &page.final_url, &sel, &policy);
         for (field, selector, n) in &got.counts {
             tally.add(field, selector, *n);

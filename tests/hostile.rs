@@ -274,3 +274,79 @@ fn deep_and_wide_feeds_generated_big() {
         }
     }
 }
+
+/// Pages from memory, keyed by URL.
+struct MapPages(std::collections::HashMap<String, String>);
+
+impl feedmill::scrape::PageSource for MapPages {
+    fn get<'a>(&'a self, url: &'a Url) -> feedmill::scrape::PageFuture<'a> {
+        let page = self
+            .0
+            .get(url.as_str())
+            .map(|body| feedmill::scrape::Page {
+                body: body.clone().into_bytes(),
+                content_type: Some("text/html; charset=utf-8".into()),
+                final_url: url.clone(),
+            })
+            .ok_or_else(|| format!("{url}: HTTP 404 Not Found"));
+        Box::pin(async move { page })
+    }
+}
+
+#[test]
+fn scraped_pages_are_bounded_before_they_are_parsed() {
+    use feedmill::config::{HtmlCfg, SourceKind};
+    let deep = "<div>".repeat(100_000);
+    let attrs: String = (0..100_000).map(|i| format!(" a{i}")).collect();
+    let listing = format!(
+        "<html><body><ul><li><a href=\"/a.html\"{attrs}>a</a></li></ul>{deep}</body></html>"
+    );
+    let article = format!(
+        "<html><head><title>T</title></head><body><h1>Tiêu đề</h1><div class=c><p>Nội dung</p></div>{deep}</body></html>"
+    );
+    let pages = MapPages(
+        [
+            ("https://tin.vn/".to_string(), listing),
+            ("https://tin.vn/a.html".to_string(), article),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let cfg = HtmlCfg {
+        item: "li".into(),
+        link: "a".into(),
+        pages: 1,
+        title: Some("h1".into()),
+        content: Some(".c".into()),
+        ..HtmlCfg::default()
+    };
+    let src = Source {
+        kind: SourceKind::Html,
+        html: Some(cfg),
+        ..Source::feed(
+            "tin",
+            SourceUrl::Http(Url::parse("https://tin.vn/").expect("url")),
+        )
+    };
+    let limits = LimitsCfg::default();
+    let out = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+        .block_on(feedmill::scrape::scrape_source(&src, &pages, &limits))
+        .expect("scrape");
+    // Both pages are cut (and say so); what lies within the bounds is scraped as before.
+    let cut: Vec<&String> = out
+        .warnings
+        .iter()
+        .filter(|w| w.contains("elements nested deeper than limits.html_depth = 128"))
+        .collect();
+    assert_eq!(cut.len(), 2, "{:?}", out.warnings);
+    assert!(cut[0].starts_with("https://tin.vn/: "), "{cut:?}");
+    assert!(
+        cut[0].contains("attributes past limits.html_attributes = 64"),
+        "{cut:?}"
+    );
+    assert!(cut[1].starts_with("https://tin.vn/a.html: "), "{cut:?}");
+    assert_eq!(out.articles.len(), 1, "{:?}", out.warnings);
+    assert_eq!(out.articles[0].title.as_deref(), Some("Tiêu đề"));
+}

@@ -64,7 +64,8 @@ pub async fn inspect(
     cfg: &HtmlCfg,
     pages: &dyn PageSource,
 ) -> Result<Inspection, String> {
-    let run = run(source, cfg, pages, Some(INSPECT_ARTICLES)).await?;
+    let bounds = crate::normalize::html::Bounds::page(&crate::config::LimitsCfg::default());
+    let run = run(source, cfg, pages, Some(INSPECT_ARTICLES), bounds).await?;
     Ok(Inspection {
         source: source.name.clone(),
         listing: run.listing,
