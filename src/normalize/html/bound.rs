@@ -151,6 +151,19 @@ const SCOPE: &[&[u8]] = &[
     b"template", b"th",
 ];
 
+/// Elements that only mean something inside a `<table>`.
+const TABLE_PARTS: &[&[u8]] = &[
+    b"caption",
+    b"col",
+    b"colgroup",
+    b"tbody",
+    b"td",
+    b"tfoot",
+    b"th",
+    b"thead",
+    b"tr",
+];
+
 const HEADINGS: &[&[u8]] = &[b"h1", b"h2", b"h3", b"h4", b"h5", b"h6"];
 
 /// How far down the stack an implied close looks. Sloppy markup leaves a `<p>` or `<li>`
@@ -317,6 +330,7 @@ impl Writer {
         }
         if !foreign {
             self.implied_closes(bytes);
+            self.open_table_for(bytes);
         }
         let void = !foreign && VOID.contains(&bytes);
         let fits = self.written_depth < self.depth_limit;
@@ -355,6 +369,18 @@ impl Writer {
         // An unwrapped element's hidden text must not turn into visible text.
         self.drop_text = !fits && !matches!(name, "xmp" | "textarea" | "plaintext");
         mode
+    }
+
+    /// A table part outside any table (`<td>` in a fragment cut from a page) gets a
+    /// `<table>` around it: HTML would drop the tag and flatten the cells into text.
+    fn open_table_for(&mut self, name: &[u8]) {
+        if TABLE_PARTS.contains(&name) && self.open.get(&b"table"[..]).is_none_or(|n| *n == 0) {
+            let fits = self.written_depth < self.depth_limit;
+            if fits {
+                self.out.push_str("<table>");
+            }
+            self.push(b"table", fits, false);
+        }
     }
 
     /// Closes what HTML closes implicitly at this start tag (`<p>` after `<p>`, `<li>`
@@ -548,6 +574,18 @@ mod tests {
         assert_eq!(
             b(r#"<svg><path d="M0"/><rect/></svg></x></p>"#).0,
             r#"<svg><path d="M0"></path><rect></rect></svg>"#
+        );
+    }
+
+    #[test]
+    fn table_parts_outside_a_table_get_one() {
+        assert_eq!(
+            b("<td>1</td><td>2</td>").0,
+            "<table><td>1</td><td>2</td></table>"
+        );
+        assert_eq!(
+            b("<table><tr><td>1").0,
+            "<table><tr><td>1</td></tr></table>"
         );
     }
 
