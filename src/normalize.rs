@@ -170,7 +170,16 @@ impl Normalizer {
             .of(source, &title, &tags, &raw.tags, &self.aliases);
 
         let mut authors: Vec<String> = Vec::new();
-        for a in raw.authors.iter().map(|a| text::author_name(a)) {
+        for a in &raw.authors {
+            let (a, cuts) = html::bound(a, &bounds);
+            warnings.extend(html::cut_warning(
+                &source.name,
+                item,
+                "author",
+                &cuts,
+                &bounds,
+            ));
+            let a = text::author_name(&a);
             if !a.is_empty() && !authors.contains(&a) {
                 authors.push(a);
             }

@@ -350,3 +350,24 @@ fn scraped_pages_are_bounded_before_they_are_parsed() {
     assert_eq!(out.articles.len(), 1, "{:?}", out.warnings);
     assert_eq!(out.articles[0].title.as_deref(), Some("Tiêu đề"));
 }
+
+#[test]
+fn authors_are_bounded_before_their_markup_is_parsed() {
+    let (n, source, _) = setup();
+    let author = format!("{}Anh Dũng", "<b>".repeat(50_000));
+    let raw = RawArticle {
+        link: Some(Cow::Borrowed("https://hostile.example/a/2.html")),
+        title: Some(Cow::Borrowed("t")),
+        authors: vec![Cow::Owned(author)],
+        ..RawArticle::default()
+    };
+    let mut warnings = Vec::new();
+    let a = n.article(raw, &source, &mut warnings).expect("article");
+    assert_eq!(a.authors, ["Anh Dũng"]);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(": author: ") && w.contains("limits.html_depth = 128")),
+        "{warnings:?}"
+    );
+}
