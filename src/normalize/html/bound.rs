@@ -317,8 +317,9 @@ impl Writer {
     fn start_tag(&mut self, name: &str, self_closing: bool) -> Mode {
         self.drop_text = false;
         let bytes = name.as_bytes();
+        // A name no canonical form can spell (`<a"b>`) is unwrapped like an unknown tag
+        // the sanitizer would drop anyway.
         if !tag_name_ok(bytes) {
-            self.unwrapped += 1;
             return Mode::Data;
         }
         let foreign = self.foreign();
