@@ -80,16 +80,20 @@ fn attribute(attr: &str, value: &str) -> Option<&'static str> {
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .flat_map(char::to_lowercase)
         .collect();
-    for s in ["javascript:", "vbscript:", "livescript:", "expression("] {
-        if squeezed.contains(s) {
-            return Some("reads like script");
+    let local = attr.rsplit(':').next().unwrap_or(attr);
+    let url = URL_ATTRS.contains(&attr) || URL_ATTRS.contains(&local);
+    // A URL runs code through its scheme alone (`https://x/javascript:` is a page).
+    if !url {
+        for s in ["javascript:", "vbscript:", "livescript:", "expression("] {
+            if squeezed.contains(s) {
+                return Some("reads like script");
+            }
         }
     }
     if attr == "style" && squeezed.contains("url(") {
         return Some("style loads a URL");
     }
-    let local = attr.rsplit(':').next().unwrap_or(attr);
-    if URL_ATTRS.contains(&attr) || URL_ATTRS.contains(&local) {
+    if url {
         let urls: Vec<&str> = if attr == "srcset" {
             squeezed.split(',').collect()
         } else {
@@ -164,6 +168,8 @@ mod tests {
             r#"<img src="https://x.vn/a.jpg" srcset="https://x.vn/a.jpg 1x, https://x.vn/b.jpg 2x">"#,
             "&lt;script&gt;alert(1)&lt;/script&gt;",
             "<a href=\"mailto:a@x.vn\">a</a><scripts-are-text>",
+            // Found by the fuzzer: a relative `*javascript:` resolved to a page.
+            r#"<blockquote cite="https://hostile.example/feed/*javascript:alert(1)%22">q</blockquote>"#,
         ] {
             assert_eq!(code_markup(ok), Vec::<String>::new(), "{ok}");
         }
