@@ -86,17 +86,39 @@ impl Normalizer {
             .into_iter()
             .find_map(|b| b.and_then(|b| url::resolve(b, &[feed_url])));
 
-        // Content, or the summary when the content is missing or sanitizes to nothing.
-        let content = [raw.content_html.as_deref(), raw.summary_html.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(|c| html::sanitize(c, content_base.as_ref()))
-            .find(|c| !c.is_empty())
-            .unwrap_or_default();
+        // Every piece of HTML is bounded before it is parsed; what a bound cut is a warning.
+        let bounds = html::Bounds::content(&self.limits);
+        let item = raw
+            .link
+            .as_deref()
+            .or(raw.guid.as_deref())
+            .unwrap_or_default()
+            .trim();
+        let mut bounded = |field: &str, (out, cuts): (String, html::Cuts)| {
+            warnings.extend(html::cut_warning(&source.name, item, field, &cuts, &bounds));
+            out
+        };
+        // Content, or the summary when the content is missing or sanitizes to nothing (what
+        // the bounds cut from the summary is told once, below).
+        let content = [
+            (raw.content_html.as_deref(), true),
+            (raw.summary_html.as_deref(), false),
+        ]
+        .into_iter()
+        .filter_map(|(c, own)| Some((c?, own)))
+        .map(|(c, own)| {
+            let (clean, cuts) = html::sanitize_within(c, content_base.as_ref(), &bounds);
+            bounded(
+                "content",
+                (clean, if own { cuts } else { html::Cuts::default() }),
+            )
+        })
+        .find(|c| !c.is_empty())
+        .unwrap_or_default();
         let summary_text = raw
             .summary_html
             .as_deref()
-            .map(text::plain_text)
+            .map(|s| bounded("summary", html::plain_text_within(s, &bounds)))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| html::first_paragraph(&content));
         let summary = text::truncate_words(&summary_text, SUMMARY_CHARS);
@@ -104,7 +126,7 @@ impl Normalizer {
         let mut title = raw
             .title
             .as_deref()
-            .map(text::field_text)
+            .map(|t| bounded("title", html::field_text_within(t, &bounds)))
             .unwrap_or_default();
         if title.is_empty() && url.is_none() && content.is_empty() {
             return None;
@@ -174,7 +196,16 @@ impl Normalizer {
             .of(source, &title, &tags, &raw.tags, &self.aliases);
 
         let mut authors: Vec<String> = Vec::new();
-        for a in raw.authors.iter().map(|a| text::author_name(a)) {
+        for a in &raw.authors {
+            let (a, cuts) = html::field_text_within(a, &bounds);
+            warnings.extend(html::cut_warning(
+                &source.name,
+                item,
+                "author",
+                &cuts,
+                &bounds,
+            ));
+            let a = text::author_of_text(a);
             if !a.is_empty() && !authors.contains(&a) {
                 authors.push(a);
             }

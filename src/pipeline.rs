@@ -395,7 +395,7 @@ async fn gather(
     let scrapes = futures_util::future::join_all(html.iter().map(|source| async move {
         let started = Instant::now();
         let pages = FetcherPages::new(fetcher.clone(), source, cfg.fetch.per_host);
-        let got = match scrape::scrape_source_with(source, &pages, &cfg.limits).await {
+        let got = match scrape::scrape_source(source, &pages, &cfg.limits).await {
             Ok(outcome) => Got::Scraped(
                 outcome,
                 FetchMeta {

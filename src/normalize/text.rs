@@ -196,7 +196,11 @@ fn has_xml_invalid(s: &str) -> bool {
 /// An author as a display name: plain text, and the name from RSS's
 /// `e-mail (Name)` convention (`bbt@baoyenbai.com.vn (Anh Dũng)` → `Anh Dũng`).
 pub fn author_name(raw: &str) -> String {
-    let s = field_text(raw);
+    author_of_text(field_text(raw))
+}
+
+/// [`author_name`] of an author already made plain text (see [`field_text`]).
+pub fn author_of_text(s: String) -> String {
     if let Some((addr, rest)) = s.split_once(" (") {
         if addr.contains('@') && !addr.contains(' ') {
             if let Some(name) = rest.strip_suffix(')') {
