@@ -13,6 +13,7 @@ mod dedup;
 pub mod pages;
 mod process;
 mod stats;
+pub mod stories;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -297,6 +298,15 @@ pub async fn build_with_store(
         );
     }
 
+    // Feed membership follows what this build changed (articles written, updated,
+    // deleted by retention or caps, sources removed or back): the feeds whose content may
+    // have changed are marked dirty in the store.
+    let refreshed = stories::refresh(&mut *store, &cfg.limits)?;
+    tracing::debug!(
+        "stories: {} changed, {} articles regrouped",
+        refreshed.changed,
+        refreshed.regrouped
+    );
     timings.store_ms = ms(started);
     let started = Instant::now();
     let memory = store.emit_memory()?;
@@ -346,6 +356,9 @@ pub async fn build_with_store(
         tag_slugs: plan.tag_slugs.clone(),
         fingerprints,
     })?;
+    // Every feed whose content changed was rendered above (by its fingerprint).
+    let dirty = store.dirty_feeds()?;
+    store.clear_dirty_feeds(&dirty)?;
 
     timings.emit_ms = ms(started);
     let report = BuildReport {

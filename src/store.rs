@@ -8,9 +8,17 @@
 //! the tag slugs handed out and the fingerprint of every feed written, which lets a build
 //! leave untouched the feeds whose articles did not change.
 //!
-//! A build plans and fingerprints its feeds from [`ArticleHead`]s — articles without their
-//! text, each with a version print of the whole stored row — and reads complete articles
-//! ([`Store::articles_by_key`]) only for the feeds it renders again.
+//! The feeds are kept in the store too ([`story`]): every article of a configured source
+//! belongs to one *story* (itself, or several articles of several sources merged by
+//! deduplication), and each story to the tag and category feeds it carries, in a
+//! membership indexed by rank, so that "the newest `items` stories of feed F"
+//! ([`Store::feed_top`]) reads only those rows. A build writes articles and marks what it
+//! changed pending; the pipeline works the pending articles into stories
+//! ([`Store::write_stories`]), marking the feeds whose content may have changed dirty
+//! ([`Store::dirty_feeds`]). Emit does not read them yet: it still plans and fingerprints
+//! from every article head ([`Store::article_heads`]); a writer that wants one feed's
+//! articles asks [`Store::feed_top`] for its stories, [`Store::stories`] for their parts
+//! and [`Store::articles_by_aid`] for the records, each a keyed or range read.
 //!
 //! The pipeline talks to the [`Store`] trait only; [`SqliteStore`] is the embedded backend
 //! (a single file, WAL mode, versioned migrations). A server-based backend for several
@@ -45,6 +53,8 @@ mod lock;
 mod record;
 mod schema;
 mod sqlite;
+mod sqlite_stories;
+pub mod story;
 mod write;
 
 use std::collections::BTreeMap;
@@ -58,6 +68,9 @@ use crate::model::Article;
 pub use lock::{BuildLock, LockError};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
+pub use story::{
+    FeedKey, FeedRow, Member, NewStory, Pending, Rank, StoryHead, StoryRow, StoryWrite,
+};
 
 /// A store operation that failed; the message names what failed.
 #[derive(Debug, thiserror::Error)]
@@ -303,6 +316,62 @@ pub trait Store {
     fn removed_sources_tag_keys(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
         Ok(std::collections::BTreeSet::new())
     }
+
+    /// What waits to be worked into stories (see [`story::Pending`]).
+    fn pending(&self) -> Result<Pending, StoreError>;
+
+    /// Up to `limit` pending articles with a handle above `after`, by handle, each with its
+    /// current story. A pending handle whose article is gone is left out.
+    fn pending_heads(&self, after: i64, limit: usize) -> Result<Vec<StoryHead>, StoreError>;
+
+    /// The articles `aids` (those still stored), each with its current story.
+    fn story_heads(&self, aids: &[i64]) -> Result<Vec<StoryHead>, StoreError>;
+
+    /// `(key, article)` for every article of a configured source holding one of `keys`.
+    fn key_members(&self, keys: &[i64]) -> Result<Vec<(i64, i64)>, StoreError>;
+
+    /// Every match key more than one article holds.
+    fn shared_keys(&self) -> Result<Vec<i64>, StoreError>;
+
+    /// The stories `sids` (those that exist), in any order.
+    fn stories(&self, sids: &[i64]) -> Result<Vec<StoryRow>, StoreError>;
+
+    /// Every story whose link hash is one of `links`.
+    fn stories_with_links(&self, links: &[i64]) -> Result<Vec<StoryRow>, StoreError>;
+
+    /// Complete stored articles by handle (those that exist), in the order asked.
+    fn articles_by_aid(&self, aids: &[i64]) -> Result<Vec<(i64, Article)>, StoreError>;
+
+    /// The source and id of the representative article of each story `sids`: what ties of
+    /// rank are broken by.
+    fn story_idents(&self, sids: &[i64]) -> Result<Vec<(i64, String, String)>, StoreError>;
+
+    /// The handle of each feed, in the order asked; a feed not seen before gets one.
+    fn feed_ids(&mut self, keys: &[FeedKey]) -> Result<Vec<i64>, StoreError>;
+
+    /// Applies one step of story changes in one transaction (see [`StoryWrite`]).
+    fn write_stories(&mut self, changes: &StoryWrite) -> Result<(), StoreError>;
+
+    /// Every tag and category feed as the last plan left it.
+    fn feed_rows(&self) -> Result<Vec<FeedRow>, StoreError>;
+
+    /// Every membership row of feed `fid`, by rank, then story.
+    fn feed_members(&self, fid: i64) -> Result<Vec<Member>, StoreError>;
+
+    /// Replaces these feed rows (a row of no article is deleted) and marks `dirty` feeds,
+    /// in one transaction.
+    fn save_feed_rows(&mut self, rows: &[FeedRow], dirty: &[i64]) -> Result<(), StoreError>;
+
+    /// Feeds marked dirty (0: the merged feed): to render at the next emit.
+    fn dirty_feeds(&self) -> Result<Vec<i64>, StoreError>;
+
+    /// Unmarks feeds rendered.
+    fn clear_dirty_feeds(&mut self, fids: &[i64]) -> Result<(), StoreError>;
+
+    /// The newest `limit` stories of feed `fid` (`None`: every story, the merged feed), by
+    /// rank then handle, and every further story of the same rank as the last of them (the
+    /// caller breaks ties of rank by id and source).
+    fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError>;
 
     /// Stores one source's articles as read at `now` (a one-source [`Store::apply`] that
     /// leaves the source's fetch state as it was).

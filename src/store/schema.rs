@@ -19,11 +19,16 @@
 //! - v4: `sources.removed_at`, when a source left feeds.toml: its articles leave the feeds
 //!   at once and are kept for `retention_days` after it, so that re-adding the source
 //!   restores them.
+//! - v5: feed membership ([`migrate_v5`]): articles get an integer handle and a print;
+//!   stories (articles after deduplication), their membership in the tag and category
+//!   feeds indexed by rank, match keys, and what waits to be worked into stories, so a
+//!   build can read the newest `items` of a feed instead of every article. The covering
+//!   index of heads stays while emit still fingerprints from every head.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -105,6 +110,105 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
 ];
 
+/// v4 → v5: feed membership. Articles are rewritten with an integer handle (`aid`, what
+/// stories and membership rows refer to: a few bytes instead of a source name and a
+/// 32-character id in every row) and a print; every article is pending, so the next build
+/// works out the stories of all of them. One function, one version step.
+fn migrate_v5(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE articles_v5 (
+            aid          INTEGER PRIMARY KEY,
+            source       TEXT NOT NULL,
+            id           TEXT NOT NULL,
+            first_seen   INTEGER NOT NULL,
+            hash         TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            source_guid  TEXT,
+            url          TEXT,
+            title        TEXT NOT NULL,
+            summary      TEXT NOT NULL,
+            content      TEXT NOT NULL,
+            authors      TEXT NOT NULL,
+            published    TEXT,
+            updated      TEXT,
+            image        TEXT,
+            tags         TEXT NOT NULL,
+            categories   TEXT NOT NULL,
+            print        BLOB,
+            UNIQUE (source, id)
+        );
+        INSERT INTO articles_v5 (source, id, first_seen, hash, content_hash, source_guid, url,
+                title, summary, content, authors, published, updated, image, tags, categories)
+            SELECT source, id, first_seen, hash, content_hash, source_guid, url, title, summary,
+                content, authors, published, updated, image, tags, categories
+            FROM articles ORDER BY source, id;
+        DROP TABLE articles;
+        ALTER TABLE articles_v5 RENAME TO articles;
+        CREATE INDEX articles_heads ON articles
+            (source, id, hash, published, updated, url, source_guid, tags, categories);
+        CREATE TABLE match_keys (
+            key INTEGER NOT NULL,
+            aid INTEGER NOT NULL,
+            PRIMARY KEY (key, aid)
+        ) WITHOUT ROWID;
+        CREATE TABLE stories (
+            sid   INTEGER PRIMARY KEY,
+            ts    INTEGER NOT NULL,
+            ns    INTEGER NOT NULL,
+            link  INTEGER,
+            owner INTEGER NOT NULL,
+            print BLOB NOT NULL,
+            feeds TEXT NOT NULL,
+            names INTEGER NOT NULL,
+            parts TEXT
+        );
+        CREATE INDEX stories_newest ON stories (ts, ns, sid);
+        CREATE INDEX stories_link ON stories (link);
+        CREATE TABLE story_of (aid INTEGER PRIMARY KEY, sid INTEGER NOT NULL);
+        CREATE TABLE feeds (
+            fid         INTEGER PRIMARY KEY,
+            kind        INTEGER NOT NULL,
+            key         TEXT NOT NULL,
+            articles    INTEGER NOT NULL DEFAULT 0,
+            name        TEXT NOT NULL DEFAULT '',
+            earliest_ts INTEGER,
+            earliest_ns INTEGER,
+            UNIQUE (kind, key)
+        );
+        CREATE TABLE members (
+            fid  INTEGER NOT NULL,
+            ts   INTEGER NOT NULL,
+            ns   INTEGER NOT NULL,
+            sid  INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (fid, ts, ns, sid)
+        ) WITHOUT ROWID;
+        CREATE TABLE pending (aid INTEGER PRIMARY KEY);
+        CREATE TABLE pending_keys (key INTEGER PRIMARY KEY);
+        CREATE TABLE stale_stories (sid INTEGER PRIMARY KEY);
+        CREATE TABLE dirty_feeds (fid INTEGER PRIMARY KEY);
+        INSERT INTO pending (aid) SELECT aid FROM articles;
+        DELETE FROM fingerprints;",
+    )?;
+    // Match keys are worked out here, not in SQL, one row at a time from the link and
+    // GUID alone: memory does not follow the store. Prints are left empty: the first
+    // refresh works each one out from its record, a chunk at a time.
+    let mut read = tx.prepare(
+        "SELECT aid, url, source_guid FROM articles
+         WHERE source NOT IN (SELECT name FROM sources WHERE removed_at IS NOT NULL)",
+    )?;
+    let mut key = tx.prepare("INSERT OR IGNORE INTO match_keys (key, aid) VALUES (?1, ?2)")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let (aid, url, guid): (i64, Option<String>, Option<String>) =
+            (r.get(0)?, r.get(1)?, r.get(2)?);
+        for k in super::story::match_key_hashes(url.as_deref(), guid.as_deref()) {
+            key.execute(params![k, aid])?;
+        }
+    }
+    Ok(())
+}
+
 /// Reads the schema version.
 pub(super) fn version(conn: &Connection) -> rusqlite::Result<u32> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -124,11 +228,12 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
                 "schema version {v} is newer than this feedmill's ({SCHEMA_VERSION}); upgrade feedmill"
             ));
         }
-        let Some(sql) = MIGRATIONS.get(v as usize) else {
-            return Ok(());
+        let step = match MIGRATIONS.get(v as usize) {
+            Some(sql) => tx.execute_batch(sql),
+            None if v == 4 => migrate_v5(&tx),
+            None => return Ok(()),
         };
-        tx.execute_batch(sql)
-            .map_err(|e| format!("migration to schema version {} failed: {e}", v + 1))?;
+        step.map_err(|e| format!("migration to schema version {} failed: {e}", v + 1))?;
         tx.pragma_update(None, "user_version", v + 1)
             .map_err(|e| format!("cannot record schema version {}: {e}", v + 1))?;
         tx.commit()

@@ -16,11 +16,16 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::write::{cap_source, from_ts, save_state, ts, upsert};
+use super::sqlite_stories as stories;
+use super::story::match_key_hashes;
+use super::write::{
+    cap_source, delete_articles, from_ts, mark_pending, save_state, set_keys, ts, unstory, upsert,
+};
 use super::{record, schema};
 use super::{
-    Applied, ArticleHead, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState,
-    SourceStats, Store, StoreError, StoreStats, UpsertCounts,
+    Applied, ArticleHead, BuildChanges, EmitMemory, FeedKey, FeedRow, LabelCount, Member, Pending,
+    Rank, SourceArticles, SourceState, SourceStats, Store, StoreError, StoreStats, StoryHead,
+    StoryRow, StoryWrite, UpsertCounts,
 };
 use crate::fetch::Validators;
 use crate::model::Article;
@@ -30,6 +35,8 @@ use crate::text::tag_key;
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// Feed handles by key, as [`Store::feed_ids`] handed them out.
+    feed_cache: HashMap<FeedKey, i64>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -69,6 +76,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
+            feed_cache: HashMap::new(),
         })
     }
 
@@ -80,6 +88,26 @@ impl SqliteStore {
     /// Where the store is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Runs `f` in one immediate transaction, committed when it succeeds.
+    fn in_transaction<T>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.display().to_string();
+        let err = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            message: format!("{what}: {e}"),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let out = f(&tx).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(out)
     }
 
     fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -172,19 +200,34 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<_>>()?;
             for name in names {
                 if keep.contains(&name) {
-                    applied.restored += tx.execute(
+                    let restored = tx.execute(
                         "UPDATE sources SET removed_at = NULL
                          WHERE name = ?1 AND removed_at IS NOT NULL",
                         [&name],
                     )?;
+                    if restored > 0 {
+                        // Back in the feeds: its articles are worked into stories again.
+                        for (aid, url, guid) in source_rows(tx, &name)? {
+                            let keys = match_key_hashes(url.as_deref(), guid.as_deref());
+                            set_keys(tx, aid, &[], &keys)?;
+                            mark_pending(tx, aid)?;
+                        }
+                    }
+                    applied.restored += restored;
                 } else {
                     // Hidden from the feeds at once; deleted when its grace period is over.
-                    applied.removed += tx.execute(
+                    let removed = tx.execute(
                         "INSERT INTO sources (name, removed_at) VALUES (?1, ?2)
                          ON CONFLICT (name) DO UPDATE SET removed_at = ?2
                              WHERE removed_at IS NULL",
                         params![name, now],
                     )?;
+                    if removed > 0 {
+                        for (aid, url, guid) in source_rows(tx, &name)? {
+                            unstory(tx, aid, url.as_deref(), guid.as_deref())?;
+                        }
+                    }
+                    applied.removed += removed;
                 }
             }
         }
@@ -230,20 +273,26 @@ impl SqliteStore {
                 .query_map([before], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for name in gone {
+                // Its articles left the stories when it was removed.
                 applied.forgotten +=
                     tx.execute("DELETE FROM articles WHERE source = ?1", [&name])?;
                 tx.execute("DELETE FROM sightings WHERE source = ?1", [&name])?;
                 tx.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
             }
-            applied.pruned = tx.execute(
-                "DELETE FROM articles WHERE (source, id) IN
-                     (SELECT source, id FROM sightings WHERE in_source = 0 AND last_seen < ?1)",
-                [before],
-            )?;
-            tx.execute(
-                "DELETE FROM sightings WHERE in_source = 0 AND last_seen < ?1",
-                [before],
-            )?;
+            let old: Vec<(String, String)> = tx
+                .prepare(
+                    "SELECT source, id FROM sightings WHERE in_source = 0 AND last_seen < ?1
+                     ORDER BY source, id",
+                )?
+                .query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (source, id) in old {
+                by_source.entry(source).or_default().push(id);
+            }
+            for (source, ids) in by_source {
+                applied.pruned += delete_articles(tx, &source, &ids)?;
+            }
         }
         for (name, counts) in applied.sources.iter_mut() {
             let (stored, in_source): (i64, i64) = tx.query_row(
@@ -413,6 +462,95 @@ impl Store for SqliteStore {
             .map_err(|e| self.err("cannot read the tags of removed sources", e))
     }
 
+    fn pending(&self) -> Result<Pending, StoreError> {
+        stories::pending(&self.conn).map_err(|e| self.err("cannot read pending stories", e))
+    }
+
+    fn pending_heads(&self, after: i64, limit: usize) -> Result<Vec<StoryHead>, StoreError> {
+        stories::pending_heads(&self.conn, after, limit)
+            .map_err(|e| self.err("cannot read pending articles", e))
+    }
+
+    fn story_heads(&self, aids: &[i64]) -> Result<Vec<StoryHead>, StoreError> {
+        stories::story_heads(&self.conn, aids).map_err(|e| self.err("cannot read articles", e))
+    }
+
+    fn key_members(&self, keys: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+        stories::key_members(&self.conn, keys).map_err(|e| self.err("cannot read match keys", e))
+    }
+
+    fn shared_keys(&self) -> Result<Vec<i64>, StoreError> {
+        stories::shared_keys(&self.conn).map_err(|e| self.err("cannot read match keys", e))
+    }
+
+    fn stories(&self, sids: &[i64]) -> Result<Vec<StoryRow>, StoreError> {
+        stories::stories(&self.conn, sids).map_err(|e| self.err("cannot read stories", e))
+    }
+
+    fn stories_with_links(&self, links: &[i64]) -> Result<Vec<StoryRow>, StoreError> {
+        stories::stories_with_links(&self.conn, links)
+            .map_err(|e| self.err("cannot read stories", e))
+    }
+
+    fn articles_by_aid(&self, aids: &[i64]) -> Result<Vec<(i64, Article)>, StoreError> {
+        stories::articles_by_aid(&self.conn, aids).map_err(|e| self.err("cannot read articles", e))
+    }
+
+    fn story_idents(&self, sids: &[i64]) -> Result<Vec<(i64, String, String)>, StoreError> {
+        stories::story_idents(&self.conn, sids).map_err(|e| self.err("cannot read stories", e))
+    }
+
+    fn feed_ids(&mut self, keys: &[FeedKey]) -> Result<Vec<i64>, StoreError> {
+        let path = self.path.display().to_string();
+        let err = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            message: format!("cannot number feeds: {e}"),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let ids = stories::feed_ids(&tx, &mut self.feed_cache, keys).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(ids)
+    }
+
+    fn write_stories(&mut self, changes: &StoryWrite) -> Result<(), StoreError> {
+        self.in_transaction("cannot store stories", |tx| {
+            stories::write_stories(tx, changes)
+        })
+    }
+
+    fn feed_rows(&self) -> Result<Vec<FeedRow>, StoreError> {
+        stories::feed_rows(&self.conn).map_err(|e| self.err("cannot read feeds", e))
+    }
+
+    fn feed_members(&self, fid: i64) -> Result<Vec<Member>, StoreError> {
+        stories::feed_members(&self.conn, fid).map_err(|e| self.err("cannot read a feed", e))
+    }
+
+    fn save_feed_rows(&mut self, rows: &[FeedRow], dirty: &[i64]) -> Result<(), StoreError> {
+        let deleted = self.in_transaction("cannot save feeds", |tx| {
+            stories::save_feed_rows(tx, rows, dirty)
+        })?;
+        if deleted {
+            // A deleted feed's handle may be given to another key.
+            self.feed_cache.clear();
+        }
+        Ok(())
+    }
+
+    fn dirty_feeds(&self) -> Result<Vec<i64>, StoreError> {
+        stories::dirty_feeds(&self.conn).map_err(|e| self.err("cannot read dirty feeds", e))
+    }
+
+    fn clear_dirty_feeds(&mut self, fids: &[i64]) -> Result<(), StoreError> {
+        self.in_transaction("cannot clear dirty feeds", |tx| {
+            stories::clear_dirty_feeds(tx, fids)
+        })
+    }
+
+    fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError> {
+        stories::feed_top(&self.conn, fid, limit).map_err(|e| self.err("cannot read a feed", e))
+    }
+
     fn stats(&self) -> Result<StoreStats, StoreError> {
         let schema_version = self.schema_version()?;
         let articles = self.articles()?;
@@ -524,6 +662,15 @@ fn read_range<T>(
     );
     conn.prepare(&sql)?
         .query_map(rusqlite::params_from_iter(bounds), row)?
+        .collect()
+}
+
+/// Every stored article of `source`: handle, link and GUID.
+type KeyRow = (i64, Option<String>, Option<String>);
+
+fn source_rows(tx: &Transaction<'_>, source: &str) -> rusqlite::Result<Vec<KeyRow>> {
+    tx.prepare_cached("SELECT aid, url, source_guid FROM articles WHERE source = ?1")?
+        .query_map([source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect()
 }
 
