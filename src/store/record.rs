@@ -22,10 +22,12 @@ pub(super) const FIELDS: &str = fields!();
 
 /// `INSERT` of a new article: `?1` source, `?2` id, `?3` first_seen, `?4` hash,
 /// `?5` content hash, then the fields, then `?17` its print; returns its handle.
+/// The handle is the next free one (its unique index answers the maximum at once).
 pub(super) const INSERT: &str = "INSERT INTO articles (source, id, first_seen, hash, content_hash,
          source_guid, url, title, summary, content, authors, published, updated, image, tags,
-         categories, print)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         categories, print, aid)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+         (SELECT coalesce(max(aid), 0) + 1 FROM articles))
      RETURNING aid";
 
 /// `UPDATE` of a changed article, same parameters as [`INSERT`]; `first_seen` never moves.

@@ -110,42 +110,21 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
 ];
 
-/// v4 → v5: feed membership. Articles are rewritten with an integer handle (`aid`, what
-/// stories and membership rows refer to: a few bytes instead of a source name and a
-/// 32-character id in every row) and a print; every article is pending, so the next build
-/// works out the stories of all of them. One function, one version step.
+/// v4 → v5: feed membership. Articles get an integer handle (`aid`, what stories and
+/// membership rows refer to: a few bytes instead of a source name and a 32-character id in
+/// every row; new articles take the next one) and a print, as added columns: the table
+/// keeps its other columns whatever they are, so this step does not depend on them. Every
+/// article is pending, so the next build works out the stories of all of them. One
+/// function, one version step.
 fn migrate_v5(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
-        "CREATE TABLE articles_v5 (
-            aid          INTEGER PRIMARY KEY,
-            source       TEXT NOT NULL,
-            id           TEXT NOT NULL,
-            first_seen   INTEGER NOT NULL,
-            hash         TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            source_guid  TEXT,
-            url          TEXT,
-            title        TEXT NOT NULL,
-            summary      TEXT NOT NULL,
-            content      TEXT NOT NULL,
-            authors      TEXT NOT NULL,
-            published    TEXT,
-            updated      TEXT,
-            image        TEXT,
-            tags         TEXT NOT NULL,
-            categories   TEXT NOT NULL,
-            print        BLOB,
-            UNIQUE (source, id)
-        );
-        INSERT INTO articles_v5 (source, id, first_seen, hash, content_hash, source_guid, url,
-                title, summary, content, authors, published, updated, image, tags, categories)
-            SELECT source, id, first_seen, hash, content_hash, source_guid, url, title, summary,
-                content, authors, published, updated, image, tags, categories
-            FROM articles ORDER BY source, id;
-        DROP TABLE articles;
-        ALTER TABLE articles_v5 RENAME TO articles;
-        CREATE INDEX articles_heads ON articles
-            (source, id, hash, published, updated, url, source_guid, tags, categories);
+        "ALTER TABLE articles ADD COLUMN aid INTEGER;
+        ALTER TABLE articles ADD COLUMN print BLOB;
+        UPDATE articles SET aid = n.aid
+            FROM (SELECT source, id, row_number() OVER (ORDER BY source, id) AS aid
+                  FROM articles) AS n
+            WHERE articles.source = n.source AND articles.id = n.id;
+        CREATE UNIQUE INDEX articles_aid ON articles (aid);
         CREATE TABLE match_keys (
             key INTEGER NOT NULL,
             aid INTEGER NOT NULL,
