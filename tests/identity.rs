@@ -406,3 +406,52 @@ fn a_new_episode_sharing_the_show_link_never_takes_an_older_episodes_guid() {
     }
     assert_eq!(after.len(), 3);
 }
+
+#[test]
+fn an_item_whose_title_is_only_an_image_or_that_has_only_an_image_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let items = "<item><title>&lt;img src=\"https://img.example.com/cam-full.jpg\" alt=\"\" \
+                 onclick=\"location.href='https://evil.example/'\" /&gt;</title></item>\
+                 <item><title>&lt;img src=\"https://img.example.com/a.jpg\" alt=\"Cầu Mậu A\"&gt;</title></item>\
+                 <item><media:content xmlns:media=\"http://search.yahoo.com/mrss/\" \
+                 url=\"https://img.example.com/photos/ruong-bac-thang.jpg\" medium=\"image\"/></item>";
+    std::fs::write(tmp.path().join("i.rss"), rss(items)).unwrap();
+    let report = run(&config(tmp.path(), &[("img", "i.rss")]));
+    assert_eq!(report.articles, 3, "{:?}", report.sources[0].warnings);
+    let mut got: Vec<(String, String)> = parse_feed(&tmp.path().join("public/other-news/rss.xml"))
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.title
+                    .as_ref()
+                    .map(|t| t.content.clone())
+                    .unwrap_or_default(),
+                e.media
+                    .first()
+                    .and_then(|m| m.content.first())
+                    .and_then(|c| c.url.as_ref())
+                    .map(|u| u.to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "Cầu Mậu A".to_string(),
+                "https://img.example.com/a.jpg".to_string()
+            ),
+            (
+                "cam-full.jpg".to_string(),
+                "https://img.example.com/cam-full.jpg".to_string()
+            ),
+            (
+                "ruong-bac-thang.jpg".to_string(),
+                "https://img.example.com/photos/ruong-bac-thang.jpg".to_string()
+            ),
+        ]
+    );
+}
