@@ -210,6 +210,7 @@ mod after_build_tests {
             fetch: FetchMeta::default(),
             last_success: None,
             consecutive_failures: failures,
+            degraded_selectors: Vec::new(),
         }
     }
 
