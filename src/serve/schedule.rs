@@ -90,6 +90,11 @@ impl Schedule {
             .collect()
     }
 
+    /// When `name` is due next; `None` for a source not in the schedule.
+    pub(crate) fn due_of(&self, name: &str) -> Option<Instant> {
+        self.due.get(name).map(|(_, at)| *at)
+    }
+
     /// The earliest due time; `None` when there is no source.
     pub(crate) fn next_due(&self) -> Option<Instant> {
         self.due.values().map(|(_, at)| *at).min()
