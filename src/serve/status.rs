@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -224,7 +225,25 @@ pub(crate) struct Status {
     /// SHA-256 of `FEEDMILL_STATUS_TOKEN`, when one is set. Comparing digests keeps the
     /// comparison constant-time in the token's length too.
     token: Option<[u8; 32]>,
-    state: Mutex<State>,
+    inner: Mutex<Inner>,
+}
+
+/// The record and, once asked for, its rendering.
+#[derive(Debug)]
+struct Inner {
+    state: State,
+    /// Rendered at the first request after a change and served until the next change:
+    /// a client asking again and again costs a copy of a reference, not a rendering.
+    pages: Option<Pages>,
+}
+
+/// The page and the JSON of one record.
+#[derive(Debug, Clone)]
+pub(crate) struct Pages {
+    /// `/status`.
+    pub html: Bytes,
+    /// `/status.json`.
+    pub json: Bytes,
 }
 
 /// Now, as the page writes instants: RFC 3339, whole seconds, UTC.
@@ -279,31 +298,47 @@ impl Status {
         let now = stamp(Utc::now());
         Status {
             token: token.map(|t| Sha256::digest(t).into()),
-            state: Mutex::new(State {
-                version: env!("CARGO_PKG_VERSION"),
-                started: now.clone(),
-                config: ConfigState {
-                    path: cfg.path.display().to_string(),
-                    loaded: now,
-                    sources: cfg.sources.len(),
-                    last_edit: None,
+            inner: Mutex::new(Inner {
+                pages: None,
+                state: State {
+                    version: env!("CARGO_PKG_VERSION"),
+                    started: now.clone(),
+                    config: ConfigState {
+                        path: cfg.path.display().to_string(),
+                        loaded: now,
+                        sources: cfg.sources.len(),
+                        last_edit: None,
+                    },
+                    builds_ok: 0,
+                    builds_failed: 0,
+                    last_build: None,
+                    sources: entries(cfg, &[]),
                 },
-                builds_ok: 0,
-                builds_failed: 0,
-                last_build: None,
-                sources: entries(cfg, &[]),
             }),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
+    fn inner(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere while holding the lock leaves plain data behind: still usable.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A copy of the record, for rendering outside the lock.
-    pub(crate) fn snapshot(&self) -> State {
-        self.state().clone()
+    /// The record, to change: its rendering is dropped.
+    fn change(&self) -> MutexGuard<'_, Inner> {
+        let mut g = self.inner();
+        g.pages = None;
+        g
+    }
+
+    /// The rendering of the current record: `render`ed once per change.
+    pub(crate) fn pages(&self, render: impl FnOnce(&State) -> Pages) -> Pages {
+        let mut g = self.inner();
+        if let Some(p) = &g.pages {
+            return p.clone();
+        }
+        let p = render(&g.state);
+        g.pages = Some(p.clone());
+        p
     }
 
     /// Whether a token guards the page.
@@ -327,7 +362,8 @@ impl Status {
     /// Records an applied edit: the new config's sources (those kept at the same address
     /// keep their record).
     pub(crate) fn config_applied(&self, cfg: &Config) {
-        let mut s = self.state();
+        let mut g = self.change();
+        let s = &mut g.state;
         let now = stamp(Utc::now());
         s.config.path = cfg.path.display().to_string();
         s.config.loaded = now.clone();
@@ -342,16 +378,26 @@ impl Status {
 
     /// Records a refused edit and its problems; the previous config keeps serving.
     pub(crate) fn config_refused(&self, errors: &[ConfigError]) {
-        self.state().config.last_edit = Some(Edit {
+        self.change().state.config.last_edit = Some(Edit {
             at: stamp(Utc::now()),
             applied: false,
             errors: errors.iter().map(ToString::to_string).collect(),
         });
     }
 
-    /// Records a build that could not write its feeds.
-    pub(crate) fn build_failed(&self, error: &str, took: Duration) {
-        let mut s = self.state();
+    /// Records a build that could not write its feeds; every source is tried again when
+    /// `next` says (the whole build backs off).
+    pub(crate) fn build_failed(
+        &self,
+        error: &str,
+        took: Duration,
+        next: impl Fn(&str) -> Option<DateTime<Utc>>,
+    ) {
+        let mut g = self.change();
+        let s = &mut g.state;
+        for e in &mut s.sources {
+            e.next_refresh = next(&e.name).map(stamp);
+        }
         s.builds_failed += 1;
         s.last_build = Some(BuildState {
             finished: stamp(Utc::now()),
@@ -376,7 +422,8 @@ impl Status {
         next: impl Fn(&str) -> Option<DateTime<Utc>>,
     ) -> Vec<Change> {
         let now = Utc::now();
-        let mut s = self.state();
+        let mut g = self.change();
+        let s = &mut g.state;
         s.builds_ok += 1;
         s.last_build = Some(BuildState {
             finished: stamp(now),

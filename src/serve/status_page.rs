@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
 };
@@ -22,7 +22,7 @@ use axum::response::Response;
 use base64::Engine as _;
 use html_escape::encode_text;
 
-use super::status::{Health, SourceEntry, State, Status};
+use super::status::{Health, Pages, SourceEntry, State, Status};
 
 /// The two representations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,18 +45,24 @@ pub(crate) fn respond(status: &Status, headers: &HeaderMap, format: Format) -> R
         );
         return r;
     }
-    let state = status.snapshot();
+    let pages = status.pages(|state| Pages {
+        html: Bytes::from(html(state)),
+        json: Bytes::from(json(state)),
+    });
     match format {
-        Format::Json => {
-            let mut body = serde_json::to_string_pretty(&state).unwrap_or_else(|e| {
-                // Plain data always serializes; say so rather than answer nothing.
-                format!("{{\"error\": \"cannot serialize the status: {e}\"}}")
-            });
-            body.push('\n');
-            answer(StatusCode::OK, "application/json", body)
-        }
-        Format::Html => answer(StatusCode::OK, "text/html; charset=utf-8", html(&state)),
+        Format::Json => answer(StatusCode::OK, "application/json", pages.json),
+        Format::Html => answer(StatusCode::OK, "text/html; charset=utf-8", pages.html),
     }
+}
+
+/// The JSON document: the record as it is, pretty-printed.
+fn json(state: &State) -> String {
+    let mut body = serde_json::to_string_pretty(state).unwrap_or_else(|e| {
+        // Plain data always serializes; say so rather than answer nothing.
+        format!("{{\"error\": \"cannot serialize the status: {e}\"}}")
+    });
+    body.push('\n');
+    body
 }
 
 /// Whether the request carries the token.
@@ -91,8 +97,8 @@ fn trim(b: &[u8]) -> &[u8] {
     &b[start..end.max(start)]
 }
 
-fn answer(status: StatusCode, content_type: &'static str, body: impl Into<String>) -> Response {
-    let body: String = body.into();
+fn answer(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response {
+    let body: Bytes = body.into();
     let len = body.len();
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;

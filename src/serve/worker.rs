@@ -229,7 +229,9 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
             }
             Attempt::Failed(why, took) => {
                 schedule.after_failed_build(Instant::now());
-                shared.status.build_failed(&why, took);
+                shared
+                    .status
+                    .build_failed(&why, took, |name| schedule.due_of(name).map(wall_clock));
                 summary = None;
             }
             Attempt::Locked(why) => {
