@@ -302,3 +302,48 @@ fn log_format_json_reports_an_invalid_config_at_start_as_json() {
     }
     assert!(err.contains("feeds.toml:4:1: unknown key `bogus`"), "{err}");
 }
+
+#[test]
+fn lines_carry_no_timestamp_when_stderr_is_the_journal() {
+    use std::io::BufRead;
+    use std::os::unix::fs::MetadataExt;
+    // systemd sets JOURNAL_STREAM to the device and inode of the stream it gives the
+    // service; here that stream is a pipe of the test's own.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    let meta = std::fs::metadata(format!("/proc/self/fd/{}", {
+        use std::os::fd::AsRawFd;
+        writer.as_raw_fd()
+    }))
+    .expect("stat the pipe");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = TestServer::start(rss("good"));
+    let cfg = config(dir.path(), &[("good", good.url("/feed.rss"), "1h")]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_feedmill"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&cfg)
+        .env_remove("RUST_LOG")
+        .env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()))
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .spawn()
+        .expect("starts");
+    let mut lines = std::io::BufReader::new(reader).lines();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while let Some(Ok(line)) = lines.next() {
+        seen.push(line.clone());
+        if line.contains("first build: ") || Instant::now() > deadline {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        seen.iter().any(|l| l.starts_with("feedmill: serving ")),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.iter().all(|l| l.starts_with("feedmill: ")),
+        "no timestamps: {seen:#?}"
+    );
+}
