@@ -92,6 +92,10 @@ pub struct SourceReport {
     pub last_success: Option<String>,
     /// Consecutive failed builds, this one included.
     pub consecutive_failures: u32,
+    /// Selectors of an HTML source that matched on fewer of this build's pages than they
+    /// were tried on (`serve`'s `/status` shows them); empty for feeds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded_selectors: Vec<crate::scrape::SelectorCount>,
 }
 
 /// What a build did, for the CLI summary and `--report FILE.json`.
@@ -445,6 +449,7 @@ fn settle_source(
         fetch,
         last_success: None,
         consecutive_failures: 0,
+        degraded_selectors: Vec::new(),
     };
     let had_good = next.last_success.is_some();
     let mut same_document = false;
@@ -452,6 +457,7 @@ fn settle_source(
         Reading::Read(Ok(read), validators, hash) => {
             report.items = read.items;
             report.warnings = read.warnings;
+            report.degraded_selectors = read.degraded_selectors;
             if read.articles.is_empty() {
                 // An answer with nothing in it is a broken source, not an empty one.
                 report.status = SourceStatus::Degraded;
