@@ -57,7 +57,7 @@ ATTACKS = {
     "100,000 attributes on one tag": lambda: rss(
         item(1, esc("<p " + " ".join(f"a{n}=x" for n in range(100_000)) + ">x</p>"))
     ),
-    "496,000 tiny items (16 MiB)": lambda: rss("".join(f"<item><guid>{n}</guid><title>t</title></item>" for n in range(496_000))),
+    "496,000 tiny items (15 MB)": lambda: rss("".join(f"<item><title>{n}</title></item>" for n in range(496_000))),
     "title entity-decoded twice": lambda: rss(
         item(1, "x", title="A &amp;lt;img src=x onerror=alert(1)&amp;gt; B")
     ),

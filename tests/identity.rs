@@ -455,3 +455,28 @@ fn an_item_whose_title_is_only_an_image_or_that_has_only_an_image_is_kept() {
         ]
     );
 }
+
+#[test]
+fn one_article_shared_by_many_sources_keeps_at_most_tags_per_article_tags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut toml = String::from(
+        "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.vn/\"\n[limits]\ntags_per_article = 8\n",
+    );
+    let item = "<item><title>Shared</title><link>https://news.example.com/shared</link></item>";
+    for i in 0..60 {
+        std::fs::write(tmp.path().join(format!("s{i}.rss")), rss(item)).unwrap();
+        toml.push_str(&format!(
+            "[[source]]\nname = \"s{i}\"\nurl = \"s{i}.rss\"\ntags = [\"tag {i}\"]\n"
+        ));
+    }
+    std::fs::write(tmp.path().join("feeds.toml"), toml).unwrap();
+    let cfg = Config::load(&tmp.path().join("feeds.toml")).unwrap();
+    let report = run(&cfg);
+    assert_eq!(report.articles, 1);
+    let feed = merged(tmp.path());
+    assert_eq!(feed.entries[0].categories.len(), 8);
+    // Eight tag feeds, the merged one, and the index and OPML: the output does not grow
+    // with the number of sources sharing the article.
+    let files = e2e_support::files_below(&tmp.path().join("public")).len();
+    assert!(files <= 2 * 9 + 3, "{files} files");
+}
