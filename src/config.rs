@@ -377,20 +377,16 @@ impl std::error::Error for ConfigError {}
 impl Config {
     /// Reads and validates `path`, reporting every problem found.
     pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![ConfigError {
-                file: path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: format!("cannot read config: {e}"),
-            }]
-        })?;
-        parse::parse(&text, path, false)
+        Config::read(path, false)
     }
 
     /// [`Config::load`] plus what `feedmill check` also looks at on this machine: every
     /// local source file must exist and be a regular file (reported at its `url`).
     pub fn check(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        Config::read(path, true)
+    }
+
+    fn read(path: &Path, check_files: bool) -> Result<Config, Vec<ConfigError>> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             vec![ConfigError {
                 file: path.to_path_buf(),
@@ -399,7 +395,7 @@ impl Config {
                 message: format!("cannot read config: {e}"),
             }]
         })?;
-        parse::parse(&text, path, true)
+        parse::parse(&text, path, check_files)
     }
 
     /// Validates `text` as if it were the content of `path` (used for relative paths and

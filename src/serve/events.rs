@@ -68,34 +68,32 @@ pub(crate) fn log_change(c: &Change) {
             health,
             error,
             failures,
-        } => tracing::warn!(
-            event = "source_failing",
-            source = %name,
-            url = %url,
-            health = health.word(),
-            error = %error,
-            consecutive_failures = failures,
-            "source {name} ({url}) {}: {error}{}",
-            verb(*health),
-            in_a_row(*failures)
-        ),
-        Change::FailingDifferently {
+        }
+        | Change::FailingDifferently {
             name,
             url,
             health,
             error,
             failures,
-        } => tracing::warn!(
-            event = "source_failing",
-            source = %name,
-            url = %url,
-            health = health.word(),
-            error = %error,
-            consecutive_failures = failures,
-            "source {name} ({url}) still {}, now: {error}{}",
-            verb(*health).trim_start_matches("is "),
-            in_a_row(*failures)
-        ),
+        } => {
+            let how = match c {
+                Change::Failing { .. } => format!("{}: {error}", verb(*health)),
+                _ => format!(
+                    "still {}, now: {error}",
+                    verb(*health).trim_start_matches("is ")
+                ),
+            };
+            tracing::warn!(
+                event = "source_failing",
+                source = %name,
+                url = %url,
+                health = health.word(),
+                error = %error,
+                consecutive_failures = failures,
+                "source {name} ({url}) {how}{}",
+                in_a_row(*failures)
+            )
+        }
         Change::FailingAgain {
             name,
             error,
