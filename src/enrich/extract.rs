@@ -1,0 +1,163 @@
+//! An article page → its body as sanitized HTML: the operator's `content` selector, or
+//! readability ([`dom_smoothie`], a port of Mozilla's readability.js) when there is none.
+//!
+//! The page is bounded ([`Bounds::page`]: depth and attributes, its size already capped by
+//! the fetcher) before any parser sees it; `remove` is taken out of the page first; the
+//! body then goes through the same sanitizer and content bounds as every feed's content
+//! ([`sanitize_within`] with [`Bounds::content`]), its relative URLs resolved against the
+//! page (its `<base href>`, else where it was fetched from).
+
+use scraper::{Html, Selector};
+use serde::Serialize;
+use url::Url;
+
+use crate::config::{FullTextCfg, LimitsCfg};
+use crate::normalize::html::{bound, sanitize_within, Bounds, Cuts};
+use crate::normalize::text::plain_text;
+
+/// Where an article's body came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// The operator's `content` selector.
+    Selector(String),
+    /// Readability found it.
+    Readability,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Selector(s) => write!(f, "selector `{s}`"),
+            Origin::Readability => write!(f, "readability"),
+        }
+    }
+}
+
+/// A page's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body {
+    /// Sanitized HTML with absolute URLs.
+    pub html: String,
+    /// Characters of its text.
+    pub chars: usize,
+    /// Where it came from.
+    pub origin: Origin,
+    /// What the content bounds cut from it.
+    pub cuts: Cuts,
+}
+
+/// The page's base URL: its `<base href>` when present, else where it was read from.
+fn base_of(doc: &Html, page_url: &Url) -> Url {
+    Selector::parse("base[href]")
+        .ok()
+        .and_then(|s| doc.select(&s).next())
+        .and_then(|b| b.attr("href"))
+        .and_then(|h| page_url.join(h.trim()).ok())
+        .unwrap_or_else(|| page_url.clone())
+}
+
+/// Removes every element `selectors` match from `doc`.
+fn remove_all(doc: &mut Html, selectors: &[String]) -> Result<(), String> {
+    for css in selectors {
+        let sel = Selector::parse(css).map_err(|e| format!("`remove` selector `{css}`: {e:?}"))?;
+        let ids: Vec<_> = doc.select(&sel).map(|e| e.id()).collect();
+        for id in ids {
+            if let Some(mut node) = doc.tree.get_mut(id) {
+                node.detach();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The body of the page `text` (decoded HTML) read from `page_url`, per `cfg`; an error
+/// says why there is none (the selector matched nothing, readability found no text).
+pub fn extract(
+    text: &str,
+    page_url: &Url,
+    cfg: &FullTextCfg,
+    limits: &LimitsCfg,
+) -> Result<Body, String> {
+    let (bounded, _) = bound(text, &Bounds::page(limits));
+    let mut doc = Html::parse_document(&bounded);
+    let base = base_of(&doc, page_url);
+    remove_all(&mut doc, &cfg.remove)?;
+    let (raw, origin) = match &cfg.content {
+        Some(css) => {
+            let sel =
+                Selector::parse(css).map_err(|e| format!("`content` selector `{css}`: {e:?}"))?;
+            let el = doc
+                .select(&sel)
+                .next()
+                .ok_or_else(|| format!("selector `{css}` matched nothing on the page"))?;
+            (el.inner_html(), Origin::Selector(css.clone()))
+        }
+        None => {
+            // Readability parses the page again: the tree above, without `remove`.
+            let page = if cfg.remove.is_empty() {
+                bounded.into_owned()
+            } else {
+                doc.html()
+            };
+            (readable(&page, &base)?, Origin::Readability)
+        }
+    };
+    let (html, cuts) = sanitize_within(&raw, Some(&base), &Bounds::content(limits));
+    let chars = plain_text(&html).chars().count();
+    if chars == 0 {
+        return Err(format!("{origin} found no article text on the page"));
+    }
+    Ok(Body {
+        html,
+        chars,
+        origin,
+        cuts,
+    })
+}
+
+/// Readability's article content of `page`.
+fn readable(page: &str, base: &Url) -> Result<String, String> {
+    let mut r = dom_smoothie::Readability::new(page, Some(base.as_str()), None)
+        .map_err(|e| format!("readability: {e}"))?;
+    let article = r.parse().map_err(|e| format!("readability: {e}"))?;
+    Ok(article.content.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = r#"<html><head><base href="https://a.vn/tin/"></head><body>
+<nav>Trang chủ | Thời sự</nav>
+<article><h1>Tiêu đề</h1><div class="body"><p>Câu đầu tiên của bài.</p>
+<div class="share">Chia sẻ Facebook</div><p><a href="bai-2.html">Câu cuối</a> <img src="a.jpg" onerror="x()"></p></div></article>
+<div class="comments">Bình luận</div></body></html>"#;
+
+    #[test]
+    fn selector_remove_sanitize_and_base() {
+        let cfg = FullTextCfg {
+            content: Some(".body".into()),
+            remove: vec![".share".into()],
+            allow_hosts: Vec::new(),
+        };
+        let url = Url::parse("https://a.vn/x/1.html").unwrap();
+        let body = extract(PAGE, &url, &cfg, &LimitsCfg::default()).unwrap();
+        assert_eq!(body.origin, Origin::Selector(".body".into()));
+        assert!(body.html.contains("Câu đầu tiên"), "{}", body.html);
+        assert!(!body.html.contains("Chia sẻ"), "{}", body.html);
+        assert!(!body.html.contains("onerror"), "{}", body.html);
+        assert!(
+            body.html.contains(r#"href="https://a.vn/tin/bai-2.html""#),
+            "{}",
+            body.html
+        );
+        assert!(body.html.contains(r#"src="https://a.vn/tin/a.jpg""#));
+        let missing = FullTextCfg {
+            content: Some(".nope".into()),
+            ..cfg
+        };
+        let err = extract(PAGE, &url, &missing, &LimitsCfg::default()).unwrap_err();
+        assert!(err.contains("matched nothing"), "{err}");
+    }
+}
