@@ -1,5 +1,9 @@
 //! An article page → its body as sanitized HTML: the operator's `content` selector, or
 //! readability ([`dom_smoothie`], a port of Mozilla's readability.js) when there is none.
+//! Before readability reads the page, the elements whose tag, role, class or id says they
+//! are furniture (navigation, sidebars, share buttons, ads, comments, related posts — the
+//! signals `feedmill add` uses) are taken out: readability.js keeps an ad box that sits
+//! between the paragraphs of the body.
 //!
 //! The page is bounded ([`Bounds::page`]: depth and attributes, its size already capped by
 //! the fetcher) before any parser sees it; `remove` is taken out of the page first; the
@@ -71,6 +75,34 @@ fn remove_all(doc: &mut Html, selectors: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Takes out the elements of `doc`'s body that name themselves furniture (see the module
+/// docs). An element holding half the page's text or more is never furniture (a theme may
+/// put `sidebar-right` on the column that holds the article), nor are `main`, `article`
+/// and the body itself.
+fn remove_furniture(doc: &mut Html) {
+    use crate::discover::signals::{junk_tag, junk_tokens};
+    let Ok(all) = Selector::parse("body *") else {
+        return;
+    };
+    let text_len = |el: scraper::ElementRef<'_>| el.text().map(str::len).sum::<usize>();
+    let total = Selector::parse("body")
+        .ok()
+        .and_then(|b| doc.select(&b).next())
+        .map_or(0, text_len);
+    let ids: Vec<_> = doc
+        .select(&all)
+        .filter(|el| !matches!(el.value().name(), "main" | "article" | "body"))
+        .filter(|el| junk_tag(*el) || junk_tokens(*el))
+        .filter(|el| text_len(*el) * 2 < total.max(1))
+        .map(|el| el.id())
+        .collect();
+    for id in ids {
+        if let Some(mut node) = doc.tree.get_mut(id) {
+            node.detach();
+        }
+    }
+}
+
 /// The body of the page `text` (decoded HTML) read from `page_url`, per `cfg`; an error
 /// says why there is none (the selector matched nothing, readability found no text).
 pub fn extract(
@@ -94,13 +126,10 @@ pub fn extract(
             (el.inner_html(), Origin::Selector(css.clone()))
         }
         None => {
-            // Readability parses the page again: the tree above, without `remove`.
-            let page = if cfg.remove.is_empty() {
-                bounded.into_owned()
-            } else {
-                doc.html()
-            };
-            (readable(&page, &base)?, Origin::Readability)
+            // Readability parses the page again: the tree above, without `remove` and
+            // without the furniture.
+            remove_furniture(&mut doc);
+            (readable(&doc.html(), &base)?, Origin::Readability)
         }
     };
     let (html, cuts) = sanitize_within(&raw, Some(&base), &Bounds::content(limits));
