@@ -142,6 +142,37 @@ pub struct Verdict {
     pub steps: Vec<Step>,
 }
 
+impl Verdict {
+    /// One line for `inspect`: kept or dropped, and what each filter did.
+    pub fn describe(&self) -> String {
+        if self.steps.is_empty() {
+            return "kept (no filter applies)".into();
+        }
+        let steps: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| {
+                let mut line = format!("\"{}\" ({}) {}", s.filter, s.action, s.effect);
+                if let Some(field) = s.matched {
+                    line.push_str(&format!(", matched {field}"));
+                }
+                if !s.added_tags.is_empty() {
+                    line.push_str(&format!(", added tags {}", s.added_tags.join(" | ")));
+                }
+                if let Some(c) = &s.added_category {
+                    line.push_str(&format!(", added category {c}"));
+                }
+                line
+            })
+            .collect();
+        format!(
+            "{}: {}",
+            if self.kept { "kept" } else { "DROPPED" },
+            steps.join("; ")
+        )
+    }
+}
+
 fn field_name(f: FilterField) -> &'static str {
     match f {
         FilterField::Title => "title",
