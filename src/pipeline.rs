@@ -8,6 +8,10 @@
 //! ([`emit::emit_incremental`]).
 //! Sources are read and normalized in parallel ([`process`](mod@process)); a document
 //! identical to the source's last good one is not read again.
+//! Between normalize and store, the articles of `full_text` sources get their page's body
+//! ([`full_text`](mod@full_text), [`crate::enrich`]); where the build reads the stored
+//! articles for its feeds, the filters decide which it shows ([`filtered`](mod@filtered),
+//! [`crate::filter`]).
 
 mod dedup;
 mod filtered;

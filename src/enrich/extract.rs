@@ -189,4 +189,30 @@ mod tests {
         let err = extract(PAGE, &url, &missing, &LimitsCfg::default()).unwrap_err();
         assert!(err.contains("matched nothing"), "{err}");
     }
+
+    #[test]
+    fn hostile_pages_come_out_sanitized_and_bounded() {
+        let deep = "<div>".repeat(20_000);
+        let page = format!(
+            "<html><body><article>{deep}<p onclick=\"x()\">Đoạn một của bài viết, đủ dài để đọc.</p>\
+             <script>alert(1)</script><iframe src=\"https://evil.example/\"></iframe>\
+             <p><a href=\"javascript:alert(1)\">j</a> Đoạn hai của bài viết.</p></article></body></html>"
+        );
+        let url = Url::parse("https://a.vn/1.html").unwrap();
+        for cfg in [
+            FullTextCfg::default(),
+            FullTextCfg {
+                content: Some("article".into()),
+                ..FullTextCfg::default()
+            },
+        ] {
+            let body = extract(&page, &url, &cfg, &LimitsCfg::default()).unwrap();
+            for bad in ["onclick", "<script", "alert", "iframe", "evil", "javascript"] {
+                assert!(!body.html.contains(bad), "{bad} in {}", body.html);
+            }
+            assert!(body.html.contains("Đoạn hai"), "{}", body.html);
+            let depth = body.html.matches("<div>").count();
+            assert!(depth <= LimitsCfg::default().html_depth, "{depth} nested divs kept");
+        }
+    }
 }
