@@ -48,9 +48,8 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
-                let now =
-                    LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                        - layout.size();
+                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
+                    - layout.size();
                 PEAK.fetch_max(now, Ordering::Relaxed);
             } else {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
@@ -110,7 +109,12 @@ async fn serve(n: usize) -> SocketAddr {
             "/feed.xml",
             get(move || {
                 let s = s1.clone();
-                async move { ([(header::CONTENT_TYPE, "application/rss+xml")], s.feed.clone()) }
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/rss+xml")],
+                        s.feed.clone(),
+                    )
+                }
             }),
         )
         .route(
@@ -215,6 +219,27 @@ fn main() {
         n as f64 / baseline.as_secs_f64()
     );
 
+    // Second baseline: the same feed built without `full_text` (its own store and output).
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain_path = plain_dir.path().join("feeds.toml");
+    std::fs::write(
+        &plain_path,
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("full_text = true\n", ""),
+    )
+    .unwrap();
+    let plain = Config::load(&plain_path).unwrap_or_else(|e| panic!("{e:?}"));
+    let base = peak_reset();
+    let t = Instant::now();
+    rt.block_on(build(&plain, &BuildOptions::default()))
+        .unwrap();
+    let plain_took = t.elapsed();
+    let plain_peak = peak_since(base);
+    println!(
+        "baseline  build without full_text: {n} articles in {plain_took:.2?}, peak heap {plain_peak:.1} MB"
+    );
+
     let opts = BuildOptions {
         out_dir: Some(tmp.path().join("public")),
         ..BuildOptions::default()
@@ -227,11 +252,13 @@ fn main() {
     assert_eq!(report.sources[0].articles, n, "{:?}", report.sources[0]);
     assert!(report.sources[0].error.is_none(), "{:?}", report.sources[0]);
     println!(
-        "full text first build: {n} articles in {took:.2?} = {:.0} articles/s ({:.2}x the baseline's time; page fetch and extract {} ms), peak heap {peak:.1} MB ({:.2}x the baseline's)",
+        "full text first build: {n} articles in {took:.2?} = {:.0} articles/s ({:.2}x the fetch-only time, {:.2}x the build without full_text; page fetch and extract {} ms), peak heap {peak:.1} MB ({:.2}x fetch-only, {:.2}x the build without full_text)",
         n as f64 / took.as_secs_f64(),
         took.as_secs_f64() / baseline.as_secs_f64(),
+        took.as_secs_f64() / plain_took.as_secs_f64(),
         report.timings.full_text_ms,
-        peak / baseline_peak.max(0.001)
+        peak / baseline_peak.max(0.001),
+        peak / plain_peak.max(0.001)
     );
     let t = Instant::now();
     rt.block_on(build(&cfg, &opts)).unwrap();

@@ -230,7 +230,7 @@ fn every_mistake_in_several_filters_is_reported() {
 
 #[test]
 fn full_text_limits_have_defaults_and_bounds() {
-    let cfg = parse(&format!("{SITE}")).unwrap();
+    let cfg = parse(SITE).unwrap();
     assert_eq!(cfg.limits.full_text_pages, 100);
     assert_eq!(cfg.limits.full_text_attempts, 3);
     let cfg = parse(&format!(

@@ -207,12 +207,22 @@ mod tests {
             },
         ] {
             let body = extract(&page, &url, &cfg, &LimitsCfg::default()).unwrap();
-            for bad in ["onclick", "<script", "alert", "iframe", "evil", "javascript"] {
+            for bad in [
+                "onclick",
+                "<script",
+                "alert",
+                "iframe",
+                "evil",
+                "javascript",
+            ] {
                 assert!(!body.html.contains(bad), "{bad} in {}", body.html);
             }
             assert!(body.html.contains("Đoạn hai"), "{}", body.html);
             let depth = body.html.matches("<div>").count();
-            assert!(depth <= LimitsCfg::default().html_depth, "{depth} nested divs kept");
+            assert!(
+                depth <= LimitsCfg::default().html_depth,
+                "{depth} nested divs kept"
+            );
         }
     }
 }
