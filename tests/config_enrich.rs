@@ -272,3 +272,28 @@ fn the_shipped_feeds_toml_states_the_defaults() {
         "feeds.toml names the key"
     );
 }
+
+#[test]
+fn feedmill_check_names_a_bad_filter_regex_by_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("feeds.toml");
+    std::fs::write(
+        &path,
+        format!("{SITE}{SOURCE}[[filter]]\naction = \"discard\"\nmatch = \"(tài trợ\"\n"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_feedmill"))
+        .args(["check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!(
+            "{}:9:9: `filter.match`: invalid regular expression \"(tài trợ\"",
+            path.display()
+        )),
+        "{said}"
+    );
+}

@@ -298,3 +298,43 @@ fn full_text_pages_bounds_the_pages_fetched_per_build() {
     run(&cfg);
     assert!(site.page_requests().is_empty());
 }
+
+#[test]
+fn a_changed_entry_asks_for_its_page_with_the_validators_and_a_304_keeps_the_body() {
+    let (site, other) = sites();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path(), &feed_source(&site, "full_text = true"));
+    run(&cfg);
+    let feed = std::fs::read_to_string(site_dir().join("feed.xml"))
+        .unwrap()
+        .replace("{{ORIGIN}}", &site.origin)
+        .replace("{{OTHER}}", &other.origin)
+        .replace(
+            "Huyện ủy Lục Yên sơ kết 5 năm",
+            "Huyện ủy Lục Yên (đã sửa) sơ kết 5 năm",
+        );
+    site.set("/feed.xml", 200, &feed);
+    site.clear();
+    let report = run(&cfg);
+    assert_eq!(
+        report.sources[0].status,
+        SourceStatus::Ok,
+        "{:?}",
+        report.sources[0]
+    );
+    let pages: Vec<_> = site
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with(".html"))
+        .collect();
+    assert_eq!(pages.len(), 1, "only the changed entry's page: {pages:?}");
+    assert_eq!(pages[0].path, "/bai-1.html");
+    assert!(pages[0].if_none_match.is_some(), "{pages:?}");
+    assert_eq!(pages[0].status, 304);
+    let a = &stored(&cfg)[PAGES[0].1];
+    assert!(a.summary.contains("(đã sửa)"));
+    assert!(
+        text(&a.content).contains(&truth("bai-1")[5]),
+        "the stored body stays"
+    );
+}

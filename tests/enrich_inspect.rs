@@ -2,6 +2,7 @@
 //! which filter kept, dropped or re-tagged it and, for a `full_text` source, the length of
 //! the text it got and where it came from.
 
+mod e2e_support;
 mod enrich_support;
 
 use std::process::Command;
@@ -76,5 +77,35 @@ fn inspect_shows_each_filters_say_and_the_full_texts_length_and_origin() {
     assert_eq!(
         json["articles"][1]["filters"]["steps"][1]["matched"],
         "content"
+    );
+}
+
+#[test]
+fn inspect_of_an_html_source_shows_the_filters_say_on_each_article_page() {
+    let tmp = e2e_support::example_copy();
+    let path = tmp.path().join("feeds.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(
+        "\n[[filter]]\nname = \"không Lục Yên\"\nsources = [\"baoyenbai-web\"]\naction = \"discard\"\nfields = [\"title\"]\nwords = [\"luc yen\"]\n",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_feedmill"))
+        .args(["inspect", "--source", "baoyenbai-web", "--config"])
+        .arg(&path)
+        .output()
+        .expect("run feedmill");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        said.contains("filters   DROPPED: \"không Lục Yên\" (discard) dropped, matched title"),
+        "{said}"
+    );
+    assert!(
+        said.contains("filters   kept: \"không Lục Yên\" (discard) passed"),
+        "{said}"
     );
 }
