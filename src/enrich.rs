@@ -159,9 +159,13 @@ struct Job {
 
 /// What fetching one page gave.
 enum Got {
-    Body(extract::Body),
+    /// The body, and the page's validators for the next time it is asked for.
+    Body(extract::Body, Validators),
     NotModified,
-    Failed { message: String, retry: bool },
+    Failed {
+        message: String,
+        retry: bool,
+    },
 }
 
 /// Whether a failed fetch may succeed later: a 5xx, 408, 429 or no answer at all.
@@ -186,6 +190,7 @@ async fn fetch_one(
     match outcome {
         FetchOutcome::Fetched(f) => {
             let (cfg, limits) = (cfg.clone(), limits.clone());
+            let validators = f.validators.clone();
             // Parsing a page is CPU work: off the runtime's threads, the slots released.
             let done = tokio::task::spawn_blocking(move || {
                 let text = decode(&f.body, f.content_type.as_deref());
@@ -194,7 +199,7 @@ async fn fetch_one(
             })
             .await;
             match done {
-                Ok(Ok(body)) => Got::Body(body),
+                Ok(Ok(body)) => Got::Body(body, validators),
                 Ok(Err(message)) => Got::Failed {
                     message,
                     retry: false,
@@ -393,7 +398,7 @@ pub async fn enrich(
             ..ArticlePage::default()
         };
         match got {
-            Got::Body(body) => {
+            Got::Body(body, validators) => {
                 let item = a.url.clone().unwrap_or_default();
                 out.warnings.extend(cut_warning(
                     &source.name,
@@ -416,7 +421,7 @@ pub async fn enrich(
                     }
                 };
                 page.content = body.html;
-                page.validators = Validators::default();
+                page.validators = validators;
             }
             Got::NotModified => match job.stored {
                 Some(old) => {
