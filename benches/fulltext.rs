@@ -136,6 +136,17 @@ async fn serve(n: usize) -> SocketAddr {
     addr
 }
 
+/// Peak resident memory of the process so far (`VmHWM`), in MB: the allocator's count
+/// includes reservations never touched (the fetcher reserves `max_bytes` for each body).
+fn peak_rss() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kib| kib * 1024.0 / 1e6)
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .unwrap_or_default()
@@ -218,8 +229,9 @@ fn main() {
     let baseline = t.elapsed();
     let baseline_peak = peak_since(base);
     println!(
-        "baseline  fetch only, per_host 2: {n} pages in {baseline:.2?} = {:.0} pages/s, peak heap {baseline_peak:.1} MB",
-        n as f64 / baseline.as_secs_f64()
+        "baseline  fetch only, per_host 2: {n} pages in {baseline:.2?} = {:.0} pages/s, peak heap {baseline_peak:.1} MB (process peak RSS so far {:.1} MB)",
+        n as f64 / baseline.as_secs_f64(),
+        peak_rss()
     );
 
     // Second baseline: the same feed built without `full_text` (its own store and output).
@@ -240,7 +252,8 @@ fn main() {
     let plain_took = t.elapsed();
     let plain_peak = peak_since(base);
     println!(
-        "baseline  build without full_text: {n} articles in {plain_took:.2?}, peak heap {plain_peak:.1} MB"
+        "baseline  build without full_text: {n} articles in {plain_took:.2?}, peak heap {plain_peak:.1} MB (process peak RSS so far {:.1} MB)",
+        peak_rss()
     );
 
     let opts = BuildOptions {
@@ -262,6 +275,10 @@ fn main() {
         report.timings.full_text_ms,
         peak / baseline_peak.max(0.001),
         peak / plain_peak.max(0.001)
+    );
+    println!(
+        "process peak RSS after the full text build: {:.1} MB",
+        peak_rss()
     );
     let t = Instant::now();
     rt.block_on(build(&cfg, &opts)).unwrap();
