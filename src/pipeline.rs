@@ -8,8 +8,14 @@
 //! ([`emit::emit_incremental`]).
 //! Sources are read and normalized in parallel ([`process`](mod@process)); a document
 //! identical to the source's last good one is not read again.
+//! Between normalize and store, the articles of `full_text` sources get their page's body
+//! ([`full_text`](mod@full_text), [`crate::enrich`]); where the build reads the stored
+//! articles for its feeds, the filters decide which it shows ([`filtered`](mod@filtered),
+//! [`crate::filter`]).
 
 mod dedup;
+mod filtered;
+mod full_text;
 pub mod pages;
 mod process;
 mod stats;
@@ -31,7 +37,7 @@ use crate::store::{
     SourceUpdate, Store, StoreError,
 };
 
-use dedup::{dedup, fill_text};
+use dedup::fill_text;
 use pages::FetcherPages;
 use process::{process_all, reading_rules, same_rules, Got, Processed, Reading};
 pub use stats::{stats, FeedLabel, FeedStats, SourceFeedStats};
@@ -129,6 +135,8 @@ pub struct BuildReport {
 pub struct BuildTimings {
     /// Fetching and scraping every source.
     pub fetch_ms: u64,
+    /// Fetching and extracting the article pages of `full_text` sources.
+    pub full_text_ms: u64,
     /// Reading and normalizing what arrived.
     pub read_ms: u64,
     /// Writing the sources' articles and state to the store.
@@ -241,8 +249,13 @@ pub async fn build_with_store(
         })
         .collect();
     let started = Instant::now();
-    let processed = process_all(inputs, &normalizer, &rules);
+    let mut processed = process_all(inputs, &normalizer, &rules);
     timings.read_ms = ms(started);
+    let started = Instant::now();
+    let stored_pages = full_text::stored_pages(&chosen, &processed, &*store)?;
+    let full_text =
+        full_text::full_text(cfg, &chosen, &mut processed, &fetcher, stored_pages, now).await;
+    timings.full_text_ms = ms(started);
     let mut reports = Vec::with_capacity(chosen.len());
     let mut updates = Vec::with_capacity(chosen.len());
     let mut same = Vec::with_capacity(chosen.len());
@@ -254,6 +267,8 @@ pub async fn build_with_store(
         same.push(same_document);
     }
     let started = Instant::now();
+    full_text.hold(&mut updates);
+    full_text.save(store)?;
     let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
     let applied = store.apply(&BuildChanges {
         now,
@@ -311,7 +326,7 @@ pub async fn build_with_store(
         mut articles,
         versions,
         text,
-    } = dedup(store.article_heads(with_text)?, &*store, &cfg.limits)?;
+    } = filtered::feed_articles(cfg, &*store, with_text)?;
     timings.load_ms = ms(started);
     let started = Instant::now();
     let mut plan = emit::plan(&articles, cfg, &memory.tag_slugs);

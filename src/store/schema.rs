@@ -19,11 +19,15 @@
 //! - v4: `sources.removed_at`, when a source left feeds.toml: its articles leave the feeds
 //!   at once and are kept for `retention_days` after it, so that re-adding the source
 //!   restores them.
+//! - v5: `article_pages`, the article pages fetched for `full_text` sources: per article
+//!   the page URL, the print of the feed entry it was read for, its validators, the
+//!   extracted body (or why there is none) and the attempts made, so a page is fetched
+//!   once per feed entry (see [`crate::enrich`]).
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -103,7 +107,28 @@ const MIGRATIONS: &[&str] = &[
         (source, id, hash, published, updated, url, source_guid, tags, categories);",
     // v3 → v4
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
+    // v4 → v5
+    ARTICLE_PAGES,
 ];
+
+/// The table of article pages (v5), self-contained: it refers to no other table, and is
+/// pruned against `articles` by the store when pages are saved.
+const ARTICLE_PAGES: &str = "CREATE TABLE article_pages (
+        source        TEXT NOT NULL,
+        id            TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        entry         TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        error         TEXT,
+        retry         INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        content       TEXT NOT NULL DEFAULT '',
+        origin        TEXT NOT NULL DEFAULT '',
+        chars         INTEGER NOT NULL DEFAULT 0,
+        fetched_at    INTEGER,
+        PRIMARY KEY (source, id)
+    );";
 
 /// Reads the schema version.
 pub(super) fn version(conn: &Connection) -> rusqlite::Result<u32> {
