@@ -39,6 +39,9 @@ pub struct Config {
     pub categories: Vec<CategoryCfg>,
     /// `[tags]`.
     pub tags: TagsCfg,
+    /// `[[filter]]` then every `[[source.filter]]`, in file order: which stored articles
+    /// the feeds show, and what they add to them (see [`crate::filter`]).
+    pub filters: Vec<FilterCfg>,
 }
 
 /// `[site]`.
@@ -144,6 +147,12 @@ pub struct LimitsCfg {
     /// Wall time reading and normalizing one source may take; the items read by then are
     /// kept (default 30 s).
     pub read_time: Duration,
+    /// Article pages a `full_text` source fetches in one build; the other articles keep
+    /// their feed's content until a later build fetches their page (default 100).
+    pub full_text_pages: usize,
+    /// Tries of one article page that keeps failing, while its feed entry stays the same;
+    /// then the article keeps its feed's content until the entry changes (default 3).
+    pub full_text_attempts: usize,
 }
 
 impl Default for LimitsCfg {
@@ -159,6 +168,8 @@ impl Default for LimitsCfg {
             html_attributes: 64,
             links_per_listing: 100,
             read_time: Duration::from_secs(30),
+            full_text_pages: 100,
+            full_text_attempts: 3,
         }
     }
 }
@@ -273,6 +284,11 @@ pub struct Source {
     pub connect_timeout: Option<Duration>,
     /// `[source.html]`, required when `kind = "html"`.
     pub html: Option<HtmlCfg>,
+    /// `full_text`: fetch each new article's page and take its body as the content
+    /// (`kind = "feed"` only).
+    pub full_text: Option<FullTextCfg>,
+    /// Whether its articles are in the merged feed (`merged`, default true).
+    pub merged: bool,
 }
 
 impl Source {
@@ -290,8 +306,71 @@ impl Source {
             timeout: None,
             connect_timeout: None,
             html: None,
+            full_text: None,
+            merged: true,
         }
     }
+}
+
+/// `full_text` of a feed source: where an article page's body is (see [`crate::enrich`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FullTextCfg {
+    /// CSS selector of the body on the article page; `None`: readability finds it.
+    pub content: Option<String>,
+    /// Removed from the page before the body is taken (comments, share buttons, ads).
+    pub remove: Vec<String>,
+    /// Hosts besides the feed's own that article pages may be fetched from (exact names,
+    /// or `*.example.vn` for every subdomain).
+    pub allow_hosts: Vec<String>,
+}
+
+/// What a [`FilterCfg`] does with the articles it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterAction {
+    /// `"discard"`: matching articles leave the feeds.
+    Discard,
+    /// `"keep"`: only matching articles stay in the feeds.
+    Keep,
+    /// `"tag"`: nothing leaves; matching articles get `add_tags` / `add_category`.
+    Tag,
+}
+
+/// A field of an article a filter looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FilterField {
+    /// The plain-text title.
+    Title,
+    /// The plain-text summary.
+    Summary,
+    /// The content's text (its HTML markup is not matched).
+    Content,
+    /// Each author name.
+    Author,
+    /// Each tag's name.
+    Tags,
+    /// The article's link.
+    Url,
+}
+
+/// One `[[filter]]` (or `[[source.filter]]`).
+#[derive(Debug, Clone)]
+pub struct FilterCfg {
+    /// What reports call it: its `name`, else `filter at line N`.
+    pub label: String,
+    /// The sources it applies to; empty for every source.
+    pub sources: Vec<String>,
+    /// What it does.
+    pub action: FilterAction,
+    /// Where it looks (default title, summary and content).
+    pub fields: Vec<FilterField>,
+    /// `match`: a regular expression, matched against each field's NFC text.
+    pub pattern: Option<Regex>,
+    /// `words`: words or phrases matched whole, ignoring case and accents.
+    pub words: Vec<String>,
+    /// Tags given to the articles it matches (and keeps).
+    pub add_tags: Vec<String>,
+    /// A category given to the articles it matches (and keeps).
+    pub add_category: Option<String>,
 }
 
 /// `[source.html]`: CSS selectors describing a news site.
@@ -377,20 +456,16 @@ impl std::error::Error for ConfigError {}
 impl Config {
     /// Reads and validates `path`, reporting every problem found.
     pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![ConfigError {
-                file: path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: format!("cannot read config: {e}"),
-            }]
-        })?;
-        parse::parse(&text, path, false)
+        Config::read(path, false)
     }
 
     /// [`Config::load`] plus what `feedmill check` also looks at on this machine: every
     /// local source file must exist and be a regular file (reported at its `url`).
     pub fn check(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        Config::read(path, true)
+    }
+
+    fn read(path: &Path, check_files: bool) -> Result<Config, Vec<ConfigError>> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             vec![ConfigError {
                 file: path.to_path_buf(),
@@ -399,7 +474,7 @@ impl Config {
                 message: format!("cannot read config: {e}"),
             }]
         })?;
-        parse::parse(&text, path, true)
+        parse::parse(&text, path, check_files)
     }
 
     /// Validates `text` as if it were the content of `path` (used for relative paths and
@@ -452,6 +527,7 @@ impl Config {
             sources: Vec::new(),
             categories: Vec::new(),
             tags: TagsCfg::default(),
+            filters: Vec::new(),
         }
     }
 

@@ -128,14 +128,35 @@ impl Normalizer {
             .as_deref()
             .map(|t| bounded("title", html::field_text_within(t, &bounds)))
             .unwrap_or_default();
-        if title.is_empty() && url.is_none() && content.is_empty() {
+        // A title that is only an image (`<img src=…>`) is still a title: the image stands
+        // for it, as does the item's own image when it has nothing else.
+        let title_image = match raw.title.as_deref() {
+            Some(t) if title.is_empty() && text::has_markup(t) => {
+                let (clean, _) = html::sanitize_within(t, content_base.as_ref(), &bounds);
+                html::first_image_named(&clean)
+            }
+            _ => None,
+        };
+        let image = raw
+            .image
+            .as_deref()
+            .and_then(|i| url::resolve(i, &[base, raw.link.as_deref(), feed_url]))
+            .map(String::from)
+            .or_else(|| title_image.as_ref().map(|(src, _)| src.clone()))
+            .or_else(|| html::first_image(&content));
+        if title.is_empty() && url.is_none() && content.is_empty() && image.is_none() {
             return None;
         }
         if title.is_empty() {
             title = text::first_words(&summary_text, TITLE_WORDS);
         }
         if title.is_empty() {
-            title = url.clone().unwrap_or_default();
+            title = match (&title_image, &url, &image) {
+                (Some((_, alt)), _, _) if !alt.is_empty() => alt.clone(),
+                (_, Some(u), _) => u.clone(),
+                (_, None, Some(i)) => html::image_file_name(i),
+                _ => String::new(),
+            };
         }
 
         let tz = source.timezone.unwrap_or(self.site_tz);
@@ -159,13 +180,6 @@ impl Normalizer {
         };
         let published = read_date("published", raw.published.as_deref());
         let updated = read_date("updated", raw.updated.as_deref());
-
-        let image = raw
-            .image
-            .as_deref()
-            .and_then(|i| url::resolve(i, &[base, raw.link.as_deref(), feed_url]))
-            .map(String::from)
-            .or_else(|| html::first_image(&content));
 
         let (tags, cuts) = tags::capped_tags(
             &raw.tags,

@@ -8,8 +8,14 @@
 //! ([`emit::emit_incremental`]).
 //! Sources are read and normalized in parallel ([`process`](mod@process)); a document
 //! identical to the source's last good one is not read again.
+//! Between normalize and store, the articles of `full_text` sources get their page's body
+//! ([`full_text`](mod@full_text), [`crate::enrich`]); where the build reads the stored
+//! articles for its feeds, the filters decide which it shows ([`filtered`](mod@filtered),
+//! [`crate::filter`]).
 
 mod dedup;
+mod filtered;
+mod full_text;
 pub mod pages;
 mod process;
 mod stats;
@@ -32,7 +38,7 @@ use crate::store::{
     SourceUpdate, Store, StoreError,
 };
 
-use dedup::{dedup, fill_text};
+use dedup::fill_text;
 use pages::FetcherPages;
 use process::{process_all, reading_rules, same_rules, Got, Processed, Reading};
 pub use stats::{stats, FeedLabel, FeedStats, SourceFeedStats};
@@ -93,6 +99,10 @@ pub struct SourceReport {
     pub last_success: Option<String>,
     /// Consecutive failed builds, this one included.
     pub consecutive_failures: u32,
+    /// Selectors of an HTML source that matched on fewer of this build's pages than they
+    /// were tried on (`serve`'s `/status` shows them); empty for feeds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded_selectors: Vec<crate::scrape::SelectorCount>,
 }
 
 /// What a build did, for the CLI summary and `--report FILE.json`.
@@ -126,6 +136,8 @@ pub struct BuildReport {
 pub struct BuildTimings {
     /// Fetching and scraping every source.
     pub fetch_ms: u64,
+    /// Fetching and extracting the article pages of `full_text` sources.
+    pub full_text_ms: u64,
     /// Reading and normalizing what arrived.
     pub read_ms: u64,
     /// Writing the sources' articles and state to the store.
@@ -238,8 +250,13 @@ pub async fn build_with_store(
         })
         .collect();
     let started = Instant::now();
-    let processed = process_all(inputs, &normalizer, &rules);
+    let mut processed = process_all(inputs, &normalizer, &rules);
     timings.read_ms = ms(started);
+    let started = Instant::now();
+    let stored_pages = full_text::stored_pages(&chosen, &processed, &*store)?;
+    let full_text =
+        full_text::full_text(cfg, &chosen, &mut processed, &fetcher, stored_pages, now).await;
+    timings.full_text_ms = ms(started);
     let mut reports = Vec::with_capacity(chosen.len());
     let mut updates = Vec::with_capacity(chosen.len());
     let mut same = Vec::with_capacity(chosen.len());
@@ -251,6 +268,8 @@ pub async fn build_with_store(
         same.push(same_document);
     }
     let started = Instant::now();
+    full_text.hold(&mut updates);
+    full_text.save(store)?;
     let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
     let applied = store.apply(&BuildChanges {
         now,
@@ -301,7 +320,7 @@ pub async fn build_with_store(
     // Feed membership follows what this build changed (articles written, updated,
     // deleted by retention or caps, sources removed or back): the feeds whose content may
     // have changed are marked dirty in the store.
-    let refreshed = stories::refresh(&mut *store, &cfg.limits)?;
+    let refreshed = stories::refresh(&mut *store, cfg)?;
     tracing::debug!(
         "stories: {} changed, {} articles regrouped",
         refreshed.changed,
@@ -317,7 +336,7 @@ pub async fn build_with_store(
         mut articles,
         versions,
         text,
-    } = dedup(store.article_heads(with_text)?, &*store, &cfg.limits)?;
+    } = filtered::feed_articles(cfg, &*store, with_text)?;
     timings.load_ms = ms(started);
     let started = Instant::now();
     let mut plan = emit::plan(&articles, cfg, &memory.tag_slugs);
@@ -458,6 +477,7 @@ fn settle_source(
         fetch,
         last_success: None,
         consecutive_failures: 0,
+        degraded_selectors: Vec::new(),
     };
     let had_good = next.last_success.is_some();
     let mut same_document = false;
@@ -465,6 +485,7 @@ fn settle_source(
         Reading::Read(Ok(read), validators, hash) => {
             report.items = read.items;
             report.warnings = read.warnings;
+            report.degraded_selectors = read.degraded_selectors;
             if read.articles.is_empty() {
                 // An answer with nothing in it is a broken source, not an empty one.
                 report.status = SourceStatus::Degraded;

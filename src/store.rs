@@ -50,9 +50,11 @@
 //!   moment leaves the store as before the build or as after it.
 
 mod lock;
+mod pages;
 mod record;
 mod schema;
 mod sqlite;
+mod sqlite_membership;
 mod sqlite_stories;
 pub mod story;
 mod write;
@@ -69,7 +71,7 @@ pub use lock::{BuildLock, LockError};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 pub use story::{
-    FeedKey, FeedRow, Member, NewStory, Pending, Rank, StoryHead, StoryRow, StoryWrite,
+    FeedKey, FeedRow, Member, Membership, NewStory, Pending, Rank, StoryHead, StoryRow, StoryWrite,
 };
 
 /// A store operation that failed; the message names what failed.
@@ -204,6 +206,39 @@ pub struct ArticleHead {
     pub version: Option<u128>,
 }
 
+/// An article page fetched for a `full_text` source, kept so that no page is fetched twice
+/// for one feed entry (see [`crate::enrich`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ArticlePage {
+    /// `[[source]] name`.
+    pub source: String,
+    /// The article's id.
+    pub id: String,
+    /// The page asked for (the article's link).
+    pub url: String,
+    /// A print of the feed entry and the `full_text` rules the page was read for: while
+    /// it stays the same, the page is never fetched again.
+    pub entry: String,
+    /// The page's validators, sent when the entry changes.
+    pub validators: Validators,
+    /// Why there is no body, when there is none (a failed fetch, a refused link, no text
+    /// found); `None` when `content` holds it.
+    pub error: Option<String>,
+    /// Whether a failure may go away (a 5xx, a timeout): the page is tried again, up to
+    /// `limits.full_text_attempts` times in all.
+    pub retry: bool,
+    /// Fetches made for this entry.
+    pub attempts: u32,
+    /// The body: sanitized HTML with absolute URLs (empty after a failure).
+    pub content: String,
+    /// Where the body came from (`readability`, ``selector `.post-body` ``).
+    pub origin: String,
+    /// Characters of the body's text.
+    pub chars: usize,
+    /// When it was last fetched.
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
 /// One source in [`StoreStats`].
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceStats {
@@ -250,7 +285,7 @@ pub struct StoreStats {
 
 /// The article store behind the pipeline. Implementations keep the rules of the module
 /// documentation; nothing backend-specific appears here.
-pub trait Store {
+pub trait Store: Membership {
     /// Every source's remembered state, by name.
     fn source_states(&self) -> Result<BTreeMap<String, SourceState>, StoreError>;
 
@@ -317,62 +352,6 @@ pub trait Store {
         Ok(std::collections::BTreeSet::new())
     }
 
-    /// What waits to be worked into stories (see [`story::Pending`]).
-    fn pending(&self) -> Result<Pending, StoreError>;
-
-    /// Up to `limit` pending articles with a handle above `after`, by handle, each with its
-    /// current story. A pending handle whose article is gone is left out.
-    fn pending_heads(&self, after: i64, limit: usize) -> Result<Vec<StoryHead>, StoreError>;
-
-    /// The articles `aids` (those still stored), each with its current story.
-    fn story_heads(&self, aids: &[i64]) -> Result<Vec<StoryHead>, StoreError>;
-
-    /// `(key, article)` for every article of a configured source holding one of `keys`.
-    fn key_members(&self, keys: &[i64]) -> Result<Vec<(i64, i64)>, StoreError>;
-
-    /// Every match key more than one article holds.
-    fn shared_keys(&self) -> Result<Vec<i64>, StoreError>;
-
-    /// The stories `sids` (those that exist), in any order.
-    fn stories(&self, sids: &[i64]) -> Result<Vec<StoryRow>, StoreError>;
-
-    /// Every story whose link hash is one of `links`.
-    fn stories_with_links(&self, links: &[i64]) -> Result<Vec<StoryRow>, StoreError>;
-
-    /// Complete stored articles by handle (those that exist), in the order asked.
-    fn articles_by_aid(&self, aids: &[i64]) -> Result<Vec<(i64, Article)>, StoreError>;
-
-    /// The source and id of the representative article of each story `sids`: what ties of
-    /// rank are broken by.
-    fn story_idents(&self, sids: &[i64]) -> Result<Vec<(i64, String, String)>, StoreError>;
-
-    /// The handle of each feed, in the order asked; a feed not seen before gets one.
-    fn feed_ids(&mut self, keys: &[FeedKey]) -> Result<Vec<i64>, StoreError>;
-
-    /// Applies one step of story changes in one transaction (see [`StoryWrite`]).
-    fn write_stories(&mut self, changes: &StoryWrite) -> Result<(), StoreError>;
-
-    /// Every tag and category feed as the last plan left it.
-    fn feed_rows(&self) -> Result<Vec<FeedRow>, StoreError>;
-
-    /// Every membership row of feed `fid`, by rank, then story.
-    fn feed_members(&self, fid: i64) -> Result<Vec<Member>, StoreError>;
-
-    /// Replaces these feed rows (a row of no article is deleted) and marks `dirty` feeds,
-    /// in one transaction.
-    fn save_feed_rows(&mut self, rows: &[FeedRow], dirty: &[i64]) -> Result<(), StoreError>;
-
-    /// Feeds marked dirty (0: the merged feed): to render at the next emit.
-    fn dirty_feeds(&self) -> Result<Vec<i64>, StoreError>;
-
-    /// Unmarks feeds rendered.
-    fn clear_dirty_feeds(&mut self, fids: &[i64]) -> Result<(), StoreError>;
-
-    /// The newest `limit` stories of feed `fid` (`None`: every story, the merged feed), by
-    /// rank then handle, and every further story of the same rank as the last of them (the
-    /// caller breaks ties of rank by id and source).
-    fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError>;
-
     /// Stores one source's articles as read at `now` (a one-source [`Store::apply`] that
     /// leaves the source's fetch state as it was).
     fn upsert_source(
@@ -394,6 +373,26 @@ pub trait Store {
             stored_per_source: None,
         })?;
         Ok(applied.sources.get(source).copied().unwrap_or_default())
+    }
+
+    /// The article pages kept for `source` (see [`ArticlePage`]). The default keeps none,
+    /// so every new or changed feed entry's page is fetched.
+    fn article_pages(&self, source: &str) -> Result<Vec<ArticlePage>, StoreError> {
+        let _ = source;
+        Ok(Vec::new())
+    }
+
+    /// Stores `pages` (replacing those of the same source and id), then forgets every
+    /// page whose article is no longer stored, except those named in `keep` (the articles
+    /// this build read, stored by the [`Store::apply`] that follows). The default keeps
+    /// nothing.
+    fn save_article_pages(
+        &mut self,
+        pages: &[ArticlePage],
+        keep: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        let _ = (pages, keep);
+        Ok(())
     }
 
     /// Deletes articles that left their source before `before` (see the retention rule).

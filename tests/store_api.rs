@@ -331,7 +331,7 @@ fn a_v1_store_is_migrated_with_its_data() {
     }
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     assert_eq!(store.articles().unwrap(), vec![migrated.clone()]);
     // v3's heads index serves the migrated row too.
     let heads = store.article_heads(false).unwrap();

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 use build_support::*;
-use feedmill::store::{FeedKey, SqliteStore, Store};
+use feedmill::store::{FeedKey, Membership, SqliteStore, Store};
 
 fn at(day: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap() + Duration::days(day)
@@ -194,6 +194,9 @@ enum Step {
     Wait(i64),
     /// The category `Lúa` is added to the config, or taken out.
     ToggleCategory,
+    /// Filters are added to the config, or taken out: one discards retitled articles, one
+    /// tags those of `Chè` with `Nông sản`.
+    ToggleFilters,
 }
 
 const TAGS: [&str; 4] = ["Chè", "Lúa", "Lục Yên", "Mù Cang Chải"];
@@ -206,6 +209,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (any::<bool>(), 0..6usize).prop_map(|(b, n)| Step::Drop(b, n)),
         1 => (1..8i64).prop_map(Step::Wait),
         1 => Just(Step::ToggleCategory),
+        1 => Just(Step::ToggleFilters),
     ]
 }
 
@@ -279,7 +283,7 @@ fn membership_as_written(site: &Site) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     /// Site `inc` builds incrementally; site `full` goes through the same history but
     /// renders every feed at every build (its output and with it the memory of what was
@@ -292,12 +296,22 @@ proptest! {
         let mut serial = 0u32;
         let mut day = 0i64;
         let mut category = false;
-        let write = |docs: &[Vec<Item>; 2], category: bool| {
-            let extra = if category { "[[category]]\nname = \"Lúa gạo\"\ntags = [\"Lúa\"]\n" } else { "" };
+        let mut filters = false;
+        let write = |docs: &[Vec<Item>; 2], category: bool, filters: bool| {
+            let mut extra = String::new();
+            if category {
+                extra.push_str("[[category]]\nname = \"Lúa gạo\"\ntags = [\"Lúa\"]\n");
+            }
+            if filters {
+                extra.push_str(
+                    "[[filter]]\naction = \"discard\"\nfields = [\"title\"]\nwords = [\"Sửa\"]\n\n\
+                     [[filter]]\naction = \"tag\"\nfields = [\"tags\"]\nwords = [\"Chè\"]\nadd_tags = [\"Nông sản\"]\n",
+                );
+            }
             for site in [&inc, &full] {
                 site.write("a.rss", &rss(&docs[0]));
                 site.write("b.rss", &rss(&docs[1]));
-                site.set_config("", &config(extra));
+                site.set_config("", &config(&extra));
             }
         };
         docs[0].push(item("a0", "Đầu tiên", 0, &["Chè"]));
@@ -333,8 +347,9 @@ proptest! {
                 }
                 Step::Wait(n) => day += n,
                 Step::ToggleCategory => category = !category,
+                Step::ToggleFilters => filters = !filters,
             }
-            write(&docs, category);
+            write(&docs, category, filters);
             inc.build(Some(at(day)));
             let _ = std::fs::remove_dir_all(full.out());
             full.build(Some(at(day)));

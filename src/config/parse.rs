@@ -4,6 +4,7 @@
 //! the first.
 
 mod categories;
+mod filters;
 mod reader;
 mod schema;
 mod sources;
@@ -103,9 +104,19 @@ pub(super) fn parse(
         read_serve(&mut ctx, &t, &mut cfg);
     }
 
-    let source_names =
-        sources::read_sources(&mut ctx, &root, &base_dir, check_files, &mut cfg.sources);
+    let mut source_filters = Vec::new();
+    let source_names = sources::read_sources(
+        &mut ctx,
+        &root,
+        &base_dir,
+        check_files,
+        &mut cfg.sources,
+        &mut source_filters,
+    );
     categories::read_categories(&mut ctx, &root, &source_names, &mut cfg.categories);
+    // Global filters first, then each source's own: the order they are applied in.
+    filters::read_filters(&mut ctx, &root, &source_names, &mut cfg.filters);
+    cfg.filters.extend(source_filters);
     if let Some(t) = section(&mut ctx, &root, "tags", TAGS_KEYS) {
         categories::read_tags(&mut ctx, &t, &mut cfg.tags);
     }
@@ -133,7 +144,7 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 "`{k}` belongs in {}; put it below that header",
                 owners.join(" or ")
             ),
-            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [[source]], [[category]] or [tags]".into(),
+            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [[source]], [[category]], [[filter]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));
     }
@@ -318,7 +329,7 @@ fn read_serve(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
 
 fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     let l = &mut cfg.limits;
-    let counts: [(&str, &mut usize, i64, i64); 8] = [
+    let counts: [(&str, &mut usize, i64, i64); 10] = [
         ("items_per_source", &mut l.items_per_source, 1, MAX_COUNT),
         (
             "stored_per_source",
@@ -333,6 +344,8 @@ fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
         ("html_depth", &mut l.html_depth, 8, 10_000),
         ("html_attributes", &mut l.html_attributes, 1, 10_000),
         ("links_per_listing", &mut l.links_per_listing, 1, 100_000),
+        ("full_text_pages", &mut l.full_text_pages, 1, MAX_COUNT),
+        ("full_text_attempts", &mut l.full_text_attempts, 1, 100),
     ];
     for (key, slot, min, max) in counts {
         if let Some(n) = t.int(ctx, key, min, max) {

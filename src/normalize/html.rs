@@ -135,6 +135,56 @@ pub fn first_image(html: &str) -> Option<String> {
     Some(src.to_string())
 }
 
+/// The first image of sanitized HTML with its `alt` text (trimmed, maybe empty).
+pub fn first_image_named(html: &str) -> Option<(String, String)> {
+    let sel = Selector::parse("img[src]").ok()?;
+    let doc = Html::parse_fragment(html);
+    let img = doc
+        .select(&sel)
+        .find(|e| e.value().attr("src").is_some_and(|s| !s.trim().is_empty()))?;
+    let src = img.value().attr("src")?.trim().to_string();
+    let alt = super::text::clean_text(img.value().attr("alt").unwrap_or_default());
+    Some((src, alt))
+}
+
+/// What a reader can call an image with no words of its own: its file name
+/// (`…/photos/ruong-bac-thang.jpg` → `ruong-bac-thang.jpg`), percent-decoded.
+pub fn image_file_name(url: &str) -> String {
+    let name = Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.path_segments()
+                .and_then(|mut s| s.rfind(|seg| !seg.is_empty()).map(str::to_string))
+        })
+        .unwrap_or_else(|| url.to_string());
+    let decoded = percent_decode(&name);
+    super::text::clean_text(&decoded)
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The first image in HTML as [`sanitize`] serializes it (`<img` then attributes written
 /// `name="value"`), read without a second parse; `None` sends the caller to the parser.
 fn first_image_serialized(html: &str) -> Option<String> {

@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rustc_hash::FxHashSet;
 
 use super::BuildError;
-use crate::config::LimitsCfg;
+use crate::config::{Config, LimitsCfg};
+use crate::filter::Filters;
 use crate::model::Article;
 use crate::normalize::dedup;
 use crate::store::story::{
@@ -44,8 +45,21 @@ pub struct Refreshed {
     pub regrouped: usize,
 }
 
-/// Works every pending article, key and story into stories (see the module documentation).
-pub fn refresh(store: &mut dyn Store, limits: &LimitsCfg) -> Result<Refreshed, BuildError> {
+/// A print of the config rules membership depends on besides the stored articles: the
+/// filters (which decide which articles the feeds show and add tags and categories) and
+/// the tag aliases they name tags by.
+fn rules_print(cfg: &Config) -> String {
+    let text = format!("{:?}\n{:?}", cfg.filters, cfg.tags);
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+}
+
+/// Works every pending article, key and story into stories (see the module documentation),
+/// under the config's filters: an article a filter drops is in no story, and what a filter
+/// adds is in its story's feeds. A change of the filters makes every article pending.
+pub fn refresh(store: &mut dyn Store, cfg: &Config) -> Result<Refreshed, BuildError> {
+    let limits = &cfg.limits;
+    let filters = Filters::new(cfg);
+    store.membership_rules(&rules_print(cfg))?;
     let pending = store.pending()?;
     let mut done = Refreshed::default();
     if pending.articles == 0 && pending.keys.is_empty() && pending.stories.is_empty() {
@@ -93,14 +107,14 @@ pub fn refresh(store: &mut dyn Store, limits: &LimitsCfg) -> Result<Refreshed, B
             pending_through: Some(last),
             ..StoryWrite::default()
         };
-        done.changed += singles_into(store, singles, &mut w, &mut work.links)?;
+        done.changed += singles_into(store, singles, &filters, &mut w, &mut work.links)?;
         store.write_stories(&w)?;
         after = last;
     }
     for (_, aid) in store.key_members(&pending.keys)? {
         work.seeds.insert(aid);
     }
-    let (changed, regrouped) = work.run(store, limits)?;
+    let (changed, regrouped) = work.run(store, limits, &filters)?;
     done.changed += changed;
     done.regrouped = regrouped;
     let mut w = StoryWrite {
@@ -233,32 +247,46 @@ fn settle(
 fn singles_into(
     store: &mut dyn Store,
     heads: Vec<StoryHead>,
+    filters: &Filters,
     w: &mut StoryWrite,
     links: &mut BTreeSet<i64>,
 ) -> Result<usize, BuildError> {
-    // A row stored before prints has none: its print is worked out from the whole record.
-    let unprinted: Vec<i64> = heads
+    // Read whole: a row stored before prints (its print is worked out from the record),
+    // and an article whose source has a filter on its text.
+    let whole: Vec<i64> = heads
         .iter()
-        .filter(|h| h.print.is_none())
+        .filter(|h| h.print.is_none() || filters.needs_text(&h.head.source))
         .map(|h| h.aid)
         .collect();
-    let printed: HashMap<i64, [u8; 16]> = store
-        .articles_by_aid(&unprinted)?
-        .into_iter()
-        .map(|(aid, a)| (aid, article_print(&a)))
-        .collect();
+    let mut full: HashMap<i64, Article> = store.articles_by_aid(&whole)?.into_iter().collect();
     let mut old = HashMap::new();
     let mut made = Vec::with_capacity(heads.len());
-    for h in &heads {
-        let Some(print) = h.print.or_else(|| printed.get(&h.aid).copied()) else {
-            continue;
-        };
-        made.push(single(h, print));
+    let mut dropped = 0;
+    for mut h in heads {
         if let Some(s) = &h.story {
             old.insert(s.sid, s.clone());
         }
+        if let Some(a) = full.remove(&h.aid) {
+            h.print = h.print.or_else(|| Some(article_print(&a)));
+            h.head = a;
+        }
+        let Some(print) = h.print else {
+            continue;
+        };
+        if !filters.apply(&mut h.head) {
+            // Dropped by a filter: in no feed.
+            if let Some(s) = &h.story {
+                w.delete.push(s.sid);
+                w.dirty.extend(&s.feeds);
+                w.dirty.push(0);
+                links.extend(s.link);
+                dropped += 1;
+            }
+            continue;
+        }
+        made.push(single(&h, print));
     }
-    settle(store, made, &old, w, links)
+    Ok(dropped + settle(store, made, &old, w, links)?)
 }
 
 /// Articles and stories to regroup, and the links whose ownership to work out again.
@@ -276,6 +304,7 @@ impl Regroup {
         &mut self,
         store: &mut dyn Store,
         limits: &LimitsCfg,
+        filters: &Filters,
     ) -> Result<(usize, usize), BuildError> {
         let mut old: HashMap<i64, StoryRow> = HashMap::new();
         for s in store.stories(&self.stale.iter().copied().collect::<Vec<_>>())? {
@@ -301,7 +330,9 @@ impl Regroup {
                 }
             }
             let live: Vec<i64> = heads.iter().filter(|h| !h.removed).map(|h| h.aid).collect();
-            let articles = store.articles_by_aid(&live)?;
+            let mut articles = store.articles_by_aid(&live)?;
+            // What a filter drops is in no story; what it adds is in the story's feeds.
+            articles.retain_mut(|(_, a)| filters.apply(a));
             let plain: Vec<Article> = articles.iter().map(|(_, a)| a.clone()).collect();
             let mut made = Vec::new();
             for g in dedup::groups(&plain) {
@@ -309,8 +340,14 @@ impl Regroup {
                     g.iter().filter_map(|&i| articles.get(i).cloned()).collect();
                 let m = match parts.as_slice() {
                     [(aid, a)] => {
-                        let h = heads.iter().find(|h| h.aid == *aid);
-                        h.map(|h| single(h, article_print(a)))
+                        let h = StoryHead {
+                            aid: *aid,
+                            head: a.clone(),
+                            print: None,
+                            removed: false,
+                            story: None,
+                        };
+                        Some(single(&h, article_print(a)))
                     }
                     _ => merged(parts, limits),
                 };

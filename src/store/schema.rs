@@ -19,7 +19,11 @@
 //! - v4: `sources.removed_at`, when a source left feeds.toml: its articles leave the feeds
 //!   at once and are kept for `retention_days` after it, so that re-adding the source
 //!   restores them.
-//! - v5: feed membership ([`migrate_v5`]): articles get an integer handle and a print;
+//! - v5: `article_pages`, the article pages fetched for `full_text` sources: per article
+//!   the page URL, the print of the feed entry it was read for, its validators, the
+//!   extracted body (or why there is none) and the attempts made, so a page is fetched
+//!   once per feed entry (see [`crate::enrich`]).
+//! - v6: feed membership ([`migrate_v6`]): articles get an integer handle and a print;
 //!   stories (articles after deduplication), their membership in the tag and category
 //!   feeds indexed by rank, match keys, and what waits to be worked into stories, so a
 //!   build can read the newest `items` of a feed instead of every article. The covering
@@ -28,7 +32,7 @@
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -108,15 +112,17 @@ const MIGRATIONS: &[&str] = &[
         (source, id, hash, published, updated, url, source_guid, tags, categories);",
     // v3 → v4
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
+    // v4 → v5
+    ARTICLE_PAGES,
 ];
 
-/// v4 → v5: feed membership. Articles get an integer handle (`aid`, what stories and
+/// v5 → v6: feed membership. Articles get an integer handle (`aid`, what stories and
 /// membership rows refer to: a few bytes instead of a source name and a 32-character id in
 /// every row; new articles take the next one) and a print, as added columns: the table
 /// keeps its other columns whatever they are, so this step does not depend on them. Every
 /// article is pending, so the next build works out the stories of all of them. One
 /// function, one version step.
-fn migrate_v5(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn migrate_membership(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "ALTER TABLE articles ADD COLUMN aid INTEGER;
         ALTER TABLE articles ADD COLUMN print BLOB;
@@ -188,6 +194,25 @@ fn migrate_v5(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The table of article pages (v5), self-contained: it refers to no other table, and is
+/// pruned against `articles` by the store when pages are saved.
+const ARTICLE_PAGES: &str = "CREATE TABLE article_pages (
+        source        TEXT NOT NULL,
+        id            TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        entry         TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        error         TEXT,
+        retry         INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        content       TEXT NOT NULL DEFAULT '',
+        origin        TEXT NOT NULL DEFAULT '',
+        chars         INTEGER NOT NULL DEFAULT 0,
+        fetched_at    INTEGER,
+        PRIMARY KEY (source, id)
+    );";
+
 /// Reads the schema version.
 pub(super) fn version(conn: &Connection) -> rusqlite::Result<u32> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -209,7 +234,8 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
         }
         let step = match MIGRATIONS.get(v as usize) {
             Some(sql) => tx.execute_batch(sql),
-            None if v == 4 => migrate_v5(&tx),
+            // Feed membership is the step after the SQL ones (the only step with Rust in it).
+            None if v as usize == MIGRATIONS.len() => migrate_membership(&tx),
             None => return Ok(()),
         };
         step.map_err(|e| format!("migration to schema version {} failed: {e}", v + 1))?;

@@ -16,16 +16,14 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::sqlite_stories as stories;
 use super::story::match_key_hashes;
 use super::write::{
     cap_source, delete_articles, from_ts, mark_pending, save_state, set_keys, ts, unstory, upsert,
 };
-use super::{record, schema};
+use super::{pages, record, schema};
 use super::{
-    Applied, ArticleHead, BuildChanges, EmitMemory, FeedKey, FeedRow, LabelCount, Member, Pending,
-    Rank, SourceArticles, SourceState, SourceStats, Store, StoreError, StoreStats, StoryHead,
-    StoryRow, StoryWrite, UpsertCounts,
+    Applied, ArticleHead, ArticlePage, BuildChanges, EmitMemory, FeedKey, LabelCount,
+    SourceArticles, SourceState, SourceStats, Store, StoreError, StoreStats, UpsertCounts,
 };
 use crate::fetch::Validators;
 use crate::model::Article;
@@ -33,10 +31,10 @@ use crate::text::tag_key;
 
 /// The SQLite store. See the [module documentation](super) for the rules it keeps.
 pub struct SqliteStore {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
     /// Feed handles by key, as [`Store::feed_ids`] handed them out.
-    feed_cache: HashMap<FeedKey, i64>,
+    pub(super) feed_cache: HashMap<FeedKey, i64>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -91,7 +89,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` in one immediate transaction, committed when it succeeds.
-    fn in_transaction<T>(
+    pub(super) fn in_transaction<T>(
         &mut self,
         what: &str,
         f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
@@ -110,7 +108,7 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+    pub(super) fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
         StoreError {
             path: self.path.display().to_string(),
             message: format!("{what}: {e}"),
@@ -457,98 +455,22 @@ impl Store for SqliteStore {
         write(&mut self.conn).map_err(|e| self.err("cannot save tag slugs and fingerprints", e))
     }
 
+    fn article_pages(&self, source: &str) -> Result<Vec<ArticlePage>, StoreError> {
+        pages::read(&self.conn, source).map_err(|e| self.err("cannot read article pages", e))
+    }
+
+    fn save_article_pages(
+        &mut self,
+        pages: &[ArticlePage],
+        keep: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        let result = pages::save(&mut self.conn, pages, keep);
+        result.map_err(|e| self.err("cannot save article pages", e))
+    }
+
     fn removed_sources_tag_keys(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
         self.removed_tag_keys()
             .map_err(|e| self.err("cannot read the tags of removed sources", e))
-    }
-
-    fn pending(&self) -> Result<Pending, StoreError> {
-        stories::pending(&self.conn).map_err(|e| self.err("cannot read pending stories", e))
-    }
-
-    fn pending_heads(&self, after: i64, limit: usize) -> Result<Vec<StoryHead>, StoreError> {
-        stories::pending_heads(&self.conn, after, limit)
-            .map_err(|e| self.err("cannot read pending articles", e))
-    }
-
-    fn story_heads(&self, aids: &[i64]) -> Result<Vec<StoryHead>, StoreError> {
-        stories::story_heads(&self.conn, aids).map_err(|e| self.err("cannot read articles", e))
-    }
-
-    fn key_members(&self, keys: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
-        stories::key_members(&self.conn, keys).map_err(|e| self.err("cannot read match keys", e))
-    }
-
-    fn shared_keys(&self) -> Result<Vec<i64>, StoreError> {
-        stories::shared_keys(&self.conn).map_err(|e| self.err("cannot read match keys", e))
-    }
-
-    fn stories(&self, sids: &[i64]) -> Result<Vec<StoryRow>, StoreError> {
-        stories::stories(&self.conn, sids).map_err(|e| self.err("cannot read stories", e))
-    }
-
-    fn stories_with_links(&self, links: &[i64]) -> Result<Vec<StoryRow>, StoreError> {
-        stories::stories_with_links(&self.conn, links)
-            .map_err(|e| self.err("cannot read stories", e))
-    }
-
-    fn articles_by_aid(&self, aids: &[i64]) -> Result<Vec<(i64, Article)>, StoreError> {
-        stories::articles_by_aid(&self.conn, aids).map_err(|e| self.err("cannot read articles", e))
-    }
-
-    fn story_idents(&self, sids: &[i64]) -> Result<Vec<(i64, String, String)>, StoreError> {
-        stories::story_idents(&self.conn, sids).map_err(|e| self.err("cannot read stories", e))
-    }
-
-    fn feed_ids(&mut self, keys: &[FeedKey]) -> Result<Vec<i64>, StoreError> {
-        let path = self.path.display().to_string();
-        let err = |e: rusqlite::Error| StoreError {
-            path: path.clone(),
-            message: format!("cannot number feeds: {e}"),
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        let ids = stories::feed_ids(&tx, &mut self.feed_cache, keys).map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(ids)
-    }
-
-    fn write_stories(&mut self, changes: &StoryWrite) -> Result<(), StoreError> {
-        self.in_transaction("cannot store stories", |tx| {
-            stories::write_stories(tx, changes)
-        })
-    }
-
-    fn feed_rows(&self) -> Result<Vec<FeedRow>, StoreError> {
-        stories::feed_rows(&self.conn).map_err(|e| self.err("cannot read feeds", e))
-    }
-
-    fn feed_members(&self, fid: i64) -> Result<Vec<Member>, StoreError> {
-        stories::feed_members(&self.conn, fid).map_err(|e| self.err("cannot read a feed", e))
-    }
-
-    fn save_feed_rows(&mut self, rows: &[FeedRow], dirty: &[i64]) -> Result<(), StoreError> {
-        let deleted = self.in_transaction("cannot save feeds", |tx| {
-            stories::save_feed_rows(tx, rows, dirty)
-        })?;
-        if deleted {
-            // A deleted feed's handle may be given to another key.
-            self.feed_cache.clear();
-        }
-        Ok(())
-    }
-
-    fn dirty_feeds(&self) -> Result<Vec<i64>, StoreError> {
-        stories::dirty_feeds(&self.conn).map_err(|e| self.err("cannot read dirty feeds", e))
-    }
-
-    fn clear_dirty_feeds(&mut self, fids: &[i64]) -> Result<(), StoreError> {
-        self.in_transaction("cannot clear dirty feeds", |tx| {
-            stories::clear_dirty_feeds(tx, fids)
-        })
-    }
-
-    fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError> {
-        stories::feed_top(&self.conn, fid, limit).map_err(|e| self.err("cannot read a feed", e))
     }
 
     fn stats(&self) -> Result<StoreStats, StoreError> {

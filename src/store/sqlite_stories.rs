@@ -276,7 +276,7 @@ pub(super) fn write_stories(tx: &Transaction<'_>, w: &StoryWrite) -> rusqlite::R
             members.push((*fid, row.rank, row.sid, name.as_str()));
         }
     }
-    members.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    members.sort_unstable_by_key(|m| (m.0, m.1, m.2));
     let mut member = tx.prepare_cached(
         "INSERT OR REPLACE INTO members (fid, ts, ns, sid, name) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;

@@ -20,6 +20,7 @@
 use chrono::{DateTime, FixedOffset};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed, Xxh3};
 
+use super::StoreError;
 use crate::model::{Article, Tag};
 use crate::text::tag_key;
 
@@ -350,4 +351,70 @@ pub struct Pending {
     pub keys: Vec<i64>,
     /// Stale stories.
     pub stories: Vec<i64>,
+}
+
+/// Feed membership as a backend keeps it: the part of [`super::Store`] (its supertrait)
+/// that stories, membership and what waits to be worked into them are read and written
+/// through. Every method is a keyed or range read, or a write of the rows named.
+pub trait Membership {
+    /// Records `print`, a print of the config rules that membership follows besides the
+    /// stored articles (the filters); when it differs from the one recorded last, every
+    /// article of a configured source is pending again. Returns whether it was.
+    fn membership_rules(&mut self, print: &str) -> Result<bool, StoreError>;
+
+    /// What waits to be worked into stories (see [`story::Pending`]).
+    fn pending(&self) -> Result<Pending, StoreError>;
+
+    /// Up to `limit` pending articles with a handle above `after`, by handle, each with its
+    /// current story. A pending handle whose article is gone is left out.
+    fn pending_heads(&self, after: i64, limit: usize) -> Result<Vec<StoryHead>, StoreError>;
+
+    /// The articles `aids` (those still stored), each with its current story.
+    fn story_heads(&self, aids: &[i64]) -> Result<Vec<StoryHead>, StoreError>;
+
+    /// `(key, article)` for every article of a configured source holding one of `keys`.
+    fn key_members(&self, keys: &[i64]) -> Result<Vec<(i64, i64)>, StoreError>;
+
+    /// Every match key more than one article holds.
+    fn shared_keys(&self) -> Result<Vec<i64>, StoreError>;
+
+    /// The stories `sids` (those that exist), in any order.
+    fn stories(&self, sids: &[i64]) -> Result<Vec<StoryRow>, StoreError>;
+
+    /// Every story whose link hash is one of `links`.
+    fn stories_with_links(&self, links: &[i64]) -> Result<Vec<StoryRow>, StoreError>;
+
+    /// Complete stored articles by handle (those that exist), in the order asked.
+    fn articles_by_aid(&self, aids: &[i64]) -> Result<Vec<(i64, Article)>, StoreError>;
+
+    /// The source and id of the representative article of each story `sids`: what ties of
+    /// rank are broken by.
+    fn story_idents(&self, sids: &[i64]) -> Result<Vec<(i64, String, String)>, StoreError>;
+
+    /// The handle of each feed, in the order asked; a feed not seen before gets one.
+    fn feed_ids(&mut self, keys: &[FeedKey]) -> Result<Vec<i64>, StoreError>;
+
+    /// Applies one step of story changes in one transaction (see [`StoryWrite`]).
+    fn write_stories(&mut self, changes: &StoryWrite) -> Result<(), StoreError>;
+
+    /// Every tag and category feed as the last plan left it.
+    fn feed_rows(&self) -> Result<Vec<FeedRow>, StoreError>;
+
+    /// Every membership row of feed `fid`, by rank, then story.
+    fn feed_members(&self, fid: i64) -> Result<Vec<Member>, StoreError>;
+
+    /// Replaces these feed rows (a row of no article is deleted) and marks `dirty` feeds,
+    /// in one transaction.
+    fn save_feed_rows(&mut self, rows: &[FeedRow], dirty: &[i64]) -> Result<(), StoreError>;
+
+    /// Feeds marked dirty (0: the merged feed): to render at the next emit.
+    fn dirty_feeds(&self) -> Result<Vec<i64>, StoreError>;
+
+    /// Unmarks feeds rendered.
+    fn clear_dirty_feeds(&mut self, fids: &[i64]) -> Result<(), StoreError>;
+
+    /// The newest `limit` stories of feed `fid` (`None`: every story, the merged feed), by
+    /// rank then handle, and every further story of the same rank as the last of them (the
+    /// caller breaks ties of rank by id and source).
+    fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError>;
 }

@@ -4,6 +4,7 @@
 /// The top-level tables.
 pub(super) const TOP_KEYS: &[&str] = &[
     "site", "feeds", "merged", "fetch", "store", "limits", "serve", "source", "category", "tags",
+    "filter",
 ];
 /// `[site]`.
 pub(super) const SITE_KEYS: &[&str] = &[
@@ -48,6 +49,8 @@ pub(super) const LIMITS_KEYS: &[&str] = &[
     "html_attributes",
     "links_per_listing",
     "read_time",
+    "full_text_pages",
+    "full_text_attempts",
 ];
 /// `[[source]]`.
 pub(super) const SOURCE_KEYS: &[&str] = &[
@@ -61,6 +64,32 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
     "timeout",
     "connect_timeout",
     "html",
+    "full_text",
+    "merged",
+    "filter",
+];
+/// `[source.full_text]` (or `full_text = { ... }`).
+pub(super) const FULL_TEXT_KEYS: &[&str] = &["content", "remove", "allow_hosts"];
+/// `[[filter]]`.
+pub(super) const FILTER_KEYS: &[&str] = &[
+    "name",
+    "sources",
+    "action",
+    "fields",
+    "match",
+    "words",
+    "add_tags",
+    "add_category",
+];
+/// `[[source.filter]]`: a `[[filter]]` of its source alone.
+pub(super) const SOURCE_FILTER_KEYS: &[&str] = &[
+    "name",
+    "action",
+    "fields",
+    "match",
+    "words",
+    "add_tags",
+    "add_category",
 ];
 /// `[source.html]`.
 pub(super) const HTML_KEYS: &[&str] = &[
@@ -102,6 +131,9 @@ const TABLES: &[(&str, &[&str])] = &[
     ("serve", SERVE_KEYS),
     ("source", SOURCE_KEYS),
     ("source.html", HTML_KEYS),
+    ("source.full_text", FULL_TEXT_KEYS),
+    ("filter", FILTER_KEYS),
+    ("source.filter", SOURCE_FILTER_KEYS),
     ("category", CATEGORY_KEYS),
     ("tags", TAGS_KEYS),
 ];
@@ -109,7 +141,7 @@ const TABLES: &[(&str, &[&str])] = &[
 /// How a table's header is written: `[site]`, `[[source]]`.
 pub(super) fn header(name: &str) -> String {
     match name {
-        "source" | "category" => format!("[[{name}]]"),
+        "source" | "category" | "filter" | "source.filter" => format!("[[{name}]]"),
         _ => format!("[{name}]"),
     }
 }
