@@ -142,6 +142,9 @@ pub struct BuildTimings {
     pub read_ms: u64,
     /// Writing the sources' articles and state to the store.
     pub store_ms: u64,
+    /// Working what the store changed into stories and feed membership (part of
+    /// `store_ms`).
+    pub membership_ms: u64,
     /// Loading the stored articles and deduplicating them.
     pub load_ms: u64,
     /// Deciding which feeds exist.
@@ -320,7 +323,9 @@ pub async fn build_with_store(
     // Feed membership follows what this build changed (articles written, updated,
     // deleted by retention or caps, sources removed or back): the feeds whose content may
     // have changed are marked dirty in the store.
+    let refreshing = Instant::now();
     let refreshed = stories::refresh(&mut *store, cfg)?;
+    timings.membership_ms = ms(refreshing);
     tracing::debug!(
         "stories: {} changed, {} articles regrouped",
         refreshed.changed,
