@@ -19,11 +19,13 @@
 //! - v4: `sources.removed_at`, when a source left feeds.toml: its articles leave the feeds
 //!   at once and are kept for `retention_days` after it, so that re-adding the source
 //!   restores them.
+//! - v5: `articles.media` (an image's type and size, enclosures: JSON, NULL when none),
+//!   and `first_seen` in the heads index, since archived feeds are ordered by it.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -103,7 +105,16 @@ const MIGRATIONS: &[&str] = &[
         (source, id, hash, published, updated, url, source_guid, tags, categories);",
     // v3 → v4
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
+    // v4 → v5
+    MEDIA_AND_FIRST_SEEN,
 ];
+
+/// v4 → v5, self-contained: the `media` column and a heads index that covers
+/// `first_seen` too (the same columns as v3's, plus it).
+const MEDIA_AND_FIRST_SEEN: &str = "ALTER TABLE articles ADD COLUMN media TEXT;
+    DROP INDEX articles_heads;
+    CREATE INDEX articles_heads ON articles
+        (source, id, hash, published, updated, url, source_guid, tags, categories, first_seen);";
 
 /// Reads the schema version.
 pub(super) fn version(conn: &Connection) -> rusqlite::Result<u32> {
