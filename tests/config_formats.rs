@@ -22,7 +22,10 @@ fn hm(h: u32, m: u32) -> NaiveTime {
 fn errors(text: &str) -> Vec<(usize, usize, String)> {
     match parse(text) {
         Ok(_) => panic!("accepted:\n{text}"),
-        Err(e) => e.into_iter().map(|e| (e.line, e.column, e.message)).collect(),
+        Err(e) => e
+            .into_iter()
+            .map(|e| (e.line, e.column, e.message))
+            .collect(),
     }
 }
 
@@ -54,7 +57,10 @@ fn every_formats_key_with_its_value() {
     );
     assert_eq!(
         cfg.digests.tags.into_iter().collect::<Vec<_>>(),
-        [("Lục Yên".to_string(), hm(21, 0)), ("chè".to_string(), hm(21, 0))]
+        [
+            ("Lục Yên".to_string(), hm(21, 0)),
+            ("chè".to_string(), hm(21, 0))
+        ]
     );
     assert_eq!(cfg.limits.enclosures_per_article, 3);
     assert_eq!(cfg.limits.digest_articles, 20);
@@ -63,28 +69,52 @@ fn every_formats_key_with_its_value() {
 #[test]
 fn digest_mistakes_are_reported_where_they_are_written() {
     // Lines: 1-3 [site], 4 [merged], 5 digest, 6 digest_time.
-    let e = errors(&format!("{SITE}[merged]\ndigest = \"weekly\"\ndigest_time = \"6h\"\n"));
+    let e = errors(&format!(
+        "{SITE}[merged]\ndigest = \"weekly\"\ndigest_time = \"6h\"\n"
+    ));
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!((e[0].0, e[0].1), (5, 10));
-    assert!(e[0].2.contains("`merged.digest`: \"weekly\" is not a digest cadence"), "{}", e[0].2);
+    assert!(
+        e[0].2
+            .contains("`merged.digest`: \"weekly\" is not a digest cadence"),
+        "{}",
+        e[0].2
+    );
     assert_eq!((e[1].0, e[1].1), (6, 15));
-    assert!(e[1].2.contains("\"6h\" is not a time of day; write it as \"06:00\""), "{}", e[1].2);
+    assert!(
+        e[1].2
+            .contains("\"6h\" is not a time of day; write it as \"06:00\""),
+        "{}",
+        e[1].2
+    );
 
-    let e = errors(&format!("{SITE}[[category]]\nname = \"Nông nghiệp\"\ndigest_time = \"25:00\"\n"));
+    let e = errors(&format!(
+        "{SITE}[[category]]\nname = \"Nông nghiệp\"\ndigest_time = \"25:00\"\n"
+    ));
     assert_eq!(e.len(), 2, "{e:?}");
     assert!(e.iter().all(|x| x.0 == 6 && x.1 == 15), "{e:?}");
-    assert!(e.iter().any(|x| x.2.contains("`category.digest_time` is set but `category.digest` is not")));
+    assert!(e.iter().any(|x| x
+        .2
+        .contains("`category.digest_time` is set but `category.digest` is not")));
 
     let e = errors(&format!("{SITE}[tags]\ndigest = \"daily\"\n"));
     assert_eq!(e.len(), 1);
     assert_eq!((e[0].0, e[0].1), (5, 10));
-    assert!(e[0].2.contains("`tags.digest` needs `tags.digest_tags`"), "{}", e[0].2);
+    assert!(
+        e[0].2.contains("`tags.digest` needs `tags.digest_tags`"),
+        "{}",
+        e[0].2
+    );
 
     let e = errors(&format!("{SITE}[tags]\ndigest_tags = [\"Lục Yên\"]\n"));
     assert_eq!((e[0].0, e[0].1, e.len()), (5, 15, 1), "{e:?}");
-    assert!(e[0].2.contains("`tags.digest_tags` is set but `tags.digest` is not"));
+    assert!(e[0]
+        .2
+        .contains("`tags.digest_tags` is set but `tags.digest` is not"));
 
-    let e = errors(&format!("{SITE}[feeds]\njson_feed = \"yes\"\narchive = true\n"));
+    let e = errors(&format!(
+        "{SITE}[feeds]\njson_feed = \"yes\"\narchive = true\n"
+    ));
     assert_eq!(e.len(), 2, "{e:?}");
     assert_eq!((e[0].0, e[0].1), (5, 13));
     assert!(e[0].2.contains("expected true or false"));

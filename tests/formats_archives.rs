@@ -45,7 +45,12 @@ fn site() -> Site {
 }
 
 fn at(day: i64) -> Option<DateTime<Utc>> {
-    Some(DateTime::parse_from_rfc3339("2025-03-02T12:00:00Z").unwrap().with_timezone(&Utc) + Duration::days(day))
+    Some(
+        DateTime::parse_from_rfc3339("2025-03-02T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + Duration::days(day),
+    )
 }
 
 /// The file a URL of the output names.
@@ -96,9 +101,16 @@ fn two_hundred_thirty_articles_are_one_subscription_document_and_four_archives_l
     let out = site.out();
     let docs = chain(&out, "tag/luc-yen/rss.xml");
     let sizes: Vec<usize> = docs.iter().map(|(_, t)| t.len()).collect();
-    assert_eq!(sizes, [50, 30, 50, 50, 50], "{:?}", docs.iter().map(|d| &d.0).collect::<Vec<_>>());
     assert_eq!(
-        docs.iter().map(|(u, _)| u.strip_prefix(BASE).unwrap()).collect::<Vec<_>>(),
+        sizes,
+        [50, 30, 50, 50, 50],
+        "{:?}",
+        docs.iter().map(|d| &d.0).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        docs.iter()
+            .map(|(u, _)| u.strip_prefix(BASE).unwrap())
+            .collect::<Vec<_>>(),
         [
             "tag/luc-yen/rss.xml",
             "tag/luc-yen/archive/4.xml",
@@ -120,8 +132,14 @@ fn two_hundred_thirty_articles_are_one_subscription_document_and_four_archives_l
         .map(|l| (l.attrs["rel"].clone(), l.attrs["href"].clone()))
         .collect();
     assert_eq!(links["current"], format!("{BASE}tag/luc-yen/rss.xml"));
-    assert_eq!(links["prev-archive"], format!("{BASE}tag/luc-yen/archive/1.xml"));
-    assert_eq!(links["next-archive"], format!("{BASE}tag/luc-yen/archive/3.xml"));
+    assert_eq!(
+        links["prev-archive"],
+        format!("{BASE}tag/luc-yen/archive/1.xml")
+    );
+    assert_eq!(
+        links["next-archive"],
+        format!("{BASE}tag/luc-yen/archive/3.xml")
+    );
     assert_eq!(links["self"], format!("{BASE}tag/luc-yen/archive/2.xml"));
     assert_eq!(find(&els, "rss/channel/fh:archive").len(), 1);
     let newest = elements(&std::fs::read_to_string(out.join("tag/luc-yen/archive/4.xml")).unwrap());
@@ -131,7 +149,8 @@ fn two_hundred_thirty_articles_are_one_subscription_document_and_four_archives_l
     let atom = elements(&std::fs::read_to_string(out.join("tag/luc-yen/atom.xml")).unwrap());
     assert!(find(&atom, "feed/link")
         .iter()
-        .any(|l| l.attrs["rel"] == "prev-archive" && l.attrs["href"] == format!("{BASE}tag/luc-yen/archive/4.atom")));
+        .any(|l| l.attrs["rel"] == "prev-archive"
+            && l.attrs["href"] == format!("{BASE}tag/luc-yen/archive/4.atom")));
     let mut json_ids = HashSet::new();
     let mut next = Some(format!("{BASE}tag/luc-yen/feed.json"));
     let mut pages = 0;
@@ -145,15 +164,23 @@ fn two_hundred_thirty_articles_are_one_subscription_document_and_four_archives_l
         next = v["next_url"].as_str().map(str::to_string);
         pages += 1;
     }
-    assert_eq!((pages, json_ids.len()), (5, 230), "JSON Feed pages by next_url");
+    assert_eq!(
+        (pages, json_ids.len()),
+        (5, 230),
+        "JSON Feed pages by next_url"
+    );
 
     // Every document, archives included, passes the rules and parses back.
     let (rss_docs, atom_docs, json_docs) = check_output(&out, BASE);
-    assert!(rss_docs >= 7 && atom_docs >= 7 && json_docs >= 7, "{rss_docs} {atom_docs} {json_docs}");
+    assert!(
+        rss_docs >= 7 && atom_docs >= 7 && json_docs >= 7,
+        "{rss_docs} {atom_docs} {json_docs}"
+    );
 }
 
 #[test]
-fn a_second_build_rewrites_no_archive_and_a_new_article_only_the_subscription_documents_and_the_newest_page() {
+fn a_second_build_rewrites_no_archive_and_a_new_article_only_the_subscription_documents_and_the_newest_page(
+) {
     let site = site();
     site.write("nguon.rss", &rss(0..230));
     site.build(at(0));
@@ -188,9 +215,15 @@ fn a_second_build_rewrites_no_archive_and_a_new_article_only_the_subscription_do
     );
     assert_eq!(third.files_written, 12);
     let docs = chain(&out, "tag/luc-yen/rss.xml");
-    assert_eq!(docs.iter().map(|d| d.1.len()).collect::<Vec<_>>(), [50, 31, 50, 50, 50]);
+    assert_eq!(
+        docs.iter().map(|d| d.1.len()).collect::<Vec<_>>(),
+        [50, 31, 50, 50, 50]
+    );
     assert_eq!(docs[0].1[0], "Bài 230");
-    assert_eq!(docs[1].1[0], "Bài 180", "the article that left the subscription document");
+    assert_eq!(
+        docs[1].1[0], "Bài 180",
+        "the article that left the subscription document"
+    );
 }
 
 #[test]
@@ -225,9 +258,13 @@ fn a_full_newest_page_closes_and_the_next_page_opens_after_it() {
         ]
     );
     let docs = chain(&out, "tag/luc-yen/rss.xml");
-    assert_eq!(docs.iter().map(|d| d.1.len()).collect::<Vec<_>>(), [50, 1, 50, 50, 50, 50]);
+    assert_eq!(
+        docs.iter().map(|d| d.1.len()).collect::<Vec<_>>(),
+        [50, 1, 50, 50, 50, 50]
+    );
     let before_4 = elements(std::str::from_utf8(&before["tag/luc-yen/archive/4.xml"]).unwrap());
-    let after_4 = elements(&std::fs::read_to_string(out.join("tag/luc-yen/archive/4.xml")).unwrap());
+    let after_4 =
+        elements(&std::fs::read_to_string(out.join("tag/luc-yen/archive/4.xml")).unwrap());
     assert_eq!(
         texts(&before_4, "rss/channel/item/title"),
         texts(&after_4, "rss/channel/item/title")
@@ -244,20 +281,37 @@ fn retention_removes_whole_pages_from_the_oldest_end_and_nothing_moves() {
     site.build(at(0));
     let out = site.out();
     let pages_before: Vec<(String, Vec<String>)> = chain(&out, "tag/luc-yen/rss.xml");
-    assert_eq!(pages_before.iter().map(|d| d.1.len()).collect::<Vec<_>>(), [50, 20, 50, 50]);
+    assert_eq!(
+        pages_before.iter().map(|d| d.1.len()).collect::<Vec<_>>(),
+        [50, 20, 50, 50]
+    );
     // The source drops its 60 oldest items; 40 days later they are past retention.
     site.write("nguon.rss", &rss(60..170));
     site.build(at(1));
     site.build(at(41));
     let docs = chain(&out, "tag/luc-yen/rss.xml");
-    let names: Vec<&str> = docs.iter().map(|(u, _)| u.strip_prefix(BASE).unwrap()).collect();
+    let names: Vec<&str> = docs
+        .iter()
+        .map(|(u, _)| u.strip_prefix(BASE).unwrap())
+        .collect();
     assert_eq!(
         names,
-        ["tag/luc-yen/rss.xml", "tag/luc-yen/archive/3.xml", "tag/luc-yen/archive/2.xml"],
+        [
+            "tag/luc-yen/rss.xml",
+            "tag/luc-yen/archive/3.xml",
+            "tag/luc-yen/archive/2.xml"
+        ],
         "page 1 is gone whole, page 2 keeps its number"
     );
-    assert_eq!(docs.iter().map(|d| d.1.len()).collect::<Vec<_>>(), [50, 20, 40]);
-    assert_eq!(docs[2].1, pages_before[2].1[..40].to_vec(), "page 2 lost its oldest ten");
+    assert_eq!(
+        docs.iter().map(|d| d.1.len()).collect::<Vec<_>>(),
+        [50, 20, 40]
+    );
+    assert_eq!(
+        docs[2].1,
+        pages_before[2].1[..40].to_vec(),
+        "page 2 lost its oldest ten"
+    );
     assert_eq!(docs[1].1, pages_before[1].1, "page 3 did not move");
     assert!(!out.join("tag/luc-yen/archive/1.xml").exists());
     assert!(!find(

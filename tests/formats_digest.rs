@@ -48,12 +48,37 @@ fn at(s: &str) -> Option<DateTime<Utc>> {
     Some(DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc))
 }
 
-const A1: It = It { guid: "a1", title: "Bài A1", date: "Mon, 04 Mar 2024 09:00:00 +0700", image: true };
-const A2: It = It { guid: "a2", title: "Bài A2", date: "Mon, 04 Mar 2024 08:00:00 +0700", image: false };
-const B1: It = It { guid: "b1", title: "Bài B1", date: "Tue, 05 Mar 2024 11:00:00 +0700", image: false };
+const A1: It = It {
+    guid: "a1",
+    title: "Bài A1",
+    date: "Mon, 04 Mar 2024 09:00:00 +0700",
+    image: true,
+};
+const A2: It = It {
+    guid: "a2",
+    title: "Bài A2",
+    date: "Mon, 04 Mar 2024 08:00:00 +0700",
+    image: false,
+};
+const B1: It = It {
+    guid: "b1",
+    title: "Bài B1",
+    date: "Tue, 05 Mar 2024 11:00:00 +0700",
+    image: false,
+};
 /// Published before the 5th's digest (06:00) but first seen after it.
-const LATE: It = It { guid: "late", title: "Bài đến muộn", date: "Tue, 05 Mar 2024 05:30:00 +0700", image: false };
-const C1: It = It { guid: "c1", title: "Bài C1", date: "Thu, 07 Mar 2024 10:00:00 +0700", image: false };
+const LATE: It = It {
+    guid: "late",
+    title: "Bài đến muộn",
+    date: "Tue, 05 Mar 2024 05:30:00 +0700",
+    image: false,
+};
+const C1: It = It {
+    guid: "c1",
+    title: "Bài C1",
+    date: "Thu, 07 Mar 2024 10:00:00 +0700",
+    image: false,
+};
 
 fn site() -> Site {
     Site::new(
@@ -67,10 +92,26 @@ fn site() -> Site {
 fn digest_items(site: &Site, rel: &str) -> Vec<(String, String, String, String, String)> {
     let els = elements(&std::fs::read_to_string(site.out().join(rel)).unwrap());
     let t = |p: &str| texts(&els, &format!("rss/channel/item/{p}"));
-    let (titles, guids, dates, descs, contents) = (t("title"), t("guid"), t("pubDate"), t("description"), t("content:encoded"));
-    assert!(find(&els, "rss/channel/item/guid").iter().all(|g| g.attrs["isPermaLink"] == "false"));
+    let (titles, guids, dates, descs, contents) = (
+        t("title"),
+        t("guid"),
+        t("pubDate"),
+        t("description"),
+        t("content:encoded"),
+    );
+    assert!(find(&els, "rss/channel/item/guid")
+        .iter()
+        .all(|g| g.attrs["isPermaLink"] == "false"));
     (0..titles.len())
-        .map(|i| (titles[i].clone(), guids[i].clone(), dates[i].clone(), descs[i].clone(), contents[i].clone()))
+        .map(|i| {
+            (
+                titles[i].clone(),
+                guids[i].clone(),
+                dates[i].clone(),
+                descs[i].clone(),
+                contents[i].clone(),
+            )
+        })
         .collect()
 }
 
@@ -97,9 +138,21 @@ fn three_days_with_a_gap_day_give_three_items_dated_at_the_digest_time() {
     assert_eq!(
         heads,
         [
-            ("Bản tin ngày 08/03/2024", "digest/tag/luc-yen/2024-03-08", "Fri, 8 Mar 2024 06:00:00 +0700"),
-            ("Bản tin ngày 06/03/2024", "digest/tag/luc-yen/2024-03-06", "Wed, 6 Mar 2024 06:00:00 +0700"),
-            ("Bản tin ngày 05/03/2024", "digest/tag/luc-yen/2024-03-05", "Tue, 5 Mar 2024 06:00:00 +0700"),
+            (
+                "Bản tin ngày 08/03/2024",
+                "digest/tag/luc-yen/2024-03-08",
+                "Fri, 8 Mar 2024 06:00:00 +0700"
+            ),
+            (
+                "Bản tin ngày 06/03/2024",
+                "digest/tag/luc-yen/2024-03-06",
+                "Wed, 6 Mar 2024 06:00:00 +0700"
+            ),
+            (
+                "Bản tin ngày 05/03/2024",
+                "digest/tag/luc-yen/2024-03-05",
+                "Tue, 5 Mar 2024 06:00:00 +0700"
+            ),
         ]
     );
     // The items that were there before are the same items (GUID and date), unchanged.
@@ -115,8 +168,15 @@ fn three_days_with_a_gap_day_give_three_items_dated_at_the_digest_time() {
     ] {
         assert!(day5.contains(needle), "{needle} in {day5}");
     }
-    assert!(day5.find("Bài A1").unwrap() < day5.find("Bài A2").unwrap(), "newest first");
-    assert!(items[2].3.starts_with("2 bài: Bài A1 · Bài A2"), "{}", items[2].3);
+    assert!(
+        day5.find("Bài A1").unwrap() < day5.find("Bài A2").unwrap(),
+        "newest first"
+    );
+    assert!(
+        items[2].3.starts_with("2 bài: Bài A1 · Bài A2"),
+        "{}",
+        items[2].3
+    );
     // The late article is in the next digest, with the 5th's own article.
     assert!(items[1].4.contains("Bài đến muộn") && items[1].4.contains("Bài B1"));
     assert!(!day5.contains("Bài đến muộn"));
@@ -124,28 +184,53 @@ fn three_days_with_a_gap_day_give_three_items_dated_at_the_digest_time() {
 
     // The merged feed's digest is the same days; Atom and JSON Feed carry the same items.
     assert_eq!(digest_items(&site, "other-news/digest/rss.xml").len(), 3);
-    let atom = elements(&std::fs::read_to_string(site.out().join("tag/luc-yen/digest/atom.xml")).unwrap());
+    let atom =
+        elements(&std::fs::read_to_string(site.out().join("tag/luc-yen/digest/atom.xml")).unwrap());
     assert_eq!(
         texts(&atom, "feed/entry/published"),
-        ["2024-03-08T06:00:00+07:00", "2024-03-06T06:00:00+07:00", "2024-03-05T06:00:00+07:00"]
+        [
+            "2024-03-08T06:00:00+07:00",
+            "2024-03-06T06:00:00+07:00",
+            "2024-03-05T06:00:00+07:00"
+        ]
     );
-    let json: Value =
-        serde_json::from_slice(&std::fs::read(site.out().join("tag/luc-yen/digest/feed.json")).unwrap()).unwrap();
-    let ids: Vec<&str> = json["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let json: Value = serde_json::from_slice(
+        &std::fs::read(site.out().join("tag/luc-yen/digest/feed.json")).unwrap(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids.len(), 3);
     assert!(ids[0].ends_with("digest/tag/luc-yen/2024-03-08"), "{ids:?}");
-    assert_eq!(json["items"][0]["date_published"], "2024-03-08T06:00:00+07:00");
+    assert_eq!(
+        json["items"][0]["date_published"],
+        "2024-03-08T06:00:00+07:00"
+    );
 
     // A later build the same day changes no digest file.
     let snapshot = |rel: &str| std::fs::read(site.out().join(rel)).unwrap();
-    let files = ["tag/luc-yen/digest/rss.xml", "tag/luc-yen/digest/atom.xml", "tag/luc-yen/digest/feed.json"];
+    let files = [
+        "tag/luc-yen/digest/rss.xml",
+        "tag/luc-yen/digest/atom.xml",
+        "tag/luc-yen/digest/feed.json",
+    ];
     let before: Vec<Vec<u8>> = files.iter().map(|f| snapshot(f)).collect();
     let report = site.build(at("2024-03-08T09:00:00+07:00"));
     assert_eq!(report.files_written, 0);
-    assert_eq!(files.iter().map(|f| snapshot(f)).collect::<Vec<_>>(), before);
+    assert_eq!(
+        files.iter().map(|f| snapshot(f)).collect::<Vec<_>>(),
+        before
+    );
     // Listed in the index and the OPML; a tag without a digest has none.
     let index = std::fs::read_to_string(site.out().join("index.html")).unwrap();
-    assert!(index.contains("<a href=\"tag/luc-yen/digest/rss.xml\">Bản tin hằng ngày</a>"), "{index}");
+    assert!(
+        index.contains("<a href=\"tag/luc-yen/digest/rss.xml\">Bản tin hằng ngày</a>"),
+        "{index}"
+    );
     let opml = std::fs::read_to_string(site.out().join("feeds.opml")).unwrap();
     assert!(opml.contains("xmlUrl=\"https://feeds.example.vn/tag/luc-yen/digest/rss.xml\""));
     check_output(&site.out(), BASE);

@@ -67,10 +67,9 @@ fn item_of<'e>(els: &'e [formats_support::El], title: &str) -> std::ops::Range<u
         .collect();
     for w in starts.windows(2) {
         let part = &els[w[0]..w[1]];
-        if part
-            .iter()
-            .any(|e| (e.path == "rss/channel/item/title" || e.path == "feed/entry/title") && e.text == title)
-        {
+        if part.iter().any(|e| {
+            (e.path == "rss/channel/item/title" || e.path == "feed/entry/title") && e.text == title
+        }) {
             return w[0]..w[1];
         }
     }
@@ -81,7 +80,11 @@ fn item_of<'e>(els: &'e [formats_support::El], title: &str) -> std::ops::Range<u
 fn a_podcasts_enclosures_come_out_in_the_tag_feeds_rss_atom_and_json_feed() {
     let site = podcast_site();
     let report = site.build(None);
-    assert!(report.sources.iter().all(|s| s.error.is_none()), "{:?}", report.sources);
+    assert!(
+        report.sources.iter().all(|s| s.error.is_none()),
+        "{:?}",
+        report.sources
+    );
     let out = site.out();
 
     // RSS: one <enclosure> (url, type, length), the rest as media:content.
@@ -90,23 +93,30 @@ fn a_podcasts_enclosures_come_out_in_the_tag_feeds_rss_atom_and_json_feed() {
     let ep1 = &els[item_of(&els, "Tập 1")];
     let enc = find(ep1, "rss/channel/item/enclosure");
     assert_eq!(enc.len(), 1);
-    assert_eq!(enc[0].attrs["url"], "https://cdn.podcast.example.vn/ep1.mp3");
+    assert_eq!(
+        enc[0].attrs["url"],
+        "https://cdn.podcast.example.vn/ep1.mp3"
+    );
     assert_eq!(enc[0].attrs["type"], "audio/mpeg");
     assert_eq!(enc[0].attrs["length"], "12345678");
     let media: Vec<_> = find(ep1, "rss/channel/item/media:content")
         .into_iter()
         .map(|m| m.attrs.clone())
         .collect();
-    assert!(media.iter().any(|m| m["url"] == "https://cdn.podcast.example.vn/ep1.m4a"
-        && m["type"] == "audio/mp4"
-        && m["fileSize"] == "9999"
-        && m["medium"] == "audio"));
+    assert!(media
+        .iter()
+        .any(|m| m["url"] == "https://cdn.podcast.example.vn/ep1.m4a"
+            && m["type"] == "audio/mp4"
+            && m["fileSize"] == "9999"
+            && m["medium"] == "audio"));
     // Its image: media:content with the size the source gave, and a thumbnail.
-    assert!(media.iter().any(|m| m["url"] == "https://cdn.podcast.example.vn/ep1.jpg"
-        && m["medium"] == "image"
-        && m["type"] == "image/jpeg"
-        && m["width"] == "1400"
-        && m["height"] == "1400"));
+    assert!(media
+        .iter()
+        .any(|m| m["url"] == "https://cdn.podcast.example.vn/ep1.jpg"
+            && m["medium"] == "image"
+            && m["type"] == "image/jpeg"
+            && m["width"] == "1400"
+            && m["height"] == "1400"));
     let thumb = find(ep1, "rss/channel/item/media:thumbnail");
     assert_eq!(thumb[0].attrs["width"], "1400");
     // An enclosure without a length cannot be an RSS enclosure (the validator wants a
@@ -118,13 +128,27 @@ fn a_podcasts_enclosures_come_out_in_the_tag_feeds_rss_atom_and_json_feed() {
         "https://podcast.example.vn/ep2.mp3"
     );
     for (title, url, typ, len) in [
-        ("Tập Atom", "https://atom.example.vn/ep.ogg", "audio/ogg", "4242"),
-        ("Tập JSON", "https://json.example.vn/ep.mp3", "audio/mpeg", "777"),
+        (
+            "Tập Atom",
+            "https://atom.example.vn/ep.ogg",
+            "audio/ogg",
+            "4242",
+        ),
+        (
+            "Tập JSON",
+            "https://json.example.vn/ep.mp3",
+            "audio/mpeg",
+            "777",
+        ),
     ] {
         let it = &els[item_of(&els, title)];
         let e = find(it, "rss/channel/item/enclosure");
         assert_eq!(
-            (e[0].attrs["url"].as_str(), e[0].attrs["type"].as_str(), e[0].attrs["length"].as_str()),
+            (
+                e[0].attrs["url"].as_str(),
+                e[0].attrs["type"].as_str(),
+                e[0].attrs["length"].as_str()
+            ),
             (url, typ, len),
             "{title}"
         );
@@ -136,17 +160,37 @@ fn a_podcasts_enclosures_come_out_in_the_tag_feeds_rss_atom_and_json_feed() {
     let links: Vec<_> = find(ep1, "feed/entry/link")
         .into_iter()
         .filter(|l| l.attrs["rel"] == "enclosure")
-        .map(|l| (l.attrs["href"].clone(), l.attrs["type"].clone(), l.attrs.get("length").cloned()))
+        .map(|l| {
+            (
+                l.attrs["href"].clone(),
+                l.attrs["type"].clone(),
+                l.attrs.get("length").cloned(),
+            )
+        })
         .collect();
     assert_eq!(
         links,
         [
-            ("https://cdn.podcast.example.vn/ep1.mp3".into(), "audio/mpeg".into(), Some("12345678".into())),
-            ("https://cdn.podcast.example.vn/ep1.m4a".into(), "audio/mp4".into(), Some("9999".into())),
+            (
+                "https://cdn.podcast.example.vn/ep1.mp3".into(),
+                "audio/mpeg".into(),
+                Some("12345678".into())
+            ),
+            (
+                "https://cdn.podcast.example.vn/ep1.m4a".into(),
+                "audio/mp4".into(),
+                Some("9999".into())
+            ),
         ]
     );
     let img = find(ep1, "feed/entry/media:content");
-    assert_eq!((img[0].attrs["width"].as_str(), img[0].attrs["height"].as_str()), ("1400", "1400"));
+    assert_eq!(
+        (
+            img[0].attrs["width"].as_str(),
+            img[0].attrs["height"].as_str()
+        ),
+        ("1400", "1400")
+    );
     for (title, url, len) in [
         ("Tập Atom", "https://atom.example.vn/ep.ogg", "4242"),
         ("Tập JSON", "https://json.example.vn/ep.mp3", "777"),
@@ -154,27 +198,48 @@ fn a_podcasts_enclosures_come_out_in_the_tag_feeds_rss_atom_and_json_feed() {
         let it = &atom[item_of(&atom, title)];
         assert!(find(it, "feed/entry/link")
             .iter()
-            .any(|l| l.attrs["rel"] == "enclosure" && l.attrs["href"] == url && l.attrs["length"] == len));
+            .any(|l| l.attrs["rel"] == "enclosure"
+                && l.attrs["href"] == url
+                && l.attrs["length"] == len));
     }
 
     // JSON Feed: attachments with mime_type and size_in_bytes.
-    let json: Value = serde_json::from_slice(&std::fs::read(out.join("tag/podcast/feed.json")).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("tag/podcast/feed.json")).unwrap()).unwrap();
     let items = json["items"].as_array().unwrap();
-    let by_title = |t: &str| items.iter().find(|i| i["title"] == t).unwrap_or_else(|| panic!("{t}"));
+    let by_title = |t: &str| {
+        items
+            .iter()
+            .find(|i| i["title"] == t)
+            .unwrap_or_else(|| panic!("{t}"))
+    };
     let att = by_title("Tập 1")["attachments"].as_array().unwrap();
     assert_eq!(att[0]["url"], "https://cdn.podcast.example.vn/ep1.mp3");
     assert_eq!(att[0]["mime_type"], "audio/mpeg");
     assert_eq!(att[0]["size_in_bytes"], 12345678);
     assert_eq!(att[1]["url"], "https://cdn.podcast.example.vn/ep1.m4a");
-    assert_eq!(by_title("Tập 1")["image"], "https://cdn.podcast.example.vn/ep1.jpg");
+    assert_eq!(
+        by_title("Tập 1")["image"],
+        "https://cdn.podcast.example.vn/ep1.jpg"
+    );
     let ep2 = &by_title("Tập 2")["attachments"][0];
-    assert_eq!((ep2["mime_type"].as_str(), ep2.get("size_in_bytes")), (Some("audio/mpeg"), None));
-    assert_eq!(by_title("Tập Atom")["attachments"][0]["size_in_bytes"], 4242);
+    assert_eq!(
+        (ep2["mime_type"].as_str(), ep2.get("size_in_bytes")),
+        (Some("audio/mpeg"), None)
+    );
+    assert_eq!(
+        by_title("Tập Atom")["attachments"][0]["size_in_bytes"],
+        4242
+    );
     assert_eq!(by_title("Tập JSON")["attachments"][0]["size_in_bytes"], 777);
 
     // feed-rs, another reader, sees the same enclosures.
     let f = site.feed("tag/podcast/rss.xml");
-    let e = f.entries.iter().find(|e| e.title.as_ref().unwrap().content == "Tập 1").unwrap();
+    let e = f
+        .entries
+        .iter()
+        .find(|e| e.title.as_ref().unwrap().content == "Tập 1")
+        .unwrap();
     assert!(e.media.iter().flat_map(|m| &m.content).any(|c| c
         .url
         .as_ref()
@@ -184,7 +249,10 @@ fn a_podcasts_enclosures_come_out_in_the_tag_feeds_rss_atom_and_json_feed() {
 
 #[test]
 fn an_image_has_its_width_and_height_when_the_source_gives_them() {
-    let site = Site::new("", "[[source]]\nname = \"tin\"\nurl = \"tin.rss\"\ntags = [\"Ảnh\"]\n");
+    let site = Site::new(
+        "",
+        "[[source]]\nname = \"tin\"\nurl = \"tin.rss\"\ntags = [\"Ảnh\"]\n",
+    );
     site.write(
         "tin.rss",
         r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -208,7 +276,10 @@ fn an_image_has_its_width_and_height_when_the_source_gives_them() {
     let no_size = &els[item_of(&els, "Ảnh không cỡ")];
     let m = &find(no_size, "rss/channel/item/media:content")[0].attrs;
     assert_eq!(m["type"], "image/webp");
-    assert!(!m.contains_key("width") && !m.contains_key("height"), "100% is no size: {m:?}");
+    assert!(
+        !m.contains_key("width") && !m.contains_key("height"),
+        "100% is no size: {m:?}"
+    );
     check_output(&out, BASE);
 }
 
@@ -243,7 +314,14 @@ fn an_html_sources_image_has_the_size_opengraph_declares() {
     let els = elements(&std::fs::read_to_string(out.join("tag/web/rss.xml")).unwrap());
     let m = &find(&els, "rss/channel/item/media:content")[0].attrs;
     assert_eq!(m["url"], "https://web.example.vn/og.jpg");
-    assert_eq!((m["width"].as_str(), m["height"].as_str(), m["type"].as_str()), ("1200", "630", "image/jpeg"));
+    assert_eq!(
+        (
+            m["width"].as_str(),
+            m["height"].as_str(),
+            m["type"].as_str()
+        ),
+        ("1200", "630", "image/jpeg")
+    );
     assert_eq!(texts(&els, "rss/channel/item/title"), ["Bài có ảnh"]);
     check_output(&out, BASE);
 }

@@ -16,24 +16,48 @@ async fn json_feed_and_archive_pages_are_served_with_their_types_etags_and_compr
     let text = std::fs::read_to_string(site.config()).expect("feeds.toml");
     let text = text
         .replace("[feeds]\nitems = 50", "[feeds]\nitems = 1")
-        .replace("[merged]\nslug = \"other-news\"\ntitle = \"Các tin khác\"\nitems = 100", "[merged]\nslug = \"other-news\"\ntitle = \"Các tin khác\"\nitems = 1");
-    assert!(text.contains("items = 1\ntag_min") && text.matches("items = 1\n").count() >= 2, "{text}");
+        .replace(
+            "[merged]\nslug = \"other-news\"\ntitle = \"Các tin khác\"\nitems = 100",
+            "[merged]\nslug = \"other-news\"\ntitle = \"Các tin khác\"\nitems = 1",
+        );
+    assert!(
+        text.contains("items = 1\ntag_min") && text.matches("items = 1\n").count() >= 2,
+        "{text}"
+    );
     site.write_config(&text);
     let server = site.start().await;
     let addr = server.local_addr();
     let c = client();
     for (path, content_type) in [
-        ("/other-news/feed.json", "application/feed+json; charset=utf-8"),
-        ("/tag/luc-yen/feed.json", "application/feed+json; charset=utf-8"),
-        ("/other-news/archive/1.xml", "application/rss+xml; charset=utf-8"),
-        ("/other-news/archive/1.atom", "application/atom+xml; charset=utf-8"),
-        ("/other-news/archive/1.json", "application/feed+json; charset=utf-8"),
+        (
+            "/other-news/feed.json",
+            "application/feed+json; charset=utf-8",
+        ),
+        (
+            "/tag/luc-yen/feed.json",
+            "application/feed+json; charset=utf-8",
+        ),
+        (
+            "/other-news/archive/1.xml",
+            "application/rss+xml; charset=utf-8",
+        ),
+        (
+            "/other-news/archive/1.atom",
+            "application/atom+xml; charset=utf-8",
+        ),
+        (
+            "/other-news/archive/1.json",
+            "application/feed+json; charset=utf-8",
+        ),
     ] {
         let r = c.get(url(addr, path)).send().await.expect("response");
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()[CONTENT_TYPE], content_type, "{path}");
         let etag = r.headers()[ETAG].to_str().expect("ascii").to_string();
-        assert!(etag.starts_with('"') && etag.len() > 20, "{path}: strong ETag {etag}");
+        assert!(
+            etag.starts_with('"') && etag.len() > 20,
+            "{path}: strong ETag {etag}"
+        );
         let body = r.bytes().await.expect("body");
         let on_disk = std::fs::read(site.out(path.trim_start_matches('/'))).expect("file");
         assert_eq!(&body[..], &on_disk[..], "{path}");
@@ -67,6 +91,10 @@ async fn json_feed_and_archive_pages_are_served_with_their_types_etags_and_compr
         .send()
         .await
         .expect("br");
-    assert_eq!(feed.headers()[CONTENT_ENCODING], "br", "feed.json is compressed");
+    assert_eq!(
+        feed.headers()[CONTENT_ENCODING],
+        "br",
+        "feed.json is compressed"
+    );
     server.shutdown().await.expect("clean shutdown");
 }

@@ -203,9 +203,12 @@ pub fn rss_problems(xml: &str, url: &str, archive: bool) -> Vec<String> {
         ("dc", "dc:"),
         ("content", "content:"),
     ] {
-        let used = els
-            .iter()
-            .any(|e| e.path.rsplit('/').next().is_some_and(|n| n.starts_with(uses)));
+        let used = els.iter().any(|e| {
+            e.path
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with(uses))
+        });
         if used && !rss.attrs.contains_key(&format!("xmlns:{prefix}")) {
             p.push(format!("{prefix}: used but not declared"));
         }
@@ -225,14 +228,18 @@ pub fn rss_problems(xml: &str, url: &str, archive: bool) -> Vec<String> {
         }
     }
     let links = find(&els, "rss/channel/atom:link");
-    if !links
-        .iter()
-        .any(|l| l.attrs.get("rel").map(String::as_str) == Some("self") && l.attrs.get("href").map(String::as_str) == Some(url))
-    {
+    if !links.iter().any(|l| {
+        l.attrs.get("rel").map(String::as_str) == Some("self")
+            && l.attrs.get("href").map(String::as_str) == Some(url)
+    }) {
         p.push(format!("no atom:link rel=self href={url}"));
     }
     for l in &links {
-        let rel = l.attrs.get("rel").map(String::as_str).unwrap_or("alternate");
+        let rel = l
+            .attrs
+            .get("rel")
+            .map(String::as_str)
+            .unwrap_or("alternate");
         if !RELS.contains(&rel) {
             p.push(format!("unregistered rel {rel}"));
         }
@@ -242,7 +249,10 @@ pub fn rss_problems(xml: &str, url: &str, archive: bool) -> Vec<String> {
     }
     let fh = find(&els, "rss/channel/fh:archive").len();
     if fh != usize::from(archive) {
-        p.push(format!("{fh} fh:archive in a document that is{} an archive", if archive { "" } else { " not" }));
+        p.push(format!(
+            "{fh} fh:archive in a document that is{} an archive",
+            if archive { "" } else { " not" }
+        ));
     }
     let items = find(&els, "rss/channel/item");
     let mut guids = HashSet::new();
@@ -267,7 +277,9 @@ pub fn rss_problems(xml: &str, url: &str, archive: bool) -> Vec<String> {
             p.push(format!("enclosure url: {e:?}"));
         }
         if !e.attrs.get("length").is_some_and(|l| positive(l)) {
-            p.push(format!("enclosure length must be a positive integer: {e:?}"));
+            p.push(format!(
+                "enclosure length must be a positive integer: {e:?}"
+            ));
         }
         if !e.attrs.get("type").is_some_and(|t| is_mime(t)) {
             p.push(format!("enclosure type: {e:?}"));
@@ -336,7 +348,11 @@ pub fn atom_problems(xml: &str, url: &str, archive: bool) -> Vec<String> {
         p.push(format!("no link rel=self href={url}"));
     }
     for l in links.iter().chain(find(&els, "feed/entry/link").iter()) {
-        let rel = l.attrs.get("rel").map(String::as_str).unwrap_or("alternate");
+        let rel = l
+            .attrs
+            .get("rel")
+            .map(String::as_str)
+            .unwrap_or("alternate");
         if !RELS.contains(&rel) {
             p.push(format!("unregistered rel {rel}"));
         }
@@ -400,8 +416,20 @@ pub fn json_feed_problems(text: &str, url: &str) -> Vec<String> {
         return vec!["not an object".into()];
     };
     const TOP: &[&str] = &[
-        "version", "title", "home_page_url", "feed_url", "description", "user_comment",
-        "next_url", "icon", "favicon", "authors", "author", "language", "expired", "hubs",
+        "version",
+        "title",
+        "home_page_url",
+        "feed_url",
+        "description",
+        "user_comment",
+        "next_url",
+        "icon",
+        "favicon",
+        "authors",
+        "author",
+        "language",
+        "expired",
+        "hubs",
         "items",
     ];
     for k in top.keys() {
@@ -412,10 +440,21 @@ pub fn json_feed_problems(text: &str, url: &str) -> Vec<String> {
     if top.get("version").and_then(Value::as_str) != Some("https://jsonfeed.org/version/1.1") {
         p.push("version is not https://jsonfeed.org/version/1.1".into());
     }
-    if !top.get("title").is_some_and(|t| t.as_str().is_some_and(|s| !s.is_empty())) {
+    if !top
+        .get("title")
+        .is_some_and(|t| t.as_str().is_some_and(|s| !s.is_empty()))
+    {
         p.push("title missing or not a string".into());
     }
-    for k in ["home_page_url", "feed_url", "description", "next_url", "icon", "favicon", "language"] {
+    for k in [
+        "home_page_url",
+        "feed_url",
+        "description",
+        "next_url",
+        "icon",
+        "favicon",
+        "language",
+    ] {
         if !string_or_absent(top, k) {
             p.push(format!("{k} is not a string"));
         }
@@ -437,7 +476,8 @@ pub fn json_feed_problems(text: &str, url: &str) -> Vec<String> {
     if let Some(h) = top.get("hubs") {
         let ok = h.as_array().is_some_and(|hs| {
             hs.iter().all(|x| {
-                x.get("type").is_some_and(Value::is_string) && x.get("url").is_some_and(Value::is_string)
+                x.get("type").is_some_and(Value::is_string)
+                    && x.get("url").is_some_and(Value::is_string)
             })
         });
         if !ok {
@@ -467,7 +507,17 @@ pub fn json_feed_problems(text: &str, url: &str) -> Vec<String> {
         if html.is_none() && text.is_none() {
             p.push(format!("item {n}: neither content_html nor content_text"));
         }
-        for k in ["url", "external_url", "title", "content_html", "content_text", "summary", "image", "banner_image", "language"] {
+        for k in [
+            "url",
+            "external_url",
+            "title",
+            "content_html",
+            "content_text",
+            "summary",
+            "image",
+            "banner_image",
+            "language",
+        ] {
             if !string_or_absent(o, k) {
                 p.push(format!("item {n}: {k} is not a string"));
             }
@@ -500,8 +550,14 @@ pub fn json_feed_problems(text: &str, url: &str) -> Vec<String> {
                 continue;
             };
             for a in list {
-                let url_ok = a.get("url").and_then(Value::as_str).is_some_and(absolute_http);
-                let mime_ok = a.get("mime_type").and_then(Value::as_str).is_some_and(is_mime);
+                let url_ok = a
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .is_some_and(absolute_http);
+                let mime_ok = a
+                    .get("mime_type")
+                    .and_then(Value::as_str)
+                    .is_some_and(is_mime);
                 let size_ok = a.get("size_in_bytes").is_none_or(Value::is_u64);
                 let dur_ok = a.get("duration_in_seconds").is_none_or(Value::is_number);
                 if !(url_ok && mime_ok && size_ok && dur_ok) {
@@ -518,7 +574,9 @@ fn authors_problems(a: &Value, whose: &str, p: &mut Vec<String>) {
         list.iter().all(|x| {
             x.as_object().is_some_and(|o| {
                 ["name", "url", "avatar"].iter().any(|k| o.contains_key(*k))
-                    && ["name", "url", "avatar"].iter().all(|k| string_or_absent(o, k))
+                    && ["name", "url", "avatar"]
+                        .iter()
+                        .all(|k| string_or_absent(o, k))
             })
         })
     });
@@ -543,7 +601,8 @@ pub fn documents(out: &Path) -> Vec<(String, Vec<u8>)> {
                 .expect("inside")
                 .to_string_lossy()
                 .replace('\\', "/");
-            let feed_doc = rel.ends_with(".xml") || rel.ends_with(".atom") || rel.ends_with(".json");
+            let feed_doc =
+                rel.ends_with(".xml") || rel.ends_with(".atom") || rel.ends_with(".json");
             if feed_doc {
                 docs.push((rel, std::fs::read(&p).expect("read")));
             }
