@@ -56,7 +56,7 @@ fn podcast_site() -> Site {
     site
 }
 
-fn item_of<'e>(els: &'e [formats_support::El], title: &str) -> std::ops::Range<usize> {
+fn item_of(els: &[formats_support::El], title: &str) -> std::ops::Range<usize> {
     // The elements of the item titled `title`: from its <item> to the next one.
     let starts: Vec<usize> = els
         .iter()

@@ -200,12 +200,7 @@ pub(crate) fn item(ctx: &Ctx<'_>, feed: &PlannedFeed, day: &Day) -> Article {
         if !a.summary.trim().is_empty() {
             let _ = write!(html, "<p>{}</p>", text(a.summary.trim()));
         }
-        let _ = write!(
-            html,
-            "<p>{}: {}</p></li>\n",
-            text(l.source),
-            text(&a.source)
-        );
+        let _ = writeln!(html, "<p>{}: {}</p></li>", text(l.source), text(&a.source));
     }
     html.push_str("</ul>\n");
     let rest = day.total.saturating_sub(listed.len());

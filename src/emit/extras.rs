@@ -274,3 +274,48 @@ pub(crate) fn newest_pages(extras: &Extras) -> impl Iterator<Item = (&str, u64)>
         .iter()
         .filter_map(|(dir, pages)| Some((dir.as_str(), *pages.last()?)))
 }
+
+/// Writes the archive pages and digests `incremental::outdated` found stale, lists the others as
+/// unchanged through `record`, and puts every document's fingerprint (but a failed
+/// one's) and every feed's closed pages into `prints`. Returns what could not be written.
+pub(crate) fn write_stale(
+    ctx: &Ctx<'_>,
+    plan: &Plan,
+    out: &OutDir,
+    extras: &Extras,
+    stale: &[usize],
+    prints: &mut BTreeMap<String, String>,
+    record: &mut dyn FnMut(String, bool),
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (i, e) in extras.docs.iter().enumerate() {
+        if stale.binary_search(&i).is_err() {
+            for rel in files(ctx.cfg, plan, e) {
+                record(rel, false);
+            }
+            prints.insert(e.key.clone(), e.print.clone());
+            continue;
+        }
+        match write(ctx, plan, e, out) {
+            Ok(written) => {
+                for (rel, w) in written {
+                    record(rel, w);
+                }
+                if !e.print.is_empty() {
+                    prints.insert(e.key.clone(), e.print.clone());
+                }
+            }
+            Err(err) => {
+                errors.push(err.to_string());
+                // What it has stays known, so it is neither lost nor left unlisted.
+                for rel in files(ctx.cfg, plan, e) {
+                    if out.is_file(&rel) {
+                        record(rel, false);
+                    }
+                }
+            }
+        }
+    }
+    prints.extend(extras.bounds.iter().map(|(k, v)| (k.clone(), v.clone())));
+    errors
+}

@@ -145,8 +145,8 @@ pub(crate) fn paginate(
             articles,
         })
         .collect();
-    let mut next = bounds.last().map_or(1, |b| b.0 + 1);
-    for chunk in open.chunks(items) {
+    let first_open = bounds.last().map_or(1, |b| b.0 + 1);
+    for (next, chunk) in (first_open..).zip(open.chunks(items)) {
         if let (true, Some(a)) = (
             chunk.len() == items,
             chunk.last().and_then(|&i| articles.get(i)),
@@ -165,7 +165,6 @@ pub(crate) fn paginate(
             number: next,
             articles: chunk.to_vec(),
         });
-        next += 1;
     }
     pages.retain(|p| !p.articles.is_empty());
     for p in &mut pages {

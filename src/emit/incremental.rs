@@ -480,7 +480,7 @@ pub fn emit_outdated(
             }
         }
     }
-    write_extras(
+    extras::write_stale(
         &ctx,
         plan,
         &out,
@@ -566,49 +566,4 @@ pub fn emit_outdated(
         report.errors.push(e.to_string());
     }
     Ok((report, prints))
-}
-
-/// Writes the archive pages and digests [`outdated`] found stale, lists the others as
-/// unchanged through `record`, and puts every document's fingerprint (but a failed
-/// one's) and every feed's closed pages into `prints`. Returns what could not be written.
-fn write_extras(
-    ctx: &Ctx<'_>,
-    plan: &Plan,
-    out: &OutDir,
-    extras: &Extras,
-    stale: &[usize],
-    prints: &mut BTreeMap<String, String>,
-    record: &mut dyn FnMut(String, bool),
-) -> Vec<String> {
-    let mut errors = Vec::new();
-    for (i, e) in extras.docs.iter().enumerate() {
-        if stale.binary_search(&i).is_err() {
-            for rel in extras::files(ctx.cfg, plan, e) {
-                record(rel, false);
-            }
-            prints.insert(e.key.clone(), e.print.clone());
-            continue;
-        }
-        match extras::write(ctx, plan, e, out) {
-            Ok(written) => {
-                for (rel, w) in written {
-                    record(rel, w);
-                }
-                if !e.print.is_empty() {
-                    prints.insert(e.key.clone(), e.print.clone());
-                }
-            }
-            Err(err) => {
-                errors.push(err.to_string());
-                // What it has stays known, so it is neither lost nor left unlisted.
-                for rel in extras::files(ctx.cfg, plan, e) {
-                    if out.is_file(&rel) {
-                        record(rel, false);
-                    }
-                }
-            }
-        }
-    }
-    prints.extend(extras.bounds.iter().map(|(k, v)| (k.clone(), v.clone())));
-    errors
 }
