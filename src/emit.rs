@@ -1,11 +1,14 @@
-//! Which feeds exist (the [`Plan`]) and their RSS 2.0, Atom 1.0, OPML and HTML index files,
-//! written atomically and only when their bytes change.
+//! Which feeds exist (the [`Plan`]) and their RSS 2.0, Atom 1.0, JSON Feed 1.1, archive
+//! page, digest, OPML and HTML index files, written atomically and only when their bytes
+//! change.
 //!
-//! Output is a pure function of the articles and the config: dates in the files are the
-//! articles' own (an empty feed carries 2000-01-01T00:00:00Z), never the time of the build, so
-//! the same input gives byte-identical files and an unchanged feed is not rewritten.
-//! The planning rules (ordering, display names, slug collisions) are documented in
-//! [`plan`](mod@plan); the stale-file policy in [`write`](mod@write).
+//! Output is a pure function of the articles and the config (and of the archive pages
+//! closed by earlier builds, and for digests of which days the build's clock has closed):
+//! dates in the files are the articles' own (an empty feed carries 2000-01-01T00:00:00Z),
+//! never the time of the build, so the same input gives byte-identical files and an
+//! unchanged feed is not rewritten. The planning rules (ordering, display names, slug
+//! collisions) are documented in [`plan`](mod@plan), the archive rules in
+//! [`history`](mod@history); the stale-file policy in [`write`](mod@write).
 
 mod atom;
 mod ctx;

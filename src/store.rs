@@ -173,7 +173,7 @@ pub struct EmitMemory {
     pub tag_slugs: BTreeMap<String, String>,
     /// Feed (or page) key → fingerprint of what was written (see
     /// [`crate::emit::emit_incremental`]), and each feed's closed archive pages under
-    /// `<feed dir>/archive` (see [`crate::emit::history`]).
+    /// `@archive:<feed dir>` (see [`crate::emit::history`]).
     pub fingerprints: BTreeMap<String, String>,
 }
 

@@ -90,9 +90,11 @@ fn archive_bounds_outlive_an_emit_that_never_finished_and_fingerprints_do_not() 
             ("tag/luc-yen".to_string(), "f1".to_string()),
             ("tag/luc-yen/archive/1".to_string(), "f2".to_string()),
             (
-                "tag/luc-yen/archive".to_string(),
+                "@archive:tag/luc-yen".to_string(),
                 "[[1,0,0,0,\"s\",\"a\"]]".to_string(),
             ),
+            // A tag whose slug is `archive`: a fingerprint like any.
+            ("tag/archive".to_string(), "f3".to_string()),
         ]),
     };
     store.save_emit_memory(&memory).unwrap();
@@ -102,6 +104,6 @@ fn archive_bounds_outlive_an_emit_that_never_finished_and_fingerprints_do_not() 
     let after = store.emit_memory().unwrap();
     assert_eq!(
         after.fingerprints.keys().collect::<Vec<_>>(),
-        ["tag/luc-yen/archive"]
+        ["@archive:tag/luc-yen"]
     );
 }

@@ -65,7 +65,7 @@ pub(crate) struct Extras {
     pub docs: Vec<Extra>,
     /// Feed folder → its archive page numbers, oldest first.
     pub pages: FxHashMap<String, Vec<u64>>,
-    /// The closed pages of each feed, to remember (`<dir>/archive` → bounds).
+    /// The closed pages of each feed, to remember (`@archive:<dir>` → bounds).
     pub bounds: BTreeMap<String, String>,
 }
 

@@ -11,7 +11,7 @@
 //!   subscription document lists the whole history once.
 //! - Pages are numbered from 1, oldest first, and hold `items` articles each. Once a page
 //!   is full it is *closed*: the key of its last article is remembered (the emit memory,
-//!   under `<feed dir>/archive`) and the page keeps exactly the articles up to that key
+//!   under `@archive:<feed dir>`) and the page keeps exactly the articles up to that key
 //!   for good. Only the newest page fills up, so a build that adds articles changes the
 //!   subscription document and the newest page; when that page closes, the next build
 //!   opens a page after it and the closed one gains its `next-archive` link.
@@ -78,14 +78,17 @@ impl Bound {
     }
 }
 
-/// The emit-memory key of a feed's closed pages.
+/// The emit-memory key of the closed pages of the feed in folder `dir`. `@` is in no
+/// slug, so no feed's fingerprint key (its folder) can look like one.
 pub(crate) fn bounds_key(dir: &str) -> String {
-    format!("{dir}/archive")
+    format!("{BOUNDS_PREFIX}{dir}")
 }
+
+const BOUNDS_PREFIX: &str = "@archive:";
 
 /// Whether an emit-memory key holds closed pages (not a fingerprint).
 pub fn is_bounds_key(k: &str) -> bool {
-    k.ends_with("/archive")
+    k.starts_with(BOUNDS_PREFIX)
 }
 
 /// The closed pages remembered as `text`; nothing when it does not read (a memory from
@@ -284,7 +287,7 @@ pub(crate) fn archived(history: &[usize], shown: usize) -> &[usize] {
 pub(crate) fn remembered(memory: &BTreeMap<String, String>) -> BTreeMap<&str, Vec<Bound>> {
     memory
         .iter()
-        .filter_map(|(k, v)| Some((k.strip_suffix("/archive")?, read_bounds(Some(v)))))
+        .filter_map(|(k, v)| Some((k.strip_prefix(BOUNDS_PREFIX)?, read_bounds(Some(v)))))
         .collect()
 }
 
@@ -346,5 +349,15 @@ mod tests {
         assert!(read_bounds(Some(&"garbage".to_string())).is_empty());
         assert!(is_bounds_key(&bounds_key("tag/luc-yen")));
         assert!(!is_bounds_key("tag/luc-yen/archive/1"));
+        // A tag whose slug is `archive` has a feed folder, not bounds.
+        assert!(!is_bounds_key("tag/archive"));
+        let memory = BTreeMap::from([
+            ("tag/archive".to_string(), "0123abcd".to_string()),
+            (bounds_key("tag/archive"), text.clone()),
+        ]);
+        assert_eq!(
+            remembered(&memory).into_iter().collect::<Vec<_>>(),
+            [("tag/archive", bounds)]
+        );
     }
 }

@@ -80,10 +80,16 @@ impl Kind {
     }
 }
 
-/// Whether a served path is an archive page (`…/archive/<n>.xml`): a document that never
-/// changes once full, which nobody subscribes to.
+/// Whether a served path is an archive page (`…/archive/<n>.xml`, `.atom`, `.json`): a
+/// document that never changes once full, which nobody subscribes to. (A tag whose slug is
+/// `archive` has its feeds at `/tag/archive/rss.xml`, which is no page.)
 pub(crate) fn is_archive(path: &str) -> bool {
-    path.contains("/archive/")
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or_default();
+    parts.next() == Some("archive")
+        && name
+            .split_once('.')
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One representation of a file: its bytes and its ETag.
@@ -409,6 +415,18 @@ fn brotli(bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_pages_are_told_from_feeds_named_archive() {
+        assert!(is_archive("/tag/luc-yen/archive/3.xml"));
+        assert!(is_archive("/other-news/archive/12.json"));
+        assert!(!is_archive("/tag/archive/rss.xml"));
+        assert!(!is_archive("/tag/archive/digest/feed.json"));
+        assert_eq!(Kind::of("tag/archive/rss.xml"), Some(Kind::Rss));
+        assert_eq!(Kind::of("tag/x/archive/3.atom"), Some(Kind::Atom));
+        assert_eq!(Kind::of("tag/x/archive/3.json"), Some(Kind::Json));
+        assert_eq!(Kind::of("tag/x/digest/feed.json"), Some(Kind::Json));
+    }
 
     #[test]
     fn if_none_match_accepts_any_encoding_of_the_same_bytes() {
