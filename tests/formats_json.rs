@@ -115,11 +115,11 @@ fn json_feed_off_writes_and_lists_none() {
     let example = example_copy();
     let cfg = example.path().join("feeds.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    std::fs::write(
-        &cfg,
-        text.replace("[feeds]\n", "[feeds]\njson_feed = false\n"),
-    )
-    .unwrap();
+    assert!(
+        text.contains("json_feed = true"),
+        "the example sets the key"
+    );
+    std::fs::write(&cfg, text.replace("json_feed = true", "json_feed = false")).unwrap();
     build(example.path());
     let out = example.path().join("public");
     let (_, _, json) = check_output(&out, BASE);
