@@ -111,7 +111,7 @@ fn main() {
                 source,
                 cfg.fetch.per_host,
             );
-            let outcome = feedmill::scrape::scrape_source(source, &pages)
+            let outcome = feedmill::scrape::scrape_source(source, &pages, &cfg.limits)
                 .await
                 .unwrap();
             let mut warnings = Vec::new();

@@ -57,7 +57,7 @@ ATTACKS = {
     "100,000 attributes on one tag": lambda: rss(
         item(1, esc("<p " + " ".join(f"a{n}=x" for n in range(100_000)) + ">x</p>"))
     ),
-    "496,000 tiny items (16 MiB)": lambda: rss("".join(f"<item><guid>{n}</guid><title>t</title></item>" for n in range(496_000))),
+    "496,000 tiny items (15 MB)": lambda: rss("".join(f"<item><title>{n}</title></item>" for n in range(496_000))),
     "title entity-decoded twice": lambda: rss(
         item(1, "x", title="A &amp;lt;img src=x onerror=alert(1)&amp;gt; B")
     ),
@@ -69,7 +69,42 @@ ATTACKS = {
 }
 
 
-def run(name: str, doc: str, extra: str = "") -> None:
+def plant_symlink(tmp: str) -> None:
+    """public/tag/item-1 → a folder outside the output: a build must not write through it."""
+    os.makedirs(os.path.join(tmp, "public", "tag"), exist_ok=True)
+    os.symlink(os.path.join(tmp, "outside"), os.path.join(tmp, "public", "tag", "x"))
+
+
+def fifo_source(tmp: str) -> None:
+    """The source file is a FIFO nobody writes to: reading it must not hang the build."""
+    os.remove(os.path.join(tmp, "feed.xml"))
+    os.mkfifo(os.path.join(tmp, "feed.xml"))
+
+
+SETUPS = {
+    "symlinked folder in the output (tag/x → outside)": (
+        lambda: rss(item(1, "x", extra="<category>x</category>")),
+        "",
+        plant_symlink,
+    ),
+    "store named like an output file (store = index.html, output_dir = .)": (
+        lambda: rss(item(1, "x")),
+        "",
+        lambda tmp: rewrite(tmp, 'output_dir = "public"\nstore = "feedmill.db"', 'output_dir = "."\nstore = "index.html"'),
+    ),
+    "source file is a FIFO": (lambda: rss(""), "", fifo_source),
+}
+
+
+def rewrite(tmp: str, old: str, new: str) -> None:
+    path = os.path.join(tmp, "feeds.toml")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace(old, new))
+
+
+def run(name: str, doc: str, extra: str = "", setup=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "feeds.toml"), "w") as f:
             f.write(CONFIG.format(extra=extra))
@@ -77,6 +112,8 @@ def run(name: str, doc: str, extra: str = "") -> None:
             f.write(doc)
         outside = os.path.join(tmp, "outside")
         os.mkdir(outside)
+        if setup:
+            setup(tmp)
         p = subprocess.run(
             ["/usr/bin/time", "-v", BIN, "build", "--quiet", "--config", "feeds.toml"],
             cwd=tmp,
@@ -95,10 +132,14 @@ def run(name: str, doc: str, extra: str = "") -> None:
                 files += 1
                 bytes_ += os.path.getsize(os.path.join(root, n))
         stray = sum(len(n) for _, _, n in os.walk(outside))
-        warn = next((l for l in p.stderr.splitlines() if l.startswith("warning:")), "")
+        warn = next(
+            (l for l in p.stderr.splitlines() if l.startswith(("warning:", "error:", "feeds.toml:"))),
+            "",
+        )
+        warn = warn.replace(tmp, "…").replace("|", "\\|")
         print(
             f"| {name} | {secs:.2f} s | {int(rss_kb.group(1)) / 1024 if rss_kb else 0:.0f} MiB "
-            f"| {files} files, {bytes_ / 1e6:.2f} MB | {stray} | {p.returncode} | {warn[:110]} |"
+            f"| {files} files, {bytes_ / 1e6:.2f} MB | {stray} | {p.returncode} | {warn[:140]} |"
         )
 
 
@@ -107,6 +148,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name, make in ATTACKS.items():
         run(name, make())
+    for name, (make, extra, setup) in SETUPS.items():
+        run(name, make(), extra, setup)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ pub struct Config {
     pub tags: TagsCfg,
     /// Daily digests: `digest`/`digest_time` in `[merged]`, `[[category]]` and `[tags]`.
     pub digests: DigestCfg,
+    /// `[[filter]]` then every `[[source.filter]]`, in file order: which stored articles
+    /// the feeds show, and what they add to them (see [`crate::filter`]).
+    pub filters: Vec<FilterCfg>,
 }
 
 /// Which feeds have a daily digest, and the time of day (in `site.timezone`) each day's
@@ -170,6 +173,12 @@ pub struct LimitsCfg {
     /// Articles one digest item lists; the rest of that day are counted in it, with a link
     /// to the feed (default 200).
     pub digest_articles: usize,
+    /// Article pages a `full_text` source fetches in one build; the other articles keep
+    /// their feed's content until a later build fetches their page (default 100).
+    pub full_text_pages: usize,
+    /// Tries of one article page that keeps failing, while its feed entry stays the same;
+    /// then the article keeps its feed's content until the entry changes (default 3).
+    pub full_text_attempts: usize,
 }
 
 impl Default for LimitsCfg {
@@ -187,6 +196,8 @@ impl Default for LimitsCfg {
             read_time: Duration::from_secs(30),
             enclosures_per_article: 16,
             digest_articles: 200,
+            full_text_pages: 100,
+            full_text_attempts: 3,
         }
     }
 }
@@ -301,6 +312,11 @@ pub struct Source {
     pub connect_timeout: Option<Duration>,
     /// `[source.html]`, required when `kind = "html"`.
     pub html: Option<HtmlCfg>,
+    /// `full_text`: fetch each new article's page and take its body as the content
+    /// (`kind = "feed"` only).
+    pub full_text: Option<FullTextCfg>,
+    /// Whether its articles are in the merged feed (`merged`, default true).
+    pub merged: bool,
 }
 
 impl Source {
@@ -318,8 +334,71 @@ impl Source {
             timeout: None,
             connect_timeout: None,
             html: None,
+            full_text: None,
+            merged: true,
         }
     }
+}
+
+/// `full_text` of a feed source: where an article page's body is (see [`crate::enrich`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FullTextCfg {
+    /// CSS selector of the body on the article page; `None`: readability finds it.
+    pub content: Option<String>,
+    /// Removed from the page before the body is taken (comments, share buttons, ads).
+    pub remove: Vec<String>,
+    /// Hosts besides the feed's own that article pages may be fetched from (exact names,
+    /// or `*.example.vn` for every subdomain).
+    pub allow_hosts: Vec<String>,
+}
+
+/// What a [`FilterCfg`] does with the articles it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterAction {
+    /// `"discard"`: matching articles leave the feeds.
+    Discard,
+    /// `"keep"`: only matching articles stay in the feeds.
+    Keep,
+    /// `"tag"`: nothing leaves; matching articles get `add_tags` / `add_category`.
+    Tag,
+}
+
+/// A field of an article a filter looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FilterField {
+    /// The plain-text title.
+    Title,
+    /// The plain-text summary.
+    Summary,
+    /// The content's text (its HTML markup is not matched).
+    Content,
+    /// Each author name.
+    Author,
+    /// Each tag's name.
+    Tags,
+    /// The article's link.
+    Url,
+}
+
+/// One `[[filter]]` (or `[[source.filter]]`).
+#[derive(Debug, Clone)]
+pub struct FilterCfg {
+    /// What reports call it: its `name`, else `filter at line N`.
+    pub label: String,
+    /// The sources it applies to; empty for every source.
+    pub sources: Vec<String>,
+    /// What it does.
+    pub action: FilterAction,
+    /// Where it looks (default title, summary and content).
+    pub fields: Vec<FilterField>,
+    /// `match`: a regular expression, matched against each field's NFC text.
+    pub pattern: Option<Regex>,
+    /// `words`: words or phrases matched whole, ignoring case and accents.
+    pub words: Vec<String>,
+    /// Tags given to the articles it matches (and keeps).
+    pub add_tags: Vec<String>,
+    /// A category given to the articles it matches (and keeps).
+    pub add_category: Option<String>,
 }
 
 /// `[source.html]`: CSS selectors describing a news site.
@@ -405,20 +484,16 @@ impl std::error::Error for ConfigError {}
 impl Config {
     /// Reads and validates `path`, reporting every problem found.
     pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![ConfigError {
-                file: path.to_path_buf(),
-                line: 0,
-                column: 0,
-                message: format!("cannot read config: {e}"),
-            }]
-        })?;
-        parse::parse(&text, path, false)
+        Config::read(path, false)
     }
 
     /// [`Config::load`] plus what `feedmill check` also looks at on this machine: every
     /// local source file must exist and be a regular file (reported at its `url`).
     pub fn check(path: &Path) -> Result<Config, Vec<ConfigError>> {
+        Config::read(path, true)
+    }
+
+    fn read(path: &Path, check_files: bool) -> Result<Config, Vec<ConfigError>> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             vec![ConfigError {
                 file: path.to_path_buf(),
@@ -427,7 +502,7 @@ impl Config {
                 message: format!("cannot read config: {e}"),
             }]
         })?;
-        parse::parse(&text, path, true)
+        parse::parse(&text, path, check_files)
     }
 
     /// Validates `text` as if it were the content of `path` (used for relative paths and
@@ -483,6 +558,7 @@ impl Config {
             categories: Vec::new(),
             tags: TagsCfg::default(),
             digests: DigestCfg::default(),
+            filters: Vec::new(),
         }
     }
 

@@ -16,7 +16,7 @@ mod name;
 mod next;
 mod probe;
 mod select;
-mod signals;
+pub(crate) mod signals;
 
 use std::sync::Arc;
 

@@ -9,7 +9,9 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{Config, Source, SourceKind, SourceUrl};
+use crate::enrich::{self, ArticleText, Limiter};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
+use crate::filter::{Filters, Verdict};
 use crate::model::FeedFormat;
 use crate::normalize::Normalizer;
 use crate::pipeline::pages::FetcherPages;
@@ -39,6 +41,11 @@ pub struct InspectedArticle {
     pub content: String,
     /// Lead image.
     pub image: Option<String>,
+    /// What the config's filters say: kept or dropped, and what each filter did.
+    pub filters: Verdict,
+    /// For a `full_text` source: where the content came from and its length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_text: Option<ArticleText>,
 }
 
 /// Everything `inspect` reports about one feed.
@@ -97,9 +104,22 @@ pub async fn inspect_source(cfg: &Config, name: &str) -> Result<SourceInspection
     match (&source.kind, &source.html) {
         (SourceKind::Html, Some(html)) => {
             let pages = FetcherPages::new(fetcher, source, cfg.fetch.per_host);
-            scrape::inspect(source, html, &pages)
-                .await
-                .map(SourceInspection::Html)
+            let mut inspection = scrape::inspect(source, html, &pages).await?;
+            // The rule tester: each article page's article as a build would filter it.
+            let normalizer = Normalizer::new(cfg);
+            let filters = Filters::new(cfg);
+            let mut ignored = Vec::new();
+            inspection.filters = inspection
+                .articles
+                .iter()
+                .map(|a| {
+                    normalizer
+                        .article(a.article.clone(), source, &mut ignored)
+                        .map(|a| filters.verdict(&a))
+                        .unwrap_or_default()
+                })
+                .collect();
+            Ok(SourceInspection::Html(inspection))
         }
         _ => inspect_with(&fetcher, cfg, source)
             .await
@@ -157,10 +177,34 @@ async fn inspect_with(
     let mut warnings = std::mem::take(&mut feed.warnings);
     let (format, version, encoding) = (feed.format, feed.version.clone(), feed.encoding.clone());
     let (title, link, language) = (feed.title.take(), feed.link.take(), feed.language.take());
-    let articles = normalizer
-        .feed_articles(feed, source, &mut warnings)
+    let mut articles = normalizer.feed_articles(feed, source, &mut warnings);
+    // A full-text source: every page fetched as a first build would (nothing stored).
+    let texts = match &source.full_text {
+        Some(rules) => {
+            let limiter = Limiter::new(cfg.fetch.concurrency, cfg.fetch.per_host);
+            let e = enrich::enrich(
+                source,
+                rules,
+                &mut articles,
+                Vec::new(),
+                fetcher,
+                &limiter,
+                &cfg.limits,
+                chrono::Utc::now(),
+            )
+            .await;
+            warnings.extend(e.warnings);
+            e.articles.into_iter().map(Some).collect()
+        }
+        None => Vec::new(),
+    };
+    let filters = Filters::new(cfg);
+    let articles = articles
         .into_iter()
-        .map(|a| InspectedArticle {
+        .enumerate()
+        .map(|(i, a)| InspectedArticle {
+            filters: filters.verdict(&a),
+            full_text: texts.get(i).cloned().flatten(),
             id: a.id,
             url: a.url,
             title: a.title,
@@ -215,6 +259,30 @@ impl InspectReport {
             let summary: String = a.summary.chars().take(160).collect();
             let _ = writeln!(s, "    summary:   {summary}");
             let _ = writeln!(s, "    content:   {} bytes of HTML", a.content.len());
+            match &a.full_text {
+                Some(ArticleText::Fetched { origin, chars }) => {
+                    let _ = writeln!(
+                        s,
+                        "    full text: {chars} characters, from the page by {origin}"
+                    );
+                }
+                Some(ArticleText::Stored { origin, chars }) => {
+                    let _ = writeln!(
+                        s,
+                        "    full text: {chars} characters, from the stored page by {origin}"
+                    );
+                }
+                Some(ArticleText::Feed { why, chars }) => {
+                    let _ = writeln!(
+                        s,
+                        "    full text: the feed's own content kept ({chars} characters): {why}"
+                    );
+                }
+                None => {}
+            }
+            if !a.filters.steps.is_empty() {
+                let _ = writeln!(s, "    filters:   {}", a.filters.describe());
+            }
         }
         if !self.warnings.is_empty() {
             let _ = writeln!(s, "\nwarnings:");

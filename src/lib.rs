@@ -12,7 +12,9 @@
 pub mod config;
 pub mod discover;
 pub mod emit;
+pub mod enrich;
 pub mod fetch;
+pub mod filter;
 pub mod inspect;
 pub mod model;
 pub mod normalize;

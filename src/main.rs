@@ -15,6 +15,7 @@ const EXIT_CONFIG: u8 = 2;
 /// EX_TEMPFAIL: try again later); nothing was done.
 const EXIT_LOCKED: u8 = 75;
 
+mod cli_log;
 mod cli_onboard;
 
 #[derive(Parser)]
@@ -57,7 +58,10 @@ enum Command {
     ///
     /// Answers feed readers from memory with ETag/Last-Modified (304s), gzip/brotli and
     /// Cache-Control; reloads feeds.toml when it changes (an invalid edit is reported and the
-    /// previous config keeps serving); /healthz and /metrics (Prometheus). Stops gracefully
+    /// previous config keeps serving); /healthz, /metrics (Prometheus), and /status and
+    /// /status.json (every source's health; behind the FEEDMILL_STATUS_TOKEN environment
+    /// variable when it is set). Logs the startup build, config edits and sources that
+    /// start failing or recover (--log-format json for log collectors). Stops gracefully
     /// on Ctrl-C or SIGTERM. Exits 2 when feeds.toml is invalid at start.
     Serve(ServeArgs),
     /// Add a source for a site's address to feeds.toml.
@@ -92,6 +96,10 @@ struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, short, default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
+    /// Log lines as text for a person (timestamped unless stderr is the systemd journal)
+    /// or as one JSON object per line for a log collector.
+    #[arg(long, value_enum, default_value_t = cli_log::LogFormat::Text)]
+    log_format: cli_log::LogFormat,
 }
 
 #[derive(Args)]
@@ -152,15 +160,22 @@ struct InspectArgs {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(colour_on_stderr())
-        .init();
     let cli = Cli::parse();
+    cli_log::init(&match &cli.command {
+        // A server's log says what the operator acts on (startup summary, config edits,
+        // sources failing and recovering: info and up), each line stamped with its time.
+        Command::Serve(args) => cli_log::LogSetup {
+            format: args.log_format,
+            default_filter: "warn,feedmill=info",
+            timestamps: true,
+        },
+        // The other commands print their own results; the log is for problems.
+        _ => cli_log::LogSetup {
+            format: cli_log::LogFormat::Text,
+            default_filter: "warn",
+            timestamps: false,
+        },
+    });
     match cli.command {
         Command::Build(args) => build(args),
         Command::Check(args) => check(&args.config),
@@ -173,13 +188,6 @@ fn main() -> ExitCode {
         Command::Man(args) => cli_onboard::man(args, Cli::command()),
         Command::Healthz(args) => cli_onboard::healthz(args, runtime),
     }
-}
-
-/// Colour only for a person at a terminal: never into a file, a pipe or a journal, and not
-/// when `NO_COLOR` is set to anything non-empty (<https://no-color.org>).
-fn colour_on_stderr() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    !no_color && std::io::stderr().is_terminal()
 }
 
 fn load_config(path: &Path) -> Result<Config, ExitCode> {
@@ -462,11 +470,31 @@ fn print_stats(cfg: &Config, stats: &pipeline::FeedStats, tags: usize) {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    match runtime().block_on(feedmill::serve::run(&args.config.config, args.listen)) {
+    let options = feedmill::serve::ServeOptions::from_env();
+    let run = feedmill::serve::run(&args.config.config, args.listen, options);
+    let json = args.log_format == cli_log::LogFormat::Json;
+    match runtime().block_on(run) {
         Ok(()) => ExitCode::SUCCESS,
+        // With --log-format json every line on stderr is JSON, these too.
+        Err(feedmill::serve::ServeError::Config(errors)) if json => {
+            for e in &errors {
+                tracing::error!(event = "config_error", "{e}");
+            }
+            tracing::error!(
+                event = "config_refused",
+                problems = errors.len(),
+                "{} problem(s) in the config; nothing was done",
+                errors.len()
+            );
+            ExitCode::from(EXIT_CONFIG)
+        }
         Err(feedmill::serve::ServeError::Config(errors)) => {
             print_config_errors(&errors);
             ExitCode::from(EXIT_CONFIG)
+        }
+        Err(e) if json => {
+            tracing::error!(event = "serve_failed", "{e}");
+            ExitCode::FAILURE
         }
         Err(e) => {
             eprintln!("feedmill: {e}");

@@ -87,17 +87,39 @@ impl Normalizer {
             .into_iter()
             .find_map(|b| b.and_then(|b| url::resolve(b, &[feed_url])));
 
-        // Content, or the summary when the content is missing or sanitizes to nothing.
-        let content = [raw.content_html.as_deref(), raw.summary_html.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(|c| html::sanitize(c, content_base.as_ref()))
-            .find(|c| !c.is_empty())
-            .unwrap_or_default();
+        // Every piece of HTML is bounded before it is parsed; what a bound cut is a warning.
+        let bounds = html::Bounds::content(&self.limits);
+        let item = raw
+            .link
+            .as_deref()
+            .or(raw.guid.as_deref())
+            .unwrap_or_default()
+            .trim();
+        let mut bounded = |field: &str, (out, cuts): (String, html::Cuts)| {
+            warnings.extend(html::cut_warning(&source.name, item, field, &cuts, &bounds));
+            out
+        };
+        // Content, or the summary when the content is missing or sanitizes to nothing (what
+        // the bounds cut from the summary is told once, below).
+        let content = [
+            (raw.content_html.as_deref(), true),
+            (raw.summary_html.as_deref(), false),
+        ]
+        .into_iter()
+        .filter_map(|(c, own)| Some((c?, own)))
+        .map(|(c, own)| {
+            let (clean, cuts) = html::sanitize_within(c, content_base.as_ref(), &bounds);
+            bounded(
+                "content",
+                (clean, if own { cuts } else { html::Cuts::default() }),
+            )
+        })
+        .find(|c| !c.is_empty())
+        .unwrap_or_default();
         let summary_text = raw
             .summary_html
             .as_deref()
-            .map(text::plain_text)
+            .map(|s| bounded("summary", html::plain_text_within(s, &bounds)))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| html::first_paragraph(&content));
         let summary = text::truncate_words(&summary_text, SUMMARY_CHARS);
@@ -105,16 +127,50 @@ impl Normalizer {
         let mut title = raw
             .title
             .as_deref()
-            .map(text::field_text)
+            .map(|t| bounded("title", html::field_text_within(t, &bounds)))
             .unwrap_or_default();
-        if title.is_empty() && url.is_none() && content.is_empty() {
+        // A title that is only an image (`<img src=…>`) is still a title: the image stands
+        // for it, as does the item's own image when it has nothing else.
+        let title_image = match raw.title.as_deref() {
+            Some(t) if title.is_empty() && text::has_markup(t) => {
+                let (clean, _) = html::sanitize_within(t, content_base.as_ref(), &bounds);
+                html::first_image_named(&clean)
+            }
+            _ => None,
+        };
+        let raw_image = raw
+            .image
+            .as_deref()
+            .and_then(|i| url::resolve(i, &[base, raw.link.as_deref(), feed_url]))
+            .map(String::from);
+        // The size comes with the image: the source's own for its image element, the
+        // `<img width height>` of the title's or the content's first image otherwise.
+        let (image, image_meta) = match raw_image {
+            Some(i) => (Some(i), media::clean_image_meta(&raw.image_meta)),
+            None => match &title_image {
+                Some((src, _)) => (Some(src.clone()), crate::model::ImageMeta::default()),
+                None => match html::first_image(&content) {
+                    Some(i) => {
+                        let meta = media::img_size_in(&content, &i);
+                        (Some(i), meta)
+                    }
+                    None => (None, crate::model::ImageMeta::default()),
+                },
+            },
+        };
+        if title.is_empty() && url.is_none() && content.is_empty() && image.is_none() {
             return None;
         }
         if title.is_empty() {
             title = text::first_words(&summary_text, TITLE_WORDS);
         }
         if title.is_empty() {
-            title = url.clone().unwrap_or_default();
+            title = match (&title_image, &url, &image) {
+                (Some((_, alt)), _, _) if !alt.is_empty() => alt.clone(),
+                (_, Some(u), _) => u.clone(),
+                (_, None, Some(i)) => html::image_file_name(i),
+                _ => String::new(),
+            };
         }
 
         let tz = source.timezone.unwrap_or(self.site_tz);
@@ -139,23 +195,6 @@ impl Normalizer {
         let published = read_date("published", raw.published.as_deref());
         let updated = read_date("updated", raw.updated.as_deref());
 
-        let raw_image = raw
-            .image
-            .as_deref()
-            .and_then(|i| url::resolve(i, &[base, raw.link.as_deref(), feed_url]))
-            .map(String::from);
-        // The size comes with the image: the source's own for its image element, the
-        // `<img width height>` of the content's first image otherwise.
-        let (image, image_meta) = match raw_image {
-            Some(i) => (Some(i), media::clean_image_meta(&raw.image_meta)),
-            None => match html::first_image(&content) {
-                Some(i) => {
-                    let meta = media::img_size_in(&content, &i);
-                    (Some(i), meta)
-                }
-                None => (None, crate::model::ImageMeta::default()),
-            },
-        };
         let (enclosures, cut) = media::enclosures(
             &raw.enclosures,
             &[base, raw.link.as_deref(), feed_url],
@@ -206,7 +245,16 @@ impl Normalizer {
             .of(source, &title, &tags, &raw.tags, &self.aliases);
 
         let mut authors: Vec<String> = Vec::new();
-        for a in raw.authors.iter().map(|a| text::author_name(a)) {
+        for a in &raw.authors {
+            let (a, cuts) = html::field_text_within(a, &bounds);
+            warnings.extend(html::cut_warning(
+                &source.name,
+                item,
+                "author",
+                &cuts,
+                &bounds,
+            ));
+            let a = text::author_of_text(a);
             if !a.is_empty() && !authors.contains(&a) {
                 authors.push(a);
             }

@@ -8,8 +8,14 @@
 //! ([`emit::emit_incremental`]).
 //! Sources are read and normalized in parallel ([`process`](mod@process)); a document
 //! identical to the source's last good one is not read again.
+//! Between normalize and store, the articles of `full_text` sources get their page's body
+//! ([`full_text`](mod@full_text), [`crate::enrich`]); where the build reads the stored
+//! articles for its feeds, the filters decide which it shows ([`filtered`](mod@filtered),
+//! [`crate::filter`]).
 
 mod dedup;
+mod filtered;
+mod full_text;
 pub mod pages;
 mod process;
 mod stats;
@@ -31,7 +37,7 @@ use crate::store::{
     SourceUpdate, Store, StoreError,
 };
 
-use dedup::{dedup, fill_text};
+use dedup::fill_text;
 use pages::FetcherPages;
 use process::{process_all, reading_rules, same_rules, Got, Processed, Reading};
 pub use stats::{stats, FeedLabel, FeedStats, SourceFeedStats};
@@ -92,6 +98,10 @@ pub struct SourceReport {
     pub last_success: Option<String>,
     /// Consecutive failed builds, this one included.
     pub consecutive_failures: u32,
+    /// Selectors of an HTML source that matched on fewer of this build's pages than they
+    /// were tried on (`serve`'s `/status` shows them); empty for feeds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub degraded_selectors: Vec<crate::scrape::SelectorCount>,
 }
 
 /// What a build did, for the CLI summary and `--report FILE.json`.
@@ -125,6 +135,8 @@ pub struct BuildReport {
 pub struct BuildTimings {
     /// Fetching and scraping every source.
     pub fetch_ms: u64,
+    /// Fetching and extracting the article pages of `full_text` sources.
+    pub full_text_ms: u64,
     /// Reading and normalizing what arrived.
     pub read_ms: u64,
     /// Writing the sources' articles and state to the store.
@@ -237,8 +249,13 @@ pub async fn build_with_store(
         })
         .collect();
     let started = Instant::now();
-    let processed = process_all(inputs, &normalizer, &rules);
+    let mut processed = process_all(inputs, &normalizer, &rules);
     timings.read_ms = ms(started);
+    let started = Instant::now();
+    let stored_pages = full_text::stored_pages(&chosen, &processed, &*store)?;
+    let full_text =
+        full_text::full_text(cfg, &chosen, &mut processed, &fetcher, stored_pages, now).await;
+    timings.full_text_ms = ms(started);
     let mut reports = Vec::with_capacity(chosen.len());
     let mut updates = Vec::with_capacity(chosen.len());
     let mut same = Vec::with_capacity(chosen.len());
@@ -250,6 +267,8 @@ pub async fn build_with_store(
         same.push(same_document);
     }
     let started = Instant::now();
+    full_text.hold(&mut updates);
+    full_text.save(store)?;
     let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
     let applied = store.apply(&BuildChanges {
         now,
@@ -310,7 +329,7 @@ pub async fn build_with_store(
         mut articles,
         versions,
         text,
-    } = dedup(store.article_heads(with_text)?, &*store, &cfg.limits)?;
+    } = filtered::feed_articles(cfg, &*store, with_text)?;
     timings.load_ms = ms(started);
     let started = Instant::now();
     let mut plan = emit::plan(&articles, cfg, &memory.tag_slugs);
@@ -400,7 +419,7 @@ async fn gather(
     let scrapes = futures_util::future::join_all(html.iter().map(|source| async move {
         let started = Instant::now();
         let pages = FetcherPages::new(fetcher.clone(), source, cfg.fetch.per_host);
-        let got = match scrape::scrape_source_with(source, &pages, &cfg.limits).await {
+        let got = match scrape::scrape_source(source, &pages, &cfg.limits).await {
             Ok(outcome) => Got::Scraped(
                 outcome,
                 FetchMeta {
@@ -450,6 +469,7 @@ fn settle_source(
         fetch,
         last_success: None,
         consecutive_failures: 0,
+        degraded_selectors: Vec::new(),
     };
     let had_good = next.last_success.is_some();
     let mut same_document = false;
@@ -457,6 +477,7 @@ fn settle_source(
         Reading::Read(Ok(read), validators, hash) => {
             report.items = read.items;
             report.warnings = read.warnings;
+            report.degraded_selectors = read.degraded_selectors;
             if read.articles.is_empty() {
                 // An answer with nothing in it is a broken source, not an empty one.
                 report.status = SourceStatus::Degraded;

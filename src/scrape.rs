@@ -28,6 +28,7 @@ use url::Url;
 
 use crate::config::{HtmlCfg, LimitsCfg, Source};
 use crate::model::RawArticle;
+use crate::normalize::html::{bound, Bounds};
 
 pub use compiled::validate;
 pub use inspect::{inspect, ArticleReport, Inspection, ListingReport};
@@ -89,8 +90,9 @@ pub async fn scrape(
     scrape_with(source, cfg, pages, &LimitsCfg::default()).await
 }
 
-/// [`scrape`] under `limits`: at most `limits.links_per_listing` article pages are
-/// followed from each listing page (the rest are skipped with a warning saying how many).
+/// [`scrape`] under `limits`: every page parsed within their HTML bounds, and at most
+/// `limits.links_per_listing` article pages followed from each listing page (the rest are
+/// skipped with a warning saying how many).
 pub async fn scrape_with(
     source: &Source,
     cfg: &HtmlCfg,
@@ -101,16 +103,8 @@ pub async fn scrape_with(
     Ok(run.outcome)
 }
 
-/// [`scrape`] with the source's own `[source.html]` table; `Err` when it has none.
+/// [`scrape_with`] the source's own `[source.html]` table; `Err` when it has no table.
 pub async fn scrape_source(
-    source: &Source,
-    pages: &dyn PageSource,
-) -> Result<ScrapeOutcome, String> {
-    scrape_source_with(source, pages, &LimitsCfg::default()).await
-}
-
-/// [`scrape_source`] under `limits` (see [`scrape_with`]).
-pub async fn scrape_source_with(
     source: &Source,
     pages: &dyn PageSource,
     limits: &LimitsCfg,
@@ -164,6 +158,20 @@ impl Tally {
     }
 }
 
+/// A page within the HTML cost bounds, before it is parsed; what they cut is a warning.
+fn bounded<'a>(
+    text: &'a str,
+    bounds: &Bounds,
+    url: &Url,
+    warnings: &mut Vec<String>,
+) -> std::borrow::Cow<'a, str> {
+    let (text, cuts) = bound(text, bounds);
+    if cuts.any() {
+        warnings.push(format!("{url}: {}", cuts.describe(bounds)));
+    }
+    text
+}
+
 fn degrade(outcome: &mut ScrapeOutcome, why: String) {
     outcome.degraded = Some(match outcome.degraded.take() {
         Some(prev) => format!("{prev}; {why}"),
@@ -179,6 +187,7 @@ async fn run(
     max_articles: Option<usize>,
     limits: &LimitsCfg,
 ) -> Result<Run, String> {
+    let bounds = Bounds::page(limits);
     let (sel, selector_warnings) =
         Compiled::new(cfg).map_err(|e| format!("source {}: {e}", source.name))?;
     let mut outcome = ScrapeOutcome {
@@ -218,6 +227,7 @@ async fn run(
             policy.add_own(&page.final_url);
         }
         let text = decode(&page.body, page.content_type.as_deref());
+        let text = bounded(&text, &bounds, &page.final_url, &mut outcome.warnings);
         let found = listing::parse(&text, &page.final_url, &sel);
         tally.add("item", &sel.item.text, found.items);
         tally.add("link", &sel.link.text, found.linked_items);
@@ -349,6 +359,7 @@ async fn run(
             continue;
         }
         let text = decode(&page.body, page.content_type.as_deref());
+        let text = bounded(&text, &bounds, &page.final_url, &mut outcome.warnings);
         let got = article::extract(&text, &page.final_url, &sel, &policy);
         for (field, selector, n) in &got.counts {
             tally.add(field, selector, *n);

@@ -15,6 +15,11 @@
 //! - feeds.toml is checked every second; a valid edit is applied and built, an invalid one
 //!   is logged with file, line and column and the previous config keeps serving.
 //! - `/healthz` and `/metrics` (Prometheus text format).
+//! - `/status` (HTML) and `/status.json`: every source's health, the last build and the
+//!   last config edit (see `status`); behind `FEEDMILL_STATUS_TOKEN` when it is set.
+//! - The log, at its default level, says what an operator acts on: the startup build's
+//!   summary, each config edit applied or refused, each source that starts failing or
+//!   recovers — nothing per successful fetch, and each failure once.
 //! - What one client may hold is bounded (see `listen`): header-read and idle timeouts, a
 //!   connection cap within the open-file limit that closes the longest-idle connection to
 //!   make room, and a shutdown that ends within `serve.shutdown_grace`.
@@ -27,11 +32,14 @@
 //! dated in the past changes the feed, and a reader sending only `If-Modified-Since` must
 //! get it.
 
+mod events;
 mod files;
 mod http;
 mod listen;
 mod metrics;
 mod schedule;
+mod status;
+mod status_page;
 mod worker;
 
 use std::net::SocketAddr;
@@ -53,6 +61,34 @@ pub(crate) struct Shared {
     metrics: metrics::Metrics,
     /// Builds finished and published.
     builds: AtomicU64,
+    /// What `/status` shows.
+    status: status::Status,
+}
+
+/// The environment variable holding the token `/status` and `/status.json` ask for.
+pub const STATUS_TOKEN_ENV: &str = "FEEDMILL_STATUS_TOKEN";
+
+/// Tokens shorter than this draw a warning at start: a status token should not be guessable.
+const SHORT_TOKEN: usize = 16;
+
+/// How a server runs, beyond its config and address.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The token `/status` and `/status.json` require (as `Authorization: Bearer` or the
+    /// Basic password); `None` leaves them open to whoever can reach the server.
+    pub status_token: Option<Vec<u8>>,
+}
+
+impl ServeOptions {
+    /// The options `feedmill serve` runs with: the status token from
+    /// [`STATUS_TOKEN_ENV`] (an empty value counts as unset).
+    pub fn from_env() -> ServeOptions {
+        ServeOptions {
+            status_token: std::env::var_os(STATUS_TOKEN_ENV)
+                .map(std::ffi::OsString::into_encoded_bytes)
+                .filter(|t| !t.is_empty()),
+        }
+    }
 }
 
 /// Why the server could not start or stopped.
@@ -90,10 +126,19 @@ impl Server {
     /// Loads `config_path`, binds `listen` (port 0 picks a free port), and starts the
     /// worker, which first loads what the output folder already holds (served as soon as
     /// it is read, precompressed after) and then builds. Returns when the server is
-    /// accepting connections.
+    /// accepting connections. `/status` is open (see [`Server::start_with`]).
     pub async fn start(
         config_path: impl AsRef<Path>,
         listen: SocketAddr,
+    ) -> Result<ServerHandle, ServeError> {
+        Server::start_with(config_path, listen, ServeOptions::default()).await
+    }
+
+    /// [`Server::start`] with `options` (such as the status token).
+    pub async fn start_with(
+        config_path: impl AsRef<Path>,
+        listen: SocketAddr,
+        options: ServeOptions,
     ) -> Result<ServerHandle, ServeError> {
         let config_path = config_path.as_ref().to_path_buf();
         let cfg = Config::load(&config_path).map_err(ServeError::Config)?;
@@ -105,6 +150,7 @@ impl Server {
             files: ArcSwap::from_pointee(files::FeedSet::empty(max_age)),
             metrics: metrics::Metrics::default(),
             builds: AtomicU64::new(0),
+            status: status::Status::new(&cfg, options.status_token.as_deref()),
         });
         let limits = listen::Limits::new(&cfg.serve);
 
@@ -128,7 +174,22 @@ impl Server {
             stop_rx.clone(),
         ));
         let worker = worker::spawn(shared.clone(), cfg, stop_rx)?;
-        tracing::info!("serving {} on http://{local_addr}/", config_path.display());
+        match options.status_token.as_ref().map(Vec::len) {
+            None => tracing::info!(
+                event = "status_open",
+                "/status and /status.json are open to whoever can reach the server \
+                 (set {STATUS_TOKEN_ENV} to require a token)"
+            ),
+            Some(n) if n < SHORT_TOKEN => tracing::warn!(
+                event = "status_token_short",
+                "{STATUS_TOKEN_ENV} is {n} bytes long: a token of 32 random characters or \
+                 more is not guessable"
+            ),
+            Some(_) => tracing::info!(
+                event = "status_protected",
+                "/status and /status.json require {STATUS_TOKEN_ENV}"
+            ),
+        }
         Ok(ServerHandle {
             local_addr,
             config_path,
@@ -233,15 +294,26 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Runs `feedmill serve` until SIGINT/SIGTERM, then shuts down gracefully.
-pub async fn run(config_path: &Path, listen: SocketAddr) -> Result<(), ServeError> {
-    let handle = Server::start(config_path, listen).await?;
-    eprintln!(
-        "feedmill: serving {} on http://{}/ (Ctrl-C or SIGTERM to stop)",
+/// Runs `feedmill serve` until SIGINT/SIGTERM, then shuts down gracefully. Its lines go
+/// to the log (`tracing`, at info), so `--log-format json` makes every line JSON.
+pub async fn run(
+    config_path: &Path,
+    listen: SocketAddr,
+    options: ServeOptions,
+) -> Result<(), ServeError> {
+    let handle = Server::start_with(config_path, listen, options).await?;
+    tracing::info!(
+        event = "listening",
+        address = %handle.local_addr(),
+        config = %config_path.display(),
+        "serving {} on http://{}/ (Ctrl-C or SIGTERM to stop)",
         config_path.display(),
         handle.local_addr()
     );
     shutdown_signal().await;
-    eprintln!("feedmill: shutting down; letting in-flight requests finish");
+    tracing::info!(
+        event = "shutdown",
+        "shutting down; letting in-flight requests finish"
+    );
     handle.shutdown().await
 }

@@ -42,6 +42,7 @@
 //!   moment leaves the store as before the build or as after it.
 
 mod lock;
+mod pages;
 mod record;
 mod schema;
 mod sqlite;
@@ -192,6 +193,39 @@ pub struct ArticleHead {
     pub version: Option<u128>,
 }
 
+/// An article page fetched for a `full_text` source, kept so that no page is fetched twice
+/// for one feed entry (see [`crate::enrich`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ArticlePage {
+    /// `[[source]] name`.
+    pub source: String,
+    /// The article's id.
+    pub id: String,
+    /// The page asked for (the article's link).
+    pub url: String,
+    /// A print of the feed entry and the `full_text` rules the page was read for: while
+    /// it stays the same, the page is never fetched again.
+    pub entry: String,
+    /// The page's validators, sent when the entry changes.
+    pub validators: Validators,
+    /// Why there is no body, when there is none (a failed fetch, a refused link, no text
+    /// found); `None` when `content` holds it.
+    pub error: Option<String>,
+    /// Whether a failure may go away (a 5xx, a timeout): the page is tried again, up to
+    /// `limits.full_text_attempts` times in all.
+    pub retry: bool,
+    /// Fetches made for this entry.
+    pub attempts: u32,
+    /// The body: sanitized HTML with absolute URLs (empty after a failure).
+    pub content: String,
+    /// Where the body came from (`readability`, ``selector `.post-body` ``).
+    pub origin: String,
+    /// Characters of the body's text.
+    pub chars: usize,
+    /// When it was last fetched.
+    pub fetched_at: Option<DateTime<Utc>>,
+}
+
 /// One source in [`StoreStats`].
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceStats {
@@ -327,6 +361,26 @@ pub trait Store {
             stored_per_source: None,
         })?;
         Ok(applied.sources.get(source).copied().unwrap_or_default())
+    }
+
+    /// The article pages kept for `source` (see [`ArticlePage`]). The default keeps none,
+    /// so every new or changed feed entry's page is fetched.
+    fn article_pages(&self, source: &str) -> Result<Vec<ArticlePage>, StoreError> {
+        let _ = source;
+        Ok(Vec::new())
+    }
+
+    /// Stores `pages` (replacing those of the same source and id), then forgets every
+    /// page whose article is no longer stored, except those named in `keep` (the articles
+    /// this build read, stored by the [`Store::apply`] that follows). The default keeps
+    /// nothing.
+    fn save_article_pages(
+        &mut self,
+        pages: &[ArticlePage],
+        keep: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        let _ = (pages, keep);
+        Ok(())
     }
 
     /// Deletes articles that left their source before `before` (see the retention rule).

@@ -91,7 +91,7 @@ async fn scraped_links_and_their_redirects_never_reach_an_internal_address() {
     source.kind = SourceKind::Html;
     source.html = Some(html);
     let pages = FetcherPages::new(fetcher(&cfg), &source, 2);
-    let out = feedmill::scrape::scrape_source(&source, &pages)
+    let out = feedmill::scrape::scrape_source(&source, &pages, &cfg.limits)
         .await
         .expect("scrape");
     assert_eq!(

@@ -406,3 +406,77 @@ fn a_new_episode_sharing_the_show_link_never_takes_an_older_episodes_guid() {
     }
     assert_eq!(after.len(), 3);
 }
+
+#[test]
+fn an_item_whose_title_is_only_an_image_or_that_has_only_an_image_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let items = "<item><title>&lt;img src=\"https://img.example.com/cam-full.jpg\" alt=\"\" \
+                 onclick=\"location.href='https://evil.example/'\" /&gt;</title></item>\
+                 <item><title>&lt;img src=\"https://img.example.com/a.jpg\" alt=\"Cầu Mậu A\"&gt;</title></item>\
+                 <item><media:content xmlns:media=\"http://search.yahoo.com/mrss/\" \
+                 url=\"https://img.example.com/photos/ruong-bac-thang.jpg\" medium=\"image\"/></item>";
+    std::fs::write(tmp.path().join("i.rss"), rss(items)).unwrap();
+    let report = run(&config(tmp.path(), &[("img", "i.rss")]));
+    assert_eq!(report.articles, 3, "{:?}", report.sources[0].warnings);
+    let mut got: Vec<(String, String)> = parse_feed(&tmp.path().join("public/other-news/rss.xml"))
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.title
+                    .as_ref()
+                    .map(|t| t.content.clone())
+                    .unwrap_or_default(),
+                e.media
+                    .first()
+                    .and_then(|m| m.content.first())
+                    .and_then(|c| c.url.as_ref())
+                    .map(|u| u.to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "Cầu Mậu A".to_string(),
+                "https://img.example.com/a.jpg".to_string()
+            ),
+            (
+                "cam-full.jpg".to_string(),
+                "https://img.example.com/cam-full.jpg".to_string()
+            ),
+            (
+                "ruong-bac-thang.jpg".to_string(),
+                "https://img.example.com/photos/ruong-bac-thang.jpg".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn one_article_shared_by_many_sources_keeps_at_most_tags_per_article_tags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut toml = String::from(
+        "[site]\ntitle = \"T\"\nbase_url = \"https://feeds.example.vn/\"\n[limits]\ntags_per_article = 8\n",
+    );
+    let item = "<item><title>Shared</title><link>https://news.example.com/shared</link></item>";
+    for i in 0..60 {
+        std::fs::write(tmp.path().join(format!("s{i}.rss")), rss(item)).unwrap();
+        toml.push_str(&format!(
+            "[[source]]\nname = \"s{i}\"\nurl = \"s{i}.rss\"\ntags = [\"tag {i}\"]\n"
+        ));
+    }
+    std::fs::write(tmp.path().join("feeds.toml"), toml).unwrap();
+    let cfg = Config::load(&tmp.path().join("feeds.toml")).unwrap();
+    let report = run(&cfg);
+    assert_eq!(report.articles, 1);
+    let feed = merged(tmp.path());
+    assert_eq!(feed.entries[0].categories.len(), 8);
+    // Eight tag feeds, the merged one, and the index and OPML: the output does not grow
+    // with the number of sources sharing the article.
+    let files = e2e_support::files_below(&tmp.path().join("public")).len();
+    assert!(files <= 2 * 9 + 3, "{files} files");
+}

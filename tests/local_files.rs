@@ -123,7 +123,11 @@ fn scrape(cfg_path: &Path) -> feedmill::scrape::ScrapeOutcome {
         let pages = FetcherPages::new(fetcher, &source, 2);
         tokio::time::timeout(
             Duration::from_secs(20),
-            feedmill::scrape::scrape_source(&source, &pages),
+            feedmill::scrape::scrape_source(
+                &source,
+                &pages,
+                &feedmill::config::LimitsCfg::default(),
+            ),
         )
         .await
         .expect("the scrape hung")

@@ -1,4 +1,4 @@
-//! What schema v5 keeps: an article's image type and size and its enclosures, read back
+//! What schema v6 keeps: an article's image type and size and its enclosures, read back
 //! with the article; `first_seen` on articles and heads, the same at every build; a
 //! change of enclosures is an update in place that leaves `updated` alone; and the
 //! archive pages' bounds kept across an emit that never finished, while its
@@ -106,4 +106,68 @@ fn archive_bounds_outlive_an_emit_that_never_finished_and_fingerprints_do_not() 
         after.fingerprints.keys().collect::<Vec<_>>(),
         ["@archive:tag/luc-yen"]
     );
+}
+
+/// A store main's feedmill wrote at schema v5 (`article_pages`, no `media` column, the
+/// v3 heads index) opens, migrates to v6 and keeps its articles and article pages.
+#[test]
+fn a_v5_store_with_article_pages_migrates_to_v6() {
+    use feedmill::store::{ArticlePage, SCHEMA_VERSION};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.db");
+    let plain = Article {
+        id: "plain".into(),
+        source: "podcast".into(),
+        source_guid: Some("plain".into()),
+        title: "Bài cũ".into(),
+        ..Article::default()
+    };
+    let page = ArticlePage {
+        source: "podcast".into(),
+        id: "plain".into(),
+        url: "https://example.vn/bai-cu".into(),
+        entry: "e1".into(),
+        content: "<p>Toàn văn</p>".into(),
+        origin: "readability".into(),
+        chars: 8,
+        fetched_at: Some(t(1)),
+        ..ArticlePage::default()
+    };
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        store
+            .upsert_source("podcast", vec![plain.clone()], t(1))
+            .unwrap();
+        store
+            .save_article_pages(std::slice::from_ref(&page), &[])
+            .unwrap();
+    }
+    // Take v6 back out, leaving exactly what main's v5 wrote.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP INDEX articles_heads;
+             ALTER TABLE articles DROP COLUMN media;
+             CREATE INDEX articles_heads ON articles
+                 (source, id, hash, published, updated, url, source_guid, tags, categories);
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 6);
+    let read = store.articles().unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].title, plain.title);
+    assert!(read[0].enclosures.is_empty() && read[0].image_meta.is_empty());
+    assert_eq!(read[0].first_seen, Some(t(1)));
+    assert_eq!(store.article_pages("podcast").unwrap(), vec![page]);
+    // The v6 column takes new enclosures on the migrated store.
+    store
+        .upsert_source("podcast", vec![podcast("ep1", Some(7))], t(2))
+        .unwrap();
+    let heads = store.article_heads(false).unwrap();
+    assert_eq!(heads.len(), 2);
+    let ep1 = store.articles_by_key(&[("podcast", "ep1")]).unwrap();
+    assert_eq!(ep1[0].enclosures[0].length, Some(7));
 }

@@ -5,6 +5,7 @@
 
 mod categories;
 mod digest;
+mod filters;
 mod reader;
 mod schema;
 mod sources;
@@ -104,8 +105,15 @@ pub(super) fn parse(
         read_serve(&mut ctx, &t, &mut cfg);
     }
 
-    let source_names =
-        sources::read_sources(&mut ctx, &root, &base_dir, check_files, &mut cfg.sources);
+    let mut source_filters = Vec::new();
+    let source_names = sources::read_sources(
+        &mut ctx,
+        &root,
+        &base_dir,
+        check_files,
+        &mut cfg.sources,
+        &mut source_filters,
+    );
     categories::read_categories(
         &mut ctx,
         &root,
@@ -113,6 +121,9 @@ pub(super) fn parse(
         &mut cfg.categories,
         &mut cfg.digests.categories,
     );
+    // Global filters first, then each source's own: the order they are applied in.
+    filters::read_filters(&mut ctx, &root, &source_names, &mut cfg.filters);
+    cfg.filters.extend(source_filters);
     if let Some(t) = section(&mut ctx, &root, "tags", TAGS_KEYS) {
         categories::read_tags(&mut ctx, &t, &mut cfg.tags);
         cfg.digests.tags = digest::read_tags(&mut ctx, &t);
@@ -141,7 +152,7 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 "`{k}` belongs in {}; put it below that header",
                 owners.join(" or ")
             ),
-            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [[source]], [[category]] or [tags]".into(),
+            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [[source]], [[category]], [[filter]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));
     }
@@ -333,7 +344,7 @@ fn read_serve(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
 
 fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     let l = &mut cfg.limits;
-    let counts: [(&str, &mut usize, i64, i64); 10] = [
+    let counts: [(&str, &mut usize, i64, i64); 12] = [
         ("items_per_source", &mut l.items_per_source, 1, MAX_COUNT),
         (
             "stored_per_source",
@@ -355,6 +366,8 @@ fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
             10_000,
         ),
         ("digest_articles", &mut l.digest_articles, 1, 100_000),
+        ("full_text_pages", &mut l.full_text_pages, 1, MAX_COUNT),
+        ("full_text_attempts", &mut l.full_text_attempts, 1, 100),
     ];
     for (key, slot, min, max) in counts {
         if let Some(n) = t.int(ctx, key, min, max) {

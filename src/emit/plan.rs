@@ -18,6 +18,7 @@
 //!   as an article carries its tag (a remembered slug that is not a valid slug within
 //!   `slug_bytes` is not trusted); the slugs of tags no article carries are left out of
 //!   [`Plan::tag_slugs`], though still kept from other tags during this build.
+//! - The merged feed holds every article but those of sources with `merged = false`.
 //! - Categories: every name in `Article::categories` plus every `[[category]]` (even with no
 //!   article), identified by `text::tag_key(name)`. A configured category keeps its name and
 //!   slug; other categories get `slugify(key)` and the same collision rule as tags. Every
@@ -247,12 +248,31 @@ pub(crate) fn plan(
         merged_slug.push_str("-feed");
     }
     let merged_slug = fit_slug(merged_slug, &cfg.merged.slug, max);
+    // Sources with `merged = false` stay out of the merged feed (a merged duplicate goes
+    // by the source of the record kept).
+    let unmerged: HashSet<&str> = cfg
+        .sources
+        .iter()
+        .filter(|s| !s.merged)
+        .map(|s| s.name.as_str())
+        .collect();
+    let in_merged = |i: &usize| {
+        unmerged.is_empty()
+            || articles
+                .get(*i)
+                .is_some_and(|a| !unmerged.contains(a.source.as_str()))
+    };
     feeds.push(PlannedFeed {
         kind: FeedKind::Merged,
         slug: merged_slug,
         name: cfg.merged.title.clone(),
-        articles: order.iter().copied().take(cfg.merged.items).collect(),
-        total: order.len(),
+        articles: order
+            .iter()
+            .copied()
+            .filter(in_merged)
+            .take(cfg.merged.items)
+            .collect(),
+        total: order.iter().filter(|i| in_merged(i)).count(),
     });
 
     feeds.extend(plan_categories(cfg, &mut cats));

@@ -125,28 +125,45 @@ pub fn has_markup(s: &str) -> bool {
             after.first(),
             Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r')
         ) && memchr::memchr(b'>', after).is_some();
-        if ends_tag && is_html_element(name) {
+        // A known element, a custom one (`my-widget`: its name goes on past the letters and
+        // digits), or any tag with an attribute (`<x onmouseover=…>` runs code in a reader
+        // that renders titles as HTML, whatever `x` is). `Vector<int>` stays text.
+        let custom = name.first().is_some_and(u8::is_ascii_alphabetic)
+            && after.first() == Some(&b'-')
+            && memchr::memchr(b'>', after).is_some();
+        if (ends_tag || custom) && (is_html_element(name) || custom || has_attribute(after)) {
             return true;
         }
     }
     false
 }
 
+/// Whether the rest of a tag after its name (`after`) holds an attribute with a value
+/// (`name=`) before the tag's `>`.
+fn has_attribute(after: &[u8]) -> bool {
+    let end = memchr::memchr(b'>', after).unwrap_or(after.len());
+    let tag = after.get(..end).unwrap_or_default();
+    tag.first().is_some_and(u8::is_ascii_whitespace) && memchr::memchr(b'=', tag).is_some()
+}
+
 /// HTML element names (current and obsolete ones feeds still use), lowercase and sorted.
 #[rustfmt::skip]
 const HTML_ELEMENTS: &[&str] = &[
-    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "base", "bdi",
-    "bdo", "big", "blink", "blockquote", "body", "br", "button", "canvas", "caption", "center",
-    "cite", "code", "col", "colgroup", "data", "datalist", "dd", "del", "details", "dfn",
-    "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure",
-    "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head",
-    "header", "hgroup", "hr", "html", "i", "iframe", "img", "input", "ins", "kbd", "label",
-    "legend", "li", "link", "main", "map", "mark", "marquee", "math", "menu", "meta", "meter",
-    "nav", "nobr", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param",
-    "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "section",
-    "select", "small", "source", "span", "strike", "strong", "style", "sub", "summary", "sup",
-    "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time",
-    "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr",
+    "a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio", "b",
+    "base", "basefont", "bdi", "bdo", "bgsound", "big", "blink", "blockquote", "body", "br",
+    "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "data",
+    "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em",
+    "embed", "fieldset", "figcaption", "figure", "font", "footer", "form", "frame", "frameset",
+    "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe",
+    "ilayer", "image", "img", "input", "ins", "isindex", "kbd", "keygen", "label", "layer",
+    "legend", "li", "link", "listing", "main", "map", "mark", "marquee", "math", "menu", "meta",
+    "meter", "multicol", "nav", "nextid", "nobr", "noembed", "noframes", "noscript", "object",
+    "ol", "optgroup", "option", "output", "p", "param", "picture", "plaintext", "portal", "pre",
+    "progress", "q", "rb", "rp", "rt", "rtc", "ruby", "s", "samp", "script", "search",
+    "section", "select", "slot", "small", "source", "spacer", "span", "strike", "strong",
+    "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea",
+    "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video",
+    "wbr", "xml", "xmp",
 ];
 
 fn is_html_element(name: &[u8]) -> bool {
@@ -196,7 +213,11 @@ fn has_xml_invalid(s: &str) -> bool {
 /// An author as a display name: plain text, and the name from RSS's
 /// `e-mail (Name)` convention (`bbt@baoyenbai.com.vn (Anh Dũng)` → `Anh Dũng`).
 pub fn author_name(raw: &str) -> String {
-    let s = field_text(raw);
+    author_of_text(field_text(raw))
+}
+
+/// [`author_name`] of an author already made plain text (see [`field_text`]).
+pub fn author_of_text(s: String) -> String {
     if let Some((addr, rest)) = s.split_once(" (") {
         if addr.contains('@') && !addr.contains(' ') {
             if let Some(name) = rest.strip_suffix(')') {
@@ -305,6 +326,11 @@ mod tests {
             "x</p>",
             "<!-- c -->",
             "<P CLASS=a>",
+            "safe<applet code=\"foo.class\"></applet> description",
+            "<xmp>x</xmp>",
+            "<my-widget>x</my-widget>",
+            "a <x onmouseover=alert(1)>b",
+            "<foo bar='1'>",
         ] {
             assert!(has_markup(html), "{html}");
         }
@@ -317,6 +343,8 @@ mod tests {
             "AT&T",
             "<>",
             "</>",
+            "Tom <re-election",
+            "List<String> and Map<K, V>",
         ] {
             assert!(!has_markup(text), "{text}");
         }

@@ -49,7 +49,11 @@ pub(super) fn dedup(
     }
     if !partial.is_empty() {
         let heads: Vec<&Article> = partial.iter().collect();
-        complete.extend(read_complete(store, &heads, false)?);
+        let full = read_complete(store, &heads, false)?;
+        for (mut head, full) in partial.into_iter().zip(full) {
+            fill_fields(&mut head, full);
+            complete.push(head);
+        }
     }
     // A merged article is printed from its fields: it is no stored row.
     for a in normalize::dedup(complete, limits) {
@@ -107,10 +111,20 @@ pub(super) fn fill_text(
     let full = read_complete(store, &heads, bulk)?;
     for (&i, a) in need.iter().zip(full) {
         if let Some(slot) = articles.get_mut(i) {
-            *slot = a;
+            fill_fields(slot, a);
         }
     }
     Ok(())
+}
+
+/// Gives `head` the text fields of `full`, its stored article: the fields a head lacks.
+/// Identity, dates, tags and categories stay the head's, with what filters added to them.
+fn fill_fields(head: &mut Article, full: Article) {
+    head.title = full.title;
+    head.summary = full.summary;
+    head.content = full.content;
+    head.authors = full.authors;
+    head.image = full.image;
 }
 
 /// The complete stored articles of `heads`, in their order: by key, or out of one read of

@@ -14,7 +14,7 @@ use crate::fetch::{FetchMeta, FetchOutcome, Fetched, Validators};
 use crate::model::Article;
 use crate::normalize::Normalizer;
 use crate::read;
-use crate::scrape::ScrapeOutcome;
+use crate::scrape::{ScrapeOutcome, SelectorCount};
 
 /// What one source gave this build, before reading.
 pub(super) enum Got {
@@ -45,6 +45,10 @@ pub(super) struct SourceRead {
     pub warnings: Vec<String>,
     /// Why the source looks broken although it answered (a selector matching nothing).
     pub degraded: Option<String>,
+    /// Selectors of an HTML source that matched on fewer pages than they were tried on.
+    /// Left out: `remove` (it matches only where there is something to remove) and `next`
+    /// (the last listing page has no next page; a missing one is already a warning).
+    pub degraded_selectors: Vec<SelectorCount>,
 }
 
 /// How this build read one source.
@@ -233,6 +237,7 @@ fn read_document(
         articles,
         warnings,
         degraded: None,
+        degraded_selectors: Vec::new(),
     })
 }
 
@@ -241,10 +246,16 @@ fn read_scrape(source: &Source, outcome: ScrapeOutcome, normalizer: &Normalizer)
     let items = outcome.links;
     let mut warnings = outcome.warnings;
     let articles = normalizer.articles(outcome.articles, source, &mut warnings);
+    let degraded_selectors = outcome
+        .selector_counts
+        .into_iter()
+        .filter(|c| !matches!(c.field.as_str(), "remove" | "next") && c.pages_matched < c.pages)
+        .collect();
     SourceRead {
         items,
         articles,
         warnings,
         degraded: outcome.degraded,
+        degraded_selectors,
     }
 }

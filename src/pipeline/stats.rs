@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{dedup, BuildError};
+use super::BuildError;
 use crate::config::Config;
 use crate::emit::{self, FeedKind};
 use crate::store::{SourceState, Store};
@@ -71,7 +71,7 @@ pub struct FeedStats {
 pub fn stats(cfg: &Config, store: &dyn Store) -> Result<FeedStats, BuildError> {
     let raw = store.stats()?;
     let memory = store.emit_memory()?;
-    let articles = dedup::dedup(store.article_heads(false)?, store, &cfg.limits)?.articles;
+    let articles = super::filtered::feed_articles(cfg, store, false)?.articles;
     let plan = emit::plan(&articles, cfg, &memory.tag_slugs);
     let mut per_source: HashMap<&str, usize> = HashMap::new();
     for a in &articles {

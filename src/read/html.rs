@@ -26,7 +26,9 @@ pub fn mentions_html(text: &str) -> bool {
 
 /// The error for an HTML page, listing its `<link rel="alternate">` feeds as absolute URLs.
 pub fn error(text: &str, base_url: Option<&Url>) -> ReadError {
-    let doc = Html::parse_document(text);
+    // Bounded first: the tree builder is quadratic in nesting depth (see normalize::html).
+    let bounds = crate::normalize::html::Bounds::page(&crate::config::LimitsCfg::default());
+    let doc = Html::parse_document(&crate::normalize::html::bound(text, &bounds).0);
     let mut base = base_url.cloned();
     if let Ok(sel) = Selector::parse("base[href]") {
         if let Some(href) = doc.select(&sel).next().and_then(|e| e.value().attr("href")) {

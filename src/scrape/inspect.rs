@@ -55,6 +55,9 @@ pub struct Inspection {
     pub warnings: Vec<String>,
     /// Why the source would be marked degraded, if it would.
     pub degraded: Option<String>,
+    /// What the config's filters say about each of `articles`, in order (filled by
+    /// [`crate::inspect::inspect_source`]; empty when nothing filled it).
+    pub filters: Vec<crate::filter::Verdict>,
 }
 
 /// Fetches the listing page(s) of `source` and up to [`INSPECT_ARTICLES`] article pages,
@@ -79,6 +82,7 @@ pub async fn inspect(
         selector_counts: run.outcome.selector_counts,
         warnings: run.outcome.warnings,
         degraded: run.outcome.degraded,
+        filters: Vec::new(),
     })
 }
 
@@ -110,7 +114,7 @@ impl fmt::Display for Inspection {
             }
             writeln!(f, "  {} article links kept", l.links.len())?;
         }
-        for a in &self.articles {
+        for (i, a) in self.articles.iter().enumerate() {
             writeln!(f, "article {}", a.url)?;
             for c in &a.counts {
                 writeln!(
@@ -168,6 +172,9 @@ impl fmt::Display for Inspection {
                 content.as_ref().unwrap_or(&none.to_string()),
                 origin("content"),
             )?;
+            if let Some(v) = self.filters.get(i) {
+                field(f, "filters", &v.describe(), None)?;
+            }
         }
         for w in &self.warnings {
             writeln!(f, "warning: {w}")?;

@@ -69,7 +69,7 @@ fn the_scrape_future_can_be_spawned() {
     let pages = site(&[]);
     let fut = scrape(&src, &cfg, &pages);
     assert_send(&fut);
-    assert_send(&scrape_source(&src, &pages));
+    assert_send(&scrape_source(&src, &pages, &LimitsCfg::default()));
     assert_send(&inspect(&src, &cfg, &pages));
 }
 
@@ -80,10 +80,10 @@ fn scrape_source_uses_the_sources_own_table() {
         ("a", "<h1>Bài A</h1>"),
     ]);
     let mut src = source(&cfg(1));
-    let out = block_on(scrape_source(&src, &pages)).expect("scrape");
+    let out = block_on(scrape_source(&src, &pages, &LimitsCfg::default())).expect("scrape");
     assert_eq!(out.articles[0].title.as_deref(), Some("Bài A"));
     src.html = None;
-    let err = block_on(scrape_source(&src, &pages)).expect_err("no table");
+    let err = block_on(scrape_source(&src, &pages, &LimitsCfg::default())).expect_err("no table");
     assert_eq!(
         err,
         "source tin: kind = \"html\" needs a [source.html] table"

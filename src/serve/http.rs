@@ -1,4 +1,5 @@
-//! The request handler: files from the in-memory set, `/healthz`, `/metrics`.
+//! The request handler: files from the in-memory set, `/healthz`, `/metrics`, `/status`
+//! and `/status.json`.
 //!
 //! Every answer is built from bytes prepared at build time; nothing here reads the disk or
 //! waits for a build.
@@ -15,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 
 use super::files::{Body as Repr, Entry, FeedSet};
-use super::Shared;
+use super::{status_page, Shared};
 
 /// An encoding a client accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +92,14 @@ fn respond(shared: &Shared, req: &Request) -> Response {
             );
             return with_head(r, head);
         }
+        "/status" => {
+            let r = status_page::respond(&shared.status, req.headers(), status_page::Format::Html);
+            return with_head(r, head);
+        }
+        "/status.json" => {
+            let r = status_page::respond(&shared.status, req.headers(), status_page::Format::Json);
+            return with_head(r, head);
+        }
         _ => {}
     }
     let set = shared.files.load();
@@ -117,7 +126,7 @@ fn plain(status: StatusCode, body: impl Into<String>) -> Response {
     r
 }
 
-/// Drops the body of a HEAD answer; its Content-Length (set by [`plain`]) stays.
+/// Drops the body of a HEAD answer; its Content-Length stays.
 fn with_head(r: Response, head: bool) -> Response {
     if !head {
         return r;

@@ -61,8 +61,10 @@ impl Limits {
             .max_connections
             .min(usize::try_from(room).unwrap_or(usize::MAX));
         if max_connections < cfg.max_connections {
+            // Worded so it does not read as the "serving … on http://…" line.
             tracing::info!(
-                "serving at most {max_connections} connections at once (serve.max_connections \
+                event = "connection_cap",
+                "connections held at once: at most {max_connections} (serve.max_connections \
                  is {}, the open-file limit leaves room for {max_connections})",
                 cfg.max_connections
             );

@@ -90,6 +90,11 @@ impl Schedule {
             .collect()
     }
 
+    /// When `name` is due next; `None` for a source not in the schedule.
+    pub(crate) fn due_of(&self, name: &str) -> Option<Instant> {
+        self.due.get(name).map(|(_, at)| *at)
+    }
+
     /// The earliest due time; `None` when there is no source.
     pub(crate) fn next_due(&self) -> Option<Instant> {
         self.due.values().map(|(_, at)| *at).min()
@@ -210,6 +215,7 @@ mod after_build_tests {
             fetch: FetchMeta::default(),
             last_success: None,
             consecutive_failures: failures,
+            degraded_selectors: Vec::new(),
         }
     }
 

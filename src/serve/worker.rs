@@ -14,6 +14,7 @@ use std::time::{Duration, Instant as StdInstant};
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use super::events::{log_change, log_summary, SourceDiff, Summary};
 use super::files::{self, FeedSet};
 use super::schedule::{self, Schedule};
 use super::Shared;
@@ -175,16 +176,20 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
     let mut rng = rand::thread_rng();
     // Whether the last attempt found another build holding the store (said once a run).
     let mut was_locked = false;
+    // The next finished build is summed up in the log: the first one, and the first after
+    // each applied edit (every source is fetched in those). The others are debug lines.
+    let mut summary = Some(Summary::Startup);
     loop {
         let due = schedule.next_due();
         tokio::select! {
             _ = shutdown.changed() => return,
             _ = tick.tick() => {
                 if watch.changed() {
-                    if let Some(new) = reload(&shared, &cfg.path) {
+                    if let Some(new) = reload(&shared, &cfg) {
                         cfg = Arc::new(new);
                         shared.metrics.keep_sources(&cfg);
                         schedule = Schedule::new(&cfg, Instant::now());
+                        summary = Some(Summary::AfterEdit);
                     }
                 }
                 continue;
@@ -202,8 +207,33 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
             }
         };
         match ok {
-            Attempt::Built(report) => schedule.after_build(&report, Instant::now(), &mut rng),
-            Attempt::Failed => schedule.after_failed_build(Instant::now()),
+            Attempt::Built(report, took) => {
+                schedule.after_build(&report, Instant::now(), &mut rng);
+                let changes = shared
+                    .status
+                    .build_done(&report, took, |name| schedule.due_of(name).map(wall_clock));
+                for c in &changes {
+                    log_change(c);
+                }
+                match summary.take() {
+                    Some(kind) => log_summary(kind, &report, took),
+                    None => tracing::debug!(
+                        "built {} sources in {:.1}s",
+                        report.sources.len(),
+                        took.as_secs_f64()
+                    ),
+                }
+                // Counted once the new files and the status are in place, so a caller
+                // waiting on it sees both.
+                shared.builds.fetch_add(1, Ordering::Release);
+            }
+            Attempt::Failed(why, took) => {
+                schedule.after_failed_build(Instant::now());
+                shared
+                    .status
+                    .build_failed(&why, took, |name| schedule.due_of(name).map(wall_clock));
+                summary = None;
+            }
             Attempt::Locked(why) => {
                 // Nothing was fetched or written: the due sources stay due, at the next tick.
                 if !was_locked {
@@ -220,6 +250,14 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
     }
 }
 
+/// The wall-clock time of a monotonic instant (for the status page).
+fn wall_clock(at: Instant) -> chrono::DateTime<chrono::Utc> {
+    let now = Instant::now();
+    let wall = chrono::Utc::now();
+    let ahead = chrono::Duration::from_std(at.saturating_duration_since(now)).unwrap_or_default();
+    wall + ahead
+}
+
 /// Sleeps until `at`, or forever when nothing is scheduled.
 async fn sleep_until(at: Option<Instant>) {
     match at {
@@ -229,28 +267,42 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 /// Loads an edited feeds.toml: the new config, or `None` (every problem logged with file,
-/// line and column) so the previous config keeps serving.
-fn reload(shared: &Shared, path: &Path) -> Option<Config> {
+/// line and column) so the previous config keeps serving. Either way the log says so once,
+/// and the status page shows it.
+fn reload(shared: &Shared, old: &Config) -> Option<Config> {
+    let path = &old.path;
     match Config::load(path) {
         Ok(cfg) => {
+            let diff = SourceDiff::new(old, &cfg);
             tracing::info!(
-                "{}: changed; rebuilding with the new config",
-                path.display()
+                event = "config_applied",
+                sources = cfg.sources.len(),
+                added = %diff.added.join(" "),
+                removed = %diff.removed.join(" "),
+                changed = %diff.changed.join(" "),
+                "{}: edit applied: {} sources ({}); fetching every source",
+                path.display(),
+                cfg.sources.len(),
+                diff
             );
             shared.metrics.config_edit(true);
+            shared.status.config_applied(&cfg);
             Some(cfg)
         }
         Err(errors) => {
             for e in &errors {
-                tracing::error!("{e}");
+                tracing::error!(event = "config_error", "{e}");
             }
             tracing::error!(
+                event = "config_refused",
+                problems = errors.len(),
                 "{}: {} problem{} in the edited config; still serving the previous one",
                 path.display(),
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             );
             shared.metrics.config_edit(false);
+            shared.status.config_refused(&errors);
             None
         }
     }
@@ -258,15 +310,16 @@ fn reload(shared: &Shared, path: &Path) -> Option<Config> {
 
 /// What one build attempt came to.
 enum Attempt {
-    /// Built (perhaps with some sources failing).
-    Built(pipeline::BuildReport),
+    /// Built (perhaps with some sources failing), in this long.
+    Built(pipeline::BuildReport, Duration),
     /// Another build holds the store; nothing was done.
     Locked(String),
-    /// The build could not write its feeds.
-    Failed,
+    /// The build could not write its feeds: why, and how long it took.
+    Failed(String, Duration),
 }
 
-/// Runs one build, then swaps in the new files if any changed and pings the hub.
+/// Runs one build, then swaps in the new files if any changed and pings the hub. What
+/// each source came to is logged by the caller, from the status it records.
 async fn build_once(
     shared: &Shared,
     cfg: &Config,
@@ -287,32 +340,19 @@ async fn build_once(
         Ok(r) => r,
         Err(e @ BuildError::Lock(LockError::Held { .. })) => return Attempt::Locked(e.to_string()),
         Err(e) => {
-            tracing::error!("build failed: {e}; still serving the previous feeds");
+            tracing::error!(
+                event = "build_failed",
+                "build failed: {e}; still serving the previous feeds"
+            );
             shared.metrics.build_failed(took);
-            return Attempt::Failed;
+            return Attempt::Failed(e.to_string(), took);
         }
     };
     for e in &report.output_errors {
-        tracing::error!("{e}");
+        tracing::error!(event = "output_error", "{e}");
     }
     for w in &report.output_warnings {
-        tracing::warn!("{w}");
-    }
-    for s in report.problems() {
-        tracing::warn!(
-            "source {} ({}): {}",
-            s.name,
-            s.url,
-            s.error.as_deref().unwrap_or("failed")
-        );
-    }
-    for s in &report.sources {
-        if let Some(to) = &s.fetch.permanent_redirect {
-            tracing::warn!(
-                "source {} moved permanently to {to}; update its url in feeds.toml",
-                s.name
-            );
-        }
+        tracing::warn!(event = "output_warning", "{w}");
     }
     shared.metrics.build_done(&report, took);
 
@@ -324,15 +364,16 @@ async fn build_once(
         && previous.dir == report.out_dir
         && previous.cache_control == files::cache_control(max_age);
     if untouched {
-        shared.builds.fetch_add(1, Ordering::Release);
-        return Attempt::Built(report);
+        return Attempt::Built(report, took);
     }
     let loaded = files::load(&report.out_dir, &previous, max_age);
     for w in &loaded.warnings {
         tracing::warn!("{w}");
     }
     if loaded.differs_from(&previous) {
-        tracing::info!(
+        // Debug: a build that changed files is routine (the summary and the source changes
+        // are what the default log shows).
+        tracing::debug!(
             "serving {} files ({} changed, {} removed) after a {:.1}s build",
             loaded.set.file_count(),
             loaded.changed.len(),
@@ -354,9 +395,7 @@ async fn build_once(
             ping_hub(client, hub, &cfg.site.base_url, &changed_feeds).await;
         }
     }
-    // Counted once the new files are being served, so a caller waiting on it sees them.
-    shared.builds.fetch_add(1, Ordering::Release);
-    Attempt::Built(report)
+    Attempt::Built(report, took)
 }
 
 /// Makes `set` the served set, whole, in one atomic swap.

@@ -36,7 +36,7 @@ pub(super) const REPLACE: &str = "UPDATE articles SET hash = ?4, content_hash = 
 
 /// The `media` column: what an article carries besides its image URL (the image's type
 /// and size, its enclosures), as one small JSON object, or NULL when it carries nothing
-/// (most articles; and every row stored before schema v5).
+/// (most articles; and every row stored before schema v6).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Media {
     #[serde(default, skip_serializing_if = "ImageMeta::is_empty")]

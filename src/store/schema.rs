@@ -19,13 +19,17 @@
 //! - v4: `sources.removed_at`, when a source left feeds.toml: its articles leave the feeds
 //!   at once and are kept for `retention_days` after it, so that re-adding the source
 //!   restores them.
-//! - v5: `articles.media` (an image's type and size, enclosures: JSON, NULL when none),
+//! - v5: `article_pages`, the article pages fetched for `full_text` sources: per article
+//!   the page URL, the print of the feed entry it was read for, its validators, the
+//!   extracted body (or why there is none) and the attempts made, so a page is fetched
+//!   once per feed entry (see [`crate::enrich`]).
+//! - v6: `articles.media` (an image's type and size, enclosures: JSON, NULL when none),
 //!   and `first_seen` in the heads index, since archived feeds are ordered by it.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -106,10 +110,31 @@ const MIGRATIONS: &[&str] = &[
     // v3 → v4
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
     // v4 → v5
+    ARTICLE_PAGES,
+    // v5 → v6
     MEDIA_AND_FIRST_SEEN,
 ];
 
-/// v4 → v5, self-contained: the `media` column and a heads index that covers
+/// The table of article pages (v5), self-contained: it refers to no other table, and is
+/// pruned against `articles` by the store when pages are saved.
+const ARTICLE_PAGES: &str = "CREATE TABLE article_pages (
+        source        TEXT NOT NULL,
+        id            TEXT NOT NULL,
+        url           TEXT NOT NULL,
+        entry         TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        error         TEXT,
+        retry         INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        content       TEXT NOT NULL DEFAULT '',
+        origin        TEXT NOT NULL DEFAULT '',
+        chars         INTEGER NOT NULL DEFAULT 0,
+        fetched_at    INTEGER,
+        PRIMARY KEY (source, id)
+    );";
+
+/// v5 → v6, self-contained: the `media` column and a heads index that covers
 /// `first_seen` too (the same columns as v3's, plus it).
 const MEDIA_AND_FIRST_SEEN: &str = "ALTER TABLE articles ADD COLUMN media TEXT;
     DROP INDEX articles_heads;

@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::write::{cap_source, from_ts, save_state, ts, upsert};
-use super::{record, schema};
+use super::{pages, record, schema};
 use super::{
-    Applied, ArticleHead, BuildChanges, EmitMemory, LabelCount, SourceArticles, SourceState,
-    SourceStats, Store, StoreError, StoreStats, UpsertCounts,
+    Applied, ArticleHead, ArticlePage, BuildChanges, EmitMemory, LabelCount, SourceArticles,
+    SourceState, SourceStats, Store, StoreError, StoreStats, UpsertCounts,
 };
 use crate::fetch::Validators;
 use crate::model::Article;
@@ -407,6 +407,19 @@ impl Store for SqliteStore {
             tx.commit()
         };
         write(&mut self.conn).map_err(|e| self.err("cannot save tag slugs and fingerprints", e))
+    }
+
+    fn article_pages(&self, source: &str) -> Result<Vec<ArticlePage>, StoreError> {
+        pages::read(&self.conn, source).map_err(|e| self.err("cannot read article pages", e))
+    }
+
+    fn save_article_pages(
+        &mut self,
+        pages: &[ArticlePage],
+        keep: &[(&str, &str)],
+    ) -> Result<(), StoreError> {
+        let result = pages::save(&mut self.conn, pages, keep);
+        result.map_err(|e| self.err("cannot save article pages", e))
     }
 
     fn removed_sources_tag_keys(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {

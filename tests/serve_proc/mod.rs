@@ -20,10 +20,29 @@ impl Proc {
     /// Starts `feedmill serve` on 127.0.0.1:0 for `config`, with at most `nofile` open
     /// files when given; waits until it says where it listens.
     pub fn start(config: &Path, nofile: Option<u64>) -> Proc {
+        Proc::launch(config, nofile, &[], &[], "feedmill: serving")
+    }
+
+    /// Starts `feedmill serve` with extra arguments (`--log-format json`) and environment
+    /// variables; waits for the line saying where it listens (text or JSON).
+    pub fn start_with(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Proc {
+        Proc::launch(config, None, args, env, " on http://")
+    }
+
+    fn launch(
+        config: &Path,
+        nofile: Option<u64>,
+        args: &[&str],
+        env: &[(&str, &str)],
+        start_line: &str,
+    ) -> Proc {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_feedmill"));
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--config"])
             .arg(config)
+            .args(args)
             .env_remove("RUST_LOG")
+            .env_remove("FEEDMILL_STATUS_TOKEN")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         if let Some(n) = nofile {
@@ -57,7 +76,7 @@ impl Proc {
             addr: "0.0.0.0:0".parse().expect("addr"),
         };
         let started = proc
-            .line("feedmill: serving", Duration::from_secs(30))
+            .line(start_line, Duration::from_secs(30))
             .unwrap_or_else(|| panic!("no start line:\n{}", proc.all()));
         proc.addr = started
             .split("http://")
@@ -91,6 +110,11 @@ impl Proc {
     /// Everything it printed so far.
     pub fn all(&self) -> String {
         self.lines.lock().expect("lock").join("\n")
+    }
+
+    /// Every line printed so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().expect("lock").clone()
     }
 
     /// Sends SIGTERM.

@@ -117,7 +117,9 @@ pub(super) fn read_categories(
             .strings(ctx, "tags")
             .map(|v| v.into_iter().map(|s| nfc(s.v.trim())).collect())
             .unwrap_or_default();
-        let pattern = t.string(ctx, "match").and_then(|m| regex(ctx, &m));
+        let pattern = t
+            .string(ctx, "match")
+            .and_then(|m| regex(ctx, "category.match", &m));
         let digest = super::digest::read(ctx, &t);
         if let (Some(name), Some(slug)) = (name, slug) {
             if let Some(time) = digest {
@@ -134,8 +136,8 @@ pub(super) fn read_categories(
     }
 }
 
-/// Compiles `match`, reporting the regex error's own explanation.
-fn regex(ctx: &mut Ctx<'_>, m: &Val<String>) -> Option<Regex> {
+/// Compiles `m` (the value of `key`), reporting the regex error's own explanation at it.
+pub(super) fn regex(ctx: &mut Ctx<'_>, key: &str, m: &Val<String>) -> Option<Regex> {
     match Regex::new(&nfc(&m.v)) {
         Ok(re) => Some(re),
         Err(err) => {
@@ -150,10 +152,7 @@ fn regex(ctx: &mut Ctx<'_>, m: &Val<String>) -> Option<Regex> {
                 );
             ctx.error(
                 &m.span,
-                format!(
-                    "`category.match`: invalid regular expression \"{}\": {why}",
-                    m.v
-                ),
+                format!("`{key}`: invalid regular expression \"{}\": {why}", m.v),
             );
             None
         }

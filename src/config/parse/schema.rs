@@ -4,6 +4,7 @@
 /// The top-level tables.
 pub(super) const TOP_KEYS: &[&str] = &[
     "site", "feeds", "merged", "fetch", "store", "limits", "serve", "source", "category", "tags",
+    "filter",
 ];
 /// `[site]`.
 pub(super) const SITE_KEYS: &[&str] = &[
@@ -50,6 +51,8 @@ pub(super) const LIMITS_KEYS: &[&str] = &[
     "read_time",
     "enclosures_per_article",
     "digest_articles",
+    "full_text_pages",
+    "full_text_attempts",
 ];
 /// `[[source]]`.
 pub(super) const SOURCE_KEYS: &[&str] = &[
@@ -63,6 +66,32 @@ pub(super) const SOURCE_KEYS: &[&str] = &[
     "timeout",
     "connect_timeout",
     "html",
+    "full_text",
+    "merged",
+    "filter",
+];
+/// `[source.full_text]` (or `full_text = { ... }`).
+pub(super) const FULL_TEXT_KEYS: &[&str] = &["content", "remove", "allow_hosts"];
+/// `[[filter]]`.
+pub(super) const FILTER_KEYS: &[&str] = &[
+    "name",
+    "sources",
+    "action",
+    "fields",
+    "match",
+    "words",
+    "add_tags",
+    "add_category",
+];
+/// `[[source.filter]]`: a `[[filter]]` of its source alone.
+pub(super) const SOURCE_FILTER_KEYS: &[&str] = &[
+    "name",
+    "action",
+    "fields",
+    "match",
+    "words",
+    "add_tags",
+    "add_category",
 ];
 /// `[source.html]`.
 pub(super) const HTML_KEYS: &[&str] = &[
@@ -112,6 +141,9 @@ const TABLES: &[(&str, &[&str])] = &[
     ("serve", SERVE_KEYS),
     ("source", SOURCE_KEYS),
     ("source.html", HTML_KEYS),
+    ("source.full_text", FULL_TEXT_KEYS),
+    ("filter", FILTER_KEYS),
+    ("source.filter", SOURCE_FILTER_KEYS),
     ("category", CATEGORY_KEYS),
     ("tags", TAGS_KEYS),
 ];
@@ -119,7 +151,7 @@ const TABLES: &[(&str, &[&str])] = &[
 /// How a table's header is written: `[site]`, `[[source]]`.
 pub(super) fn header(name: &str) -> String {
     match name {
-        "source" | "category" => format!("[[{name}]]"),
+        "source" | "category" | "filter" | "source.filter" => format!("[[{name}]]"),
         _ => format!("[{name}]"),
     }
 }

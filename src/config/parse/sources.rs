@@ -6,9 +6,9 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 
 use super::reader::{type_name, Ctx, Table, Val};
-use super::schema::{HTML_KEYS, SOURCE_KEYS};
+use super::schema::{FULL_TEXT_KEYS, HTML_KEYS, SOURCE_KEYS};
 use super::values;
-use crate::config::{HtmlCfg, Source, SourceKind, SourceUrl};
+use crate::config::{FilterCfg, FullTextCfg, HtmlCfg, Source, SourceKind, SourceUrl};
 
 /// The tables of an array-of-tables key (`[[source]]`, `[[category]]`), each with its
 /// span; a wrong shape is reported.
@@ -20,6 +20,16 @@ pub(super) fn table_array<'t, 'i>(
     let Some(value) = root.get(key) else {
         return Vec::new();
     };
+    tables_in(ctx, value, key)
+}
+
+/// The tables of `value`, an array of tables written as `[[key]]`; a wrong shape is
+/// reported.
+pub(super) fn tables_in<'t, 'i>(
+    ctx: &mut Ctx<'_>,
+    value: &'t toml::Spanned<DeValue<'i>>,
+    key: &str,
+) -> Vec<(Range<usize>, &'t DeTable<'i>)> {
     let DeValue::Array(items) = value.get_ref() else {
         ctx.error(
             &value.span(),
@@ -46,14 +56,16 @@ pub(super) fn table_array<'t, 'i>(
     out
 }
 
-/// Reads every `[[source]]` into `out`; returns the names seen (also of sources with
-/// other errors, so categories naming them are not reported twice).
+/// Reads every `[[source]]` into `out`, and its `[[source.filter]]` tables into
+/// `filters`; returns the names seen (also of sources with other errors, so categories
+/// naming them are not reported twice).
 pub(super) fn read_sources(
     ctx: &mut Ctx<'_>,
     root: &DeTable<'_>,
     base_dir: &Path,
     check_files: bool,
     out: &mut Vec<Source>,
+    filters: &mut Vec<FilterCfg>,
 ) -> Vec<String> {
     let mut names: Vec<Val<String>> = Vec::new();
     for (span, table) in table_array(ctx, root, "source") {
@@ -82,6 +94,9 @@ pub(super) fn read_sources(
             } else {
                 names.push(name.clone());
             }
+        }
+        if let Some(name) = &name {
+            super::filters::read_source_filters(ctx, &t, &name.v, filters);
         }
         if let Some(source) = read_source(ctx, &t, name, base_dir, check_files) {
             out.push(source);
@@ -185,6 +200,8 @@ fn read_source(
         }
         (_, None) => None,
     };
+    let full_text = read_full_text(ctx, t, kind);
+    let merged = t.boolean(ctx, "merged").unwrap_or(true);
     Some(Source {
         name: name?.v,
         url: url?,
@@ -200,7 +217,84 @@ fn read_source(
         } else {
             None
         },
+        full_text: full_text?,
+        merged,
     })
+}
+
+/// `full_text`: `true`/`false`, a CSS selector of the body, or a table with `content`,
+/// `remove` and `allow_hosts`. `Some(None)` when absent or false; `None` when invalid.
+fn read_full_text(
+    ctx: &mut Ctx<'_>,
+    t: &Table<'_, '_>,
+    kind: Option<SourceKind>,
+) -> Option<Option<FullTextCfg>> {
+    let Some(value) = t.raw("full_text") else {
+        return Some(None);
+    };
+    let cfg = match value.get_ref() {
+        DeValue::Boolean(false) => return Some(None),
+        DeValue::Boolean(true) => FullTextCfg::default(),
+        DeValue::String(_) => {
+            let text = t.text(ctx, "full_text")?;
+            FullTextCfg {
+                content: Some(selector(ctx, "source.full_text", text)?),
+                ..FullTextCfg::default()
+            }
+        }
+        DeValue::Table(table) => {
+            let ft = Table::new(ctx, "source.full_text", value.span(), table, FULL_TEXT_KEYS);
+            let mut ok = true;
+            let content = match ft.text(ctx, "content") {
+                Some(v) => {
+                    let s = selector(ctx, &ft.path("content"), v);
+                    ok &= s.is_some();
+                    s
+                }
+                None => None,
+            };
+            let mut remove = Vec::new();
+            for v in ft.strings(ctx, "remove").unwrap_or_default() {
+                match selector(ctx, &ft.path("remove"), v) {
+                    Some(s) => remove.push(s),
+                    None => ok = false,
+                }
+            }
+            let mut allow_hosts = Vec::new();
+            for v in ft.strings(ctx, "allow_hosts").unwrap_or_default() {
+                match host_at(ctx, &ft.path("allow_hosts"), v) {
+                    Some(h) => allow_hosts.push(h),
+                    None => ok = false,
+                }
+            }
+            if !ok {
+                return None;
+            }
+            FullTextCfg {
+                content,
+                remove,
+                allow_hosts,
+            }
+        }
+        other => {
+            ctx.error(
+                &value.span(),
+                format!(
+                    "`source.full_text`: expected true, a CSS selector such as \".post-body\" or a table with `content` and `remove`, found {}",
+                    type_name(other)
+                ),
+            );
+            return None;
+        }
+    };
+    if kind == Some(SourceKind::Html) {
+        ctx.error(
+            &value.span(),
+            "`source.full_text` is for kind = \"feed\" sources; an HTML source already reads each article page (set `content` in [source.html])",
+        );
+        return None;
+    }
+    Some(Some(cfg))
 }
 
 /// A CSS selector that `scraper` accepts; otherwise reported at its place.
@@ -287,7 +381,7 @@ fn read_html(ctx: &mut Ctx<'_>, t: &Table<'_, '_>) -> Option<HtmlCfg> {
         .strings(ctx, "allow_hosts")
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|v| host(ctx, v))
+        .filter_map(|v| host_at(ctx, "source.html.allow_hosts", v))
         .collect();
     ok.then_some(HtmlCfg {
         item,
@@ -323,8 +417,8 @@ fn date_format(ctx: &mut Ctx<'_>, value: Val<String>) -> Option<String> {
     Some(value.v)
 }
 
-/// A bare host name such as `cdn.example.vn` (no scheme, path or port).
-fn host(ctx: &mut Ctx<'_>, value: Val<String>) -> Option<String> {
+/// A bare host name such as `cdn.example.vn` (no scheme, path or port), the value of `key`.
+fn host_at(ctx: &mut Ctx<'_>, key: &str, value: Val<String>) -> Option<String> {
     let h = value.v.trim().to_ascii_lowercase();
     let plain = !h.contains(['/', ':', '@', ' ']);
     if plain && url::Host::parse(&h).is_ok() {
@@ -333,7 +427,7 @@ fn host(ctx: &mut Ctx<'_>, value: Val<String>) -> Option<String> {
     ctx.error(
         &value.span,
         format!(
-            "`source.html.allow_hosts`: \"{}\" is not a host name; write only the host, such as \"cdn.example.vn\"",
+            "`{key}`: \"{}\" is not a host name; write only the host, such as \"cdn.example.vn\"",
             value.v
         ),
     );
