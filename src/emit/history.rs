@@ -179,8 +179,20 @@ pub(crate) fn paginate(
 /// Every article of each feed `wanted` names (by index into `plan.feeds`), oldest first
 /// by [`key`]; an empty list for the others. The merged feed holds every article, a tag
 /// feed the articles carrying its tag, a category feed those in its category — the
-/// plan's own rules.
-pub(crate) fn members(plan: &Plan, articles: &[Article], wanted: &[bool]) -> Vec<Vec<usize>> {
+/// plan's own rules (so an article of a `merged = false` source is not in the merged
+/// feed's history either).
+pub(crate) fn members(
+    plan: &Plan,
+    articles: &[Article],
+    wanted: &[bool],
+    cfg: &crate::config::Config,
+) -> Vec<Vec<usize>> {
+    let unmerged: rustc_hash::FxHashSet<&str> = cfg
+        .sources
+        .iter()
+        .filter(|s| !s.merged)
+        .map(|s| s.name.as_str())
+        .collect();
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); plan.feeds.len()];
     let mut tag_feed: FxHashMap<&str, usize> = FxHashMap::default();
     let mut cat_feed: FxHashMap<String, usize> = FxHashMap::default();
@@ -228,7 +240,9 @@ pub(crate) fn members(plan: &Plan, articles: &[Article], wanted: &[bool]) -> Vec
                 seen.push(*f);
             }
         }
-        seen.extend(merged.iter().copied());
+        if !unmerged.contains(a.source.as_str()) {
+            seen.extend(merged.iter().copied());
+        }
         for &f in &seen {
             if let Some(list) = out.get_mut(f) {
                 list.push(idx);
@@ -263,7 +277,7 @@ pub(crate) fn plan_history(plan: &mut Plan, articles: &[Article], cfg: &crate::c
     if !wanted.contains(&true) {
         return;
     }
-    let history = members(plan, articles, &wanted);
+    let history = members(plan, articles, &wanted, cfg);
     if cfg.feeds.archives {
         for (feed, hist) in plan.feeds.iter_mut().zip(&history) {
             let n = items_of(feed.kind, cfg);
