@@ -23,7 +23,9 @@
 //!   the page URL, the print of the feed entry it was read for, its validators, the
 //!   extracted body (or why there is none) and the attempts made, so a page is fetched
 //!   once per feed entry (see [`crate::enrich`]).
-//! - v6: feed membership ([`migrate_v6`]): articles get an integer handle and a print;
+//! - v6: `articles.media` (an image's type and size, enclosures: JSON, NULL when none),
+//!   and `first_seen` in the heads index, since archived feeds are ordered by it.
+//! - v7: feed membership ([`migrate_membership`]): articles get an integer handle and a print;
 //!   stories (articles after deduplication), their membership in the tag and category
 //!   feeds indexed by rank, match keys, and what waits to be worked into stories, so a
 //!   build can read the newest `items` of a feed instead of every article. The covering
@@ -32,7 +34,7 @@
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -114,9 +116,11 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
     // v4 → v5
     ARTICLE_PAGES,
+    // v5 → v6
+    MEDIA_AND_FIRST_SEEN,
 ];
 
-/// v5 → v6: feed membership. Articles get an integer handle (`aid`, what stories and
+/// v6 → v7: feed membership. Articles get an integer handle (`aid`, what stories and
 /// membership rows refer to: a few bytes instead of a source name and a 32-character id in
 /// every row; new articles take the next one) and a print, as added columns: the table
 /// keeps its other columns whatever they are, so this step does not depend on them. Every
@@ -182,7 +186,8 @@ fn migrate_membership(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         "SELECT aid, url, source_guid FROM articles
          WHERE source NOT IN (SELECT name FROM sources WHERE removed_at IS NOT NULL)",
     )?;
-    let mut key = tx.prepare("INSERT OR IGNORE INTO match_keys (key, aid) VALUES (?1, ?2)")?;
+    let mut key =
+        tx.prepare("INSERT INTO match_keys (key, aid) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
     let mut rows = read.query([])?;
     while let Some(r) = rows.next()? {
         let (aid, url, guid): (i64, Option<String>, Option<String>) =
@@ -212,6 +217,13 @@ const ARTICLE_PAGES: &str = "CREATE TABLE article_pages (
         fetched_at    INTEGER,
         PRIMARY KEY (source, id)
     );";
+
+/// v5 → v6, self-contained: the `media` column and a heads index that covers
+/// `first_seen` too (the same columns as v3's, plus it).
+const MEDIA_AND_FIRST_SEEN: &str = "ALTER TABLE articles ADD COLUMN media TEXT;
+    DROP INDEX articles_heads;
+    CREATE INDEX articles_heads ON articles
+        (source, id, hash, published, updated, url, source_guid, tags, categories, first_seen);";
 
 /// Reads the schema version.
 pub(super) fn version(conn: &Connection) -> rusqlite::Result<u32> {

@@ -24,12 +24,14 @@ impl Membership for SqliteStore {
                 return Ok(false);
             }
             tx.execute(
-                "INSERT OR IGNORE INTO pending (aid) SELECT aid FROM articles
-                 WHERE source NOT IN (SELECT name FROM sources WHERE removed_at IS NOT NULL)",
+                "INSERT INTO pending (aid) SELECT aid FROM articles
+                 WHERE source NOT IN (SELECT name FROM sources WHERE removed_at IS NOT NULL)
+                 ON CONFLICT DO NOTHING",
                 [],
             )?;
             tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('membership_rules', ?1)",
+                "INSERT INTO meta (key, value) VALUES ('membership_rules', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [print],
             )?;
             Ok(true)

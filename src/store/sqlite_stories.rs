@@ -6,7 +6,8 @@
 //! a range read. `story_of` maps the other articles of a merged story to it. `pending`,
 //! `pending_keys` and `stale_stories` hold what waits to be worked into stories;
 //! `dirty_feeds` the feeds to render. Every statement is plain SQL a server database runs
-//! as it is (integer keys, `RETURNING`, `ON CONFLICT`), with blobs for prints.
+//! as it is (integer keys, `RETURNING`, `ON CONFLICT`, `UPDATE ... FROM`), with blobs for
+//! prints (`bytea` there).
 
 use std::collections::HashMap;
 
@@ -251,8 +252,10 @@ pub(super) fn write_stories(tx: &Transaction<'_>, w: &StoryWrite) -> rusqlite::R
         "INSERT INTO stories (sid, ts, ns, link, owner, print, feeds, parts, names)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
-    let mut part =
-        tx.prepare_cached("INSERT OR REPLACE INTO story_of (aid, sid) VALUES (?1, ?2)")?;
+    let mut part = tx.prepare_cached(
+        "INSERT INTO story_of (aid, sid) VALUES (?1, ?2)
+             ON CONFLICT (aid) DO UPDATE SET sid = excluded.sid",
+    )?;
     // Membership rows in key order: consecutive inserts land on the same pages.
     let mut members: Vec<(i64, Rank, i64, &str)> = Vec::new();
     for s in &w.put {
@@ -278,7 +281,8 @@ pub(super) fn write_stories(tx: &Transaction<'_>, w: &StoryWrite) -> rusqlite::R
     }
     members.sort_unstable_by_key(|m| (m.0, m.1, m.2));
     let mut member = tx.prepare_cached(
-        "INSERT OR REPLACE INTO members (fid, ts, ns, sid, name) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO members (fid, ts, ns, sid, name) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (fid, ts, ns, sid) DO UPDATE SET name = excluded.name",
     )?;
     for (fid, rank, sid, name) in members {
         member.execute(params![fid, rank.ts, rank.ns, sid, name])?;
@@ -287,7 +291,8 @@ pub(super) fn write_stories(tx: &Transaction<'_>, w: &StoryWrite) -> rusqlite::R
     for (sid, owns) in &w.owners {
         owner.execute(params![sid, i64::from(*owns)])?;
     }
-    let mut dirty = tx.prepare_cached("INSERT OR IGNORE INTO dirty_feeds (fid) VALUES (?1)")?;
+    let mut dirty =
+        tx.prepare_cached("INSERT INTO dirty_feeds (fid) VALUES (?1) ON CONFLICT DO NOTHING")?;
     for fid in &w.dirty {
         dirty.execute([fid])?;
     }
@@ -372,7 +377,8 @@ pub(super) fn save_feed_rows(
             ])?;
         }
     }
-    let mut mark = tx.prepare_cached("INSERT OR IGNORE INTO dirty_feeds (fid) VALUES (?1)")?;
+    let mut mark =
+        tx.prepare_cached("INSERT INTO dirty_feeds (fid) VALUES (?1) ON CONFLICT DO NOTHING")?;
     for fid in dirty {
         mark.execute([fid])?;
     }

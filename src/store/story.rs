@@ -166,8 +166,12 @@ pub fn article_print(a: &Article) -> [u8; 16] {
         published,
         updated,
         image,
+        image_meta,
+        enclosures,
         tags: _,
         categories: _,
+        // Set once when the article is first stored and never moved: no change to detect.
+        first_seen: _,
     } = a;
     let mut h = Xxh3::new();
     h.update(b"article");
@@ -183,6 +187,19 @@ pub fn article_print(a: &Article) -> [u8; 16] {
     for author in authors {
         field(&mut h, author.as_bytes());
     }
+    // The image's type and size and the enclosures, as they are stored.
+    field(
+        &mut h,
+        serde_json::to_string(image_meta)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    field(
+        &mut h,
+        serde_json::to_string(enclosures)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     h.digest128().to_le_bytes()
 }
 

@@ -62,7 +62,7 @@ struct Existing {
 /// Marks an article written or changed: its story is worked out again by the next
 /// [`super::Store::write_stories`] of the pipeline.
 pub(super) fn mark_pending(tx: &Transaction<'_>, aid: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR IGNORE INTO pending (aid) VALUES (?1)")?
+    tx.prepare_cached("INSERT INTO pending (aid) VALUES (?1) ON CONFLICT DO NOTHING")?
         .execute([aid])?;
     Ok(())
 }
@@ -76,9 +76,11 @@ pub(super) fn set_keys(
     new: &[i64],
 ) -> rusqlite::Result<()> {
     let mut del = tx.prepare_cached("DELETE FROM match_keys WHERE key = ?1 AND aid = ?2")?;
-    let mut pend = tx.prepare_cached("INSERT OR IGNORE INTO pending_keys (key) VALUES (?1)")?;
-    let mut put =
-        tx.prepare_cached("INSERT OR IGNORE INTO match_keys (key, aid) VALUES (?1, ?2)")?;
+    let mut pend =
+        tx.prepare_cached("INSERT INTO pending_keys (key) VALUES (?1) ON CONFLICT DO NOTHING")?;
+    let mut put = tx.prepare_cached(
+        "INSERT INTO match_keys (key, aid) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
     for k in old.iter().filter(|k| !new.contains(k)) {
         del.execute(params![k, aid])?;
         pend.execute([k])?;
@@ -99,8 +101,9 @@ pub(super) fn unstory(
 ) -> rusqlite::Result<()> {
     set_keys(tx, aid, &super::story::match_key_hashes(url, guid), &[])?;
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO stale_stories (sid)
-         VALUES (coalesce((SELECT sid FROM story_of WHERE aid = ?1), ?1))",
+        "INSERT INTO stale_stories (sid)
+         VALUES (coalesce((SELECT sid FROM story_of WHERE aid = ?1), ?1))
+         ON CONFLICT DO NOTHING",
     )?
     .execute([aid])?;
     tx.prepare_cached("DELETE FROM pending WHERE aid = ?1")?
