@@ -52,6 +52,19 @@ use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
 
+/// The `Content-Type` serve gives a file of the output (by its relative path), `None` for
+/// a file it does not serve; `publish` gives each object the same.
+pub(crate) fn content_type_of(rel: &str) -> Option<&'static str> {
+    files::Kind::of(rel).map(files::Kind::content_type_str)
+}
+
+/// The `Cache-Control` serve sends for every file under `cfg` (`public, max-age=` the
+/// shortest refresh interval); `publish` gives each object the same.
+pub(crate) fn cache_control_for(cfg: &Config) -> String {
+    let value = files::cache_control(schedule::shortest_interval(cfg));
+    value.to_str().unwrap_or("public").to_string()
+}
+
 /// State shared by the request handlers and the build worker.
 #[derive(Debug)]
 pub(crate) struct Shared {
