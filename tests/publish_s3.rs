@@ -77,6 +77,13 @@ fn example_publishing(s3: &S3, prefix: &str, extra: &str) -> tempfile::TempDir {
     let dir = example_copy();
     let path = dir.path().join("feeds.toml");
     let mut text = std::fs::read_to_string(&path).unwrap();
+    // The example's own [publish] block (its defaults, no url) gives way to this one.
+    if let Some(start) = text.find("\n[publish]\n") {
+        let end = text[start + 1..]
+            .find("\n\n")
+            .map_or(text.len(), |e| start + 1 + e);
+        text.replace_range(start..end, "");
+    }
     text.push_str(&format!(
         "\n[publish]\nurl = \"s3://{}/{prefix}\"\n{extra}",
         s3.bucket
