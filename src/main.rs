@@ -100,6 +100,11 @@ struct ServeArgs {
     /// or as one JSON object per line for a log collector.
     #[arg(long, value_enum, default_value_t = cli_log::LogFormat::Text)]
     log_format: cli_log::LogFormat,
+    /// Serve the output folder another process builds (a `feedmill build` on a timer, or
+    /// a copy of the published bucket), reloading it when it changes; fetch nothing and
+    /// never open the store, so several servers can share one folder behind a load balancer.
+    #[arg(long)]
+    no_build: bool,
 }
 
 #[derive(Args)]
@@ -501,7 +506,10 @@ fn print_stats(cfg: &Config, stats: &pipeline::FeedStats, tags: usize) {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let options = feedmill::serve::ServeOptions::from_env();
+    let options = feedmill::serve::ServeOptions {
+        no_build: args.no_build,
+        ..feedmill::serve::ServeOptions::from_env()
+    };
     let run = feedmill::serve::run(&args.config.config, args.listen, options);
     let json = args.log_format == cli_log::LogFormat::Json;
     match runtime().block_on(run) {

@@ -90,6 +90,12 @@ pub struct ServeOptions {
     /// The token `/status` and `/status.json` require (as `Authorization: Bearer` or the
     /// Basic password); `None` leaves them open to whoever can reach the server.
     pub status_token: Option<Vec<u8>>,
+    /// `serve --no-build`: serve the output folder that another process writes (a
+    /// `feedmill build` on a timer, the emitter of a larger deployment, a copy of the
+    /// published bucket), reloading it when its files change; nothing is fetched and the
+    /// store is never opened, so any number of such servers can sit behind one load
+    /// balancer over the same folder.
+    pub no_build: bool,
 }
 
 impl ServeOptions {
@@ -100,6 +106,7 @@ impl ServeOptions {
             status_token: std::env::var_os(STATUS_TOKEN_ENV)
                 .map(std::ffi::OsString::into_encoded_bytes)
                 .filter(|t| !t.is_empty()),
+            no_build: false,
         }
     }
 }
@@ -186,7 +193,7 @@ impl Server {
             shared.clone(),
             stop_rx.clone(),
         ));
-        let worker = worker::spawn(shared.clone(), cfg, stop_rx)?;
+        let worker = worker::spawn(shared.clone(), cfg, stop_rx, options.no_build)?;
         match options.status_token.as_ref().map(Vec::len) {
             None => tracing::info!(
                 event = "status_open",
@@ -236,7 +243,8 @@ impl ServerHandle {
         &self.config_path
     }
 
-    /// Builds finished whose files are being served.
+    /// Builds finished whose files are being served (with
+    /// [`ServeOptions::no_build`]: loads of the output folder, the first one included).
     pub fn builds(&self) -> u64 {
         self.shared.builds.load(Ordering::Acquire)
     }
