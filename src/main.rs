@@ -100,8 +100,8 @@ struct ServeArgs {
     /// or as one JSON object per line for a log collector.
     #[arg(long, value_enum, default_value_t = cli_log::LogFormat::Text)]
     log_format: cli_log::LogFormat,
-    /// Serve the output folder another process builds (a `feedmill build` on a timer, or
-    /// a copy of the published bucket), reloading it when it changes; fetch nothing and
+    /// Serve the output folder another process builds (a `feedmill build` on a timer, on
+    /// this machine or a shared disk), reloading it when it changes; fetch nothing and
     /// never open the store, so several servers can share one folder behind a load balancer.
     #[arg(long)]
     no_build: bool,

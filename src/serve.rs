@@ -91,10 +91,9 @@ pub struct ServeOptions {
     /// Basic password); `None` leaves them open to whoever can reach the server.
     pub status_token: Option<Vec<u8>>,
     /// `serve --no-build`: serve the output folder that another process writes (a
-    /// `feedmill build` on a timer, the emitter of a larger deployment, a copy of the
-    /// published bucket), reloading it when its files change; nothing is fetched and the
-    /// store is never opened, so any number of such servers can sit behind one load
-    /// balancer over the same folder.
+    /// `feedmill build` on a timer, on this machine or a shared disk), reloading it when
+    /// its files change; nothing is fetched and the store is never opened, so any number
+    /// of such servers can sit behind one load balancer over the same folder.
     pub no_build: bool,
 }
 
