@@ -319,6 +319,94 @@ fn a_changed_feed_uploads_only_the_changed_files_and_deletes_the_removed_ones() 
     }
 }
 
+#[test]
+fn a_publish_after_a_crashed_one_uploads_what_the_bucket_lacks_or_holds_wrong() {
+    let Some(s3) = s3("a_publish_after_a_crashed_one") else {
+        return;
+    };
+    let prefix = fresh_prefix("crash");
+    let dir = example_publishing(&s3, &prefix, "");
+    let first = build(dir.path(), &s3, &s3.endpoint);
+    assert!(first.status.success(), "{}", said(&first));
+    let local = local_files(&dir.path().join("public"));
+    // What a publish killed half-way can leave: objects not yet uploaded, and (from an
+    // older build) an object with other bytes of the same size.
+    let client = s3.client();
+    let rels: Vec<&String> = local.keys().collect();
+    let (gone, stale) = (&rels[..3], rels[3]);
+    rt().block_on(async {
+        for rel in gone {
+            client
+                .delete(&ObjectPath::from(format!("{prefix}/{rel}")))
+                .await
+                .unwrap();
+        }
+        let mut other = local[stale].clone();
+        other[0] ^= 1;
+        client
+            .put(&ObjectPath::from(format!("{prefix}/{stale}")), other.into())
+            .await
+            .unwrap();
+    });
+    let second = build(dir.path(), &s3, &s3.endpoint);
+    assert!(second.status.success(), "{}", said(&second));
+    assert_eq!(published_counts(&second), (4, local.len() - 4, 0));
+    rt().block_on(async {
+        for (rel, bytes) in &local {
+            let got = client
+                .get(&ObjectPath::from(format!("{prefix}/{rel}")))
+                .await
+                .unwrap_or_else(|e| panic!("{rel}: {e}"));
+            assert_eq!(&got.bytes().await.unwrap()[..], &bytes[..], "{rel}");
+        }
+    });
+}
+
+#[test]
+fn a_new_cache_control_uploads_every_object_again_with_it() {
+    let Some(s3) = s3("a_new_cache_control_uploads_every_object_again") else {
+        return;
+    };
+    let prefix = fresh_prefix("headers");
+    let dir = example_publishing(&s3, &prefix, "");
+    let first = build(dir.path(), &s3, &s3.endpoint);
+    assert!(first.status.success(), "{}", said(&first));
+    let cfg = dir.path().join("feeds.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replacen("[fetch]\n", "[fetch]\nrefresh = \"5m\"\n", 1),
+    )
+    .unwrap();
+    let second = build(dir.path(), &s3, &s3.endpoint);
+    assert!(second.status.success(), "{}", said(&second));
+    let local = local_files(&dir.path().join("public"));
+    assert_eq!(published_counts(&second), (local.len(), 0, 0));
+    let client = s3.client();
+    rt().block_on(async {
+        for rel in local.keys() {
+            let got = client
+                .get(&ObjectPath::from(format!("{prefix}/{rel}")))
+                .await
+                .unwrap();
+            assert_eq!(
+                got.attributes
+                    .get(&Attribute::CacheControl)
+                    .map(|v| v.as_ref()),
+                Some("public, max-age=300"),
+                "{rel}"
+            );
+        }
+    });
+    let third = build(dir.path(), &s3, &s3.endpoint);
+    assert_eq!(
+        published_counts(&third),
+        (0, local.len(), 0),
+        "{}",
+        said(&third)
+    );
+}
+
 /// The feed paths (relative to the output) an index page links to.
 fn listed_feeds(index: &str) -> Vec<String> {
     let base = "https://feeds.example.vn/";
