@@ -461,7 +461,7 @@ async fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
 /// Whether a relative key names a file feedmill writes (only those are ever deleted).
 fn is_feedmill_file(rel: &str) -> bool {
     !rel.split('/').any(|s| s.is_empty() || s.starts_with('.'))
-        && crate::serve::content_type_of(rel).is_some()
+        && crate::emit::write::is_own_file(rel)
 }
 
 /// The files in upload order: groups uploaded one after the other, deepest folder first,

@@ -27,22 +27,28 @@ fn writes_the_output_layout() {
         vec![
             ".feedmill-manifest",
             "category/nong-nghiep/atom.xml",
+            "category/nong-nghiep/feed.json",
             "category/nong-nghiep/rss.xml",
             "category/thoi-su/atom.xml",
+            "category/thoi-su/feed.json",
             "category/thoi-su/rss.xml",
             "category/van-hoa/atom.xml",
+            "category/van-hoa/feed.json",
             "category/van-hoa/rss.xml",
             "feeds.opml",
             "index.html",
             "other-news/atom.xml",
+            "other-news/feed.json",
             "other-news/rss.xml",
             "tag/giao-nhiem-vu-khoan-san-pham/atom.xml",
+            "tag/giao-nhiem-vu-khoan-san-pham/feed.json",
             "tag/giao-nhiem-vu-khoan-san-pham/rss.xml",
             "tag/luc-yen/atom.xml",
+            "tag/luc-yen/feed.json",
             "tag/luc-yen/rss.xml",
         ]
     );
-    assert_eq!(report.written.len(), 14);
+    assert_eq!(report.written.len(), 20);
     assert!(report.unchanged.is_empty());
 }
 
@@ -180,7 +186,7 @@ fn output_is_deterministic_and_second_emit_rewrites_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let report = build(&arts, &cfg, &a);
     assert!(report.written.is_empty(), "{:?}", report.written);
-    assert_eq!(report.unchanged.len(), 14);
+    assert_eq!(report.unchanged.len(), 20);
     assert_eq!(mtimes(&all_files(&a)), before);
 
     // One changed article rewrites only the feeds it is in (plus OPML/index untouched).
@@ -202,8 +208,10 @@ fn output_is_deterministic_and_second_emit_rewrites_nothing() {
         written,
         vec![
             "category/nong-nghiep/atom.xml",
+            "category/nong-nghiep/feed.json",
             "category/nong-nghiep/rss.xml",
             "other-news/atom.xml",
+            "other-news/feed.json",
             "other-news/rss.xml"
         ]
     );
@@ -226,7 +234,7 @@ fn feeds_that_disappear_are_removed_but_foreign_files_stay() {
         a.tags.retain(|t| t.key != "lục yên");
     }
     let report = build(&fewer, &cfg, &out);
-    assert_eq!(report.removed.len(), 4, "{:?}", report.removed);
+    assert_eq!(report.removed.len(), 6, "{:?}", report.removed);
     assert!(!out.join("tag/giao-nhiem-vu-khoan-san-pham").exists());
     assert!(!out.join("tag/luc-yen/rss.xml").exists());
     assert!(out.join("tag/luc-yen/keep.txt").exists());

@@ -200,7 +200,7 @@ fn opml_and_index_list_every_feed() {
     ));
     assert!(html.contains("type=\"application/atom+xml\""));
     assert!(html.contains(
-        "<li>Lục Yên (2 bài) — <a href=\"tag/luc-yen/rss.xml\">RSS</a> · <a href=\"tag/luc-yen/atom.xml\">Atom</a></li>"
+        "<li>Lục Yên (2 bài) — <a href=\"tag/luc-yen/rss.xml\">RSS</a> · <a href=\"tag/luc-yen/atom.xml\">Atom</a> · <a href=\"tag/luc-yen/feed.json\">JSON Feed</a></li>"
     ));
     assert!(html.contains("<li>Văn hóa (0 bài)"));
     assert!(!html.contains("<Yên>"));

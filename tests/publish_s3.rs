@@ -183,13 +183,16 @@ fn remote_objects(s3: &S3, prefix: &str) -> BTreeMap<String, (u64, String, Optio
     })
 }
 
+/// The type serve gives (archive pages `archive/<n>.xml|.atom|.json` as their feed's).
 fn expected_type(rel: &str) -> &'static str {
-    match rel.rsplit('/').next().unwrap() {
-        "rss.xml" => "application/rss+xml; charset=utf-8",
-        "atom.xml" => "application/atom+xml; charset=utf-8",
-        "feeds.opml" => "text/x-opml; charset=utf-8",
-        "index.html" => "text/html; charset=utf-8",
-        other => panic!("unexpected file {other}"),
+    let name = rel.rsplit('/').next().unwrap();
+    match name.rsplit('.').next().unwrap() {
+        "xml" if name != "atom.xml" => "application/rss+xml; charset=utf-8",
+        "xml" | "atom" => "application/atom+xml; charset=utf-8",
+        "json" => "application/feed+json; charset=utf-8",
+        "opml" => "text/x-opml; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        _ => panic!("unexpected file {rel}"),
     }
 }
 

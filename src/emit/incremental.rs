@@ -26,6 +26,8 @@ use chrono::{DateTime, FixedOffset};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
+use super::extras::{self, Extra, Extras};
+use super::history;
 use super::outdir::OutDir;
 use super::{index, opml, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
@@ -57,6 +59,8 @@ fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 16] {
     field(&mut h, &format!("{:?}", cfg.site));
     field(&mut h, &format!("{:?}", cfg.feeds));
     field(&mut h, &format!("{:?}", cfg.merged));
+    // The index links the digests; digest times shape the digests.
+    field(&mut h, &format!("{:?}", cfg.digests));
     h.digest128().to_le_bytes()
 }
 
@@ -115,8 +119,11 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
         published,
         updated,
         image,
+        image_meta,
+        enclosures,
         tags,
         categories,
+        first_seen,
     } = a;
     let mut p = Print(Xxh3::new());
     p.0.update(b"article");
@@ -130,6 +137,17 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
     p.date(*updated);
     p.list(authors.iter().map(String::as_str));
     p.list(categories.iter().map(String::as_str));
+    p.opt(image_meta.mime_type.as_deref());
+    for n in [image_meta.width, image_meta.height] {
+        p.0.update(&n.map_or(0, u64::from).to_le_bytes());
+    }
+    p.0.update(&(enclosures.len() as u64).to_le_bytes());
+    for e in enclosures {
+        p.bytes(e.url.as_bytes());
+        p.opt(e.mime_type.as_deref());
+        p.0.update(&e.length.map_or(u64::MAX, |l| l).to_le_bytes());
+    }
+    p.0.update(&first_seen.map_or(i64::MIN, |t| t.timestamp()).to_le_bytes());
     p.0.update(&(tags.len() as u64).to_le_bytes());
     for t in tags {
         p.bytes(t.key.as_bytes());
@@ -170,14 +188,18 @@ fn fingerprints(
     articles: &[Article],
     versions: &[Option<u128>],
     out_dir: &Path,
-) -> BTreeMap<String, String> {
+) -> (BTreeMap<String, String>, Vec<Option<[u8; 16]>>) {
     let settings = render_settings(ctx.cfg, out_dir);
     let mut used = vec![false; articles.len()];
-    for f in &plan.feeds {
-        for &i in &f.articles {
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-            }
+    // Archive pages and digests show articles beyond the subscription documents'.
+    for &i in plan
+        .feeds
+        .iter()
+        .flat_map(|f| &f.articles)
+        .chain(plan.history.iter().flatten())
+    {
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
         }
     }
     let threads = std::thread::available_parallelism()
@@ -236,7 +258,7 @@ fn fingerprints(
         pages.update(&(f.articles.len() as u64).to_le_bytes());
     }
     out.insert(PAGES_KEY.to_string(), hex(pages.digest128()));
-    out
+    (out, prints)
 }
 
 fn hex(print: u128) -> String {
@@ -276,6 +298,10 @@ pub struct Outdated {
     first: bool,
     /// Every feed's fingerprint, to remember.
     prints: BTreeMap<String, String>,
+    /// Archive pages and digests (see [`extras`](super::extras)).
+    extras: Extras,
+    /// Indices into `extras.docs` of the ones to render.
+    stale_extras: Vec<usize>,
 }
 
 impl Outdated {
@@ -287,6 +313,12 @@ impl Outdated {
             .iter()
             .filter_map(|&f| plan.feeds.get(f))
             .flat_map(|f| f.articles.iter().copied())
+            .chain(
+                self.stale_extras
+                    .iter()
+                    .filter_map(|&e| self.extras.docs.get(e))
+                    .flat_map(Extra::articles),
+            )
             .collect();
         shown.sort_unstable();
         shown.dedup();
@@ -308,7 +340,15 @@ pub fn outdated(
     previous: &BTreeMap<String, String>,
 ) -> Outdated {
     let ctx = Ctx::new(plan, articles, cfg);
-    let prints = fingerprints(&ctx, plan, articles, versions, out_dir);
+    let (mut prints, article_prints) = fingerprints(&ctx, plan, articles, versions, out_dir);
+    let settings = render_settings(cfg, out_dir);
+    let extras = extras::plan(&ctx, plan, articles, &article_prints, &settings, previous);
+    // A subscription document links its newest archive page.
+    for (dir, newest) in extras::newest_pages(&extras) {
+        if let Some(p) = prints.get_mut(dir) {
+            *p = format!("{p}:{newest}");
+        }
+    }
     // No output folder yet (or one that cannot be opened): nothing is in place.
     let out = OutDir::open_existing(out_dir).ok();
     let out = out.as_ref();
@@ -333,7 +373,7 @@ pub fn outdated(
                 let handle = s.spawn(move || {
                     part.iter()
                         .enumerate()
-                        .filter(|(_, feed)| !unchanged(&feed.dir(), &feed_files(feed)))
+                        .filter(|(_, feed)| !unchanged(&feed.dir(), &feed_files(cfg, feed)))
                         .map(|(i, _)| first + i)
                         .collect::<Vec<usize>>()
                 });
@@ -347,17 +387,35 @@ pub fn outdated(
             .collect()
     });
     let pages = !unchanged(PAGES_KEY, &page_files());
+    let stale_extras = extras
+        .docs
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.print.is_empty()
+                || previous.get(&e.key) != Some(&e.print)
+                || !files_present(out, &extras::files(cfg, plan, e))
+        })
+        .map(|(i, _)| i)
+        .collect();
     Outdated {
         feeds,
         pages,
-        first: previous.is_empty(),
+        // Archive page bounds outlive a killed emit; fingerprints do not.
+        first: previous.keys().all(|k| history::is_bounds_key(k)),
         prints,
+        extras,
+        stale_extras,
     }
 }
 
-fn feed_files(feed: &PlannedFeed) -> [String; 2] {
+/// The subscription documents of a feed.
+fn feed_files(cfg: &Config, feed: &PlannedFeed) -> Vec<String> {
     let dir = feed.dir();
-    [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")]
+    extras::formats(cfg)
+        .into_iter()
+        .map(|f| format!("{dir}/{}", f.file()))
+        .collect()
 }
 
 fn page_files() -> [String; 2] {
@@ -386,13 +444,16 @@ pub fn emit_outdated(
         pages,
         first,
         mut prints,
+        extras,
+        stale_extras,
     } = todo;
     if first {
         // No trusted memory of the last emit: a first build, or one after a build that was
         // killed mid-write and may have left temporary files.
         out.remove_stale_temp_files();
     }
-    let ctx = Ctx::new(plan, articles, cfg);
+    let mut ctx = Ctx::new(plan, articles, cfg);
+    ctx.archive_pages = extras.pages.clone();
     let old_manifest = write::read_manifest_in(&out);
     let mut report = EmitReport::default();
     let mut files = BTreeSet::new();
@@ -414,11 +475,22 @@ pub fn emit_outdated(
         if next.next_if_eq(&i).is_some() {
             render.push(feed);
         } else {
-            for rel in feed_files(feed) {
+            for rel in feed_files(cfg, feed) {
                 record(rel, false, &mut report, &mut files);
             }
         }
     }
+    extras::write_stale(
+        &ctx,
+        plan,
+        &out,
+        &extras,
+        &stale_extras,
+        &mut prints,
+        &mut |rel, w| record(rel, w, &mut report, &mut files),
+    )
+    .into_iter()
+    .for_each(|e| report.errors.push(e));
 
     // Folders of feeds that could not be written.
     let mut failed: BTreeSet<String> = BTreeSet::new();
@@ -441,7 +513,8 @@ pub fn emit_outdated(
     // them.
     let kept: Vec<String> = failed
         .iter()
-        .flat_map(|dir| [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")])
+        .filter_map(|dir| plan.feeds.iter().find(|f| f.dir() == *dir))
+        .flat_map(|f| feed_files(cfg, f))
         .filter(|rel| out.is_file(rel))
         .collect();
 
@@ -457,11 +530,13 @@ pub fn emit_outdated(
                     .feeds
                     .iter()
                     .filter(|f| {
-                        !failed.contains(&f.dir()) || feed_files(f).iter().all(|r| kept.contains(r))
+                        !failed.contains(&f.dir())
+                            || feed_files(cfg, f).iter().all(|r| kept.contains(r))
                     })
                     .cloned()
                     .collect(),
                 tag_slugs: plan.tag_slugs.clone(),
+                ..Plan::default()
             };
             &listed
         };

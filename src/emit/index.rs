@@ -1,5 +1,5 @@
-//! `index.html`: a small HTML5 page listing every feed with subscribe links, and
-//! autodiscovery links for the merged feed.
+//! `index.html`: a small HTML5 page listing every feed with subscribe links (RSS, Atom,
+//! JSON Feed, the digest when there is one), and autodiscovery links for the merged feed.
 
 use std::fmt::Write as _;
 
@@ -18,12 +18,11 @@ pub(crate) fn render(ctx: &Ctx<'_>, plan: &Plan) -> Vec<u8> {
     h.push_str("<head>\n<meta charset=\"utf-8\">\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(h, "<title>{}</title>", text(site));
+    let formats = super::extras::formats(ctx.cfg);
+    let digests = super::digest::digest_feeds(plan, ctx.cfg);
     for feed in plan.feeds.iter().filter(|f| f.kind == FeedKind::Merged) {
         let title = ctx.feed_title(feed);
-        for (mime, file) in [
-            ("application/rss+xml", "rss.xml"),
-            ("application/atom+xml", "atom.xml"),
-        ] {
+        for (mime, file) in formats.iter().map(|f| (f.mime(), f.file())) {
             let _ = writeln!(
                 h,
                 "<link rel=\"alternate\" type=\"{mime}\" title=\"{}\" href=\"{}\">",
@@ -43,22 +42,39 @@ pub(crate) fn render(ctx: &Ctx<'_>, plan: &Plan) -> Vec<u8> {
         (FeedKind::Category, l.categories),
         (FeedKind::Tag, l.tags),
     ] {
-        let mut feeds = plan.feeds.iter().filter(|f| f.kind == kind).peekable();
+        let mut feeds = plan
+            .feeds
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind == kind)
+            .peekable();
         if feeds.peek().is_none() {
             continue;
         }
         let _ = writeln!(h, "<h2>{}</h2>\n<ul>", text(label));
-        for feed in feeds {
+        for (i, feed) in feeds {
             let dir = feed.dir();
-            let _ = writeln!(
+            let _ = write!(
                 h,
-                "<li>{} ({} {}) — <a href=\"{}/rss.xml\">RSS</a> · <a href=\"{}/atom.xml\">Atom</a></li>",
+                "<li>{} ({} {}) — <a href=\"{}/rss.xml\">RSS</a> · <a href=\"{}/atom.xml\">Atom</a>",
                 text(&feed.name),
                 feed.articles.len(),
                 text(l.articles),
                 attr(&dir),
                 attr(&dir)
             );
+            if ctx.cfg.feeds.json_feed {
+                let _ = write!(h, " · <a href=\"{}/feed.json\">JSON Feed</a>", attr(&dir));
+            }
+            if digests.contains_key(&i) {
+                let _ = write!(
+                    h,
+                    " · <a href=\"{}/digest/rss.xml\">{}</a>",
+                    attr(&dir),
+                    text(l.digest)
+                );
+            }
+            h.push_str("</li>\n");
         }
         h.push_str("</ul>\n");
     }
