@@ -72,6 +72,11 @@ pub struct FeedsCfg {
     pub items: usize,
     /// A tag with fewer articles gets no feed (default 1).
     pub tag_min_articles: usize,
+    /// Whether every feed gets an HTML page (`<feed>/index.html`) beside its files and
+    /// the index shows headlines (default true).
+    pub pages: bool,
+    /// Latest headlines of the merged feed shown on `index.html` (default 30).
+    pub index_headlines: usize,
 }
 
 /// `[merged]`: the merged "other news" feed across all sources.
@@ -502,6 +507,8 @@ impl Config {
             feeds: FeedsCfg {
                 items: 50,
                 tag_min_articles: 1,
+                pages: true,
+                index_headlines: 30,
             },
             merged: MergedCfg {
                 slug: "other-news".into(),

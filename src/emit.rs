@@ -10,9 +10,9 @@
 mod atom;
 mod ctx;
 mod incremental;
-mod index;
 mod opml;
 mod outdir;
+mod pages;
 pub mod plan;
 mod rss;
 pub mod write;
@@ -121,8 +121,8 @@ pub fn emit(
         .map(|(report, _)| report)
 }
 
-/// What writing one feed gave: (relative path, rewritten?) of each of its two files.
-type FeedWrite = std::io::Result<[(String, bool); 2]>;
+/// What writing one feed gave: (relative path, rewritten?) of each of its files.
+type FeedWrite = std::io::Result<Vec<(String, bool)>>;
 
 /// Renders and writes `feeds` on a few threads; one result per feed, in feed order.
 fn write_feeds(ctx: &ctx::Ctx<'_>, feeds: &[&PlannedFeed], out: &outdir::OutDir) -> Vec<FeedWrite> {
@@ -163,7 +163,8 @@ fn write_feeds(ctx: &ctx::Ctx<'_>, feeds: &[&PlannedFeed], out: &outdir::OutDir)
     })
 }
 
-/// Renders and writes one feed's two files; returns (relative path, rewritten?) for each.
+/// Renders and writes one feed's files (RSS, Atom and, when pages are on, its page);
+/// returns (relative path, rewritten?) for each.
 fn write_feed(ctx: &ctx::Ctx<'_>, feed: &PlannedFeed, out: &outdir::OutDir) -> FeedWrite {
     let dir = feed.dir();
     let bad = |what: &str, e: String| {
@@ -174,37 +175,25 @@ fn write_feed(ctx: &ctx::Ctx<'_>, feed: &PlannedFeed, out: &outdir::OutDir) -> F
     };
     let rss_bytes = rss::render(ctx, feed).map_err(|e| bad("RSS", e.to_string()))?;
     let atom_bytes = atom::render(ctx, feed).map_err(|e| bad("Atom", e.to_string()))?;
-    let (rss_bytes, atom_bytes) = (ctx::xml_safe(rss_bytes), ctx::xml_safe(atom_bytes));
-    let rss_rel = format!("{dir}/rss.xml");
-    let atom_rel = format!("{dir}/atom.xml");
-    let rss_changed = out.write_if_changed(&rss_rel, &rss_bytes)?;
-    let atom_changed = out.write_if_changed(&atom_rel, &atom_bytes)?;
-    Ok([(rss_rel, rss_changed), (atom_rel, atom_changed)])
-}
-
-/// Words of the OPML groups and the index page, in the site's language.
-pub(crate) struct Labels {
-    merged: &'static str,
-    categories: &'static str,
-    tags: &'static str,
-    articles: &'static str,
-}
-
-/// Vietnamese for `vi*` sites, English otherwise.
-pub(crate) fn labels(language: &str) -> Labels {
-    if language.to_ascii_lowercase().starts_with("vi") {
-        Labels {
-            merged: "Tổng hợp",
-            categories: "Chuyên mục",
-            tags: "Thẻ",
-            articles: "bài",
-        }
+    let (rss_bytes, atom_bytes) = (
+        pages::with_stylesheet(ctx::xml_safe(rss_bytes), &dir),
+        pages::with_stylesheet(ctx::xml_safe(atom_bytes), &dir),
+    );
+    let page = if ctx.cfg.feeds.pages {
+        Some(pages::render_feed(ctx, feed).map_err(|e| bad("the page", e.to_string()))?)
     } else {
-        Labels {
-            merged: "All news",
-            categories: "Categories",
-            tags: "Tags",
-            articles: "articles",
+        None
+    };
+    let mut written = Vec::with_capacity(3);
+    for (rel, bytes) in [
+        (format!("{dir}/rss.xml"), Some(rss_bytes)),
+        (format!("{dir}/atom.xml"), Some(atom_bytes)),
+        (format!("{dir}/index.html"), page.map(ctx::xml_safe)),
+    ] {
+        if let Some(bytes) = bytes {
+            let changed = out.write_if_changed(&rel, &bytes)?;
+            written.push((rel, changed));
         }
     }
+    Ok(written)
 }

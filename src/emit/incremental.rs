@@ -8,9 +8,11 @@
 //! feed at every build, not defences against a forger: a cryptographic hash would cost
 //! more than everything else an unchanged feed costs. A feed whose fingerprint equals the
 //! one remembered from the last build, and whose files are both still there, is not
-//! rendered at all: its files keep their bytes and mtime. `feeds.opml` and `index.html`
-//! share one fingerprint over the feed list (kind, slug, name, article
-//! count). Everything else (atomic writes, the manifest, stale-file removal) is as in
+//! rendered at all: its files keep their bytes and mtime. A feed's page
+//! (`<feed>/index.html`) shows what its feed files show and shares their fingerprint.
+//! `feeds.opml`, `index.html` and `feed.xsl` share one fingerprint over the feed list
+//! (kind, slug, name, article counts, the date of each feed's newest article) and the
+//! prints of the index's headlines. Everything else (atomic writes, the manifest, stale-file removal) is as in
 //! [`emit`](super::emit).
 //!
 //! Emitting from a store goes in two steps, so that a build that changed little never
@@ -27,11 +29,11 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
 use super::outdir::OutDir;
-use super::{index, opml, write, EmitReport, FeedKind, Plan, PlannedFeed};
+use super::{opml, pages, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
 use crate::model::Article;
 
-/// Fingerprint key of `feeds.opml` + `index.html`.
+/// Fingerprint key of `feeds.opml`, `index.html` and `feed.xsl`.
 pub const PAGES_KEY: &str = "@pages";
 
 fn field(h: &mut Xxh3, s: &str) {
@@ -180,6 +182,7 @@ fn fingerprints(
             }
         }
     }
+    let headlines = pages::headlines(plan, ctx.cfg);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -234,6 +237,20 @@ fn fingerprints(
         field(&mut pages, &f.slug);
         field(&mut pages, &f.name);
         pages.update(&(f.articles.len() as u64).to_le_bytes());
+        pages.update(&(f.total as u64).to_le_bytes());
+        let newest = f
+            .articles
+            .first()
+            .and_then(|&i| articles.get(i))
+            .and_then(Ctx::entry_published);
+        pages.update(&newest.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
+    }
+    // The index shows its headlines whole (title, source, image): their prints.
+    for &i in headlines {
+        match prints.get(i).copied().flatten() {
+            Some(p) => pages.update(&p),
+            None => pages.update(&[0; 16]),
+        }
     }
     out.insert(PAGES_KEY.to_string(), hex(pages.digest128()));
     out
@@ -270,8 +287,10 @@ pub fn emit_incremental(
 pub struct Outdated {
     /// Indices into [`Plan::feeds`] of the feeds to render, in plan order.
     feeds: Vec<usize>,
-    /// Whether `feeds.opml` and `index.html` must be rendered.
+    /// Whether `feeds.opml`, `index.html` and `feed.xsl` must be rendered.
     pages: bool,
+    /// The articles the index shows whole, when it must be rendered.
+    headlines: Vec<usize>,
     /// Whether there was no trusted memory of the last emit.
     first: bool,
     /// Every feed's fingerprint, to remember.
@@ -287,6 +306,7 @@ impl Outdated {
             .iter()
             .filter_map(|&f| plan.feeds.get(f))
             .flat_map(|f| f.articles.iter().copied())
+            .chain(self.headlines.iter().copied())
             .collect();
         shown.sort_unstable();
         shown.dedup();
@@ -333,7 +353,9 @@ pub fn outdated(
                 let handle = s.spawn(move || {
                     part.iter()
                         .enumerate()
-                        .filter(|(_, feed)| !unchanged(&feed.dir(), &feed_files(feed)))
+                        .filter(|(_, feed)| {
+                            !unchanged(&feed.dir(), &feed_files(feed, cfg.feeds.pages))
+                        })
                         .map(|(i, _)| first + i)
                         .collect::<Vec<usize>>()
                 });
@@ -350,18 +372,32 @@ pub fn outdated(
     Outdated {
         feeds,
         pages,
+        headlines: if pages {
+            pages::headlines(plan, cfg).to_vec()
+        } else {
+            Vec::new()
+        },
         first: previous.is_empty(),
         prints,
     }
 }
 
-fn feed_files(feed: &PlannedFeed) -> [String; 2] {
+/// A feed's files: RSS, Atom and, when pages are on, its page.
+fn feed_files(feed: &PlannedFeed, with_page: bool) -> Vec<String> {
     let dir = feed.dir();
-    [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")]
+    let mut files = vec![format!("{dir}/rss.xml"), format!("{dir}/atom.xml")];
+    if with_page {
+        files.push(format!("{dir}/index.html"));
+    }
+    files
 }
 
-fn page_files() -> [String; 2] {
-    ["feeds.opml".to_string(), "index.html".to_string()]
+fn page_files() -> [String; 3] {
+    [
+        "feeds.opml".to_string(),
+        "index.html".to_string(),
+        pages::XSL.to_string(),
+    ]
 }
 
 /// Renders and writes the feeds [`outdated`] found (`articles` complete for each of them),
@@ -386,7 +422,9 @@ pub fn emit_outdated(
         pages,
         first,
         mut prints,
+        ..
     } = todo;
+    let with_page = cfg.feeds.pages;
     if first {
         // No trusted memory of the last emit: a first build, or one after a build that was
         // killed mid-write and may have left temporary files.
@@ -414,7 +452,7 @@ pub fn emit_outdated(
         if next.next_if_eq(&i).is_some() {
             render.push(feed);
         } else {
-            for rel in feed_files(feed) {
+            for rel in feed_files(feed, with_page) {
                 record(rel, false, &mut report, &mut files);
             }
         }
@@ -441,7 +479,7 @@ pub fn emit_outdated(
     // them.
     let kept: Vec<String> = failed
         .iter()
-        .flat_map(|dir| [format!("{dir}/rss.xml"), format!("{dir}/atom.xml")])
+        .flat_map(|dir| ["rss.xml", "atom.xml", "index.html"].map(|f| format!("{dir}/{f}")))
         .filter(|rel| out.is_file(rel))
         .collect();
 
@@ -457,7 +495,8 @@ pub fn emit_outdated(
                     .feeds
                     .iter()
                     .filter(|f| {
-                        !failed.contains(&f.dir()) || feed_files(f).iter().all(|r| kept.contains(r))
+                        !failed.contains(&f.dir())
+                            || feed_files(f, with_page).iter().all(|r| kept.contains(r))
                     })
                     .cloned()
                     .collect(),
@@ -465,9 +504,18 @@ pub fn emit_outdated(
             };
             &listed
         };
+        let page = |r: Result<Vec<u8>, askama::Error>, what: &str| {
+            r.map(ctx::xml_safe).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("cannot render {what}: {e}"),
+                )
+            })
+        };
         let opml = opml::render(&ctx, page_plan).map(ctx::xml_safe);
-        let html = ctx::xml_safe(index::render(&ctx, page_plan));
-        for (rel, bytes) in page_files().into_iter().zip([opml, Ok(html)]) {
+        let html = page(pages::render_index(&ctx, page_plan), "index.html");
+        let xsl = page(pages::render_xsl(&ctx), pages::XSL);
+        for (rel, bytes) in page_files().into_iter().zip([opml, html, xsl]) {
             match bytes.and_then(|b| out.write_if_changed(&rel, &b)) {
                 Ok(written) => record(rel, written, &mut report, &mut files),
                 Err(e) => {

@@ -5,11 +5,12 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
 use super::ctx::Ctx;
-use super::{labels, FeedKind, Plan};
+use super::pages::labels_for;
+use super::{FeedKind, Plan};
 
 /// Renders the OPML document.
 pub(crate) fn render(ctx: &Ctx<'_>, plan: &Plan) -> std::io::Result<Vec<u8>> {
-    let l = labels(&ctx.cfg.site.language);
+    let l = labels_for(&ctx.cfg.site.language);
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let mut opml = BytesStart::new("opml");

@@ -33,8 +33,10 @@ pub(crate) enum Kind {
     Atom,
     /// `feeds.opml`.
     Opml,
-    /// `index.html`.
+    /// `index.html` (the site's index and every feed's page).
     Html,
+    /// `feed.xsl`, the stylesheet feeds name for browsers.
+    Xsl,
 }
 
 impl Kind {
@@ -45,6 +47,7 @@ impl Kind {
             "atom.xml" => Some(Kind::Atom),
             "feeds.opml" => Some(Kind::Opml),
             "index.html" => Some(Kind::Html),
+            "feed.xsl" => Some(Kind::Xsl),
             _ => None,
         }
     }
@@ -56,7 +59,17 @@ impl Kind {
             Kind::Atom => "application/atom+xml; charset=utf-8",
             Kind::Opml => "text/x-opml; charset=utf-8",
             Kind::Html => "text/html; charset=utf-8",
+            Kind::Xsl => "text/xsl; charset=utf-8",
         })
+    }
+
+    /// The feed's own media type without parameters, for RSS and Atom.
+    pub(crate) fn feed_type(self) -> Option<&'static str> {
+        match self {
+            Kind::Rss => Some("application/rss+xml"),
+            Kind::Atom => Some("application/atom+xml"),
+            _ => None,
+        }
     }
 
     /// Whether this is a feed (RSS or Atom), i.e. something WebSub subscribers follow.
@@ -146,17 +159,17 @@ impl FeedSet {
     pub(crate) fn feeds(&self) -> usize {
         self.files
             .iter()
-            .filter(|(path, e)| path.as_str() != "/" && e.kind.is_feed())
+            .filter(|(path, e)| !is_alias(path) && e.kind.is_feed())
             .count()
     }
 
-    /// The same set with these entries (request path → entry) swapped in; the `/` alias
-    /// follows `/index.html`.
+    /// The same set with these entries (request path → entry) swapped in; a folder's alias
+    /// (`/`, `/tag/luc-yen/`) follows its `index.html`.
     pub(crate) fn replaced(&self, updates: Vec<(String, Arc<Entry>)>) -> FeedSet {
         let mut files = self.files.clone();
         for (key, entry) in updates {
-            if key == "/index.html" {
-                files.insert("/".to_string(), entry.clone());
+            if let Some(alias) = folder_alias(&key) {
+                files.insert(alias.to_string(), entry.clone());
             }
             files.insert(key, entry);
         }
@@ -167,10 +180,22 @@ impl FeedSet {
         }
     }
 
-    /// Files in the set (the `/` alias not counted twice).
+    /// Files in the set (folder aliases not counted twice).
     pub(crate) fn file_count(&self) -> usize {
-        self.files.keys().filter(|p| p.as_str() != "/").count()
+        self.files.keys().filter(|p| !is_alias(p)).count()
     }
+}
+
+/// The folder path a page is also served at: `/index.html` → `/`, `/tag/x/index.html` →
+/// `/tag/x/`, so the links between pages need no file name.
+fn folder_alias(key: &str) -> Option<&str> {
+    key.strip_suffix("index.html").filter(|k| k.ends_with('/'))
+}
+
+/// Whether a request path is a folder alias of an `index.html` (every file path ends with
+/// a file name).
+pub(crate) fn is_alias(key: &str) -> bool {
+    key.ends_with('/')
 }
 
 /// `Cache-Control` for a max-age.
@@ -249,15 +274,15 @@ fn load_with(dir: &Path, previous: &FeedSet, max_age: Duration, compress: bool) 
                 Arc::new(make_entry(kind, bytes, hash, mtime, floor, compress))
             }
         };
-        if rel == "index.html" {
-            files.insert("/".to_string(), entry.clone());
+        if let Some(alias) = folder_alias(&key) {
+            files.insert(alias.to_string(), entry.clone());
         }
         files.insert(key, entry);
     }
     let removed = previous
         .files
         .keys()
-        .filter(|k| k.as_str() != "/" && !files.contains_key(*k))
+        .filter(|k| !is_alias(k) && !files.contains_key(*k))
         .map(|k| k.trim_start_matches('/').to_string())
         .collect();
     Loaded {

@@ -18,7 +18,7 @@ pub(super) const SITE_KEYS: &[&str] = &[
     "hub",
 ];
 /// `[feeds]`.
-pub(super) const FEEDS_KEYS: &[&str] = &["items", "tag_min_articles"];
+pub(super) const FEEDS_KEYS: &[&str] = &["items", "tag_min_articles", "pages", "index_headlines"];
 /// `[merged]`.
 pub(super) const MERGED_KEYS: &[&str] = &["slug", "title", "items"];
 /// `[fetch]`.
