@@ -10,6 +10,7 @@
 <html lang="{/rss/channel/language | /atom:feed/@xml:lang}">
 <head>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+<link rel="icon" href="data:,"/>
 <title><xsl:value-of select="$title"/></title>
 <style>
 {% include "style.css" %}

@@ -35,6 +35,7 @@ fn writes_the_output_layout() {
             "category/van-hoa/atom.xml",
             "category/van-hoa/index.html",
             "category/van-hoa/rss.xml",
+            "favicon.ico",
             "feed.xsl",
             "feeds.opml",
             "index.html",
@@ -49,9 +50,9 @@ fn writes_the_output_layout() {
             "tag/luc-yen/rss.xml",
         ]
     );
-    // Three files a feed (RSS, Atom, its page), the OPML, the index and the stylesheet
-    // (the manifest is not counted).
-    assert_eq!(report.written.len(), 21);
+    // Three files a feed (RSS, Atom, its page), the OPML, the index, the stylesheet and
+    // the icon (the manifest is not counted).
+    assert_eq!(report.written.len(), 22);
     assert!(report.unchanged.is_empty());
 }
 
@@ -189,7 +190,7 @@ fn output_is_deterministic_and_second_emit_rewrites_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let report = build(&arts, &cfg, &a);
     assert!(report.written.is_empty(), "{:?}", report.written);
-    assert_eq!(report.unchanged.len(), 21);
+    assert_eq!(report.unchanged.len(), 22);
     assert_eq!(mtimes(&all_files(&a)), before);
 
     // One changed article rewrites only the feeds it is in, their pages and the index,

@@ -90,8 +90,8 @@ proptest! {
         let out = dir.path().join("public");
         let p = plan(&arts, &cfg, &BTreeMap::new());
         let report = emit(&p, &arts, &cfg, Path::new(&out)).expect("emit");
-        // RSS, Atom and a page per feed; the OPML, the index and the stylesheet.
-        prop_assert_eq!(report.written.len(), p.feeds.len() * 3 + 3);
+        // RSS, Atom and a page per feed; the OPML, the index, the stylesheet, the icon.
+        prop_assert_eq!(report.written.len(), p.feeds.len() * 3 + 4);
         for f in &report.written {
             let bytes = std::fs::read(f).expect("read");
             let name = f.display().to_string();

@@ -72,6 +72,7 @@ async fn pages_and_the_stylesheet_are_served_with_their_types_and_validators() {
             "text/html; charset=utf-8",
         ),
         ("/feed.xsl", "feed.xsl", "text/xsl; charset=utf-8"),
+        ("/favicon.ico", "favicon.ico", "image/x-icon"),
     ] {
         let r = c.get(url(addr, path)).send().await.expect("response");
         assert_eq!(r.status(), 200, "{path}");

@@ -10,7 +10,7 @@
 //! one remembered from the last build, and whose files are both still there, is not
 //! rendered at all: its files keep their bytes and mtime. A feed's page
 //! (`<feed>/index.html`) shows what its feed files show and shares their fingerprint.
-//! `feeds.opml`, `index.html` and `feed.xsl` share one fingerprint over the feed list
+//! `feeds.opml`, `index.html`, `feed.xsl` and `favicon.ico` share one fingerprint over the feed list
 //! (kind, slug, name, article counts, the date of each feed's newest article) and the
 //! prints of the index's headlines. Everything else (atomic writes, the manifest, stale-file removal) is as in
 //! [`emit`](super::emit).
@@ -33,7 +33,7 @@ use super::{opml, pages, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
 use crate::model::Article;
 
-/// Fingerprint key of `feeds.opml`, `index.html` and `feed.xsl`.
+/// Fingerprint key of `feeds.opml`, `index.html`, `feed.xsl` and `favicon.ico`.
 pub const PAGES_KEY: &str = "@pages";
 
 fn field(h: &mut Xxh3, s: &str) {
@@ -287,7 +287,7 @@ pub fn emit_incremental(
 pub struct Outdated {
     /// Indices into [`Plan::feeds`] of the feeds to render, in plan order.
     feeds: Vec<usize>,
-    /// Whether `feeds.opml`, `index.html` and `feed.xsl` must be rendered.
+    /// Whether `feeds.opml`, `index.html`, `feed.xsl` and `favicon.ico` must be written.
     pages: bool,
     /// The articles the index shows whole, when it must be rendered.
     headlines: Vec<usize>,
@@ -392,11 +392,12 @@ fn feed_files(feed: &PlannedFeed, with_page: bool) -> Vec<String> {
     files
 }
 
-fn page_files() -> [String; 3] {
+fn page_files() -> [String; 4] {
     [
         "feeds.opml".to_string(),
         "index.html".to_string(),
         pages::XSL.to_string(),
+        pages::FAVICON.to_string(),
     ]
 }
 
@@ -515,7 +516,8 @@ pub fn emit_outdated(
         let opml = opml::render(&ctx, page_plan).map(ctx::xml_safe);
         let html = page(pages::render_index(&ctx, page_plan), "index.html");
         let xsl = page(pages::render_xsl(&ctx), pages::XSL);
-        for (rel, bytes) in page_files().into_iter().zip([opml, html, xsl]) {
+        let icon = Ok(pages::FAVICON_BYTES.to_vec());
+        for (rel, bytes) in page_files().into_iter().zip([opml, html, xsl, icon]) {
             match bytes.and_then(|b| out.write_if_changed(&rel, &b)) {
                 Ok(written) => record(rel, written, &mut report, &mut files),
                 Err(e) => {

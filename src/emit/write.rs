@@ -33,7 +33,7 @@ fn is_own_file(rel: &str) -> bool {
     let all_normal = p.components().all(|c| matches!(c, Component::Normal(_)));
     let name_ok = matches!(
         p.file_name().and_then(|n| n.to_str()),
-        Some("rss.xml" | "atom.xml" | "feeds.opml" | "index.html" | "feed.xsl")
+        Some("rss.xml" | "atom.xml" | "feeds.opml" | "index.html" | "feed.xsl" | "favicon.ico")
     );
     all_normal && name_ok && !rel.is_empty()
 }

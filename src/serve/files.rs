@@ -37,6 +37,8 @@ pub(crate) enum Kind {
     Html,
     /// `feed.xsl`, the stylesheet feeds name for browsers.
     Xsl,
+    /// `favicon.ico`.
+    Icon,
 }
 
 impl Kind {
@@ -48,6 +50,7 @@ impl Kind {
             "feeds.opml" => Some(Kind::Opml),
             "index.html" => Some(Kind::Html),
             "feed.xsl" => Some(Kind::Xsl),
+            "favicon.ico" => Some(Kind::Icon),
             _ => None,
         }
     }
@@ -60,6 +63,7 @@ impl Kind {
             Kind::Opml => "text/x-opml; charset=utf-8",
             Kind::Html => "text/html; charset=utf-8",
             Kind::Xsl => "text/xsl; charset=utf-8",
+            Kind::Icon => "image/x-icon",
         })
     }
 

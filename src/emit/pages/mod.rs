@@ -52,6 +52,14 @@ pub(crate) const FORMATS: &[Format] = &[
 /// File name of the stylesheet, at the top of the output folder.
 pub(crate) const XSL: &str = "feed.xsl";
 
+/// File name of the site's icon, at the top of the output folder: a browser opening a
+/// feed asks for `/favicon.ico` before the stylesheet runs, and a 404 there is a console
+/// error on every feed (the pages themselves name an empty `data:` icon and ask nothing).
+pub(crate) const FAVICON: &str = "favicon.ico";
+
+/// The icon's bytes: a 16×16 PNG in an ICO container.
+pub(crate) const FAVICON_BYTES: &[u8] = include_bytes!("../../../templates/favicon.ico");
+
 /// The `<?xml-stylesheet?>` processing instruction for a feed in `dir`, with a relative
 /// address so it works on any host the folder is served from (browsers apply only a
 /// same-origin stylesheet).
