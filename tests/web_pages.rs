@@ -222,3 +222,69 @@ fn pages_off_writes_feeds_and_an_index_without_pages() {
     assert!(html.contains("<a href=\"tag/luc-yen/rss.xml\""), "{html}");
     assert!(!html.contains("id=\"latest\""), "{html}");
 }
+
+#[allow(dead_code)]
+mod build_support;
+
+/// Through the store: a build that changed nothing writes no page; a new article reaches
+/// its feed's page and the index's headlines, which show the older articles whole too
+/// (their text read from the store, not just their heads).
+#[test]
+fn store_builds_rewrite_pages_only_when_they_change() {
+    use build_support::{item, rss, Site};
+    let site = Site::new("", "[[source]]\nname = \"nguon\"\nurl = \"nguon.rss\"\n");
+    let one = item("a", "Bài một", 8, &["Lục Yên"]);
+    site.write("nguon.rss", &rss(&[one]));
+    let first = site.build(None);
+    assert!(first.output_errors.is_empty(), "{:?}", first.output_errors);
+    let again = site.build(None);
+    assert_eq!(again.files_written, 0, "an unchanged build writes no page");
+
+    let two = [
+        item("a", "Bài một", 8, &["Lục Yên"]),
+        item("b", "Bài hai", 9, &["Lục Yên"]),
+    ];
+    site.write("nguon.rss", &rss(&two));
+    site.build(None);
+    let index = read(&site.out().join("index.html"));
+    let (new, old) = (index.find(">Bài hai<"), index.find(">Bài một<"));
+    assert!(new.is_some() && old.is_some() && new < old, "{index}");
+    assert!(
+        index.contains("Tóm tắt Bài một"),
+        "the older headline whole: {index}"
+    );
+    let page = read(&site.out().join("tag/luc-yen/index.html"));
+    let (new, old) = (page.find(">Bài hai<"), page.find(">Bài một<"));
+    assert!(new.is_some() && old.is_some() && new < old, "{page}");
+}
+
+/// The index is rendered again (a new tag) while the merged feed is not: its headlines'
+/// text is read from the store for it, not left as the heads the build started from.
+#[test]
+fn the_index_reads_its_headlines_whole_when_only_the_feed_list_changed() {
+    use build_support::{item, rss, Site};
+    let site = Site::new(
+        "",
+        "[[source]]\nname = \"nguon\"\nurl = \"nguon.rss\"\n\n\
+         [[source]]\nname = \"rieng\"\nurl = \"rieng.rss\"\nmerged = false\n",
+    );
+    site.write("nguon.rss", &rss(&[item("a", "Bài một", 8, &["Lục Yên"])]));
+    site.write("rieng.rss", &rss(&[]));
+    site.build(None);
+    site.write(
+        "rieng.rss",
+        &rss(&[item("r", "Bài riêng", 9, &["Trấn Yên"])]),
+    );
+    let report = site.build(None);
+    let rel = |p: &str| site.out().join(p);
+    assert!(rel("tag/tran-yen/index.html").is_file());
+    assert!(!report.output_errors.iter().any(|e| e.contains("index")));
+    let index = read(&rel("index.html"));
+    assert!(index.contains("href=\"tag/tran-yen/\""), "{index}");
+    assert!(index.contains(">Bài một</a>"), "{index}");
+    assert!(index.contains("Tóm tắt Bài một"), "{index}");
+    assert!(
+        !index.contains(">Bài riêng</a>"),
+        "not in the merged feed: {index}"
+    );
+}
