@@ -44,7 +44,10 @@ fn every_feed_has_a_page_with_autodiscovery_and_its_articles_in_order() {
         page.contains("datetime=\"2024-03-05T05:29:48+07:00\""),
         "{page}"
     );
-    assert!(page.contains("<img src=\"https://baoyenbai.com.vn/img/a.jpg\" alt=\"\""));
+    assert!(
+        page.contains("<img src=\"https://baoyenbai.com.vn/img/a.jpg\" alt=\"\""),
+        "{page}"
+    );
     assert!(!page.contains("<cho>"), "escaped");
     assert!(
         page.contains("href=\"../../index.html\""),

@@ -13,8 +13,10 @@ pub(crate) struct Labels {
     pub copy: &'static str,
     /// The copy button once it copied.
     pub copied: &'static str,
-    /// What a feed is, for a newcomer.
+    /// What a feed is, for a newcomer (the index).
     pub what_is_a_feed: &'static str,
+    /// The same on a feed's page, about its own feed.
+    pub this_feed: &'static str,
     /// The stylesheet's note on a feed opened in a browser.
     pub xsl_note: &'static str,
     /// Before the feed's address on the stylesheet's page.
@@ -50,6 +52,7 @@ const VI: Labels = Labels {
     copy: "Chép địa chỉ",
     copied: "Đã chép",
     what_is_a_feed: "Mỗi mục dưới đây là một nguồn tin (feed): chép địa chỉ RSS hoặc Atom vào trình đọc tin để nhận bài mới.",
+    this_feed: "Trang này có nguồn tin (feed) riêng: chép địa chỉ RSS hoặc Atom vào trình đọc tin để nhận bài mới.",
     xsl_note: "Đây là một nguồn tin (feed). Chép địa chỉ của trang này vào trình đọc tin để nhận bài mới.",
     address: "Địa chỉ",
     filter: "Lọc chuyên mục và thẻ",
@@ -72,6 +75,7 @@ const EN: Labels = Labels {
     copy: "Copy address",
     copied: "Copied",
     what_is_a_feed: "Each entry below is a feed: copy its RSS or Atom address into your feed reader to get new articles.",
+    this_feed: "This page has a feed: copy its RSS or Atom address into your feed reader to get new articles.",
     xsl_note: "This is a feed. Copy the address of this page into your feed reader to get new articles.",
     address: "Address",
     filter: "Filter categories and tags",
