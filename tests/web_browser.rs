@@ -5,9 +5,7 @@
 //! CI installs both (`.ci/run`), so there a missing browser fails loudly. With
 //! `FEEDMILL_SCREENSHOTS=<folder>` set, the screenshots of the README are written there.
 
-#[allow(dead_code)]
 mod build_support;
-#[allow(dead_code)]
 mod e2e_support;
 
 use std::net::TcpListener;

@@ -226,7 +226,6 @@ fn pages_off_writes_feeds_and_an_index_without_pages() {
     assert!(!html.contains("id=\"latest\""), "{html}");
 }
 
-#[allow(dead_code)]
 mod build_support;
 
 /// Through the store: a build that changed nothing writes no page; a new article reaches
