@@ -3,6 +3,12 @@
 //! plan, emit) and for the emit stage alone, against a baseline measured in the same run:
 //! quick-xml's raw event loop over the same source bytes.
 //!
+//! Then the cost of the extra formats: the same build, and the same emit stage, with
+//! `feeds.json_feed` and `feeds.archives` on (the default) against both off, alternating
+//! runs in fresh folders and stores, medians of wall and CPU time, and the ratio on/off,
+//! with the load average before and after (`FEEDMILL_BENCH_FORMAT_RUNS` runs each,
+//! default 3).
+//!
 //! `cargo bench --bench build` (set FEEDMILL_BENCH_ARTICLES to change the size).
 
 use std::path::Path;
@@ -12,7 +18,7 @@ mod gen;
 
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions};
-use gen::{peak_rss_kib, write_config, write_source, CATEGORIES, SOURCES, TAGS};
+use gen::{cpu_secs, peak_rss_kib, write_config, write_source, CATEGORIES, SOURCES, TAGS};
 
 /// Writes every source file and returns their bytes together (for the baseline).
 fn write_sources(dir: &Path, per_source: usize) -> Vec<u8> {
@@ -106,4 +112,112 @@ fn main() {
         again.unchanged.len()
     );
     println!("peak memory: {} MiB", peak_rss_kib() / 1024);
+
+    formats_cost(&rt, &cfg, tmp.path(), &articles_vec);
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Bytes and files below `dir`.
+fn du(dir: &Path) -> (u64, usize) {
+    let mut stack = vec![dir.to_path_buf()];
+    let (mut bytes, mut files) = (0, 0);
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(m) = std::fs::metadata(&p) {
+                bytes += m.len();
+                files += 1;
+            }
+        }
+    }
+    (bytes, files)
+}
+
+/// The whole build and the emit stage with JSON Feed and archives on against off, in one
+/// run: alternating, each in a fresh output folder (and store, for builds).
+fn formats_cost(
+    rt: &tokio::runtime::Runtime,
+    base: &Config,
+    dir: &Path,
+    articles: &[feedmill::model::Article],
+) {
+    let runs: usize = std::env::var("FEEDMILL_BENCH_FORMAT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut off = base.clone();
+    off.feeds.json_feed = false;
+    off.feeds.archives = false;
+    let mut on = base.clone();
+    on.feeds.json_feed = true;
+    on.feeds.archives = true;
+    println!("formats: load average before {}", loadavg());
+    // (wall s, cpu s) per variant, for the build and for the emit stage.
+    let mut build_t: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+    let mut emit_t: [Vec<(f64, f64)>; 2] = [Vec::new(), Vec::new()];
+    let mut sizes = [(0u64, 0usize); 2];
+    for run in 0..runs {
+        for (v, cfg) in [(0, &off), (1, &on)] {
+            let out = dir.join(format!("fmt-out-{run}-{v}"));
+            let opts = BuildOptions {
+                out_dir: Some(out.clone()),
+                store_path: Some(dir.join(format!("fmt-{run}-{v}.db"))),
+                ..BuildOptions::default()
+            };
+            let (t, c) = (Instant::now(), cpu_secs());
+            let report = rt.block_on(build(cfg, &opts)).unwrap();
+            build_t[v].push((t.elapsed().as_secs_f64(), cpu_secs() - c));
+            assert!(
+                report.output_errors.is_empty(),
+                "{:?}",
+                report.output_errors
+            );
+            sizes[v] = du(&out);
+            let _ = std::fs::remove_dir_all(&out);
+            let _ = std::fs::remove_file(dir.join(format!("fmt-{run}-{v}.db")));
+
+            let out = dir.join(format!("fmt-emit-{run}-{v}"));
+            let (t, c) = (Instant::now(), cpu_secs());
+            let plan = feedmill::emit::plan(articles, cfg, &Default::default());
+            feedmill::emit::emit(&plan, articles, cfg, &out).unwrap();
+            emit_t[v].push((t.elapsed().as_secs_f64(), cpu_secs() - c));
+            let _ = std::fs::remove_dir_all(&out);
+        }
+    }
+    let med = |v: &[(f64, f64)]| {
+        (
+            median(v.iter().map(|x| x.0).collect()),
+            median(v.iter().map(|x| x.1).collect()),
+        )
+    };
+    for (what, t) in [("full build", &build_t), ("emit stage", &emit_t)] {
+        let (w_off, c_off) = med(&t[0]);
+        let (w_on, c_on) = med(&t[1]);
+        println!(
+            "formats: {what}, median of {runs}: off {w_off:.2} s wall / {c_off:.2} s CPU; on {w_on:.2} s wall / {c_on:.2} s CPU; on/off = {:.2}x wall, {:.2}x CPU",
+            w_on / w_off,
+            c_on / c_off
+        );
+    }
+    println!(
+        "formats: output off {} files {:.0} MB; on {} files {:.0} MB ({:.2}x the bytes)",
+        sizes[0].1,
+        sizes[0].0 as f64 / 1e6,
+        sizes[1].1,
+        sizes[1].0 as f64 / 1e6,
+        sizes[1].0 as f64 / sizes[0].0.max(1) as f64
+    );
+    println!("formats: load average after {}", loadavg());
 }

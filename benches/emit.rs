@@ -86,6 +86,7 @@ fn main() {
                 image: Some(format!("https://example.vn/img/{i}.jpg")),
                 tags,
                 categories: vec![format!("Chuyên mục {}", rnd(n_cats))],
+                ..Default::default()
             }
         })
         .collect();

@@ -115,7 +115,7 @@ def run(name: str, doc: str, extra: str = "", setup=None) -> None:
         if setup:
             setup(tmp)
         p = subprocess.run(
-            ["/usr/bin/time", "-v", BIN, "build", "--quiet", "--config", "feeds.toml"],
+            ["/usr/bin/time", "-v", BIN, "build", "--config", "feeds.toml"],
             cwd=tmp,
             capture_output=True,
             text=True,

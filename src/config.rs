@@ -39,9 +39,24 @@ pub struct Config {
     pub categories: Vec<CategoryCfg>,
     /// `[tags]`.
     pub tags: TagsCfg,
+    /// Daily digests: `digest`/`digest_time` in `[merged]`, `[[category]]` and `[tags]`.
+    pub digests: DigestCfg,
     /// `[[filter]]` then every `[[source.filter]]`, in file order: which stored articles
     /// the feeds show, and what they add to them (see [`crate::filter`]).
     pub filters: Vec<FilterCfg>,
+}
+
+/// Which feeds have a daily digest, and the time of day (in `site.timezone`) each day's
+/// digest item is dated: it lists the articles of the 24 hours before.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DigestCfg {
+    /// The merged feed's (`[merged] digest = "daily"`).
+    pub merged: Option<chrono::NaiveTime>,
+    /// Categories', by the tag key of their name (`[[category]] digest = "daily"`).
+    pub categories: BTreeMap<String, chrono::NaiveTime>,
+    /// Tags' (`[tags] digest = "daily"`, `digest_tags = [...]`), by the name as written
+    /// there; aliases apply.
+    pub tags: BTreeMap<String, chrono::NaiveTime>,
 }
 
 /// `[site]`.
@@ -77,6 +92,11 @@ pub struct FeedsCfg {
     pub pages: bool,
     /// Latest headlines of the merged feed shown on `index.html` (default 30).
     pub index_headlines: usize,
+    /// Write a JSON Feed 1.1 (`feed.json`) beside `rss.xml` and `atom.xml` (default true).
+    pub json_feed: bool,
+    /// Write RFC 5005 archive pages of every feed's older articles (default true); the
+    /// subscription documents then show the `items` articles feedmill saw last.
+    pub archives: bool,
 }
 
 /// `[merged]`: the merged "other news" feed across all sources.
@@ -152,6 +172,12 @@ pub struct LimitsCfg {
     /// Wall time reading and normalizing one source may take; the items read by then are
     /// kept (default 30 s).
     pub read_time: Duration,
+    /// Enclosures (attached audio, video, files) kept per article, in the source's order
+    /// (default 16).
+    pub enclosures_per_article: usize,
+    /// Articles one digest item lists; the rest of that day are counted in it, with a link
+    /// to the feed (default 200).
+    pub digest_articles: usize,
     /// Article pages a `full_text` source fetches in one build; the other articles keep
     /// their feed's content until a later build fetches their page (default 100).
     pub full_text_pages: usize,
@@ -173,6 +199,8 @@ impl Default for LimitsCfg {
             html_attributes: 64,
             links_per_listing: 100,
             read_time: Duration::from_secs(30),
+            enclosures_per_article: 16,
+            digest_articles: 200,
             full_text_pages: 100,
             full_text_attempts: 3,
         }
@@ -509,6 +537,8 @@ impl Config {
                 tag_min_articles: 1,
                 pages: true,
                 index_headlines: 30,
+                json_feed: true,
+                archives: true,
             },
             merged: MergedCfg {
                 slug: "other-news".into(),
@@ -534,6 +564,7 @@ impl Config {
             sources: Vec::new(),
             categories: Vec::new(),
             tags: TagsCfg::default(),
+            digests: DigestCfg::default(),
             filters: Vec::new(),
         }
     }

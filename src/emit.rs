@@ -1,15 +1,24 @@
-//! Which feeds exist (the [`Plan`]) and their RSS 2.0, Atom 1.0, OPML and HTML index files,
-//! written atomically and only when their bytes change.
+//! Which feeds exist (the [`Plan`]) and their RSS 2.0, Atom 1.0, JSON Feed 1.1, archive
+//! page, digest, OPML and HTML index files, written atomically and only when their bytes
+//! change.
 //!
-//! Output is a pure function of the articles and the config: dates in the files are the
-//! articles' own (an empty feed carries 2000-01-01T00:00:00Z), never the time of the build, so
-//! the same input gives byte-identical files and an unchanged feed is not rewritten.
-//! The planning rules (ordering, display names, slug collisions) are documented in
-//! [`plan`](mod@plan); the stale-file policy in [`write`](mod@write).
+//! Output is a pure function of the articles and the config (and of the archive pages
+//! closed by earlier builds, and for digests of which days the build's clock has closed):
+//! dates in the files are the articles' own (an empty feed carries 2000-01-01T00:00:00Z),
+//! never the time of the build, so the same input gives byte-identical files and an
+//! unchanged feed is not rewritten. The planning rules (ordering, display names, slug
+//! collisions) are documented in [`plan`](mod@plan), the archive rules in
+//! [`history`](mod@history); the stale-file policy in [`write`](mod@write).
 
 mod atom;
 mod ctx;
+mod digest;
+mod docs;
+mod extras;
+pub mod history;
 mod incremental;
+mod json;
+mod media;
 mod opml;
 mod outdir;
 mod pages;
@@ -70,6 +79,13 @@ pub struct Plan {
     pub feeds: Vec<PlannedFeed>,
     /// Tag key → slug, to keep slugs stable in later builds.
     pub tag_slugs: BTreeMap<String, String>,
+    /// Per feed (as [`Plan::feeds`]), every article it holds in the order feedmill first
+    /// saw them, oldest first (see [`history`](mod@history)); filled for every feed when
+    /// `feeds.archives` is on and for the feeds with a digest, empty otherwise.
+    pub history: Vec<Vec<usize>>,
+    /// The build's clock, which closes the days of the digests; `None` reads the system
+    /// clock when emitting.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Decides which feeds exist and which articles each shows. `known_slugs` (tag key → slug
@@ -77,8 +93,13 @@ pub struct Plan {
 ///
 /// The returned [`Plan::tag_slugs`] holds every key of `known_slugs` plus every tag that has
 /// a feed now; feed it back as `known_slugs` next time.
+///
+/// With `feeds.archives` on, each feed shows the `items` articles feedmill saw last and
+/// its history is archived (see [`history`](mod@history)).
 pub fn plan(articles: &[Article], cfg: &Config, known_slugs: &BTreeMap<String, String>) -> Plan {
-    plan::plan(articles, cfg, known_slugs)
+    let mut p = plan::plan(articles, cfg, known_slugs);
+    history::plan_history(&mut p, articles, cfg);
+    p
 }
 
 /// What [`emit`] did.
@@ -102,7 +123,8 @@ pub struct EmitReport {
     pub warnings: Vec<String>,
 }
 
-/// Writes every planned feed (RSS and Atom), `feeds.opml` and `index.html` under `out_dir`.
+/// Writes every planned feed (RSS, Atom and JSON Feed, their archive pages and digests),
+/// `feeds.opml` and `index.html` under `out_dir`.
 ///
 /// Feeds are rendered and written on a few threads; the report lists paths in plan order
 /// whatever the scheduling. Files of feeds an earlier build wrote that are no longer
@@ -163,7 +185,8 @@ fn write_feeds(ctx: &ctx::Ctx<'_>, feeds: &[&PlannedFeed], out: &outdir::OutDir)
     })
 }
 
-/// Renders and writes one feed's files (RSS, Atom and, when pages are on, its page);
+/// Renders and writes one feed's subscription documents (`rss.xml`, `atom.xml` and, with
+/// `feeds.json_feed`, `feed.json`) and, when pages are on, its page (`index.html`);
 /// returns (relative path, rewritten?) for each.
 fn write_feed(ctx: &ctx::Ctx<'_>, feed: &PlannedFeed, out: &outdir::OutDir) -> FeedWrite {
     let dir = feed.dir();
@@ -173,27 +196,85 @@ fn write_feed(ctx: &ctx::Ctx<'_>, feed: &PlannedFeed, out: &outdir::OutDir) -> F
             format!("cannot render {what} of feed {dir}: {e}"),
         )
     };
-    let rss_bytes = rss::render(ctx, feed).map_err(|e| bad("RSS", e.to_string()))?;
-    let atom_bytes = atom::render(ctx, feed).map_err(|e| bad("Atom", e.to_string()))?;
-    let (rss_bytes, atom_bytes) = (
-        pages::with_stylesheet(ctx::xml_safe(rss_bytes), &dir),
-        pages::with_stylesheet(ctx::xml_safe(atom_bytes), &dir),
-    );
-    let page = if ctx.cfg.feeds.pages {
-        Some(pages::render_feed(ctx, feed).map_err(|e| bad("the page", e.to_string()))?)
-    } else {
-        None
-    };
-    let mut written = Vec::with_capacity(3);
-    for (rel, bytes) in [
-        (format!("{dir}/rss.xml"), Some(rss_bytes)),
-        (format!("{dir}/atom.xml"), Some(atom_bytes)),
-        (format!("{dir}/index.html"), page.map(ctx::xml_safe)),
-    ] {
-        if let Some(bytes) = bytes {
-            let changed = out.write_if_changed(&rel, &bytes)?;
-            written.push((rel, changed));
-        }
+    let mut docs = vec![
+        (
+            "rss.xml",
+            rss::render(ctx, feed).map_err(|e| bad("RSS", e.to_string()))?,
+        ),
+        (
+            "atom.xml",
+            atom::render(ctx, feed).map_err(|e| bad("Atom", e.to_string()))?,
+        ),
+    ];
+    if ctx.cfg.feeds.json_feed {
+        let bytes = json::render(ctx, feed).map_err(|e| bad("JSON Feed", e.to_string()))?;
+        docs.push(("feed.json", bytes));
+    }
+    // RSS and Atom name the stylesheet that shows them as a page in a browser.
+    let mut docs: Vec<(&str, Vec<u8>)> = docs
+        .into_iter()
+        .map(|(file, bytes)| match file {
+            "rss.xml" | "atom.xml" => (file, pages::with_stylesheet(ctx::xml_safe(bytes), &dir)),
+            _ => (file, ctx::xml_safe(bytes)),
+        })
+        .collect();
+    if ctx.cfg.feeds.pages {
+        let page = pages::render_feed(ctx, feed).map_err(|e| bad("the page", e.to_string()))?;
+        docs.push(("index.html", ctx::xml_safe(page)));
+    }
+    let mut written = Vec::with_capacity(docs.len());
+    for (file, bytes) in docs {
+        let rel = format!("{dir}/{file}");
+        let changed = out.write_if_changed(&rel, &bytes)?;
+        written.push((rel, changed));
     }
     Ok(written)
+}
+
+/// Words of the OPML groups and the index page, in the site's language.
+pub(crate) struct Labels {
+    merged: &'static str,
+    categories: &'static str,
+    tags: &'static str,
+    /// After an article count (a digest item's summary).
+    pub(crate) articles: &'static str,
+    /// "archive", as in a feed's archive page `n`.
+    pub(crate) archive: &'static str,
+    /// A feed's daily digest.
+    pub(crate) digest: &'static str,
+    /// The title of one day's digest item, before its date.
+    pub(crate) digest_of: &'static str,
+    /// "and N more" in a digest item (N follows).
+    pub(crate) more: &'static str,
+    /// "source", before an article's source in a digest item.
+    pub(crate) source: &'static str,
+}
+
+/// Vietnamese for `vi*` sites, English otherwise.
+pub(crate) fn labels(language: &str) -> Labels {
+    if language.to_ascii_lowercase().starts_with("vi") {
+        Labels {
+            merged: "Tổng hợp",
+            categories: "Chuyên mục",
+            tags: "Thẻ",
+            articles: "bài",
+            archive: "lưu trữ",
+            digest: "Bản tin hằng ngày",
+            digest_of: "Bản tin ngày",
+            more: "và các bài khác:",
+            source: "Nguồn",
+        }
+    } else {
+        Labels {
+            merged: "All news",
+            categories: "Categories",
+            tags: "Tags",
+            articles: "articles",
+            archive: "archive",
+            digest: "Daily digest",
+            digest_of: "Digest of",
+            more: "more articles:",
+            source: "Source",
+        }
+    }
 }

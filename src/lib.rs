@@ -1,7 +1,8 @@
 //! feedmill: reads the sources listed in `feeds.toml` (RSS, Atom, JSON Feed, HTML pages),
-//! normalizes every article into one [`model::Article`], and writes one RSS 2.0 and one
-//! Atom 1.0 feed per tag, per category and for the merged "other news" feed, plus OPML and
-//! an HTML index.
+//! normalizes every article into one [`model::Article`], and writes one RSS 2.0, one
+//! Atom 1.0 and one JSON Feed 1.1 feed per tag, per category and for the merged "other
+//! news" feed, with RFC 5005 archive pages of their history and optional daily digests,
+//! plus OPML and an HTML index.
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! [`config`] → [`fetch`] → [`read`] → [`normalize`] → [`emit`], driven by [`pipeline`].

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The syndication format a document was recognised as.
@@ -81,8 +81,51 @@ pub struct RawArticle<'a> {
     pub updated: Option<Cow<'a, str>>,
     /// The article's lead image URL.
     pub image: Option<Cow<'a, str>>,
+    /// What the source says about that image (type, size), when it says anything.
+    #[serde(default, skip_serializing_if = "ImageMeta::is_empty")]
+    pub image_meta: ImageMeta,
+    /// Files attached to the item (RSS `enclosure`, Media RSS audio/video, Atom
+    /// `rel="enclosure"`, JSON Feed `attachments`), in document order, URLs as written
+    /// (resolved by normalize).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enclosures: Vec<Enclosure>,
     /// The item's own categories / subjects / keywords, as written.
     pub tags: Vec<Cow<'a, str>>,
+}
+
+/// What a source says about an image besides its URL: `type`, `width` and `height` of
+/// Media RSS, `<img width height>`, OpenGraph `og:image:type`/`:width`/`:height`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageMeta {
+    /// MIME type (`image/jpeg`).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Width in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Height in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+impl ImageMeta {
+    /// Whether nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.mime_type.is_none() && self.width.is_none() && self.height.is_none()
+    }
+}
+
+/// A file attached to an article: a podcast episode's audio, a video, a PDF.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enclosure {
+    /// Where the file is (absolute http(s) after normalize).
+    pub url: String,
+    /// MIME type as the source gives it (`audio/mpeg`), if it does.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Size in bytes as the source gives it, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
 }
 
 impl RawFeed<'_> {
@@ -122,6 +165,8 @@ impl RawArticle<'_> {
             published: own(self.published),
             updated: own(self.updated),
             image: own(self.image),
+            image_meta: self.image_meta,
+            enclosures: self.enclosures,
             tags: own_all(self.tags),
         }
     }
@@ -161,8 +206,20 @@ pub struct Article {
     pub updated: Option<DateTime<FixedOffset>>,
     /// Absolute URL of the lead image.
     pub image: Option<String>,
+    /// The lead image's type and size, as far as the source told them.
+    #[serde(default, skip_serializing_if = "ImageMeta::is_empty")]
+    pub image_meta: ImageMeta,
+    /// Attached files (absolute http(s) URLs, each once), in the source's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enclosures: Vec<Enclosure>,
     /// Tags, deduplicated by key, in first-seen order.
     pub tags: Vec<Tag>,
     /// Names of the feed categories (from `[[category]]` or a source's `category`) it is in.
     pub categories: Vec<String>,
+    /// When feedmill first saw it: filled by the store (`first_seen`), `None` for an
+    /// article that never was stored. Archived feeds are ordered by it. Not part of the
+    /// article's record (never serialized), so it never makes a stored article look
+    /// changed.
+    #[serde(skip)]
+    pub first_seen: Option<DateTime<Utc>>,
 }

@@ -13,6 +13,7 @@ pub mod categories;
 pub mod date;
 pub mod dedup;
 pub mod html;
+pub mod media;
 mod source;
 pub mod tags;
 pub mod text;
@@ -137,13 +138,26 @@ impl Normalizer {
             }
             _ => None,
         };
-        let image = raw
+        let raw_image = raw
             .image
             .as_deref()
             .and_then(|i| url::resolve(i, &[base, raw.link.as_deref(), feed_url]))
-            .map(String::from)
-            .or_else(|| title_image.as_ref().map(|(src, _)| src.clone()))
-            .or_else(|| html::first_image(&content));
+            .map(String::from);
+        // The size comes with the image: the source's own for its image element, the
+        // `<img width height>` of the title's or the content's first image otherwise.
+        let (image, image_meta) = match raw_image {
+            Some(i) => (Some(i), media::clean_image_meta(&raw.image_meta)),
+            None => match &title_image {
+                Some((src, _)) => (Some(src.clone()), crate::model::ImageMeta::default()),
+                None => match html::first_image(&content) {
+                    Some(i) => {
+                        let meta = media::img_size_in(&content, &i);
+                        (Some(i), meta)
+                    }
+                    None => (None, crate::model::ImageMeta::default()),
+                },
+            },
+        };
         if title.is_empty() && url.is_none() && content.is_empty() && image.is_none() {
             return None;
         }
@@ -180,6 +194,27 @@ impl Normalizer {
         };
         let published = read_date("published", raw.published.as_deref());
         let updated = read_date("updated", raw.updated.as_deref());
+
+        let (enclosures, cut) = media::enclosures(
+            &raw.enclosures,
+            &[base, raw.link.as_deref(), feed_url],
+            self.limits.enclosures_per_article,
+        );
+        if cut.unusable > 0 {
+            warnings.push(format!(
+                "source {}: item {:?}: {} enclosure{} dropped (not an absolute http(s) URL)",
+                source.name,
+                title,
+                cut.unusable,
+                if cut.unusable == 1 { "" } else { "s" }
+            ));
+        }
+        if cut.over_limit > 0 {
+            warnings.push(format!(
+                "source {}: item {:?}: {} enclosures dropped beyond limits.enclosures_per_article = {}",
+                source.name, title, cut.over_limit, self.limits.enclosures_per_article
+            ));
+        }
 
         let (tags, cuts) = tags::capped_tags(
             &raw.tags,
@@ -255,8 +290,11 @@ impl Normalizer {
             published,
             updated,
             image,
+            image_meta,
+            enclosures,
             tags,
             categories,
+            first_seen: None,
         })
     }
 }

@@ -321,7 +321,10 @@ pub async fn build_with_store(
     let memory = store.emit_memory()?;
     // Heads only, unless every feed will be rendered (no trusted fingerprints): the text
     // of an article is read when a feed showing it is rendered again.
-    let with_text = memory.fingerprints.is_empty();
+    let with_text = memory
+        .fingerprints
+        .keys()
+        .all(|k| emit::history::is_bounds_key(k));
     let dedup::Deduped {
         mut articles,
         versions,
@@ -330,6 +333,8 @@ pub async fn build_with_store(
     timings.load_ms = ms(started);
     let started = Instant::now();
     let mut plan = emit::plan(&articles, cfg, &memory.tag_slugs);
+    // Digest days close by the build's clock.
+    plan.now = Some(now);
     // The plan forgets the slugs of tags no article in the feeds carries; a removed
     // source's articles, kept for their grace period, still carry theirs.
     for key in store.removed_sources_tag_keys()? {

@@ -173,7 +173,8 @@ pub struct EmitMemory {
     /// Tag key → slug handed out (see [`crate::emit::plan`]).
     pub tag_slugs: BTreeMap<String, String>,
     /// Feed (or page) key → fingerprint of what was written (see
-    /// [`crate::emit::emit_incremental`]).
+    /// [`crate::emit::emit_incremental`]), and each feed's closed archive pages under
+    /// `@archive:<feed dir>` (see [`crate::emit::history`]).
     pub fingerprints: BTreeMap<String, String>,
 }
 
@@ -317,8 +318,9 @@ pub trait Store {
     }
 
     /// What the last emit left: tag slugs and feed fingerprints. When an emit was begun
-    /// and never saved (a killed build), the fingerprints are empty, so every feed is
-    /// rendered again rather than trusted.
+    /// and never saved (a killed build), the fingerprints are left out, so every feed is
+    /// rendered again rather than trusted; the archive pages' bounds are kept, since
+    /// pages once closed keep their articles.
     fn emit_memory(&self) -> Result<EmitMemory, StoreError>;
 
     /// Marks the output as being rewritten, until [`Store::save_emit_memory`].

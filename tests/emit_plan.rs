@@ -39,6 +39,7 @@ fn article(
             })
             .collect(),
         categories: cats.iter().map(|c| (*c).to_string()).collect(),
+        ..Default::default()
     }
 }
 

@@ -52,6 +52,7 @@ fn article(i: usize, title: String, body: String, tag: String, secs: i64) -> Art
             name: tag,
         }],
         categories: vec![body],
+        ..Default::default()
     }
 }
 
@@ -90,15 +91,16 @@ proptest! {
         let out = dir.path().join("public");
         let p = plan(&arts, &cfg, &BTreeMap::new());
         let report = emit(&p, &arts, &cfg, Path::new(&out)).expect("emit");
-        // RSS, Atom and a page per feed; the OPML, the index, the stylesheet, the icon.
-        prop_assert_eq!(report.written.len(), p.feeds.len() * 3 + 4);
+        // RSS, Atom, JSON Feed and a page per feed; the OPML, the index, the stylesheet,
+        // the icon.
+        prop_assert_eq!(report.written.len(), p.feeds.len() * 4 + 4);
         for f in &report.written {
             let bytes = std::fs::read(f).expect("read");
             let name = f.display().to_string();
             if name.ends_with(".xml") || name.ends_with(".opml") {
                 check_xml(&bytes, &name);
             }
-            if name.ends_with(".xml") {
+            if name.ends_with(".xml") || name.ends_with(".json") {
                 let feed = feed_rs::parser::parse(&bytes[..])
                     .unwrap_or_else(|e| panic!("{name}: feed-rs: {e}"));
                 let planned = p

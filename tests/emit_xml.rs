@@ -206,6 +206,7 @@ fn opml_and_index_list_every_feed() {
     assert!(html.contains("<a href=\"tag/luc-yen/rss.xml\""));
     assert!(html.contains("<a href=\"tag/luc-yen/atom.xml\""));
     assert!(html.contains(">Văn hóa</a>\n<span class=\"meta\">· 0 bài"));
+    assert!(html.contains("<a href=\"tag/luc-yen/feed.json\""));
     assert!(!html.contains("<Yên>"));
 }
 

@@ -86,6 +86,7 @@ fn seed_raw() -> RawArticle<'static> {
         .iter()
         .map(|&s| s.into())
         .collect(),
+        ..RawArticle::default()
     }
 }
 

@@ -432,7 +432,7 @@ async fn metrics_parse_as_prometheus_text_and_name_each_source() {
     let feeds = std::fs::read_to_string(site.out(".feedmill-manifest"))
         .expect("manifest")
         .lines()
-        .filter(|l| l.ends_with("rss.xml") || l.ends_with("atom.xml"))
+        .filter(|l| l.ends_with("rss.xml") || l.ends_with("atom.xml") || l.ends_with("feed.json"))
         .count();
     assert!(
         lines.contains(&format!("feedmill_feeds_served {feeds}").as_str()),

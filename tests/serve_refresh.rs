@@ -297,10 +297,13 @@ async fn the_hub_is_pinged_with_the_changed_feeds_only() {
     let mut expected_first: Vec<String> = [
         "other-news/rss.xml",
         "other-news/atom.xml",
+        "other-news/feed.json",
         "tag/che/rss.xml",
         "tag/che/atom.xml",
+        "tag/che/feed.json",
         "category/cham/rss.xml",
         "category/cham/atom.xml",
+        "category/cham/feed.json",
     ]
     .iter()
     .map(|f| ping(f))
@@ -328,8 +331,10 @@ async fn the_hub_is_pinged_with_the_changed_feeds_only() {
     let mut expected: Vec<String> = [
         "other-news/rss.xml",
         "other-news/atom.xml",
+        "other-news/feed.json",
         "tag/che/rss.xml",
         "tag/che/atom.xml",
+        "tag/che/feed.json",
     ]
     .iter()
     .map(|f| ping(f))

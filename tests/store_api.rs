@@ -37,6 +37,7 @@ fn article(id: &str, title: &str, published: Option<&str>) -> Article {
             name: "Lục Yên".into(),
         }],
         categories: vec!["Thời sự".into()],
+        ..Default::default()
     }
 }
 
@@ -331,8 +332,11 @@ fn a_v1_store_is_migrated_with_its_data() {
     }
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
-    assert_eq!(store.articles().unwrap(), vec![migrated.clone()]);
+    assert_eq!(SCHEMA_VERSION, 6);
+    // Read back as stored, with the instant it was first seen.
+    let mut read_back = migrated.clone();
+    read_back.first_seen = Some(t(1, 0));
+    assert_eq!(store.articles().unwrap(), vec![read_back]);
     // v3's heads index serves the migrated row too.
     let heads = store.article_heads(false).unwrap();
     assert_eq!(heads.len(), 1);

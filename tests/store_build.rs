@@ -397,12 +397,14 @@ fn a_build_with_no_change_rewrites_no_file_and_a_change_rewrites_only_its_feeds(
         changed,
         vec![
             "other-news/atom.xml",
+            "other-news/feed.json",
             "other-news/rss.xml",
             "tag/che/atom.xml",
+            "tag/che/feed.json",
             "tag/che/rss.xml"
         ]
     );
-    assert_eq!(third.files_written, 4);
+    assert_eq!(third.files_written, 6);
 }
 
 #[test]

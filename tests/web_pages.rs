@@ -290,3 +290,38 @@ fn the_index_reads_its_headlines_whole_when_only_the_feed_list_changed() {
         "not in the merged feed: {index}"
     );
 }
+
+/// With archives, a feed's page links its older pages, which name the stylesheet too; the
+/// pages offer JSON Feed beside RSS and Atom.
+#[test]
+fn a_feed_page_links_its_archive_pages_and_every_format() {
+    use build_support::{item, rss, Site};
+    let site = Site::new(
+        "",
+        "[feeds]\nitems = 2\n\n[[source]]\nname = \"nguon\"\nurl = \"nguon.rss\"\n",
+    );
+    let items: Vec<_> = (0..5)
+        .map(|i| item(&format!("b{i}"), &format!("Bài {i}"), 8 + i, &["Lục Yên"]))
+        .collect();
+    site.write("nguon.rss", &rss(&items));
+    site.build(None);
+    let page = read(&site.out().join("tag/luc-yen/index.html"));
+    assert!(page.contains("<h2>Các trang cũ hơn</h2>"), "{page}");
+    assert!(
+        page.contains("<a href=\"archive/1.xml\">Lưu trữ 1</a>"),
+        "{page}"
+    );
+    assert!(page.contains("type=\"application/feed+json\""), "{page}");
+    assert!(page.contains("<a href=\"feed.json\""), "{page}");
+    let archive = read(&site.out().join("tag/luc-yen/archive/1.xml"));
+    assert_eq!(
+        archive.lines().nth(1),
+        Some("<?xml-stylesheet type=\"text/xsl\" href=\"../../../feed.xsl\"?>"),
+        "{archive}"
+    );
+    let index = read(&site.out().join("index.html"));
+    assert!(
+        index.contains("<a href=\"tag/luc-yen/feed.json\""),
+        "{index}"
+    );
+}

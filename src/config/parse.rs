@@ -4,6 +4,7 @@
 //! the first.
 
 mod categories;
+mod digest;
 mod filters;
 mod reader;
 mod schema;
@@ -113,12 +114,19 @@ pub(super) fn parse(
         &mut cfg.sources,
         &mut source_filters,
     );
-    categories::read_categories(&mut ctx, &root, &source_names, &mut cfg.categories);
+    categories::read_categories(
+        &mut ctx,
+        &root,
+        &source_names,
+        &mut cfg.categories,
+        &mut cfg.digests.categories,
+    );
     // Global filters first, then each source's own: the order they are applied in.
     filters::read_filters(&mut ctx, &root, &source_names, &mut cfg.filters);
     cfg.filters.extend(source_filters);
     if let Some(t) = section(&mut ctx, &root, "tags", TAGS_KEYS) {
         categories::read_tags(&mut ctx, &t, &mut cfg.tags);
+        cfg.digests.tags = digest::read_tags(&mut ctx, &t);
     }
 
     if ctx.has_errors() {
@@ -247,6 +255,12 @@ fn read_feeds(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     if let Some(n) = t.int(ctx, "index_headlines", 0, MAX_COUNT) {
         cfg.feeds.index_headlines = to_usize(n);
     }
+    if let Some(b) = t.boolean(ctx, "json_feed") {
+        cfg.feeds.json_feed = b;
+    }
+    if let Some(b) = t.boolean(ctx, "archives") {
+        cfg.feeds.archives = b;
+    }
 }
 
 fn read_merged(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
@@ -278,6 +292,7 @@ fn read_merged(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     if let Some(n) = t.int(ctx, "items", 1, MAX_COUNT) {
         cfg.merged.items = to_usize(n);
     }
+    cfg.digests.merged = digest::read(ctx, t);
 }
 
 fn read_fetch(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
@@ -335,7 +350,7 @@ fn read_serve(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
 
 fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     let l = &mut cfg.limits;
-    let counts: [(&str, &mut usize, i64, i64); 10] = [
+    let counts: [(&str, &mut usize, i64, i64); 12] = [
         ("items_per_source", &mut l.items_per_source, 1, MAX_COUNT),
         (
             "stored_per_source",
@@ -350,6 +365,13 @@ fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
         ("html_depth", &mut l.html_depth, 8, 10_000),
         ("html_attributes", &mut l.html_attributes, 1, 10_000),
         ("links_per_listing", &mut l.links_per_listing, 1, 100_000),
+        (
+            "enclosures_per_article",
+            &mut l.enclosures_per_article,
+            0,
+            10_000,
+        ),
+        ("digest_articles", &mut l.digest_articles, 1, 100_000),
         ("full_text_pages", &mut l.full_text_pages, 1, MAX_COUNT),
         ("full_text_attempts", &mut l.full_text_attempts, 1, 100),
     ];

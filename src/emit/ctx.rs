@@ -71,6 +71,9 @@ pub(crate) struct Ctx<'a> {
     /// page), keyed by its hash: the one article whose RSS GUID is the link (see
     /// [`Ctx::guid_is_link`]).
     link_owners: FxHashMap<u64, usize>,
+    /// Feed folder → the numbers of its archive pages, oldest first (see
+    /// [`super::history`]); empty until the archives are planned.
+    pub archive_pages: FxHashMap<String, Vec<u64>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -129,6 +132,7 @@ impl<'a> Ctx<'a> {
             categories,
             tag_authority,
             link_owners: link_owners(articles),
+            archive_pages: FxHashMap::default(),
         }
     }
 
@@ -190,15 +194,20 @@ impl<'a> Ctx<'a> {
         writable(a.published).or(writable(a.updated))
     }
 
-    /// The newest change among the feed's articles (the feed's `updated`/`lastBuildDate`),
-    /// [`FIXED_DATE`] when it has none.
-    pub fn feed_updated(&self, feed: &PlannedFeed) -> DateTime<FixedOffset> {
-        feed.articles
+    /// The newest change among `articles` (a document's `updated`/`lastBuildDate`),
+    /// [`FIXED_DATE`] when they have none.
+    pub fn docs_updated(&self, articles: &[&Article]) -> DateTime<FixedOffset> {
+        articles
             .iter()
-            .filter_map(|&i| self.articles.get(i).and_then(Ctx::entry_updated))
+            .filter_map(|a| Ctx::entry_updated(a))
             .max()
             .map(|d| self.local(d))
             .unwrap_or_else(|| self.fixed_date())
+    }
+
+    /// The archive pages written for the feed in folder `dir`, oldest first.
+    pub fn archive_pages(&self, dir: &str) -> &[u64] {
+        self.archive_pages.get(dir).map_or(&[], Vec::as_slice)
     }
 
     /// The articles of a feed, skipping any index that does not exist.
@@ -246,8 +255,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// (term, scheme, label) of every tag and category of an article, tags first.
-    pub fn article_categories(&self, a: &'a Article) -> Vec<Category<'a>> {
-        let mut out: Vec<Category<'a>> = Vec::with_capacity(a.tags.len() + a.categories.len());
+    pub fn article_categories<'s>(&'s self, a: &'s Article) -> Vec<Category<'s>> {
+        let mut out: Vec<Category<'s>> = Vec::with_capacity(a.tags.len() + a.categories.len());
         for t in &a.tags {
             if t.key.is_empty() {
                 continue;

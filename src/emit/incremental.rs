@@ -28,6 +28,8 @@ use chrono::{DateTime, FixedOffset};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
+use super::extras::{self, Extra, Extras};
+use super::history;
 use super::outdir::OutDir;
 use super::{opml, pages, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
@@ -59,6 +61,8 @@ fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 16] {
     field(&mut h, &format!("{:?}", cfg.site));
     field(&mut h, &format!("{:?}", cfg.feeds));
     field(&mut h, &format!("{:?}", cfg.merged));
+    // The index links the digests; digest times shape the digests.
+    field(&mut h, &format!("{:?}", cfg.digests));
     h.digest128().to_le_bytes()
 }
 
@@ -117,8 +121,11 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
         published,
         updated,
         image,
+        image_meta,
+        enclosures,
         tags,
         categories,
+        first_seen,
     } = a;
     let mut p = Print(Xxh3::new());
     p.0.update(b"article");
@@ -132,6 +139,17 @@ fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
     p.date(*updated);
     p.list(authors.iter().map(String::as_str));
     p.list(categories.iter().map(String::as_str));
+    p.opt(image_meta.mime_type.as_deref());
+    for n in [image_meta.width, image_meta.height] {
+        p.0.update(&n.map_or(0, u64::from).to_le_bytes());
+    }
+    p.0.update(&(enclosures.len() as u64).to_le_bytes());
+    for e in enclosures {
+        p.bytes(e.url.as_bytes());
+        p.opt(e.mime_type.as_deref());
+        p.0.update(&e.length.map_or(u64::MAX, |l| l).to_le_bytes());
+    }
+    p.0.update(&first_seen.map_or(i64::MIN, |t| t.timestamp()).to_le_bytes());
     p.0.update(&(tags.len() as u64).to_le_bytes());
     for t in tags {
         p.bytes(t.key.as_bytes());
@@ -172,14 +190,18 @@ fn fingerprints(
     articles: &[Article],
     versions: &[Option<u128>],
     out_dir: &Path,
-) -> BTreeMap<String, String> {
+) -> (BTreeMap<String, String>, Vec<Option<[u8; 16]>>) {
     let settings = render_settings(ctx.cfg, out_dir);
     let mut used = vec![false; articles.len()];
-    for f in &plan.feeds {
-        for &i in &f.articles {
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-            }
+    // Archive pages and digests show articles beyond the subscription documents'.
+    for &i in plan
+        .feeds
+        .iter()
+        .flat_map(|f| &f.articles)
+        .chain(plan.history.iter().flatten())
+    {
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
         }
     }
     let headlines = pages::headlines(plan, ctx.cfg);
@@ -253,7 +275,7 @@ fn fingerprints(
         }
     }
     out.insert(PAGES_KEY.to_string(), hex(pages.digest128()));
-    out
+    (out, prints)
 }
 
 fn hex(print: u128) -> String {
@@ -295,6 +317,10 @@ pub struct Outdated {
     first: bool,
     /// Every feed's fingerprint, to remember.
     prints: BTreeMap<String, String>,
+    /// Archive pages and digests (see [`extras`](super::extras)).
+    extras: Extras,
+    /// Indices into `extras.docs` of the ones to render.
+    stale_extras: Vec<usize>,
 }
 
 impl Outdated {
@@ -307,6 +333,12 @@ impl Outdated {
             .filter_map(|&f| plan.feeds.get(f))
             .flat_map(|f| f.articles.iter().copied())
             .chain(self.headlines.iter().copied())
+            .chain(
+                self.stale_extras
+                    .iter()
+                    .filter_map(|&e| self.extras.docs.get(e))
+                    .flat_map(Extra::articles),
+            )
             .collect();
         shown.sort_unstable();
         shown.dedup();
@@ -328,7 +360,15 @@ pub fn outdated(
     previous: &BTreeMap<String, String>,
 ) -> Outdated {
     let ctx = Ctx::new(plan, articles, cfg);
-    let prints = fingerprints(&ctx, plan, articles, versions, out_dir);
+    let (mut prints, article_prints) = fingerprints(&ctx, plan, articles, versions, out_dir);
+    let settings = render_settings(cfg, out_dir);
+    let extras = extras::plan(&ctx, plan, articles, &article_prints, &settings, previous);
+    // A subscription document links its newest archive page.
+    for (dir, newest) in extras::newest_pages(&extras) {
+        if let Some(p) = prints.get_mut(dir) {
+            *p = format!("{p}:{newest}");
+        }
+    }
     // No output folder yet (or one that cannot be opened): nothing is in place.
     let out = OutDir::open_existing(out_dir).ok();
     let out = out.as_ref();
@@ -353,9 +393,7 @@ pub fn outdated(
                 let handle = s.spawn(move || {
                     part.iter()
                         .enumerate()
-                        .filter(|(_, feed)| {
-                            !unchanged(&feed.dir(), &feed_files(feed, cfg.feeds.pages))
-                        })
+                        .filter(|(_, feed)| !unchanged(&feed.dir(), &feed_files(cfg, feed)))
                         .map(|(i, _)| first + i)
                         .collect::<Vec<usize>>()
                 });
@@ -369,6 +407,17 @@ pub fn outdated(
             .collect()
     });
     let pages = !unchanged(PAGES_KEY, &page_files());
+    let stale_extras = extras
+        .docs
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.print.is_empty()
+                || previous.get(&e.key) != Some(&e.print)
+                || !files_present(out, &extras::files(cfg, plan, e))
+        })
+        .map(|(i, _)| i)
+        .collect();
     Outdated {
         feeds,
         pages,
@@ -377,16 +426,22 @@ pub fn outdated(
         } else {
             Vec::new()
         },
-        first: previous.is_empty(),
+        // Archive page bounds outlive a killed emit; fingerprints do not.
+        first: previous.keys().all(|k| history::is_bounds_key(k)),
         prints,
+        extras,
+        stale_extras,
     }
 }
 
-/// A feed's files: RSS, Atom and, when pages are on, its page.
-fn feed_files(feed: &PlannedFeed, with_page: bool) -> Vec<String> {
+/// The subscription documents of a feed and, when pages are on, its page.
+fn feed_files(cfg: &Config, feed: &PlannedFeed) -> Vec<String> {
     let dir = feed.dir();
-    let mut files = vec![format!("{dir}/rss.xml"), format!("{dir}/atom.xml")];
-    if with_page {
+    let mut files: Vec<String> = extras::formats(cfg)
+        .into_iter()
+        .map(|f| format!("{dir}/{}", f.file()))
+        .collect();
+    if cfg.feeds.pages {
         files.push(format!("{dir}/index.html"));
     }
     files
@@ -423,15 +478,17 @@ pub fn emit_outdated(
         pages,
         first,
         mut prints,
-        ..
+        extras,
+        stale_extras,
+        headlines: _,
     } = todo;
-    let with_page = cfg.feeds.pages;
     if first {
         // No trusted memory of the last emit: a first build, or one after a build that was
         // killed mid-write and may have left temporary files.
         out.remove_stale_temp_files();
     }
-    let ctx = Ctx::new(plan, articles, cfg);
+    let mut ctx = Ctx::new(plan, articles, cfg);
+    ctx.archive_pages = extras.pages.clone();
     let old_manifest = write::read_manifest_in(&out);
     let mut report = EmitReport::default();
     let mut files = BTreeSet::new();
@@ -453,11 +510,22 @@ pub fn emit_outdated(
         if next.next_if_eq(&i).is_some() {
             render.push(feed);
         } else {
-            for rel in feed_files(feed, with_page) {
+            for rel in feed_files(cfg, feed) {
                 record(rel, false, &mut report, &mut files);
             }
         }
     }
+    extras::write_stale(
+        &ctx,
+        plan,
+        &out,
+        &extras,
+        &stale_extras,
+        &mut prints,
+        &mut |rel, w| record(rel, w, &mut report, &mut files),
+    )
+    .into_iter()
+    .for_each(|e| report.errors.push(e));
 
     // Folders of feeds that could not be written.
     let mut failed: BTreeSet<String> = BTreeSet::new();
@@ -480,7 +548,8 @@ pub fn emit_outdated(
     // them.
     let kept: Vec<String> = failed
         .iter()
-        .flat_map(|dir| ["rss.xml", "atom.xml", "index.html"].map(|f| format!("{dir}/{f}")))
+        .filter_map(|dir| plan.feeds.iter().find(|f| f.dir() == *dir))
+        .flat_map(|f| feed_files(cfg, f))
         .filter(|rel| out.is_file(rel))
         .collect();
 
@@ -497,11 +566,12 @@ pub fn emit_outdated(
                     .iter()
                     .filter(|f| {
                         !failed.contains(&f.dir())
-                            || feed_files(f, with_page).iter().all(|r| kept.contains(r))
+                            || feed_files(cfg, f).iter().all(|r| kept.contains(r))
                     })
                     .cloned()
                     .collect(),
                 tag_slugs: plan.tag_slugs.clone(),
+                ..Plan::default()
             };
             &listed
         };

@@ -41,7 +41,7 @@ pub(crate) fn sort_date(a: &Article) -> Option<DateTime<FixedOffset>> {
 }
 
 /// Newest first, undated last, then id, then input position: a total order.
-fn newest_first(articles: &[Article], x: usize, y: usize) -> Ordering {
+pub(crate) fn newest_first(articles: &[Article], x: usize, y: usize) -> Ordering {
     let (a, b) = match (articles.get(x), articles.get(y)) {
         (Some(a), Some(b)) => (a, b),
         _ => return x.cmp(&y),
@@ -278,7 +278,11 @@ pub(crate) fn plan(
     feeds.extend(plan_categories(cfg, &mut cats));
     let (tag_feeds, tag_slugs) = plan_tags(cfg, &tags, known_slugs);
     feeds.extend(tag_feeds);
-    Plan { feeds, tag_slugs }
+    Plan {
+        feeds,
+        tag_slugs,
+        ..Plan::default()
+    }
 }
 
 /// Configured categories first, in config order, then the others by slug.

@@ -1,5 +1,7 @@
 //! RSS 2.0 with the extensions the W3C Feed Validator expects: `atom:link rel="self"`,
-//! `content:encoded`, `dc:creator` for author names and `media:content` for images.
+//! `content:encoded`, `dc:creator` for author names, `media:content` and
+//! `media:thumbnail` for images, one `enclosure` and `media:content` for the other
+//! attached files, and RFC 5005's `atom:link` relations and `fh:archive` for archives.
 
 use std::collections::BTreeMap;
 
@@ -8,11 +10,14 @@ use rss::extension::{Extension, ExtensionMap};
 use rss::{Category, Channel, Guid, Item};
 
 use super::ctx::Ctx;
-use super::PlannedFeed;
+use super::docs::{Doc, DocKind, Format};
+use super::{media, PlannedFeed};
 use crate::model::Article;
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+/// RFC 5005's namespace (`fh:archive`).
+pub(crate) const FH_NS: &str = "http://purl.org/syndication/history/1.0";
 
 /// An empty extension element with the given attributes (`atom:link`, `media:content`).
 fn element(name: &str, attrs: &[(&str, &str)]) -> Extension {
@@ -34,11 +39,22 @@ fn insert_ext(map: &mut ExtensionMap, prefix: &str, local: &str, ext: Extension)
         .push(ext);
 }
 
-/// Renders `feed` as an RSS 2.0 document.
+/// Renders `feed`'s subscription document (`rss.xml`) as RSS 2.0.
 pub(crate) fn render(ctx: &Ctx<'_>, feed: &PlannedFeed) -> Result<Vec<u8>, rss::Error> {
-    let dir = feed.dir();
+    let articles: Vec<&Article> = ctx.feed_articles(feed).collect();
+    let doc = Doc::new(ctx, feed, DocKind::Subscription, Format::Rss);
+    render_doc(ctx, &doc, &articles)
+}
+
+/// Renders one RSS 2.0 document of `doc.feed`: its subscription document, an archive page
+/// or its digest, showing `articles` in order.
+pub(crate) fn render_doc(
+    ctx: &Ctx<'_>,
+    doc: &Doc<'_>,
+    articles: &[&Article],
+) -> Result<Vec<u8>, rss::Error> {
     let mut extensions = ExtensionMap::new();
-    let self_url = ctx.url(&format!("{dir}/rss.xml"));
+    let self_url = ctx.url(&doc.self_rel);
     insert_ext(
         &mut extensions,
         "atom",
@@ -60,14 +76,34 @@ pub(crate) fn render(ctx: &Ctx<'_>, feed: &PlannedFeed) -> Result<Vec<u8>, rss::
             element("atom:link", &[("href", hub.as_str()), ("rel", "hub")]),
         );
     }
+    for (rel, href) in &doc.links {
+        insert_ext(
+            &mut extensions,
+            "atom",
+            "link",
+            element(
+                "atom:link",
+                &[
+                    ("href", href),
+                    ("rel", rel),
+                    ("type", "application/rss+xml"),
+                ],
+            ),
+        );
+    }
     let mut namespaces = BTreeMap::new();
     namespaces.insert("atom".to_string(), ATOM_NS.to_string());
+    if doc.archive {
+        // RFC 5005: an archive document says so, and its entries never change.
+        insert_ext(&mut extensions, "fh", "archive", element("fh:archive", &[]));
+        namespaces.insert("fh".to_string(), FH_NS.to_string());
+    }
 
     // Each URL may be the permalink guid of one item only: validators and readers treat
     // a repeated guid as the same item.
     let mut permalinks = std::collections::HashSet::new();
-    let items: Vec<Item> = ctx
-        .feed_articles(feed)
+    let items: Vec<Item> = articles
+        .iter()
         .map(|a| item(ctx, a, &mut permalinks))
         .collect();
     if items.iter().any(|i| i.extensions.contains_key("media")) {
@@ -75,11 +111,11 @@ pub(crate) fn render(ctx: &Ctx<'_>, feed: &PlannedFeed) -> Result<Vec<u8>, rss::
     }
 
     let channel = Channel {
-        title: ctx.feed_title(feed),
+        title: doc.title(ctx),
         link: ctx.base.clone(),
-        description: ctx.feed_description(feed),
+        description: doc.description(ctx),
         language: Some(ctx.cfg.site.language.clone()),
-        last_build_date: Some(ctx.feed_updated(feed).to_rfc2822()),
+        last_build_date: Some(ctx.docs_updated(articles).to_rfc2822()),
         generator: Some("feedmill".to_string()),
         extensions,
         namespaces,
@@ -87,6 +123,68 @@ pub(crate) fn render(ctx: &Ctx<'_>, feed: &PlannedFeed) -> Result<Vec<u8>, rss::
         ..Channel::default()
     };
     channel.write_to(Vec::new())
+}
+
+/// Media RSS for an item: its image as `media:content medium="image"` (with type and
+/// size) and `media:thumbnail`, and every enclosure but the one written as `<enclosure>`
+/// as `media:content`.
+fn media_extensions(
+    extensions: &mut ExtensionMap,
+    a: &Article,
+    attachments: &[media::Attachment],
+    enclosure: Option<usize>,
+) {
+    if let Some(img) = media::image(a) {
+        let (w, h) = (
+            img.width.map(|w| w.to_string()),
+            img.height.map(|h| h.to_string()),
+        );
+        let mut attrs: Vec<(&str, &str)> = vec![("url", &img.url), ("medium", "image")];
+        if let Some(t) = &img.mime_type {
+            attrs.push(("type", t));
+        }
+        let mut size: Vec<(&str, &str)> = Vec::new();
+        if let Some(w) = &w {
+            size.push(("width", w));
+        }
+        if let Some(h) = &h {
+            size.push(("height", h));
+        }
+        attrs.extend(size.iter().copied());
+        insert_ext(
+            extensions,
+            "media",
+            "content",
+            element("media:content", &attrs),
+        );
+        let mut thumb: Vec<(&str, &str)> = vec![("url", &img.url)];
+        thumb.extend(size);
+        insert_ext(
+            extensions,
+            "media",
+            "thumbnail",
+            element("media:thumbnail", &thumb),
+        );
+    }
+    for (i, att) in attachments.iter().enumerate() {
+        if Some(i) == enclosure {
+            continue;
+        }
+        let size = att.length.map(|l| l.to_string());
+        let mut attrs: Vec<(&str, &str)> = vec![("url", &att.url), ("type", &att.mime_type)];
+        if let Some(m) = att.medium() {
+            attrs.push(("medium", m));
+        }
+        if let Some(s) = &size {
+            attrs.push(("fileSize", s));
+        }
+        insert_ext(
+            extensions,
+            "media",
+            "content",
+            element("media:content", &attrs),
+        );
+    }
 }
 
 fn item<'a>(
@@ -114,14 +212,9 @@ fn item<'a>(
         })
         .collect();
     let mut extensions = ExtensionMap::new();
-    if let Some(img) = a.image.as_deref().and_then(Ctx::http_url) {
-        insert_ext(
-            &mut extensions,
-            "media",
-            "content",
-            element("media:content", &[("url", &img), ("medium", "image")]),
-        );
-    }
+    let attachments = media::attachments(a);
+    let enclosure = media::rss_enclosure(&attachments);
+    media_extensions(&mut extensions, a, &attachments, enclosure);
     let creators: Vec<String> = a
         .authors
         .iter()
@@ -138,6 +231,13 @@ fn item<'a>(
         guid: Some(guid),
         pub_date: Ctx::entry_published(a).map(|d| ctx.local(d).to_rfc2822()),
         content: (!a.content.trim().is_empty()).then(|| a.content.clone()),
+        enclosure: enclosure
+            .and_then(|i| attachments.get(i))
+            .map(|att| rss::Enclosure {
+                url: att.url.clone(),
+                length: att.length.unwrap_or_default().to_string(),
+                mime_type: att.mime_type.clone(),
+            }),
         extensions,
         dublin_core_ext: (!creators.is_empty()).then(|| DublinCoreExtension {
             creators,

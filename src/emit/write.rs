@@ -27,15 +27,38 @@ use super::outdir::OutDir;
 /// Name of the manifest file inside the output folder.
 pub const MANIFEST: &str = ".feedmill-manifest";
 
-/// Whether a manifest line names a file feedmill could have written, inside the folder.
-fn is_own_file(rel: &str) -> bool {
+/// Whether a manifest line names a file feedmill could have written, inside the folder:
+/// a feed document (`rss.xml`, `atom.xml`, `feed.json`), an archive page
+/// (`archive/<n>.xml`, `.atom`, `.json`), `feeds.opml` or `index.html`.
+pub fn is_own_file(rel: &str) -> bool {
     let p = Path::new(rel);
     let all_normal = p.components().all(|c| matches!(c, Component::Normal(_)));
+    let name = p.file_name().and_then(|n| n.to_str());
     let name_ok = matches!(
-        p.file_name().and_then(|n| n.to_str()),
-        Some("rss.xml" | "atom.xml" | "feeds.opml" | "index.html" | "feed.xsl" | "favicon.ico")
-    );
+        name,
+        Some(
+            "rss.xml"
+                | "atom.xml"
+                | "feed.json"
+                | "feeds.opml"
+                | "index.html"
+                | "feed.xsl"
+                | "favicon.ico"
+        )
+    ) || name.is_some_and(is_archive_page)
+        && p.parent().and_then(|d| d.file_name()) == Some(std::ffi::OsStr::new("archive"));
     all_normal && name_ok && !rel.is_empty()
+}
+
+/// `<n>.xml`, `<n>.atom` or `<n>.json` with `n` a page number.
+fn is_archive_page(name: &str) -> bool {
+    let Some((n, ext)) = name.split_once('.') else {
+        return false;
+    };
+    !n.is_empty()
+        && n.len() <= 19
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && matches!(ext, "xml" | "atom" | "json")
 }
 
 /// The feedmill file names a manifest's text lists.

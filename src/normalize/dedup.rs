@@ -147,6 +147,12 @@ fn merge(mut group: Vec<Article>, max_tags: usize) -> Option<Article> {
     m.source = source;
     let mut cut = 0usize;
     for a in group {
+        // The article was first seen when any of its records was: archives order by it,
+        // and a merge must not move an old article to the newest page.
+        m.first_seen = match (m.first_seen, a.first_seen) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
         for t in a.tags {
             if m.tags.iter().any(|x| x.key == t.key) {
                 continue;
@@ -193,6 +199,7 @@ mod tests {
             image: None,
             tags: Vec::new(),
             categories: Vec::new(),
+            ..Default::default()
         }
     }
 

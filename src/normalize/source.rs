@@ -59,7 +59,9 @@ impl Normalizer {
         let started = Instant::now();
         let mut out = Vec::with_capacity(total.min(limits.items_per_source));
         for (i, raw) in items.into_iter().take(limits.items_per_source).enumerate() {
-            if started.elapsed() > limits.read_time {
+            // The first item is always read: under load a thread can be descheduled past a
+            // small budget before it starts, and a source must never come out empty for that.
+            if i > 0 && started.elapsed() > limits.read_time {
                 warnings.push(format!(
                     "source {}: reading stopped after {:?} (limits.read_time): the first {i} of {total} items were kept",
                     source.name, limits.read_time

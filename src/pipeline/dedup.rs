@@ -119,12 +119,15 @@ pub(super) fn fill_text(
 
 /// Gives `head` the text fields of `full`, its stored article: the fields a head lacks.
 /// Identity, dates, tags and categories stay the head's, with what filters added to them.
+/// The image's type and size and the enclosures are not in the heads index either.
 fn fill_fields(head: &mut Article, full: Article) {
     head.title = full.title;
     head.summary = full.summary;
     head.content = full.content;
     head.authors = full.authors;
     head.image = full.image;
+    head.image_meta = full.image_meta;
+    head.enclosures = full.enclosures;
 }
 
 /// The complete stored articles of `heads`, in their order: by key, or out of one read of

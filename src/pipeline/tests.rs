@@ -27,6 +27,7 @@ fn art(source: &str, id: &str, url: Option<&str>, guid: Option<&str>, day: Optio
             name: format!("Thẻ {source}"),
         }],
         categories: vec![format!("Mục {source}")],
+        ..Default::default()
     }
 }
 

@@ -4,8 +4,8 @@
 
 use quick_xml::events::BytesStart;
 
-use super::attrs::{is_image_type, text_kind, Attrs};
-use super::fields::{capture, set_image, text, Capture, Kind, Slot, Target};
+use super::attrs::{byte_count, image_meta, is_image_type, text_kind, Attrs};
+use super::fields::{add_enclosure, capture, set_image, text, Capture, Kind, Slot, Target};
 use super::names::El;
 use super::xml::{in_text, resolve_here, State};
 use crate::model::FeedFormat;
@@ -154,8 +154,12 @@ pub fn link(st: &mut State<'_>, attrs: &Attrs<'_>, rank: u8) {
                 item.art.link = Some(resolved);
             }
         }
-    } else if rel.eq_ignore_ascii_case("enclosure") && is_image_type(attrs.typ.as_deref()) {
-        set_image(st, href, 2);
+    } else if rel.eq_ignore_ascii_case("enclosure") {
+        if is_image_type(attrs.typ.as_deref()) {
+            set_image(st, href, 2, image_meta(attrs));
+        }
+        let length = byte_count(attrs.length.as_deref());
+        add_enclosure(st, href, attrs.typ.as_deref(), length);
     }
 }
 

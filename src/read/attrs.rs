@@ -39,6 +39,14 @@ pub struct Attrs<'a> {
     pub base: Option<Cow<'a, str>>,
     /// `xml:lang`
     pub lang: Option<Cow<'a, str>>,
+    /// `length` (RSS `enclosure`, Atom `link`)
+    pub length: Option<Cow<'a, str>>,
+    /// `fileSize` (Media RSS)
+    pub filesize: Option<Cow<'a, str>>,
+    /// `width` (Media RSS)
+    pub width: Option<Cow<'a, str>>,
+    /// `height` (Media RSS)
+    pub height: Option<Cow<'a, str>>,
 }
 
 impl<'a> Attrs<'a> {
@@ -128,6 +136,10 @@ impl<'a> Attrs<'a> {
                 b"src" => &mut self.src,
                 b"version" => &mut self.version,
                 b"lastmod" => &mut self.lastmod,
+                b"length" => &mut self.length,
+                b"filesize" => &mut self.filesize,
+                b"width" => &mut self.width,
+                b"height" => &mut self.height,
                 _ => return,
             }
         };
@@ -191,6 +203,30 @@ pub fn is_image_type(t: Option<&str>) -> bool {
     })
 }
 
+/// The image meta a media element's attributes give (`type`, `width`, `height`).
+pub fn image_meta(attrs: &Attrs<'_>) -> crate::model::ImageMeta {
+    use crate::normalize::media::{clean_mime, is_image_mime, pixels};
+    crate::model::ImageMeta {
+        mime_type: attrs
+            .typ
+            .as_deref()
+            .filter(|t| is_image_mime(t))
+            .and_then(clean_mime),
+        width: attrs.width.as_deref().and_then(pixels),
+        height: attrs.height.as_deref().and_then(pixels),
+    }
+}
+
+/// A byte count as `length` and `fileSize` write it; `None` for anything but digits
+/// (RSS feeds write `length="0"` for "unknown", which stays `Some(0)`).
+pub fn byte_count(s: Option<&str>) -> Option<u64> {
+    let t = s?.trim();
+    if t.is_empty() || t.len() > 19 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
 pub fn looks_like_image(url: &str) -> bool {
     let path = url.split(['?', '#']).next().unwrap_or_default().as_bytes();
     [
@@ -211,8 +247,24 @@ mod tests {
 
     fn fields<'x>(a: &'x Attrs<'_>) -> Vec<Option<&'x str>> {
         [
-            &a.href, &a.rel, &a.typ, &a.url, &a.medium, &a.term, &a.label, &a.perma, &a.mode,
-            &a.src, &a.version, &a.lastmod, &a.base, &a.lang,
+            &a.href,
+            &a.rel,
+            &a.typ,
+            &a.url,
+            &a.medium,
+            &a.term,
+            &a.label,
+            &a.perma,
+            &a.mode,
+            &a.src,
+            &a.version,
+            &a.lastmod,
+            &a.base,
+            &a.lang,
+            &a.length,
+            &a.filesize,
+            &a.width,
+            &a.height,
         ]
         .iter()
         .map(|f| f.as_deref())
@@ -227,6 +279,8 @@ mod tests {
             r#" HREF="a" href="b" atom:rel="self" xml:base="/d/" XML:LANG="vi""#,
             r#" isPermaLink="false""#,
             r#" url=https://x/a.jpg medium="image""#,
+            r#" url="https://x/a.mp3" length="123" type="audio/mpeg""#,
+            r#" url="https://x/a.jpg" width="600" height='400' fileSize="9""#,
             r#" href = "a" rel="b""#,
             r#" href="a"rel="b""#,
             r#" checked href="a""#,

@@ -17,7 +17,7 @@ use quick_xml::events::BytesStart;
 use super::names::El;
 use super::util::{inner_text, non_empty_cow, text_to_html, unescape, CDATA_CLOSE, CDATA_OPEN};
 use super::xml::{resolve_here, State};
-use crate::model::{FeedFormat, RawArticle};
+use crate::model::{Enclosure, FeedFormat, ImageMeta, RawArticle};
 use crate::normalize::text::has_markup;
 
 /// How a field's inner XML becomes its value.
@@ -152,6 +152,8 @@ pub struct ItemState<'t> {
     author_name: Option<Cow<'t, str>>,
     author_email: Option<Cow<'t, str>>,
     fallback_author: Option<Cow<'t, str>>,
+    /// Enclosures met beyond [`MAX_ENCLOSURES_READ`].
+    enclosures_over: usize,
 }
 
 impl<'t> ItemState<'t> {
@@ -169,6 +171,7 @@ impl<'t> ItemState<'t> {
             author_name: None,
             author_email: None,
             fallback_author: None,
+            enclosures_over: 0,
         }
     }
 
@@ -184,8 +187,9 @@ impl<'t> ItemState<'t> {
     }
 }
 
-/// Sets the item's image when `rank` beats the current one.
-pub(super) fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
+/// Sets the item's image, with what its element says of it, when `rank` beats the
+/// current one.
+pub(super) fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8, meta: ImageMeta) {
     let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
         return;
     };
@@ -193,8 +197,40 @@ pub(super) fn set_image(st: &mut State<'_>, url: Option<&str>, rank: u8) {
     if let Some(item) = st.item.as_mut() {
         if item.take(Slot::Image, rank) {
             item.art.image = Some(resolved);
+            item.art.image_meta = meta;
         }
     }
+}
+
+/// Enclosures read per item; more is no feed's doing (a podcast item has one, a video's
+/// `media:group` a few renditions), and each costs memory until normalize cuts to
+/// `limits.enclosures_per_article`: the rest are counted in a warning.
+pub const MAX_ENCLOSURES_READ: usize = 256;
+
+/// Adds an enclosure (URL resolved against the item's base) to the item being read.
+pub(super) fn add_enclosure(
+    st: &mut State<'_>,
+    url: Option<&str>,
+    mime_type: Option<&str>,
+    length: Option<u64>,
+) {
+    let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+        return;
+    };
+    let resolved = resolve_here(st, url).into_owned();
+    let Some(item) = st.item.as_mut() else { return };
+    if item.art.enclosures.len() >= MAX_ENCLOSURES_READ {
+        item.enclosures_over += 1;
+        return;
+    }
+    item.art.enclosures.push(Enclosure {
+        url: resolved,
+        mime_type: mime_type
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        length,
+    });
 }
 
 /// Starts a text capture in `st`, unless the element is empty (then finishes it at once).
@@ -519,6 +555,13 @@ pub fn finish_item<'t>(st: &mut State<'t>, mut item: ItemState<'t>) {
     }
     if item.art.authors.is_empty() {
         item.art.authors.extend(item.fallback_author.take());
+    }
+    if item.enclosures_over > 0 {
+        st.feed.warnings.push(format!(
+            "item {}: {} enclosures beyond the first {MAX_ENCLOSURES_READ} not read",
+            st.feed.items.len() + 1,
+            item.enclosures_over
+        ));
     }
     if let Some(g) = item.art.guid.as_deref() {
         st.guid_repeated |= !st

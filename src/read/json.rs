@@ -11,7 +11,7 @@ use url::Url;
 
 use super::util::{line_col, non_empty, resolve, resolve_url, text_to_html};
 use super::ReadError;
-use crate::model::{FeedFormat, RawArticle, RawFeed};
+use crate::model::{Enclosure, FeedFormat, RawArticle, RawFeed};
 
 /// Reads a JSON Feed from decoded text.
 pub fn parse<'t>(
@@ -141,6 +141,19 @@ fn item_of(m: &Map<String, Value>, base: Option<&Url>) -> RawArticle<'static> {
     a.image = str_field(m, "image")
         .or_else(|| str_field(m, "banner_image"))
         .map(|u| Cow::Owned(resolve(base, &u).into_owned()));
+    if let Some(Value::Array(list)) = m.get("attachments") {
+        a.enclosures = list
+            .iter()
+            .filter_map(Value::as_object)
+            .filter_map(|o| {
+                Some(Enclosure {
+                    url: resolve(base, &str_field(o, "url")?).into_owned(),
+                    mime_type: str_field(o, "mime_type"),
+                    length: o.get("size_in_bytes").and_then(Value::as_u64),
+                })
+            })
+            .collect();
+    }
     let mut authors = Vec::new();
     if let Some(Value::Array(list)) = m.get("authors") {
         authors.extend(list.iter().filter_map(author_name));

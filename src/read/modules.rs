@@ -5,8 +5,8 @@
 
 use quick_xml::events::BytesStart;
 
-use super::attrs::{is_image_type, looks_like_image, Attrs};
-use super::fields::{capture, html, set_image, text, Capture, Kind, Target};
+use super::attrs::{byte_count, image_meta, is_image_type, looks_like_image, Attrs};
+use super::fields::{add_enclosure, capture, html, set_image, text, Capture, Kind, Target};
 use super::names::El;
 use super::xml::State;
 
@@ -101,7 +101,9 @@ fn media_text(st: &State<'_>, el: El, e: &BytesStart<'_>, start: usize) -> Captu
 }
 
 /// The item's image from Media RSS and iTunes, by rank: `media:content` (an image),
-/// `media:thumbnail`, an enclosure, `itunes:image`.
+/// `media:thumbnail`, an enclosure, `itunes:image`; each with the type and size its
+/// element gives. A `media:content` that is audio, video or another file (by `medium` or
+/// `type`) is an enclosure, with its `fileSize`.
 fn media(st: &mut State<'_>, el: El, e: &BytesStart<'_>) {
     let attrs = Attrs::read(e);
     match el {
@@ -112,11 +114,19 @@ fn media(st: &mut State<'_>, el: El, e: &BytesStart<'_>) {
                 || is_image_type(attrs.typ.as_deref())
                 || (medium.is_none() && attrs.typ.is_none() && url.is_some_and(looks_like_image));
             if image {
-                set_image(st, url, 0);
+                set_image(st, url, 0, image_meta(&attrs));
+            } else if medium.is_some() || attrs.typ.is_some() {
+                let length = byte_count(attrs.filesize.as_deref());
+                add_enclosure(st, url, attrs.typ.as_deref(), length);
             }
         }
-        El::MediaThumbnail => set_image(st, attrs.url.as_deref(), 1),
-        El::ItunesImage => set_image(st, attrs.href.as_deref().or(attrs.url.as_deref()), 3),
+        El::MediaThumbnail => set_image(st, attrs.url.as_deref(), 1, image_meta(&attrs)),
+        El::ItunesImage => set_image(
+            st,
+            attrs.href.as_deref().or(attrs.url.as_deref()),
+            3,
+            Default::default(),
+        ),
         _ => {}
     }
 }

@@ -6,8 +6,8 @@
 
 use quick_xml::events::BytesStart;
 
-use super::attrs::{is_image_type, looks_like_image, Attrs};
-use super::fields::{capture, html, set_image, text, Capture, Kind, Slot, Target};
+use super::attrs::{byte_count, image_meta, is_image_type, looks_like_image, Attrs};
+use super::fields::{add_enclosure, capture, html, set_image, text, Capture, Kind, Slot, Target};
 use super::names::El;
 use super::xml::{in_text, resolve_here, State};
 
@@ -63,13 +63,17 @@ pub fn item_field(
         El::Author => super::atom::person(st, empty, start),
         El::Category => super::atom::category(st, e, empty, start),
         El::Enclosure => {
+            // Every enclosure is kept as one (a podcast stays a podcast); an image one is
+            // also the item's image, below Media RSS's.
             let attrs = Attrs::read(e);
             let url = attrs.url.as_deref().or(attrs.href.as_deref());
             let image = is_image_type(attrs.typ.as_deref())
                 || (attrs.typ.is_none() && url.is_some_and(looks_like_image));
             if image {
-                set_image(st, url, 2);
+                set_image(st, url, 2, image_meta(&attrs));
             }
+            let length = byte_count(attrs.length.as_deref());
+            add_enclosure(st, url, attrs.typ.as_deref(), length);
         }
         _ => return false,
     }

@@ -10,7 +10,7 @@ use super::compiled::{Compiled, Sel};
 use super::html_out::{absolute, inner_html};
 use super::links::{clean_url, LinkPolicy};
 use super::meta::PageMeta;
-use crate::model::RawArticle;
+use crate::model::{ImageMeta, RawArticle};
 use crate::text::collapse_ws;
 
 /// What one article page gave.
@@ -72,6 +72,25 @@ fn image_url(el: ElementRef<'_>) -> Option<String> {
             .find_map(|a| i.attr(a).map(str::trim).filter(|v| !v.is_empty()))
             .map(str::to_string)
     })
+}
+
+/// The `width`/`height` an image element (or the first `<img>` inside it) declares.
+fn image_size(el: ElementRef<'_>) -> ImageMeta {
+    let img = if el.value().name().eq_ignore_ascii_case("img") {
+        Some(el)
+    } else {
+        Selector::parse("img")
+            .ok()
+            .and_then(|s| el.select(&s).next())
+    };
+    let Some(img) = img else {
+        return ImageMeta::default();
+    };
+    ImageMeta {
+        mime_type: None,
+        width: img.attr("width").and_then(crate::normalize::media::pixels),
+        height: img.attr("height").and_then(crate::normalize::media::pixels),
+    }
 }
 
 /// Whether `el` lies inside (or is) an element `remove` took out: an ad's image is never
@@ -283,20 +302,33 @@ pub fn extract(html: &str, page_url: &Url, sel: &Compiled, policy: &LinkPolicy) 
 
     let image_els = p.select(&sel.image);
     let abs = |v: Option<String>| v.map(|v| absolute(&base, &v));
+    let selected_image = image_els
+        .iter()
+        .filter(|e| !removed(**e, &skip))
+        .find_map(|e| image_url(*e).map(|u| (u, image_size(*e))));
+    let (selected_image, selected_meta) = match selected_image {
+        Some((u, m)) => (Some(u), m),
+        None => (None, ImageMeta::default()),
+    };
+    let from_selector = selected_image.is_some();
+    let from_og = meta.og_image.is_some();
     let image = p.pick(
         "image",
         vec![
-            (
-                from_sel(&sel.image),
-                abs(image_els
-                    .iter()
-                    .filter(|e| !removed(**e, &skip))
-                    .find_map(|e| image_url(*e))),
-            ),
+            (from_sel(&sel.image), abs(selected_image)),
             ("JSON-LD image".into(), abs(ld.images.first().cloned())),
             ("og:image".into(), abs(meta.og_image.clone())),
         ],
     );
+    // The size of the image taken, from where it was taken: the selected element's
+    // `width`/`height`, or OpenGraph's `og:image:*` (JSON-LD's ImageObject sizes are rare).
+    let image_meta = if from_selector {
+        selected_meta
+    } else if from_og && ld.images.is_empty() {
+        meta.og_image_meta.clone()
+    } else {
+        ImageMeta::default()
+    };
 
     let mut link = clean_url(page_url);
     let mut link_origin = "page URL".to_string();
@@ -340,6 +372,8 @@ pub fn extract(html: &str, page_url: &Url, sel: &Compiled, policy: &LinkPolicy) 
             published: published.map(Into::into),
             updated: updated.map(Into::into),
             image: image.map(Into::into),
+            image_meta,
+            enclosures: Vec::new(),
             tags: tags.into_iter().map(Into::into).collect(),
         },
         counts: p.counts,

@@ -52,6 +52,8 @@ pub struct PageMeta {
     pub og_title: Option<String>,
     /// `og:image` (first).
     pub og_image: Option<String>,
+    /// `og:image:type`, `og:image:width` and `og:image:height` of that first image.
+    pub og_image_meta: crate::model::ImageMeta,
     /// `og:description`.
     pub og_description: Option<String>,
     /// `article:published_time`.
@@ -107,6 +109,9 @@ impl PageMeta {
             }
         }
         if let Some(s) = sel("meta[property], meta[name], meta[itemprop]") {
+            // OpenGraph's structured properties (`og:image:width`) describe the `og:image`
+            // before them: only those of the first image are the first image's.
+            let mut og_images = 0usize;
             for m in doc.select(&s) {
                 let key = m
                     .attr("property")
@@ -125,8 +130,25 @@ impl PageMeta {
                 };
                 match key.as_str() {
                     "og:title" => first(&mut meta.og_title),
-                    "og:image" | "og:image:url" | "og:image:secure_url" => {
+                    "og:image" => {
+                        og_images += 1;
                         first(&mut meta.og_image)
+                    }
+                    "og:image:url" | "og:image:secure_url" => first(&mut meta.og_image),
+                    "og:image:type" if og_images <= 1 => {
+                        let m = &mut meta.og_image_meta;
+                        if m.mime_type.is_none() && crate::normalize::media::is_image_mime(&content)
+                        {
+                            m.mime_type = Some(content.to_ascii_lowercase());
+                        }
+                    }
+                    "og:image:width" if og_images <= 1 => {
+                        let m = &mut meta.og_image_meta;
+                        m.width = m.width.or(crate::normalize::media::pixels(&content));
+                    }
+                    "og:image:height" if og_images <= 1 => {
+                        let m = &mut meta.og_image_meta;
+                        m.height = m.height.or(crate::normalize::media::pixels(&content));
                     }
                     "og:description" => first(&mut meta.og_description),
                     "article:published_time" | "datepublished" => first(&mut meta.published_time),

@@ -27,10 +27,12 @@ const BROTLI_WINDOW: u32 = 22;
 /// What a served file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// `rss.xml`.
+    /// `rss.xml`, and RSS archive pages (`archive/<n>.xml`).
     Rss,
-    /// `atom.xml`.
+    /// `atom.xml`, and Atom archive pages (`archive/<n>.atom`).
     Atom,
+    /// `feed.json`, and JSON Feed archive pages.
+    Json,
     /// `feeds.opml`.
     Opml,
     /// `index.html` (the site's index and every feed's page).
@@ -44,15 +46,26 @@ pub(crate) enum Kind {
 impl Kind {
     /// The kind of a manifest path, by its file name; `None` for anything else.
     fn of(rel: &str) -> Option<Kind> {
-        match rel.rsplit('/').next()? {
-            "rss.xml" => Some(Kind::Rss),
-            "atom.xml" => Some(Kind::Atom),
-            "feeds.opml" => Some(Kind::Opml),
-            "index.html" => Some(Kind::Html),
-            "feed.xsl" => Some(Kind::Xsl),
-            "favicon.ico" => Some(Kind::Icon),
-            _ => None,
-        }
+        let mut parts = rel.rsplit('/');
+        let name = parts.next()?;
+        let kind = match name {
+            "rss.xml" => Kind::Rss,
+            "atom.xml" => Kind::Atom,
+            "feed.json" => Kind::Json,
+            "feeds.opml" => Kind::Opml,
+            "index.html" => Kind::Html,
+            "feed.xsl" => Kind::Xsl,
+            "favicon.ico" => Kind::Icon,
+            // Archive pages: the manifest only lists feedmill's own names.
+            _ if parts.next() == Some("archive") => match name.rsplit('.').next()? {
+                "xml" => Kind::Rss,
+                "atom" => Kind::Atom,
+                "json" => Kind::Json,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(kind)
     }
 
     /// `Content-Type` value.
@@ -60,6 +73,7 @@ impl Kind {
         HeaderValue::from_static(match self {
             Kind::Rss => "application/rss+xml; charset=utf-8",
             Kind::Atom => "application/atom+xml; charset=utf-8",
+            Kind::Json => "application/feed+json; charset=utf-8",
             Kind::Opml => "text/x-opml; charset=utf-8",
             Kind::Html => "text/html; charset=utf-8",
             Kind::Xsl => "text/xsl; charset=utf-8",
@@ -67,7 +81,8 @@ impl Kind {
         })
     }
 
-    /// The feed's own media type without parameters, for RSS and Atom.
+    /// The feed's own media type without parameters, for RSS and Atom (the documents a
+    /// browser can show through their stylesheet).
     pub(crate) fn feed_type(self) -> Option<&'static str> {
         match self {
             Kind::Rss => Some("application/rss+xml"),
@@ -76,10 +91,23 @@ impl Kind {
         }
     }
 
-    /// Whether this is a feed (RSS or Atom), i.e. something WebSub subscribers follow.
+    /// Whether this is a feed (RSS, Atom or JSON Feed), i.e. something WebSub subscribers
+    /// follow.
     pub(crate) fn is_feed(self) -> bool {
-        matches!(self, Kind::Rss | Kind::Atom)
+        matches!(self, Kind::Rss | Kind::Atom | Kind::Json)
     }
+}
+
+/// Whether a served path is an archive page (`…/archive/<n>.xml`, `.atom`, `.json`): a
+/// document that never changes once full, which nobody subscribes to. (A tag whose slug is
+/// `archive` has its feeds at `/tag/archive/rss.xml`, which is no page.)
+pub(crate) fn is_archive(path: &str) -> bool {
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or_default();
+    parts.next() == Some("archive")
+        && name
+            .split_once('.')
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One representation of a file: its bytes and its ETag.
@@ -159,11 +187,11 @@ impl FeedSet {
         }
     }
 
-    /// Feeds (RSS and Atom files) in the set.
+    /// Feeds (RSS, Atom and JSON Feed documents, archive pages left out) in the set.
     pub(crate) fn feeds(&self) -> usize {
         self.files
             .iter()
-            .filter(|(path, e)| !is_alias(path) && e.kind.is_feed())
+            .filter(|(path, e)| !is_alias(path) && e.kind.is_feed() && !is_archive(path))
             .count()
     }
 
@@ -417,6 +445,18 @@ fn brotli(bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_pages_are_told_from_feeds_named_archive() {
+        assert!(is_archive("/tag/luc-yen/archive/3.xml"));
+        assert!(is_archive("/other-news/archive/12.json"));
+        assert!(!is_archive("/tag/archive/rss.xml"));
+        assert!(!is_archive("/tag/archive/digest/feed.json"));
+        assert_eq!(Kind::of("tag/archive/rss.xml"), Some(Kind::Rss));
+        assert_eq!(Kind::of("tag/x/archive/3.atom"), Some(Kind::Atom));
+        assert_eq!(Kind::of("tag/x/archive/3.json"), Some(Kind::Json));
+        assert_eq!(Kind::of("tag/x/digest/feed.json"), Some(Kind::Json));
+    }
 
     #[test]
     fn if_none_match_accepts_any_encoding_of_the_same_bytes() {

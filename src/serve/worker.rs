@@ -384,11 +384,9 @@ async fn build_once(
             .changed
             .iter()
             .filter(|rel| {
-                loaded
-                    .set
-                    .files
-                    .get(&format!("/{rel}"))
-                    .is_some_and(|e| e.kind.is_feed())
+                loaded.set.files.get(&format!("/{rel}")).is_some_and(|e| {
+                    e.kind.is_feed() && !super::files::is_archive(&format!("/{rel}"))
+                })
             })
             .cloned()
             .collect();

@@ -8,30 +8,61 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 use rusqlite::types::Type;
 use rusqlite::Row;
 
-use crate::model::{Article, Tag};
+use crate::model::{Article, Enclosure, ImageMeta, Tag};
 
 /// The article columns, in the order [`read`] expects them (after `source, id`).
 /// [`FIELDS`] as a literal, for the selections that extend it.
 macro_rules! fields {
     () => {
-        "source_guid, url, title, summary, content, authors, published, updated, image, tags, categories"
+        "source_guid, url, title, summary, content, authors, published, updated, image, tags, categories, media, first_seen"
     };
 }
 
 pub(super) const FIELDS: &str = fields!();
 
 /// `INSERT` of a new article: `?1` source, `?2` id, `?3` first_seen, `?4` hash,
-/// `?5` content hash, then the fields.
+/// `?5` content hash, then the fields (`?17`: the image meta and enclosures, see
+/// [`media_json`]).
 pub(super) const INSERT: &str = "INSERT INTO articles (source, id, first_seen, hash, content_hash,
          source_guid, url, title, summary, content, authors, published, updated, image, tags,
-         categories)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+         categories, media)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 /// `UPDATE` of a changed article, same parameters as [`INSERT`]; `first_seen` never moves.
 pub(super) const REPLACE: &str = "UPDATE articles SET hash = ?4, content_hash = ?5,
          source_guid = ?6, url = ?7, title = ?8, summary = ?9, content = ?10, authors = ?11,
-         published = ?12, updated = ?13, image = ?14, tags = ?15, categories = ?16
+         published = ?12, updated = ?13, image = ?14, tags = ?15, categories = ?16, media = ?17
      WHERE source = ?1 AND id = ?2";
+
+/// The `media` column: what an article carries besides its image URL (the image's type
+/// and size, its enclosures), as one small JSON object, or NULL when it carries nothing
+/// (most articles; and every row stored before schema v6).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Media {
+    #[serde(default, skip_serializing_if = "ImageMeta::is_empty")]
+    image: ImageMeta,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    enclosures: Vec<Enclosure>,
+}
+
+/// The `media` column's value for `a`.
+fn media_json(a: &Article) -> Option<String> {
+    if a.image_meta.is_empty() && a.enclosures.is_empty() {
+        return None;
+    }
+    serde_json::to_string(&Media {
+        image: a.image_meta.clone(),
+        enclosures: a.enclosures.clone(),
+    })
+    .ok()
+}
+
+fn media_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Media> {
+    match r.get_ref(idx)?.as_bytes_or_null()? {
+        None => Ok(Media::default()),
+        Some(b) => serde_json::from_slice(b).map_err(|e| bad(idx, e)),
+    }
+}
 
 fn date_text(d: Option<DateTime<FixedOffset>>) -> Option<String> {
     d.map(|d| d.to_rfc3339_opts(SecondsFormat::AutoSi, false))
@@ -67,6 +98,7 @@ pub(super) fn write(
         a.image,
         json(&a.tags),
         json(&a.categories),
+        media_json(a),
     ])
 }
 
@@ -157,6 +189,7 @@ fn plain_string(s: &str) -> Option<(&str, &str)> {
 
 /// Reads an article from a row selecting `source, id, ` + [`FIELDS`].
 pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
+    let media = media_at(r, 13)?;
     Ok(Article {
         source: r.get(0)?,
         id: r.get(1)?,
@@ -169,15 +202,26 @@ pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
         published: date_at(r, 8)?,
         updated: date_at(r, 9)?,
         image: r.get(10)?,
+        image_meta: media.image,
+        enclosures: media.enclosures,
         tags: tags_at(r, 11)?,
         categories: strings_at(r, 12)?,
+        first_seen: first_seen_at(r, 14)?,
     })
+}
+
+fn first_seen_at(
+    r: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(r.get::<_, Option<i64>>(idx)?
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0)))
 }
 
 /// The head columns, in the order [`read_head`] expects them: all served by the
 /// `articles_heads` covering index.
 pub(super) const HEAD_FIELDS: &str =
-    "source, id, hash, published, updated, url, source_guid, tags, categories";
+    "source, id, hash, published, updated, url, source_guid, tags, categories, first_seen";
 
 /// The version of a stored row: a print of its `hash` (SHA-256 of the source's record) and
 /// the dates the store gave it, which together decide every column.
@@ -205,7 +249,7 @@ pub(super) const COMPLETE_HEAD_FIELDS: &str = concat!("source, id, ", fields!(),
 /// [`COMPLETE_HEAD_FIELDS`].
 pub(super) fn read_complete_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
     let v = version(
-        r.get_ref(13)?.as_str()?,
+        r.get_ref(15)?.as_str()?,
         r.get_ref(8)?.as_str_or_null()?,
         r.get_ref(9)?.as_str_or_null()?,
     );
@@ -236,6 +280,7 @@ pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
             source_guid: r.get(6)?,
             tags: tags_at(r, 7)?,
             categories: strings_at(r, 8)?,
+            first_seen: first_seen_at(r, 9)?,
             ..Article::default()
         },
         text: false,

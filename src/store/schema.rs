@@ -23,11 +23,13 @@
 //!   the page URL, the print of the feed entry it was read for, its validators, the
 //!   extracted body (or why there is none) and the attempts made, so a page is fetched
 //!   once per feed entry (see [`crate::enrich`]).
+//! - v6: `articles.media` (an image's type and size, enclosures: JSON, NULL when none),
+//!   and `first_seen` in the heads index, since archived feeds are ordered by it.
 
 use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -109,6 +111,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sources ADD COLUMN removed_at INTEGER;",
     // v4 → v5
     ARTICLE_PAGES,
+    // v5 → v6
+    MEDIA_AND_FIRST_SEEN,
 ];
 
 /// The table of article pages (v5), self-contained: it refers to no other table, and is
@@ -129,6 +133,13 @@ const ARTICLE_PAGES: &str = "CREATE TABLE article_pages (
         fetched_at    INTEGER,
         PRIMARY KEY (source, id)
     );";
+
+/// v5 → v6, self-contained: the `media` column and a heads index that covers
+/// `first_seen` too (the same columns as v3's, plus it).
+const MEDIA_AND_FIRST_SEEN: &str = "ALTER TABLE articles ADD COLUMN media TEXT;
+    DROP INDEX articles_heads;
+    CREATE INDEX articles_heads ON articles
+        (source, id, hash, published, updated, url, source_guid, tags, categories, first_seen);";
 
 /// Reads the schema version.
 pub(super) fn version(conn: &Connection) -> rusqlite::Result<u32> {

@@ -363,12 +363,13 @@ impl Store for SqliteStore {
         Ok(EmitMemory {
             tag_slugs: pairs(&self.conn, "SELECT key, slug FROM tag_slugs")
                 .map_err(|e| self.err("cannot read tag slugs", e))?,
-            fingerprints: if pending {
-                BTreeMap::new()
-            } else {
-                pairs(&self.conn, "SELECT feed, hash FROM fingerprints")
-                    .map_err(|e| self.err("cannot read feed fingerprints", e))?
-            },
+            // After an emit that never finished, only the archive pages' bounds (which
+            // the next emit derives again from them) are kept; no fingerprint is trusted.
+            fingerprints: pairs(&self.conn, "SELECT feed, hash FROM fingerprints")
+                .map_err(|e| self.err("cannot read feed fingerprints", e))?
+                .into_iter()
+                .filter(|(k, _)| !pending || crate::emit::history::is_bounds_key(k))
+                .collect(),
         })
     }
 

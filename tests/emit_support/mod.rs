@@ -45,6 +45,7 @@ pub fn articles() -> Vec<Article> {
             image: Some("https://baoyenbai.com.vn/img/a.jpg".into()),
             tags: tags(&["Lục Yên", "giao nhiệm vụ khoán sản phẩm"]),
             categories: vec!["Thời sự".into()],
+            ..Default::default()
         },
         Article {
             id: "tin-tinh:other 1".into(),
@@ -61,6 +62,7 @@ pub fn articles() -> Vec<Article> {
             image: Some("/relative.jpg".into()),
             tags: tags(&["LỤC YÊN"]),
             categories: vec![],
+            ..Default::default()
         },
         Article {
             id: "tin-tinh:undated".into(),
@@ -76,6 +78,7 @@ pub fn articles() -> Vec<Article> {
             image: None,
             tags: vec![],
             categories: vec!["Nông nghiệp".into()],
+            ..Default::default()
         },
     ]
 }

@@ -12,13 +12,14 @@ use super::sources::{table_array, valid_source_name};
 use crate::config::{CategoryCfg, TagsCfg};
 use crate::text::{is_slug, nfc, slugify, tag_key};
 
-/// Reads every `[[category]]` into `out`, checking names and slugs are unique and that
+/// Reads every `[[category]]` into `out` (its digest time into `digests`), checking names and slugs are unique and that
 /// `sources` name sources in `source_names`.
 pub(super) fn read_categories(
     ctx: &mut Ctx<'_>,
     root: &DeTable<'_>,
     source_names: &[String],
     out: &mut Vec<CategoryCfg>,
+    digests: &mut BTreeMap<String, chrono::NaiveTime>,
 ) {
     let known_sources: Vec<&str> = source_names.iter().map(String::as_str).collect();
     // tag key → where that name was first defined; slug → (where, which category).
@@ -119,7 +120,11 @@ pub(super) fn read_categories(
         let pattern = t
             .string(ctx, "match")
             .and_then(|m| regex(ctx, "category.match", &m));
+        let digest = super::digest::read(ctx, &t);
         if let (Some(name), Some(slug)) = (name, slug) {
+            if let Some(time) = digest {
+                digests.insert(tag_key(&name.v), time);
+            }
             out.push(CategoryCfg {
                 name: nfc(name.v.trim()),
                 slug: slug.v,

@@ -18,9 +18,16 @@ pub(super) const SITE_KEYS: &[&str] = &[
     "hub",
 ];
 /// `[feeds]`.
-pub(super) const FEEDS_KEYS: &[&str] = &["items", "tag_min_articles", "pages", "index_headlines"];
+pub(super) const FEEDS_KEYS: &[&str] = &[
+    "items",
+    "tag_min_articles",
+    "json_feed",
+    "archives",
+    "pages",
+    "index_headlines",
+];
 /// `[merged]`.
-pub(super) const MERGED_KEYS: &[&str] = &["slug", "title", "items"];
+pub(super) const MERGED_KEYS: &[&str] = &["slug", "title", "items", "digest", "digest_time"];
 /// `[fetch]`.
 pub(super) const FETCH_KEYS: &[&str] = &[
     "concurrency",
@@ -49,6 +56,8 @@ pub(super) const LIMITS_KEYS: &[&str] = &[
     "html_attributes",
     "links_per_listing",
     "read_time",
+    "enclosures_per_article",
+    "digest_articles",
     "full_text_pages",
     "full_text_attempts",
 ];
@@ -116,9 +125,17 @@ pub(super) const SERVE_KEYS: &[&str] = &[
     "shutdown_grace",
 ];
 /// `[[category]]`.
-pub(super) const CATEGORY_KEYS: &[&str] = &["name", "slug", "sources", "tags", "match"];
+pub(super) const CATEGORY_KEYS: &[&str] = &[
+    "name",
+    "slug",
+    "sources",
+    "tags",
+    "match",
+    "digest",
+    "digest_time",
+];
 /// `[tags]`.
-pub(super) const TAGS_KEYS: &[&str] = &["aliases"];
+pub(super) const TAGS_KEYS: &[&str] = &["aliases", "digest", "digest_time", "digest_tags"];
 
 /// Every table: its dotted name and its keys.
 const TABLES: &[(&str, &[&str])] = &[

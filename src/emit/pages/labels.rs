@@ -27,8 +27,12 @@ pub(crate) struct Labels {
     pub filter_hint: &'static str,
     /// How many feeds the filter leaves (`{n}` is the number).
     pub shown: &'static str,
-    /// Heading of the merged feed.
-    pub merged: &'static str,
+    /// Before an archive page's number.
+    pub archive: &'static str,
+    /// Heading of a feed's archive pages.
+    pub older: &'static str,
+    /// A feed's daily digest.
+    pub digest: &'static str,
     /// Heading of the categories.
     pub categories: &'static str,
     /// Heading of the tags.
@@ -58,7 +62,9 @@ const VI: Labels = Labels {
     filter: "Lọc chuyên mục và thẻ",
     filter_hint: "ví dụ: luc yen",
     shown: "còn {n}",
-    merged: "Tổng hợp",
+    archive: "Lưu trữ",
+    older: "Các trang cũ hơn",
+    digest: "Bản tin hằng ngày",
     categories: "Chuyên mục",
     tags: "Thẻ",
     articles: "bài",
@@ -81,7 +87,9 @@ const EN: Labels = Labels {
     filter: "Filter categories and tags",
     filter_hint: "e.g. luc yen",
     shown: "{n} left",
-    merged: "All news",
+    archive: "Archive",
+    older: "Older pages",
+    digest: "Daily digest",
     categories: "Categories",
     tags: "Tags",
     articles: "articles",

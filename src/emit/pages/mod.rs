@@ -19,35 +19,22 @@ mod view;
 use askama::Template;
 
 use super::ctx::Ctx;
+use super::docs::Format;
 use super::{FeedKind, Plan, PlannedFeed};
-pub(crate) use labels::{for_language as labels_for, Labels};
-use view::{Alternate, FeedRow, Group, Item, Sub};
+pub(crate) use labels::Labels;
+use view::{Alternate, Archive, FeedRow, Group, Item, Sub};
 
-/// One format a feed is written in; the subscribe and autodiscovery links come from this
-/// list.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Format {
-    /// What a person reads (`RSS`).
-    pub name: &'static str,
-    /// Media type of the `<link rel="alternate">`.
-    pub mime: &'static str,
-    /// File name inside the feed's folder.
-    pub file: &'static str,
+/// What a person reads for a format (`RSS`, `JSON Feed`). The subscribe and
+/// autodiscovery links come from the formats the config writes
+/// ([`extras::formats`](super::extras::formats)): JSON Feed appears when `feeds.json_feed`
+/// is on.
+pub(crate) fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Rss => "RSS",
+        Format::Atom => "Atom",
+        Format::Json => "JSON Feed",
+    }
 }
-
-/// The formats every feed has, in the order they are offered.
-pub(crate) const FORMATS: &[Format] = &[
-    Format {
-        name: "RSS",
-        mime: "application/rss+xml",
-        file: "rss.xml",
-    },
-    Format {
-        name: "Atom",
-        mime: "application/atom+xml",
-        file: "atom.xml",
-    },
-];
 
 /// File name of the stylesheet, at the top of the output folder.
 pub(crate) const XSL: &str = "feed.xsl";
@@ -102,6 +89,7 @@ struct FeedPage<'a> {
     alternates: Vec<Alternate>,
     subs: Vec<Sub>,
     items: Vec<Item>,
+    archives: Vec<Archive>,
 }
 
 /// `<feed>/index.html`: the feed's articles in order, its subscribe links and
@@ -121,6 +109,7 @@ pub(crate) fn render_feed(ctx: &Ctx<'_>, feed: &PlannedFeed) -> Result<Vec<u8>, 
             .feed_articles(feed)
             .map(|a| view::item(ctx, a))
             .collect(),
+        archives: view::archives(ctx, feed, l),
     };
     page.render().map(String::into_bytes)
 }
@@ -169,7 +158,7 @@ pub(crate) fn render_index(ctx: &Ctx<'_>, plan: &Plan) -> Result<Vec<u8>, askama
             .as_deref()
             .filter(|d| !d.trim().is_empty()),
         alternates: merged.map(|m| view::alternates(ctx, m)).unwrap_or_default(),
-        merged: merged.map(|m| view::row(ctx, m, None)),
+        merged: merged.map(|m| view::row(ctx, m, None, false)),
         items: headlines(plan, ctx.cfg)
             .iter()
             .filter_map(|&i| ctx.articles.get(i))

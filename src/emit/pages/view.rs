@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::{Labels, FORMATS};
+use super::{format_name, Labels};
 use crate::emit::ctx::Ctx;
+use crate::emit::docs::{archive_rel, digest_rel, Format};
+use crate::emit::extras::formats;
 use crate::emit::{FeedKind, Plan, PlannedFeed};
 use crate::model::Article;
 
@@ -27,6 +29,12 @@ pub(crate) struct Item {
     pub when: Option<When>,
     pub image: Option<String>,
     pub summary: String,
+}
+
+/// A link to one of a feed's archive pages (its RSS form, which the stylesheet shows).
+pub(crate) struct Archive {
+    pub label: String,
+    pub href: String,
 }
 
 /// A `<link rel="alternate">`.
@@ -98,31 +106,63 @@ pub(crate) fn item(ctx: &Ctx<'_>, a: &Article) -> Item {
 /// Autodiscovery links of a feed, one per format.
 pub(crate) fn alternates(ctx: &Ctx<'_>, feed: &PlannedFeed) -> Vec<Alternate> {
     let title = ctx.feed_title(feed);
-    FORMATS
-        .iter()
+    formats(ctx.cfg)
+        .into_iter()
         .map(|f| Alternate {
-            mime: f.mime,
-            title: format!("{title} ({})", f.name),
-            url: ctx.url(&format!("{}/{}", feed.dir(), f.file)),
+            mime: f.mime(),
+            title: format!("{title} ({})", format_name(f)),
+            url: ctx.url(&format!("{}/{}", feed.dir(), f.file())),
         })
         .collect()
 }
 
 /// Subscribe links of a feed, `prefix` being the path from the page to the feed's folder.
 pub(crate) fn subs(ctx: &Ctx<'_>, feed: &PlannedFeed, prefix: &str) -> Vec<Sub> {
-    FORMATS
-        .iter()
+    formats(ctx.cfg)
+        .into_iter()
         .map(|f| Sub {
-            name: f.name,
-            href: format!("{prefix}{}", f.file),
-            url: ctx.url(&format!("{}/{}", feed.dir(), f.file)),
+            name: format_name(f),
+            href: format!("{prefix}{}", f.file()),
+            url: ctx.url(&format!("{}/{}", feed.dir(), f.file())),
         })
         .collect()
 }
 
-/// A feed as the index lists it.
-pub(crate) fn row(ctx: &Ctx<'_>, feed: &PlannedFeed, note: Option<String>) -> FeedRow {
+/// The feed's archive pages ("older pages"), newest first, relative to its page.
+pub(crate) fn archives(ctx: &Ctx<'_>, feed: &PlannedFeed, l: &Labels) -> Vec<Archive> {
     let dir = feed.dir();
+    ctx.archive_pages(&dir)
+        .iter()
+        .rev()
+        .map(|&n| Archive {
+            label: format!("{} {n}", l.archive),
+            href: archive_rel(&dir, n, Format::Rss)
+                .strip_prefix(&format!("{dir}/"))
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect()
+}
+
+/// A feed as the index lists it; `digest` when it has a daily digest (its RSS form is
+/// linked beside the formats).
+pub(crate) fn row(
+    ctx: &Ctx<'_>,
+    feed: &PlannedFeed,
+    note: Option<String>,
+    digest: bool,
+) -> FeedRow {
+    let dir = feed.dir();
+    let l = super::labels::for_language(&ctx.cfg.site.language);
+    let mut subs = subs(ctx, feed, &format!("{dir}/"));
+    if digest {
+        let rel = digest_rel(&dir, Format::Rss);
+        subs.push(Sub {
+            name: l.digest,
+            url: ctx.url(&rel),
+            href: rel,
+        });
+    }
     FeedRow {
         name: feed.name.clone(),
         href: ctx.cfg.feeds.pages.then(|| format!("{dir}/")),
@@ -133,32 +173,38 @@ pub(crate) fn row(ctx: &Ctx<'_>, feed: &PlannedFeed, note: Option<String>) -> Fe
             .first()
             .and_then(|&i| ctx.articles.get(i))
             .and_then(|a| when(ctx, a)),
-        subs: subs(ctx, feed, &format!("{dir}/")),
+        subs,
     }
 }
 
 /// Categories, then tags, each in plan order. A name that reads like another of its kind
 /// once accents and case are gone carries its slug, so the two can be told apart.
 pub(crate) fn groups(ctx: &Ctx<'_>, plan: &Plan, l: &Labels) -> Vec<Group> {
+    let digests = crate::emit::digest::digest_feeds(plan, ctx.cfg);
     [
         (FeedKind::Category, "categories", l.categories),
         (FeedKind::Tag, "tags", l.tags),
     ]
     .into_iter()
     .filter_map(|(kind, id, heading)| {
-        let feeds: Vec<&PlannedFeed> = plan.feeds.iter().filter(|f| f.kind == kind).collect();
+        let feeds: Vec<(usize, &PlannedFeed)> = plan
+            .feeds
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind == kind)
+            .collect();
         if feeds.is_empty() {
             return None;
         }
         let mut alike: HashMap<String, usize> = HashMap::new();
-        for f in &feeds {
+        for (_, f) in &feeds {
             *alike.entry(crate::text::slugify(&f.name)).or_default() += 1;
         }
         let rows = feeds
             .iter()
-            .map(|f| {
+            .map(|(i, f)| {
                 let twin = alike.get(&crate::text::slugify(&f.name)).copied() > Some(1);
-                row(ctx, f, twin.then(|| f.dir()))
+                row(ctx, f, twin.then(|| f.dir()), digests.contains_key(i))
             })
             .collect();
         Some(Group { id, heading, rows })
