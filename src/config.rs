@@ -33,6 +33,9 @@ pub struct Config {
     pub limits: LimitsCfg,
     /// `[serve]`: what one client of `feedmill serve` may hold.
     pub serve: ServeCfg,
+    /// `[publish]`: where a build's output is copied after it is written (an S3 bucket),
+    /// and what that may cost.
+    pub publish: PublishCfg,
     /// `[[source]]`, in file order.
     pub sources: Vec<Source>,
     /// `[[category]]`, in file order.
@@ -230,6 +233,47 @@ impl Default for ServeCfg {
             idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
             shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// `[publish]`: copying the output folder to object storage after each build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishCfg {
+    /// `url = "s3://bucket/prefix"`; `None` (the default) keeps the output in the local
+    /// folder only.
+    pub url: Option<PublishUrl>,
+    /// Uploads (and deletions) in flight at once (default 8).
+    pub concurrency: usize,
+    /// Time one upload, deletion or listing may take, retries included (default 60 s).
+    pub upload_timeout: Duration,
+}
+
+impl Default for PublishCfg {
+    fn default() -> Self {
+        PublishCfg {
+            url: None,
+            concurrency: 8,
+            upload_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `s3://bucket/prefix` of `[publish] url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishUrl {
+    /// The bucket name.
+    pub bucket: String,
+    /// Key prefix without leading or trailing `/`; empty for the bucket's root.
+    pub prefix: String,
+}
+
+impl fmt::Display for PublishUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.prefix.is_empty() {
+            write!(f, "s3://{}", self.bucket)
+        } else {
+            write!(f, "s3://{}/{}", self.bucket, self.prefix)
         }
     }
 }
@@ -560,6 +604,7 @@ impl Config {
             },
             store: StoreCfg { retention_days: 90 },
             limits: LimitsCfg::default(),
+            publish: PublishCfg::default(),
             serve: ServeCfg::default(),
             sources: Vec::new(),
             categories: Vec::new(),

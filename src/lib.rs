@@ -20,6 +20,7 @@ pub mod model;
 pub mod normalize;
 pub mod onboard;
 pub mod pipeline;
+pub mod publish;
 pub mod read;
 pub mod scrape;
 pub mod serve;

@@ -100,6 +100,11 @@ struct ServeArgs {
     /// or as one JSON object per line for a log collector.
     #[arg(long, value_enum, default_value_t = cli_log::LogFormat::Text)]
     log_format: cli_log::LogFormat,
+    /// Serve the output folder another process builds (a `feedmill build` on a timer, on
+    /// this machine or a shared disk), reloading it when it changes; fetch nothing and
+    /// never open the store, so several servers can share one folder behind a load balancer.
+    #[arg(long)]
+    no_build: bool,
 }
 
 #[derive(Args)]
@@ -257,7 +262,8 @@ fn build(args: BuildArgs) -> ExitCode {
         progress: std::io::stderr().is_terminal() && !args.quiet,
         ..BuildOptions::default()
     };
-    let report = match runtime().block_on(pipeline::build(&cfg, &opts)) {
+    let rt = runtime();
+    let report = match rt.block_on(pipeline::build(&cfg, &opts)) {
         Ok(r) => r,
         Err(e @ pipeline::BuildError::Lock(feedmill::store::LockError::Held { .. })) => {
             eprintln!("feedmill: {e}");
@@ -279,6 +285,20 @@ fn build(args: BuildArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    // After emit, from the folder it wrote: the bucket gets the same files in an order no
+    // reader can see half of (see feedmill::publish).
+    match rt.block_on(feedmill::publish::publish(&cfg, &report.out_dir)) {
+        Ok(None) => {}
+        Ok(Some(p)) => print_published(&p, args.quiet),
+        Err(e) => {
+            eprintln!("feedmill: {e}");
+            eprintln!(
+                "feedmill: the bucket was not updated completely; the local output in {} is complete",
+                report.out_dir.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     if !report.output_errors.is_empty() {
         eprintln!(
             "feedmill: {} part{} of the output could not be written; the rest was",
@@ -295,6 +315,22 @@ fn build(args: BuildArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// One line for a publish (its warnings always).
+fn print_published(p: &feedmill::publish::PublishReport, quiet: bool) {
+    for w in &p.warnings {
+        eprintln!("warning: publish to {}: {w}", p.target);
+    }
+    if !quiet {
+        println!(
+            "published to {}: {} uploaded, {} unchanged, {} deleted",
+            p.target,
+            p.uploaded.len(),
+            p.unchanged,
+            p.deleted.len()
+        );
+    }
 }
 
 fn print_summary(report: &BuildReport, quiet: bool) {
@@ -470,7 +506,10 @@ fn print_stats(cfg: &Config, stats: &pipeline::FeedStats, tags: usize) {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let options = feedmill::serve::ServeOptions::from_env();
+    let options = feedmill::serve::ServeOptions {
+        no_build: args.no_build,
+        ..feedmill::serve::ServeOptions::from_env()
+    };
     let run = feedmill::serve::run(&args.config.config, args.listen, options);
     let json = args.log_format == cli_log::LogFormat::Json;
     match runtime().block_on(run) {

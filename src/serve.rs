@@ -52,6 +52,19 @@ use tokio::sync::watch;
 
 use crate::config::{Config, ConfigError};
 
+/// The `Content-Type` serve gives a file of the output (by its relative path), `None` for
+/// a file it does not serve; `publish` gives each object the same.
+pub(crate) fn content_type_of(rel: &str) -> Option<&'static str> {
+    files::Kind::of(rel).map(files::Kind::content_type_str)
+}
+
+/// The `Cache-Control` serve sends for every file under `cfg` (`public, max-age=` the
+/// shortest refresh interval); `publish` gives each object the same.
+pub(crate) fn cache_control_for(cfg: &Config) -> String {
+    let value = files::cache_control(schedule::shortest_interval(cfg));
+    value.to_str().unwrap_or("public").to_string()
+}
+
 /// State shared by the request handlers and the build worker.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -77,6 +90,11 @@ pub struct ServeOptions {
     /// The token `/status` and `/status.json` require (as `Authorization: Bearer` or the
     /// Basic password); `None` leaves them open to whoever can reach the server.
     pub status_token: Option<Vec<u8>>,
+    /// `serve --no-build`: serve the output folder that another process writes (a
+    /// `feedmill build` on a timer, on this machine or a shared disk), reloading it when
+    /// its files change; nothing is fetched and the store is never opened, so any number
+    /// of such servers can sit behind one load balancer over the same folder.
+    pub no_build: bool,
 }
 
 impl ServeOptions {
@@ -87,6 +105,7 @@ impl ServeOptions {
             status_token: std::env::var_os(STATUS_TOKEN_ENV)
                 .map(std::ffi::OsString::into_encoded_bytes)
                 .filter(|t| !t.is_empty()),
+            no_build: false,
         }
     }
 }
@@ -173,7 +192,7 @@ impl Server {
             shared.clone(),
             stop_rx.clone(),
         ));
-        let worker = worker::spawn(shared.clone(), cfg, stop_rx)?;
+        let worker = worker::spawn(shared.clone(), cfg, stop_rx, options.no_build)?;
         match options.status_token.as_ref().map(Vec::len) {
             None => tracing::info!(
                 event = "status_open",
@@ -223,7 +242,8 @@ impl ServerHandle {
         &self.config_path
     }
 
-    /// Builds finished whose files are being served.
+    /// Builds finished whose files are being served (with
+    /// [`ServeOptions::no_build`]: loads of the output folder, the first one included).
     pub fn builds(&self) -> u64 {
         self.shared.builds.load(Ordering::Acquire)
     }

@@ -21,8 +21,8 @@ use super::{Config, ConfigError};
 use crate::text::nfc;
 use reader::{suggest, type_name, Ctx, Table};
 use schema::{
-    FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, SERVE_KEYS, SITE_KEYS, STORE_KEYS, TAGS_KEYS,
-    TOP_KEYS,
+    FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, PUBLISH_KEYS, SERVE_KEYS, SITE_KEYS,
+    STORE_KEYS, TAGS_KEYS, TOP_KEYS,
 };
 
 /// Upper bound for counts such as `items`, so that absurd values are caught as typos.
@@ -104,6 +104,9 @@ pub(super) fn parse(
     if let Some(t) = section(&mut ctx, &root, "serve", SERVE_KEYS) {
         read_serve(&mut ctx, &t, &mut cfg);
     }
+    if let Some(t) = section(&mut ctx, &root, "publish", PUBLISH_KEYS) {
+        read_publish(&mut ctx, &t, &mut cfg);
+    }
 
     let mut source_filters = Vec::new();
     let source_names = sources::read_sources(
@@ -152,7 +155,7 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 "`{k}` belongs in {}; put it below that header",
                 owners.join(" or ")
             ),
-            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [[source]], [[category]], [[filter]] or [tags]".into(),
+            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [publish], [[source]], [[category]], [[filter]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));
     }
@@ -345,6 +348,22 @@ fn read_serve(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     }
     if let Some(d) = t.duration(ctx, "shutdown_grace", true) {
         s.shutdown_grace = d;
+    }
+}
+
+fn read_publish(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
+    let p = &mut cfg.publish;
+    if let Some(s) = t.text(ctx, "url") {
+        match values::publish_url(&s.v) {
+            Ok(u) => p.url = Some(u),
+            Err(e) => ctx.error(&s.span, format!("`publish.url`: {e}")),
+        }
+    }
+    if let Some(n) = t.int(ctx, "concurrency", 1, 1_000) {
+        p.concurrency = to_usize(n);
+    }
+    if let Some(d) = t.duration(ctx, "upload_timeout", false) {
+        p.upload_timeout = d;
     }
 }
 

@@ -20,7 +20,7 @@ pub fn item_field(
     start: usize,
 ) -> bool {
     let depth = st.depth;
-    match el {
+    let cap = match el {
         El::Title | El::Summary | El::Content => {
             let attrs = Attrs::read(e);
             if el == El::Content && attrs.src.is_some() {
@@ -32,42 +32,35 @@ pub fn item_field(
                 El::Summary => Target::Summary,
                 _ => Target::Content,
             };
-            let cap = Capture {
+            Capture {
                 base64,
                 ..Capture::new(target, kind, depth, start)
-            };
-            capture(st, cap, empty);
+            }
         }
         El::Link => {
             let attrs = Attrs::read(e);
             if attrs.href.is_some() {
                 link(st, &attrs, 0);
-            } else {
-                // `<link>` with text is RSS's, met in an Atom entry.
-                let cap = text(st, Target::Link, 0, start);
-                capture(st, cap, empty);
+                return true;
             }
+            // `<link>` with text is RSS's, met in an Atom entry.
+            text(st, Target::Link, 0, start)
         }
-        El::Id => {
-            let cap = text(st, Target::Guid, 0, start);
-            capture(st, cap, empty);
+        El::Id => text(st, Target::Guid, 0, start),
+        El::Published | El::Issued => text(st, Target::Published, 0, start),
+        El::Created => text(st, Target::Published, 1, start),
+        El::Updated | El::Modified => text(st, Target::Updated, 0, start),
+        El::Author => {
+            person(st, empty, start);
+            return true;
         }
-        El::Published | El::Issued => {
-            let cap = text(st, Target::Published, 0, start);
-            capture(st, cap, empty);
+        El::Category => {
+            category(st, e, empty, start);
+            return true;
         }
-        El::Created => {
-            let cap = text(st, Target::Published, 1, start);
-            capture(st, cap, empty);
-        }
-        El::Updated | El::Modified => {
-            let cap = text(st, Target::Updated, 0, start);
-            capture(st, cap, empty);
-        }
-        El::Author => person(st, empty, start),
-        El::Category => category(st, e, empty, start),
         _ => return false,
-    }
+    };
+    capture(st, cap, empty);
     true
 }
 

@@ -45,7 +45,7 @@ pub(crate) enum Kind {
 
 impl Kind {
     /// The kind of a manifest path, by its file name; `None` for anything else.
-    fn of(rel: &str) -> Option<Kind> {
+    pub(crate) fn of(rel: &str) -> Option<Kind> {
         let mut parts = rel.rsplit('/');
         let name = parts.next()?;
         let kind = match name {
@@ -70,7 +70,12 @@ impl Kind {
 
     /// `Content-Type` value.
     pub(crate) fn content_type(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
+        HeaderValue::from_static(self.content_type_str())
+    }
+
+    /// `Content-Type` text (what `publish` gives the object too).
+    pub(crate) fn content_type_str(self) -> &'static str {
+        match self {
             Kind::Rss => "application/rss+xml; charset=utf-8",
             Kind::Atom => "application/atom+xml; charset=utf-8",
             Kind::Json => "application/feed+json; charset=utf-8",
@@ -78,7 +83,7 @@ impl Kind {
             Kind::Html => "text/html; charset=utf-8",
             Kind::Xsl => "text/xsl; charset=utf-8",
             Kind::Icon => "image/x-icon",
-        })
+        }
     }
 
     /// The feed's own media type without parameters, for RSS and Atom (the documents a

@@ -35,6 +35,7 @@ pub(crate) fn spawn(
     shared: Arc<Shared>,
     cfg: Config,
     shutdown: watch::Receiver<bool>,
+    no_build: bool,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("feedmill-builder".into())
@@ -50,7 +51,11 @@ pub(crate) fn spawn(
                     return;
                 }
             };
-            rt.block_on(run(shared, cfg, shutdown));
+            if no_build {
+                rt.block_on(follow_output(shared, cfg, shutdown));
+            } else {
+                rt.block_on(run(shared, cfg, shutdown));
+            }
         })
 }
 
@@ -247,6 +252,66 @@ async fn run(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<boo
             }
         }
         was_locked = false;
+    }
+}
+
+/// What the output folder looks like from its metadata: the manifest's bytes and each
+/// listed file's size and mtime. Emit replaces a changed file by rename (a new mtime) and
+/// leaves an unchanged one alone, so a different stamp means the folder changed; taking it
+/// costs one stat per file, no read.
+fn output_stamp(dir: &Path) -> Vec<(String, u64, Option<std::time::SystemTime>)> {
+    let manifest = std::fs::read(dir.join(crate::emit::write::MANIFEST)).unwrap_or_default();
+    let mut stamp = vec![(String::from_utf8_lossy(&manifest).into_owned(), 0, None)];
+    for rel in crate::emit::write::read_manifest(dir) {
+        let meta = std::fs::symlink_metadata(dir.join(&rel)).ok();
+        let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
+        let mtime = meta.and_then(|m| m.modified().ok());
+        stamp.push((rel, size, mtime));
+    }
+    stamp
+}
+
+/// `serve --no-build`: serves the output folder another process writes, checking it every
+/// [`CONFIG_POLL`] and swapping in a new set when it changed. Fetches nothing, opens no
+/// store, pings no hub (the emitter does that).
+async fn follow_output(shared: Arc<Shared>, cfg: Config, mut shutdown: watch::Receiver<bool>) {
+    let dir = cfg.site.output_dir.clone();
+    let max_age = schedule::shortest_interval(&cfg);
+    let mut stamp = output_stamp(&dir);
+    startup_load(&shared, &cfg, &shutdown);
+    shared.builds.fetch_add(1, Ordering::Release);
+    tracing::info!(
+        event = "following",
+        "serving {} as another process writes it (--no-build: nothing is fetched here)",
+        dir.display()
+    );
+    let mut tick = tokio::time::interval(CONFIG_POLL);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tick.tick() => {}
+        }
+        let now = output_stamp(&dir);
+        if now == stamp {
+            continue;
+        }
+        stamp = now;
+        let previous = shared.files.load_full();
+        let loaded = files::load(&dir, &previous, max_age);
+        for w in &loaded.warnings {
+            tracing::warn!("{w}");
+        }
+        if loaded.differs_from(&previous) {
+            tracing::debug!(
+                "serving {} files ({} changed, {} removed) written by another process",
+                loaded.set.file_count(),
+                loaded.changed.len(),
+                loaded.removed.len()
+            );
+            publish(&shared, loaded.set);
+        }
+        shared.builds.fetch_add(1, Ordering::Release);
     }
 }
 

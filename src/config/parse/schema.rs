@@ -3,8 +3,8 @@
 
 /// The top-level tables.
 pub(super) const TOP_KEYS: &[&str] = &[
-    "site", "feeds", "merged", "fetch", "store", "limits", "serve", "source", "category", "tags",
-    "filter",
+    "site", "feeds", "merged", "fetch", "store", "limits", "serve", "publish", "source",
+    "category", "tags", "filter",
 ];
 /// `[site]`.
 pub(super) const SITE_KEYS: &[&str] = &[
@@ -124,6 +124,8 @@ pub(super) const SERVE_KEYS: &[&str] = &[
     "max_connections",
     "shutdown_grace",
 ];
+/// `[publish]`.
+pub(super) const PUBLISH_KEYS: &[&str] = &["url", "concurrency", "upload_timeout"];
 /// `[[category]]`.
 pub(super) const CATEGORY_KEYS: &[&str] = &[
     "name",
@@ -146,6 +148,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("store", STORE_KEYS),
     ("limits", LIMITS_KEYS),
     ("serve", SERVE_KEYS),
+    ("publish", PUBLISH_KEYS),
     ("source", SOURCE_KEYS),
     ("source.html", HTML_KEYS),
     ("source.full_text", FULL_TEXT_KEYS),

@@ -144,6 +144,50 @@ fn scheme_of(text: &str) -> Option<String> {
     (first_ok && rest_ok && scheme.len() > 1).then(|| scheme.to_ascii_lowercase())
 }
 
+/// `publish.url`: `s3://bucket` or `s3://bucket/prefix`, the bucket named as S3 allows (3 to
+/// 63 lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit),
+/// the prefix without empty, `.` or `..` segments, so every key it gives is one S3 stores
+/// as written.
+pub(super) fn publish_url(text: &str) -> Result<crate::config::PublishUrl, String> {
+    let text = text.trim();
+    let expected = "expected \"s3://bucket\" or \"s3://bucket/prefix\"";
+    let Some(rest) = text.strip_prefix("s3://") else {
+        return Err(format!("\"{text}\" is not an s3:// URL; {expected}"));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !bucket_ok {
+        return Err(format!(
+            "bucket \"{bucket}\" is not a valid S3 bucket name (3 to 63 lowercase letters, digits, `.` or `-`); {expected}"
+        ));
+    }
+    let prefix = prefix.trim_end_matches('/');
+    if let Some(c) = prefix
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'))
+    {
+        return Err(format!("prefix \"{prefix}\" contains {c:?}; {expected}"));
+    }
+    if !prefix.is_empty()
+        && prefix
+            .split('/')
+            .any(|seg| seg.is_empty() || seg == "." || seg == "..")
+    {
+        return Err(format!(
+            "prefix \"{prefix}\" has an empty, `.` or `..` segment; {expected}"
+        ));
+    }
+    Ok(crate::config::PublishUrl {
+        bucket: bucket.to_string(),
+        prefix: prefix.to_string(),
+    })
+}
+
 /// `site.base_url`: an http(s) URL without query or fragment, always ending with `/` so
 /// feed paths can be joined onto it.
 pub(super) fn base_url(text: &str) -> Result<Url, String> {
