@@ -3,7 +3,9 @@
 //!
 //! `cargo bench --bench emit` (or `-- <articles> <tags>` for other sizes). Runs three
 //! passes: the first build into an empty folder, a rebuild with nothing changed (every file
-//! compared, none written), and the plan alone.
+//! compared, none written), and the plan alone. Then the HTML pages' cost: first emits
+//! into empty folders with `[feeds] pages` off (the baseline) and on, alternated three
+//! times each in the same run, medians compared, with the load average.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -128,5 +130,69 @@ fn main() {
         again.unchanged.len(),
         second,
         n as f64 / second
+    );
+
+    pages_ratio(&p, &articles, &cfg, dir.path());
+}
+
+/// First emits with pages off and on, alternated so that both see the same machine; prints
+/// the medians, their ratio and the load average before and after.
+fn pages_ratio(
+    p: &feedmill::emit::Plan,
+    articles: &[Article],
+    cfg: &Config,
+    dir: &std::path::Path,
+) {
+    let load = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|_| "unknown".into())
+    };
+    let before = load();
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    let mut files = (0, 0);
+    let mut bytes = (0u64, 0u64);
+    for round in 0..3 {
+        for pages in [false, true] {
+            let mut cfg = cfg.clone();
+            cfg.feeds.pages = pages;
+            let out = dir.join(format!("pages-{pages}-{round}"));
+            let t = Instant::now();
+            let report = emit(p, articles, &cfg, &out).expect("emit");
+            let s = t.elapsed().as_secs_f64();
+            let size: u64 = report
+                .written
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum();
+            if pages {
+                on.push(s);
+                files.1 = report.written.len();
+                bytes.1 = size;
+            } else {
+                off.push(s);
+                files.0 = report.written.len();
+                bytes.0 = size;
+            }
+            std::fs::remove_dir_all(&out).ok();
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (off_s, on_s) = (median(&mut off), median(&mut on));
+    println!(
+        "pages off (baseline): {off_s:.2} s, {} files, {:.1} MB; pages on: {on_s:.2} s, {} files, {:.1} MB",
+        files.0,
+        bytes.0 as f64 / 1e6,
+        files.1,
+        bytes.1 as f64 / 1e6
+    );
+    println!(
+        "pages' cost: first emit with pages / without = {:.2}x (median of 3 each); load average before {before}, after {}",
+        on_s / off_s,
+        load()
     );
 }

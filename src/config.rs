@@ -90,6 +90,11 @@ pub struct FeedsCfg {
     pub items: usize,
     /// A tag with fewer articles gets no feed (default 1).
     pub tag_min_articles: usize,
+    /// Whether every feed gets an HTML page (`<feed>/index.html`) beside its files and
+    /// the index shows headlines (default true).
+    pub pages: bool,
+    /// Latest headlines of the merged feed shown on `index.html` (default 30).
+    pub index_headlines: usize,
     /// Write a JSON Feed 1.1 (`feed.json`) beside `rss.xml` and `atom.xml` (default true).
     pub json_feed: bool,
     /// Write RFC 5005 archive pages of every feed's older articles (default true); the
@@ -574,6 +579,8 @@ impl Config {
             feeds: FeedsCfg {
                 items: 50,
                 tag_min_articles: 1,
+                pages: true,
+                index_headlines: 30,
                 json_feed: true,
                 archives: true,
             },

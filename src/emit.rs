@@ -17,11 +17,11 @@ mod docs;
 mod extras;
 pub mod history;
 mod incremental;
-mod index;
 mod json;
 mod media;
 mod opml;
 mod outdir;
+mod pages;
 pub mod plan;
 mod rss;
 pub mod write;
@@ -186,7 +186,8 @@ fn write_feeds(ctx: &ctx::Ctx<'_>, feeds: &[&PlannedFeed], out: &outdir::OutDir)
 }
 
 /// Renders and writes one feed's subscription documents (`rss.xml`, `atom.xml` and, with
-/// `feeds.json_feed`, `feed.json`); returns (relative path, rewritten?) for each.
+/// `feeds.json_feed`, `feed.json`) and, when pages are on, its page (`index.html`);
+/// returns (relative path, rewritten?) for each.
 fn write_feed(ctx: &ctx::Ctx<'_>, feed: &PlannedFeed, out: &outdir::OutDir) -> FeedWrite {
     let dir = feed.dir();
     let bad = |what: &str, e: String| {
@@ -209,10 +210,22 @@ fn write_feed(ctx: &ctx::Ctx<'_>, feed: &PlannedFeed, out: &outdir::OutDir) -> F
         let bytes = json::render(ctx, feed).map_err(|e| bad("JSON Feed", e.to_string()))?;
         docs.push(("feed.json", bytes));
     }
+    // RSS and Atom name the stylesheet that shows them as a page in a browser.
+    let mut docs: Vec<(&str, Vec<u8>)> = docs
+        .into_iter()
+        .map(|(file, bytes)| match file {
+            "rss.xml" | "atom.xml" => (file, pages::with_stylesheet(ctx::xml_safe(bytes), &dir)),
+            _ => (file, ctx::xml_safe(bytes)),
+        })
+        .collect();
+    if ctx.cfg.feeds.pages {
+        let page = pages::render_feed(ctx, feed).map_err(|e| bad("the page", e.to_string()))?;
+        docs.push(("index.html", ctx::xml_safe(page)));
+    }
     let mut written = Vec::with_capacity(docs.len());
     for (file, bytes) in docs {
         let rel = format!("{dir}/{file}");
-        let changed = out.write_if_changed(&rel, &ctx::xml_safe(bytes))?;
+        let changed = out.write_if_changed(&rel, &bytes)?;
         written.push((rel, changed));
     }
     Ok(written)
@@ -223,7 +236,8 @@ pub(crate) struct Labels {
     merged: &'static str,
     categories: &'static str,
     tags: &'static str,
-    articles: &'static str,
+    /// After an article count (a digest item's summary).
+    pub(crate) articles: &'static str,
     /// "archive", as in a feed's archive page `n`.
     pub(crate) archive: &'static str,
     /// A feed's daily digest.

@@ -28,27 +28,37 @@ fn writes_the_output_layout() {
             ".feedmill-manifest",
             "category/nong-nghiep/atom.xml",
             "category/nong-nghiep/feed.json",
+            "category/nong-nghiep/index.html",
             "category/nong-nghiep/rss.xml",
             "category/thoi-su/atom.xml",
             "category/thoi-su/feed.json",
+            "category/thoi-su/index.html",
             "category/thoi-su/rss.xml",
             "category/van-hoa/atom.xml",
             "category/van-hoa/feed.json",
+            "category/van-hoa/index.html",
             "category/van-hoa/rss.xml",
+            "favicon.ico",
+            "feed.xsl",
             "feeds.opml",
             "index.html",
             "other-news/atom.xml",
             "other-news/feed.json",
+            "other-news/index.html",
             "other-news/rss.xml",
             "tag/giao-nhiem-vu-khoan-san-pham/atom.xml",
             "tag/giao-nhiem-vu-khoan-san-pham/feed.json",
+            "tag/giao-nhiem-vu-khoan-san-pham/index.html",
             "tag/giao-nhiem-vu-khoan-san-pham/rss.xml",
             "tag/luc-yen/atom.xml",
             "tag/luc-yen/feed.json",
+            "tag/luc-yen/index.html",
             "tag/luc-yen/rss.xml",
         ]
     );
-    assert_eq!(report.written.len(), 20);
+    // Four files a feed (RSS, Atom, JSON Feed, its page), the OPML, the index, the
+    // stylesheet and the icon (the manifest is not counted).
+    assert_eq!(report.written.len(), 28);
     assert!(report.unchanged.is_empty());
 }
 
@@ -186,10 +196,11 @@ fn output_is_deterministic_and_second_emit_rewrites_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     let report = build(&arts, &cfg, &a);
     assert!(report.written.is_empty(), "{:?}", report.written);
-    assert_eq!(report.unchanged.len(), 20);
+    assert_eq!(report.unchanged.len(), 28);
     assert_eq!(mtimes(&all_files(&a)), before);
 
-    // One changed article rewrites only the feeds it is in (plus OPML/index untouched).
+    // One changed article rewrites only the feeds it is in, their pages and the index,
+    // whose headlines show it (the OPML untouched).
     let mut changed = arts.clone();
     changed[2].title = "Không ngày (sửa)".into();
     let report = build(&changed, &cfg, &a);
@@ -209,9 +220,12 @@ fn output_is_deterministic_and_second_emit_rewrites_nothing() {
         vec![
             "category/nong-nghiep/atom.xml",
             "category/nong-nghiep/feed.json",
+            "category/nong-nghiep/index.html",
             "category/nong-nghiep/rss.xml",
+            "index.html",
             "other-news/atom.xml",
             "other-news/feed.json",
+            "other-news/index.html",
             "other-news/rss.xml"
         ]
     );
@@ -234,7 +248,8 @@ fn feeds_that_disappear_are_removed_but_foreign_files_stay() {
         a.tags.retain(|t| t.key != "lục yên");
     }
     let report = build(&fewer, &cfg, &out);
-    assert_eq!(report.removed.len(), 6, "{:?}", report.removed);
+    // RSS, Atom, JSON Feed and the page of each of the two.
+    assert_eq!(report.removed.len(), 8, "{:?}", report.removed);
     assert!(!out.join("tag/giao-nhiem-vu-khoan-san-pham").exists());
     assert!(!out.join("tag/luc-yen/rss.xml").exists());
     assert!(out.join("tag/luc-yen/keep.txt").exists());

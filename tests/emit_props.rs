@@ -91,7 +91,9 @@ proptest! {
         let out = dir.path().join("public");
         let p = plan(&arts, &cfg, &BTreeMap::new());
         let report = emit(&p, &arts, &cfg, Path::new(&out)).expect("emit");
-        prop_assert_eq!(report.written.len(), p.feeds.len() * 3 + 2);
+        // RSS, Atom, JSON Feed and a page per feed; the OPML, the index, the stylesheet,
+        // the icon.
+        prop_assert_eq!(report.written.len(), p.feeds.len() * 4 + 4);
         for f in &report.written {
             let bytes = std::fs::read(f).expect("read");
             let name = f.display().to_string();

@@ -191,18 +191,22 @@ fn opml_and_index_list_every_feed() {
         "Tin <Yên> & \"Bái\" — Các tin khác"
     );
 
+    // The index is a template now (askama escapes with numeric references); what it must
+    // carry is unchanged: the escaped title, autodiscovery of the merged feed, every feed
+    // with its article count and subscribe links.
     let html = read(&out.join("index.html"));
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"vi\">"));
     assert!(html.contains("<meta charset=\"utf-8\">"));
-    assert!(html.contains("<title>Tin &lt;Yên&gt; &amp; \"Bái\"</title>"));
+    assert!(html.contains("<title>Tin &#60;Yên&#62; &#38; &#34;Bái&#34;</title>"));
     assert!(html.contains(
-        "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Tin &lt;Yên&gt; &amp; &quot;Bái&quot; — Các tin khác\" href=\"https://feeds.example.vn/other-news/rss.xml\">"
+        "<link rel=\"alternate\" type=\"application/rss+xml\" title=\"Tin &#60;Yên&#62; &#38; &#34;Bái&#34; — Các tin khác (RSS)\" href=\"https://feeds.example.vn/other-news/rss.xml\">"
     ));
     assert!(html.contains("type=\"application/atom+xml\""));
-    assert!(html.contains(
-        "<li>Lục Yên (2 bài) — <a href=\"tag/luc-yen/rss.xml\">RSS</a> · <a href=\"tag/luc-yen/atom.xml\">Atom</a> · <a href=\"tag/luc-yen/feed.json\">JSON Feed</a></li>"
-    ));
-    assert!(html.contains("<li>Văn hóa (0 bài)"));
+    assert!(html.contains("<a href=\"tag/luc-yen/\">Lục Yên</a>\n<span class=\"meta\">· 2 bài"));
+    assert!(html.contains("<a href=\"tag/luc-yen/rss.xml\""));
+    assert!(html.contains("<a href=\"tag/luc-yen/atom.xml\""));
+    assert!(html.contains(">Văn hóa</a>\n<span class=\"meta\">· 0 bài"));
+    assert!(html.contains("<a href=\"tag/luc-yen/feed.json\""));
     assert!(!html.contains("<Yên>"));
 }
 

@@ -198,22 +198,26 @@ fn a_second_build_rewrites_no_archive_and_a_new_article_only_the_subscription_do
     assert_eq!(
         written,
         [
+            // The index's headlines and each feed's page show the new article too.
+            "index.html",
             // The merged feed holds the same articles (items = 100: 131 archived).
             "other-news/archive/2.atom",
             "other-news/archive/2.json",
             "other-news/archive/2.xml",
             "other-news/atom.xml",
             "other-news/feed.json",
+            "other-news/index.html",
             "other-news/rss.xml",
             "tag/luc-yen/archive/4.atom",
             "tag/luc-yen/archive/4.json",
             "tag/luc-yen/archive/4.xml",
             "tag/luc-yen/atom.xml",
             "tag/luc-yen/feed.json",
+            "tag/luc-yen/index.html",
             "tag/luc-yen/rss.xml",
         ]
     );
-    assert_eq!(third.files_written, 12);
+    assert_eq!(third.files_written, 15);
     let docs = chain(&out, "tag/luc-yen/rss.xml");
     assert_eq!(
         docs.iter().map(|d| d.1.len()).collect::<Vec<_>>(),
@@ -254,6 +258,8 @@ fn a_full_newest_page_closes_and_the_next_page_opens_after_it() {
             "tag/luc-yen/archive/5.xml",
             "tag/luc-yen/atom.xml",
             "tag/luc-yen/feed.json",
+            // The feed's page shows its articles and links the new page.
+            "tag/luc-yen/index.html",
             "tag/luc-yen/rss.xml",
         ]
     );

@@ -226,9 +226,11 @@ fn three_days_with_a_gap_day_give_three_items_dated_at_the_digest_time() {
         before
     );
     // Listed in the index and the OPML; a tag without a digest has none.
+    // (The index is a template now: its links carry a title naming the feed.)
     let index = std::fs::read_to_string(site.out().join("index.html")).unwrap();
     assert!(
-        index.contains("<a href=\"tag/luc-yen/digest/rss.xml\">Bản tin hằng ngày</a>"),
+        index.contains("<a href=\"tag/luc-yen/digest/rss.xml\" title=\"Lục Yên: ")
+            && index.contains(">Bản tin hằng ngày</a>"),
         "{index}"
     );
     let opml = std::fs::read_to_string(site.out().join("feeds.opml")).unwrap();

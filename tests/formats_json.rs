@@ -84,10 +84,12 @@ fn every_feed_of_the_example_has_a_json_feed_that_follows_the_rules_and_reads_ba
         .ends_with("+07:00"));
 
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    // (The index is a template now: an alternate's title names its format, a link's
+    // title its feed.)
     assert!(index.contains(
-        "<link rel=\"alternate\" type=\"application/feed+json\" title=\"Tin Yên Bái — Các tin khác\" href=\"https://feeds.example.vn/other-news/feed.json\">"
+        "<link rel=\"alternate\" type=\"application/feed+json\" title=\"Tin Yên Bái — Các tin khác (JSON Feed)\" href=\"https://feeds.example.vn/other-news/feed.json\">"
     ), "{index}");
-    assert!(index.contains("<a href=\"tag/luc-yen/feed.json\">JSON Feed</a>"));
+    assert!(index.contains("<a href=\"tag/luc-yen/feed.json\" title=\"Lục Yên: nguồn tin dạng JSON Feed\">JSON Feed</a>"));
     let opml = std::fs::read_to_string(out.join("feeds.opml")).unwrap();
     assert!(
         opml.contains("jsonUrl=\"https://feeds.example.vn/tag/luc-yen/feed.json\""),

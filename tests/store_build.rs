@@ -396,15 +396,19 @@ fn a_build_with_no_change_rewrites_no_file_and_a_change_rewrites_only_its_feeds(
     assert_eq!(
         changed,
         vec![
+            // The index's headlines and the two feeds' pages show the changed title.
+            "index.html",
             "other-news/atom.xml",
             "other-news/feed.json",
+            "other-news/index.html",
             "other-news/rss.xml",
             "tag/che/atom.xml",
             "tag/che/feed.json",
+            "tag/che/index.html",
             "tag/che/rss.xml"
         ]
     );
-    assert_eq!(third.files_written, 6);
+    assert_eq!(third.files_written, 9);
 }
 
 #[test]

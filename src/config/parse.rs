@@ -252,6 +252,12 @@ fn read_feeds(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     if let Some(n) = t.int(ctx, "tag_min_articles", 1, MAX_COUNT) {
         cfg.feeds.tag_min_articles = to_usize(n);
     }
+    if let Some(b) = t.boolean(ctx, "pages") {
+        cfg.feeds.pages = b;
+    }
+    if let Some(n) = t.int(ctx, "index_headlines", 0, MAX_COUNT) {
+        cfg.feeds.index_headlines = to_usize(n);
+    }
     if let Some(b) = t.boolean(ctx, "json_feed") {
         cfg.feeds.json_feed = b;
     }

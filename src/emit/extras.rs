@@ -259,7 +259,12 @@ pub(crate) fn write(
                 json::render_doc(ctx, &doc, &shown).map_err(|x| bad("JSON Feed", x.to_string()))?
             }
         };
-        let bytes = ctx::xml_safe(bytes);
+        let mut bytes = ctx::xml_safe(bytes);
+        if format != Format::Json {
+            // Archive pages and digests are feeds too: a browser shows them as pages.
+            let folder = doc.self_rel.rsplit_once('/').map_or("", |(d, _)| d);
+            bytes = super::pages::with_stylesheet(bytes, folder);
+        }
         let changed = out.write_if_changed(&doc.self_rel, &bytes)?;
         written.push((doc.self_rel, changed));
     }

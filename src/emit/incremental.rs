@@ -8,9 +8,11 @@
 //! feed at every build, not defences against a forger: a cryptographic hash would cost
 //! more than everything else an unchanged feed costs. A feed whose fingerprint equals the
 //! one remembered from the last build, and whose files are both still there, is not
-//! rendered at all: its files keep their bytes and mtime. `feeds.opml` and `index.html`
-//! share one fingerprint over the feed list (kind, slug, name, article
-//! count). Everything else (atomic writes, the manifest, stale-file removal) is as in
+//! rendered at all: its files keep their bytes and mtime. A feed's page
+//! (`<feed>/index.html`) shows what its feed files show and shares their fingerprint.
+//! `feeds.opml`, `index.html`, `feed.xsl` and `favicon.ico` share one fingerprint over the feed list
+//! (kind, slug, name, article counts, the date of each feed's newest article) and the
+//! prints of the index's headlines. Everything else (atomic writes, the manifest, stale-file removal) is as in
 //! [`emit`](super::emit).
 //!
 //! Emitting from a store goes in two steps, so that a build that changed little never
@@ -29,11 +31,11 @@ use super::ctx::{self, Ctx};
 use super::extras::{self, Extra, Extras};
 use super::history;
 use super::outdir::OutDir;
-use super::{index, opml, write, EmitReport, FeedKind, Plan, PlannedFeed};
+use super::{opml, pages, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
 use crate::model::Article;
 
-/// Fingerprint key of `feeds.opml` + `index.html`.
+/// Fingerprint key of `feeds.opml`, `index.html`, `feed.xsl` and `favicon.ico`.
 pub const PAGES_KEY: &str = "@pages";
 
 fn field(h: &mut Xxh3, s: &str) {
@@ -202,6 +204,7 @@ fn fingerprints(
             *u = true;
         }
     }
+    let headlines = pages::headlines(plan, ctx.cfg);
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -256,6 +259,20 @@ fn fingerprints(
         field(&mut pages, &f.slug);
         field(&mut pages, &f.name);
         pages.update(&(f.articles.len() as u64).to_le_bytes());
+        pages.update(&(f.total as u64).to_le_bytes());
+        let newest = f
+            .articles
+            .first()
+            .and_then(|&i| articles.get(i))
+            .and_then(Ctx::entry_published);
+        pages.update(&newest.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
+    }
+    // The index shows its headlines whole (title, source, image): their prints.
+    for &i in headlines {
+        match prints.get(i).copied().flatten() {
+            Some(p) => pages.update(&p),
+            None => pages.update(&[0; 16]),
+        }
     }
     out.insert(PAGES_KEY.to_string(), hex(pages.digest128()));
     (out, prints)
@@ -292,8 +309,10 @@ pub fn emit_incremental(
 pub struct Outdated {
     /// Indices into [`Plan::feeds`] of the feeds to render, in plan order.
     feeds: Vec<usize>,
-    /// Whether `feeds.opml` and `index.html` must be rendered.
+    /// Whether `feeds.opml`, `index.html`, `feed.xsl` and `favicon.ico` must be written.
     pages: bool,
+    /// The articles the index shows whole, when it must be rendered.
+    headlines: Vec<usize>,
     /// Whether there was no trusted memory of the last emit.
     first: bool,
     /// Every feed's fingerprint, to remember.
@@ -313,6 +332,7 @@ impl Outdated {
             .iter()
             .filter_map(|&f| plan.feeds.get(f))
             .flat_map(|f| f.articles.iter().copied())
+            .chain(self.headlines.iter().copied())
             .chain(
                 self.stale_extras
                     .iter()
@@ -401,6 +421,11 @@ pub fn outdated(
     Outdated {
         feeds,
         pages,
+        headlines: if pages {
+            pages::headlines(plan, cfg).to_vec()
+        } else {
+            Vec::new()
+        },
         // Archive page bounds outlive a killed emit; fingerprints do not.
         first: previous.keys().all(|k| history::is_bounds_key(k)),
         prints,
@@ -409,17 +434,26 @@ pub fn outdated(
     }
 }
 
-/// The subscription documents of a feed.
+/// The subscription documents of a feed and, when pages are on, its page.
 fn feed_files(cfg: &Config, feed: &PlannedFeed) -> Vec<String> {
     let dir = feed.dir();
-    extras::formats(cfg)
+    let mut files: Vec<String> = extras::formats(cfg)
         .into_iter()
         .map(|f| format!("{dir}/{}", f.file()))
-        .collect()
+        .collect();
+    if cfg.feeds.pages {
+        files.push(format!("{dir}/index.html"));
+    }
+    files
 }
 
-fn page_files() -> [String; 2] {
-    ["feeds.opml".to_string(), "index.html".to_string()]
+fn page_files() -> [String; 4] {
+    [
+        "feeds.opml".to_string(),
+        "index.html".to_string(),
+        pages::XSL.to_string(),
+        pages::FAVICON.to_string(),
+    ]
 }
 
 /// Renders and writes the feeds [`outdated`] found (`articles` complete for each of them),
@@ -446,6 +480,7 @@ pub fn emit_outdated(
         mut prints,
         extras,
         stale_extras,
+        headlines: _,
     } = todo;
     if first {
         // No trusted memory of the last emit: a first build, or one after a build that was
@@ -540,9 +575,19 @@ pub fn emit_outdated(
             };
             &listed
         };
+        let page = |r: Result<Vec<u8>, askama::Error>, what: &str| {
+            r.map(ctx::xml_safe).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("cannot render {what}: {e}"),
+                )
+            })
+        };
         let opml = opml::render(&ctx, page_plan).map(ctx::xml_safe);
-        let html = ctx::xml_safe(index::render(&ctx, page_plan));
-        for (rel, bytes) in page_files().into_iter().zip([opml, Ok(html)]) {
+        let html = page(pages::render_index(&ctx, page_plan), "index.html");
+        let xsl = page(pages::render_xsl(&ctx), pages::XSL);
+        let icon = Ok(pages::FAVICON_BYTES.to_vec());
+        for (rel, bytes) in page_files().into_iter().zip([opml, html, xsl, icon]) {
             match bytes.and_then(|b| out.write_if_changed(&rel, &b)) {
                 Ok(written) => record(rel, written, &mut report, &mut files),
                 Err(e) => {

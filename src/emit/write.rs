@@ -36,7 +36,15 @@ pub fn is_own_file(rel: &str) -> bool {
     let name = p.file_name().and_then(|n| n.to_str());
     let name_ok = matches!(
         name,
-        Some("rss.xml" | "atom.xml" | "feed.json" | "feeds.opml" | "index.html")
+        Some(
+            "rss.xml"
+                | "atom.xml"
+                | "feed.json"
+                | "feeds.opml"
+                | "index.html"
+                | "feed.xsl"
+                | "favicon.ico"
+        )
     ) || name.is_some_and(is_archive_page)
         && p.parent().and_then(|d| d.file_name()) == Some(std::ffi::OsStr::new("archive"));
     all_normal && name_ok && !rel.is_empty()

@@ -35,8 +35,12 @@ pub(crate) enum Kind {
     Json,
     /// `feeds.opml`.
     Opml,
-    /// `index.html`.
+    /// `index.html` (the site's index and every feed's page).
     Html,
+    /// `feed.xsl`, the stylesheet feeds name for browsers.
+    Xsl,
+    /// `favicon.ico`.
+    Icon,
 }
 
 impl Kind {
@@ -50,6 +54,8 @@ impl Kind {
             "feed.json" => Kind::Json,
             "feeds.opml" => Kind::Opml,
             "index.html" => Kind::Html,
+            "feed.xsl" => Kind::Xsl,
+            "favicon.ico" => Kind::Icon,
             // Archive pages: the manifest only lists feedmill's own names.
             _ if parts.next() == Some("archive") => match name.rsplit('.').next()? {
                 "xml" => Kind::Rss,
@@ -75,6 +81,18 @@ impl Kind {
             Kind::Json => "application/feed+json; charset=utf-8",
             Kind::Opml => "text/x-opml; charset=utf-8",
             Kind::Html => "text/html; charset=utf-8",
+            Kind::Xsl => "text/xsl; charset=utf-8",
+            Kind::Icon => "image/x-icon",
+        }
+    }
+
+    /// The feed's own media type without parameters, for RSS and Atom (the documents a
+    /// browser can show through their stylesheet).
+    pub(crate) fn feed_type(self) -> Option<&'static str> {
+        match self {
+            Kind::Rss => Some("application/rss+xml"),
+            Kind::Atom => Some("application/atom+xml"),
+            _ => None,
         }
     }
 
@@ -178,17 +196,17 @@ impl FeedSet {
     pub(crate) fn feeds(&self) -> usize {
         self.files
             .iter()
-            .filter(|(path, e)| path.as_str() != "/" && e.kind.is_feed() && !is_archive(path))
+            .filter(|(path, e)| !is_alias(path) && e.kind.is_feed() && !is_archive(path))
             .count()
     }
 
-    /// The same set with these entries (request path → entry) swapped in; the `/` alias
-    /// follows `/index.html`.
+    /// The same set with these entries (request path → entry) swapped in; a folder's alias
+    /// (`/`, `/tag/luc-yen/`) follows its `index.html`.
     pub(crate) fn replaced(&self, updates: Vec<(String, Arc<Entry>)>) -> FeedSet {
         let mut files = self.files.clone();
         for (key, entry) in updates {
-            if key == "/index.html" {
-                files.insert("/".to_string(), entry.clone());
+            if let Some(alias) = folder_alias(&key) {
+                files.insert(alias.to_string(), entry.clone());
             }
             files.insert(key, entry);
         }
@@ -199,10 +217,22 @@ impl FeedSet {
         }
     }
 
-    /// Files in the set (the `/` alias not counted twice).
+    /// Files in the set (folder aliases not counted twice).
     pub(crate) fn file_count(&self) -> usize {
-        self.files.keys().filter(|p| p.as_str() != "/").count()
+        self.files.keys().filter(|p| !is_alias(p)).count()
     }
+}
+
+/// The folder path a page is also served at: `/index.html` → `/`, `/tag/x/index.html` →
+/// `/tag/x/`, so the links between pages need no file name.
+fn folder_alias(key: &str) -> Option<&str> {
+    key.strip_suffix("index.html").filter(|k| k.ends_with('/'))
+}
+
+/// Whether a request path is a folder alias of an `index.html` (every file path ends with
+/// a file name).
+pub(crate) fn is_alias(key: &str) -> bool {
+    key.ends_with('/')
 }
 
 /// `Cache-Control` for a max-age.
@@ -281,15 +311,15 @@ fn load_with(dir: &Path, previous: &FeedSet, max_age: Duration, compress: bool) 
                 Arc::new(make_entry(kind, bytes, hash, mtime, floor, compress))
             }
         };
-        if rel == "index.html" {
-            files.insert("/".to_string(), entry.clone());
+        if let Some(alias) = folder_alias(&key) {
+            files.insert(alias.to_string(), entry.clone());
         }
         files.insert(key, entry);
     }
     let removed = previous
         .files
         .keys()
-        .filter(|k| k.as_str() != "/" && !files.contains_key(*k))
+        .filter(|k| !is_alias(k) && !files.contains_key(*k))
         .map(|k| k.trim_start_matches('/').to_string())
         .collect();
     Loaded {

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    ACCEPT_ENCODING, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG,
-    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, VARY,
+    ACCEPT, ACCEPT_ENCODING, ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE,
+    ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
@@ -62,6 +62,37 @@ pub(crate) fn choose_encoding(header: Option<&str>) -> Encoding {
     } else {
         Encoding::Identity
     }
+}
+
+/// Whether an `Accept` header asks for a page rather than a feed: `text/html` named with a
+/// q-value above the best the feed's own type gets (named, or through `application/*`
+/// or `*/*`). Browsers send `text/html,…,*/*;q=0.8`; feed readers name the feed types or
+/// only `*/*`, and a tie goes to the feed, so a reader is never given a page type.
+pub(crate) fn prefers_html(accept: Option<&str>, feed_type: &str) -> bool {
+    let Some(accept) = accept else {
+        return false;
+    };
+    let (mut html, mut feed, mut star) = (None::<f32>, None::<f32>, None::<f32>);
+    for part in accept.split(',') {
+        let mut fields = part.split(';');
+        let range = fields.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = fields
+            .filter_map(|f| {
+                let (k, v) = f.split_once('=')?;
+                (k.trim().eq_ignore_ascii_case("q")).then(|| v.trim().parse::<f32>().ok())?
+            })
+            .next()
+            .unwrap_or(1.0);
+        let best = |slot: &mut Option<f32>| *slot = Some(slot.map_or(q, |o| o.max(q)));
+        match range.as_str() {
+            "text/html" => best(&mut html),
+            r if r == feed_type => best(&mut feed),
+            "application/*" | "*/*" => best(&mut star),
+            _ => {}
+        }
+    }
+    let html = html.unwrap_or(0.0);
+    html > 0.0 && html > feed.or(star).unwrap_or(0.0)
 }
 
 /// The single entry point: every request, every path.
@@ -173,12 +204,29 @@ fn file_response(set: &FeedSet, entry: &Entry, headers: &HeaderMap, head: bool) 
     h.insert(ETAG, repr.etag.clone());
     h.insert(LAST_MODIFIED, entry.last_modified_header.clone());
     h.insert(CACHE_CONTROL, set.cache_control.clone());
-    h.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    // A feed's type depends on who asks (see `prefers_html`), so caches key it on Accept.
+    h.insert(
+        VARY,
+        HeaderValue::from_static(if entry.kind.is_feed() {
+            "Accept-Encoding, Accept"
+        } else {
+            "Accept-Encoding"
+        }),
+    );
     if fresh {
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         return r;
     }
-    h.insert(CONTENT_TYPE, entry.kind.content_type());
+    let accept = headers.get(ACCEPT).and_then(|v| v.to_str().ok());
+    let content_type = match entry.kind.feed_type() {
+        // Chromium applies a feed's stylesheet only to a document served as XML; served
+        // as `application/rss+xml` it shows the source as text.
+        Some(own) if prefers_html(accept, own) => {
+            HeaderValue::from_static("application/xml; charset=utf-8")
+        }
+        _ => entry.kind.content_type(),
+    };
+    h.insert(CONTENT_TYPE, content_type);
     h.insert(CONTENT_LENGTH, HeaderValue::from(repr.bytes.len()));
     if let Some(c) = coding {
         h.insert(CONTENT_ENCODING, HeaderValue::from_static(c));
@@ -207,5 +255,32 @@ mod tests {
         );
         assert_eq!(choose_encoding(Some("identity")), Encoding::Identity);
         assert_eq!(choose_encoding(Some("deflate")), Encoding::Identity);
+    }
+
+    #[test]
+    fn a_browser_prefers_html_and_a_feed_reader_never_does() {
+        let rss = "application/rss+xml";
+        let chromium = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,\
+                        image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7";
+        assert!(prefers_html(Some(chromium), rss));
+        assert!(prefers_html(Some(chromium), "application/atom+xml"));
+        let feedparser = "application/atom+xml,application/rdf+xml,application/rss+xml,\
+                          application/x-netcdf,application/xml;q=0.9,text/xml;q=0.2,*/*;q=0.1";
+        assert!(!prefers_html(Some(feedparser), rss));
+        assert!(!prefers_html(None, rss));
+        assert!(!prefers_html(Some("*/*"), rss));
+        assert!(
+            !prefers_html(Some("text/html, */*"), rss),
+            "a tie goes to the feed"
+        );
+        assert!(!prefers_html(
+            Some("application/rss+xml, text/html;q=0.5"),
+            rss
+        ));
+        assert!(!prefers_html(Some("text/html;q=0"), rss));
+        assert!(prefers_html(
+            Some("TEXT/HTML;Q=0.9, application/*;q=0.5"),
+            rss
+        ));
     }
 }

@@ -131,7 +131,7 @@ fn startup_load(shared: &Shared, cfg: &Config, shutdown: &watch::Receiver<bool>)
         .load()
         .files
         .keys()
-        .filter(|k| k.as_str() != "/")
+        .filter(|k| !files::is_alias(k))
         .cloned()
         .collect();
     keys.sort();

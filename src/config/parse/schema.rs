@@ -18,7 +18,14 @@ pub(super) const SITE_KEYS: &[&str] = &[
     "hub",
 ];
 /// `[feeds]`.
-pub(super) const FEEDS_KEYS: &[&str] = &["items", "tag_min_articles", "json_feed", "archives"];
+pub(super) const FEEDS_KEYS: &[&str] = &[
+    "items",
+    "tag_min_articles",
+    "json_feed",
+    "archives",
+    "pages",
+    "index_headlines",
+];
 /// `[merged]`.
 pub(super) const MERGED_KEYS: &[&str] = &["slug", "title", "items", "digest", "digest_time"];
 /// `[fetch]`.
