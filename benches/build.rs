@@ -1,7 +1,8 @@
 //! Build benchmark: 100,000 generated articles in 100 local RSS sources, 5,000 tags and
-//! 20 categories. Prints articles per second for the whole build (read, normalize, dedup,
-//! plan, emit) and for the emit stage alone, against a baseline measured in the same run:
-//! quick-xml's raw event loop over the same source bytes.
+//! 20 categories. Prints articles per second for the whole build (read, normalize, store,
+//! plan, emit) with its stage timings, for the read and normalize stages alone (one thread,
+//! every document), and for the emit stage alone, against a baseline measured in the same
+//! run: quick-xml's raw event loop over the same source bytes.
 //!
 //! Then the cost of the extra formats: the same build, and the same emit stage, with
 //! `feeds.json_feed` and `feeds.archives` on (the default) against both off, alternating
@@ -18,16 +19,33 @@ mod gen;
 
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions};
-use gen::{cpu_secs, peak_rss_kib, write_config, write_source, CATEGORIES, SOURCES, TAGS};
+use gen::{cpu_secs, load_average, peak_rss_kib, thread_cpu, BUILD};
 
-/// Writes every source file and returns their bytes together (for the baseline).
-fn write_sources(dir: &Path, per_source: usize) -> Vec<u8> {
-    let mut all = Vec::new();
-    for s in 0..SOURCES {
-        write_source(dir, s, per_source, 0);
-        all.extend(std::fs::read(dir.join(format!("nguon-{s}.rss"))).expect("read back a source"));
+/// Writes every source file and returns their bytes, one document each (for the baseline).
+fn write_sources(dir: &Path, per_source: usize) -> Vec<Vec<u8>> {
+    (0..BUILD.sources)
+        .map(|s| {
+            BUILD.write_source(dir, s, per_source, 0);
+            std::fs::read(dir.join(format!("nguon-{s}.rss"))).expect("read back a source")
+        })
+        .collect()
+}
+
+/// The read and normalize stages alone, on one thread, over every document: (articles,
+/// read time, normalize time), both in CPU time of the thread.
+fn read_and_normalize(cfg: &Config, docs: &[Vec<u8>]) -> (usize, Duration, Duration) {
+    let normalizer = feedmill::normalize::Normalizer::new(cfg);
+    let (mut read, mut normalize, mut n) = (Duration::ZERO, Duration::ZERO, 0);
+    for (source, doc) in cfg.sources.iter().zip(docs) {
+        let t = thread_cpu();
+        let feed = feedmill::read::read_feed_limited(doc, None, None, usize::MAX).expect("read");
+        read += thread_cpu() - t;
+        let t = thread_cpu();
+        let mut warnings = Vec::new();
+        n += normalizer.feed_articles(feed, source, &mut warnings).len();
+        normalize += thread_cpu() - t;
     }
-    all
+    (n, read, normalize)
 }
 
 fn raw_event_loop(bytes: &[u8]) -> usize {
@@ -53,20 +71,41 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let per_source = articles / SOURCES;
+    let per_source = articles / BUILD.sources;
     let tmp = tempfile::tempdir().unwrap();
-    let all_bytes = write_sources(tmp.path(), per_source);
-    let cfg = Config::load(&write_config(tmp.path())).unwrap_or_else(|e| panic!("{e:?}"));
+    let docs = write_sources(tmp.path(), per_source);
+    let all_bytes: usize = docs.iter().map(Vec::len).sum();
+    let cfg = Config::load(&BUILD.write_config(tmp.path())).unwrap_or_else(|e| panic!("{e:?}"));
     println!(
-        "input: {} articles in {SOURCES} sources ({:.1} MB), {TAGS} tags, {CATEGORIES} categories",
-        per_source * SOURCES,
-        all_bytes.len() as f64 / 1e6
+        "input: {} articles in {} sources ({:.1} MB), {} tags, {} categories; load average {}",
+        per_source * BUILD.sources,
+        BUILD.sources,
+        all_bytes as f64 / 1e6,
+        BUILD.tags,
+        BUILD.categories,
+        load_average()
     );
 
-    let t = Instant::now();
-    let events = raw_event_loop(&all_bytes);
-    let baseline = t.elapsed();
+    let (t, c) = (Instant::now(), thread_cpu());
+    let events: usize = docs.iter().map(|d| raw_event_loop(d)).sum();
+    let (baseline, baseline_cpu) = (t.elapsed(), thread_cpu() - c);
     println!("baseline  quick-xml raw event loop: {events} events in {baseline:.2?}");
+
+    if std::env::var_os("FEEDMILL_BENCH_STAGES_ONLY").is_some() {
+        // For a profiler: the read and normalize stages alone, again and again.
+        for _ in 0..5 {
+            let (n, read, normalize) = read_and_normalize(&cfg, &docs);
+            println!("{n} articles: read {read:.2?}, normalize {normalize:.2?}");
+        }
+        return;
+    }
+    let (n, read, normalize) = read_and_normalize(&cfg, &docs);
+    println!(
+        "stages alone, one thread, CPU time: read {read:.2?} = {:.0} articles/s ({:.1}x the baseline's time); normalize {normalize:.2?} = {:.0} articles/s",
+        rate(n, read),
+        read.as_secs_f64() / baseline_cpu.as_secs_f64(),
+        rate(n, normalize)
+    );
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     let out = tmp.path().join("public");
@@ -77,7 +116,7 @@ fn main() {
     let t = Instant::now();
     let report = rt.block_on(build(&cfg, &opts)).unwrap();
     let full = t.elapsed();
-    assert_eq!(report.articles, per_source * SOURCES);
+    assert_eq!(report.articles, per_source * BUILD.sources);
     println!(
         "full build: {} articles, {} feeds, {} files in {full:.2?} = {:.0} articles/s ({:.1}x the baseline's time)",
         report.articles,
@@ -86,6 +125,7 @@ fn main() {
         rate(report.articles, full),
         full.as_secs_f64() / baseline.as_secs_f64()
     );
+    println!("  stages (ms): {:?}", report.timings);
 
     // The emit stage alone, on the articles the build kept: plan + render + write into a
     // fresh folder (every file written), then again into the same folder (nothing changes).
@@ -111,7 +151,11 @@ fn main() {
         (planned + write_all).as_secs_f64() / baseline.as_secs_f64(),
         again.unchanged.len()
     );
-    println!("peak memory: {} MiB", peak_rss_kib() / 1024);
+    println!(
+        "peak memory: {} MiB; load average {}",
+        peak_rss_kib() / 1024,
+        load_average()
+    );
 
     formats_cost(&rt, &cfg, tmp.path(), &articles_vec);
 }

@@ -19,6 +19,7 @@ mod full_text;
 pub mod pages;
 mod process;
 mod stats;
+pub mod stories;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -141,6 +142,9 @@ pub struct BuildTimings {
     pub read_ms: u64,
     /// Writing the sources' articles and state to the store.
     pub store_ms: u64,
+    /// Working what the store changed into stories and feed membership (part of
+    /// `store_ms`).
+    pub membership_ms: u64,
     /// Loading the stored articles and deduplicating them.
     pub load_ms: u64,
     /// Deciding which feeds exist.
@@ -316,6 +320,17 @@ pub async fn build_with_store(
         );
     }
 
+    // Feed membership follows what this build changed (articles written, updated,
+    // deleted by retention or caps, sources removed or back): the feeds whose content may
+    // have changed are marked dirty in the store.
+    let refreshing = Instant::now();
+    let refreshed = stories::refresh(&mut *store, cfg)?;
+    timings.membership_ms = ms(refreshing);
+    tracing::debug!(
+        "stories: {} changed, {} articles regrouped",
+        refreshed.changed,
+        refreshed.regrouped
+    );
     timings.store_ms = ms(started);
     let started = Instant::now();
     let memory = store.emit_memory()?;
@@ -370,6 +385,9 @@ pub async fn build_with_store(
         tag_slugs: plan.tag_slugs.clone(),
         fingerprints,
     })?;
+    // Every feed whose content changed was rendered above (by its fingerprint).
+    let dirty = store.dirty_feeds()?;
+    store.clear_dirty_feeds(&dirty)?;
 
     timings.emit_ms = ms(started);
     let report = BuildReport {

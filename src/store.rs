@@ -8,9 +8,17 @@
 //! the tag slugs handed out and the fingerprint of every feed written, which lets a build
 //! leave untouched the feeds whose articles did not change.
 //!
-//! A build plans and fingerprints its feeds from [`ArticleHead`]s — articles without their
-//! text, each with a version print of the whole stored row — and reads complete articles
-//! ([`Store::articles_by_key`]) only for the feeds it renders again.
+//! The feeds are kept in the store too ([`story`]): every article of a configured source
+//! belongs to one *story* (itself, or several articles of several sources merged by
+//! deduplication), and each story to the tag and category feeds it carries, in a
+//! membership indexed by rank, so that "the newest `items` stories of feed F"
+//! ([`Store::feed_top`]) reads only those rows. A build writes articles and marks what it
+//! changed pending; the pipeline works the pending articles into stories
+//! ([`Store::write_stories`]), marking the feeds whose content may have changed dirty
+//! ([`Store::dirty_feeds`]). Emit does not read them yet: it still plans and fingerprints
+//! from every article head ([`Store::article_heads`]); a writer that wants one feed's
+//! articles asks [`Store::feed_top`] for its stories, [`Store::stories`] for their parts
+//! and [`Store::articles_by_aid`] for the records, each a keyed or range read.
 //!
 //! The pipeline talks to the [`Store`] trait only; [`SqliteStore`] is the embedded backend
 //! (a single file, WAL mode, versioned migrations). A server-based backend for several
@@ -46,6 +54,9 @@ mod pages;
 mod record;
 mod schema;
 mod sqlite;
+mod sqlite_membership;
+mod sqlite_stories;
+pub mod story;
 mod write;
 
 use std::collections::BTreeMap;
@@ -59,6 +70,9 @@ use crate::model::Article;
 pub use lock::{BuildLock, LockError};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
+pub use story::{
+    FeedKey, FeedRow, Member, Membership, NewStory, Pending, Rank, StoryHead, StoryRow, StoryWrite,
+};
 
 /// A store operation that failed; the message names what failed.
 #[derive(Debug, thiserror::Error)]
@@ -272,7 +286,7 @@ pub struct StoreStats {
 
 /// The article store behind the pipeline. Implementations keep the rules of the module
 /// documentation; nothing backend-specific appears here.
-pub trait Store {
+pub trait Store: Membership {
     /// Every source's remembered state, by name.
     fn source_states(&self) -> Result<BTreeMap<String, SourceState>, StoreError>;
 

@@ -109,7 +109,7 @@ fn archive_bounds_outlive_an_emit_that_never_finished_and_fingerprints_do_not() 
 }
 
 /// A store main's feedmill wrote at schema v5 (`article_pages`, no `media` column, the
-/// v3 heads index) opens, migrates to v6 and keeps its articles and article pages.
+/// v3 heads index) opens, migrates to v6 and v7 and keeps its articles and article pages.
 #[test]
 fn a_v5_store_with_article_pages_migrates_to_v6() {
     use feedmill::store::{ArticlePage, SCHEMA_VERSION};
@@ -142,11 +142,17 @@ fn a_v5_store_with_article_pages_migrates_to_v6() {
             .save_article_pages(std::slice::from_ref(&page), &[])
             .unwrap();
     }
-    // Take v6 back out, leaving exactly what main's v5 wrote.
+    // Take v7 (feed membership) and v6 back out, leaving exactly what main's v5 wrote.
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute_batch(
-            "DROP INDEX articles_heads;
+            "DROP INDEX articles_aid;
+             ALTER TABLE articles DROP COLUMN aid;
+             ALTER TABLE articles DROP COLUMN print;
+             DROP TABLE match_keys; DROP TABLE stories; DROP TABLE story_of;
+             DROP TABLE feeds; DROP TABLE members; DROP TABLE pending;
+             DROP TABLE pending_keys; DROP TABLE stale_stories; DROP TABLE dirty_feeds;
+             DROP INDEX articles_heads;
              ALTER TABLE articles DROP COLUMN media;
              CREATE INDEX articles_heads ON articles
                  (source, id, hash, published, updated, url, source_guid, tags, categories);
@@ -155,7 +161,7 @@ fn a_v5_store_with_article_pages_migrates_to_v6() {
         .unwrap();
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     let read = store.articles().unwrap();
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].title, plain.title);

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use rustc_hash::FxHashMap;
+
 use regex::Regex;
 
 use super::tags::Aliases;
@@ -25,6 +27,14 @@ struct Rule {
 #[derive(Debug, Clone, Default)]
 pub struct Categories {
     rules: Vec<Rule>,
+    /// Rules by what can make an article hit them, so that an article is looked up once
+    /// per tag, not once per tag and rule (a hundred categories made that a tenth of
+    /// normalizing).
+    by_name: FxHashMap<String, Vec<usize>>,
+    by_source: FxHashMap<String, Vec<usize>>,
+    by_tag: FxHashMap<String, Vec<usize>>,
+    /// Rules with a title pattern.
+    patterned: Vec<usize>,
 }
 
 impl Categories {
@@ -39,8 +49,22 @@ impl Categories {
                 tag_keys: c.tags.iter().map(|t| aliases.key(t)).collect(),
                 pattern: c.pattern.clone(),
             })
-            .collect();
-        Categories { rules }
+            .collect::<Vec<Rule>>();
+        let mut c = Categories::default();
+        for (i, r) in rules.iter().enumerate() {
+            c.by_name.entry(r.name_key.clone()).or_default().push(i);
+            for s in &r.sources {
+                c.by_source.entry(s.clone()).or_default().push(i);
+            }
+            for t in &r.tag_keys {
+                c.by_tag.entry(t.clone()).or_default().push(i);
+            }
+            if r.pattern.is_some() {
+                c.patterned.push(i);
+            }
+        }
+        c.rules = rules;
+        c
     }
 
     /// Names of the categories an article is in, in config order, the source's own
@@ -55,28 +79,43 @@ impl Categories {
         aliases: &Aliases,
     ) -> Vec<String> {
         let source_key = source.category.as_deref().map(|c| aliases.key(c));
-        let own_keys: HashSet<String> = feed_categories
-            .iter()
-            .map(|c| aliases.key(c.as_ref()))
-            .collect();
+        let mut hit = vec![false; self.rules.len()];
+        let mut mark = |rules: Option<&Vec<usize>>| {
+            for &i in rules.into_iter().flatten() {
+                if let Some(h) = hit.get_mut(i) {
+                    *h = true;
+                }
+            }
+        };
+        if let Some(key) = &source_key {
+            mark(self.by_name.get(key));
+        }
+        mark(self.by_source.get(&source.name));
+        for t in tags {
+            mark(self.by_tag.get(&t.key));
+        }
+        for c in feed_categories {
+            mark(self.by_name.get(&aliases.key(c.as_ref())));
+        }
+        for &i in &self.patterned {
+            let matched = self.rules.get(i).and_then(|r| r.pattern.as_ref());
+            if matched.is_some_and(|p| p.is_match(title)) {
+                if let Some(h) = hit.get_mut(i) {
+                    *h = true;
+                }
+            }
+        }
         let mut out: Vec<String> = Vec::new();
         let mut push = |name: &str| {
             if !out.iter().any(|n| n == name) {
                 out.push(name.to_string());
             }
         };
-        for r in &self.rules {
-            let hit = source_key.as_deref() == Some(r.name_key.as_str())
-                || r.sources.contains(&source.name)
-                || tags.iter().any(|t| r.tag_keys.contains(&t.key))
-                || r.pattern.as_ref().is_some_and(|p| p.is_match(title))
-                || own_keys.contains(&r.name_key);
-            if hit {
-                push(&r.name);
-            }
+        for (r, _) in self.rules.iter().zip(&hit).filter(|(_, h)| **h) {
+            push(&r.name);
         }
         if let (Some(cat), Some(key)) = (&source.category, &source_key) {
-            if !key.is_empty() && !self.rules.iter().any(|r| &r.name_key == key) {
+            if !key.is_empty() && !self.by_name.contains_key(key) {
                 push(&clean_tag(cat));
             }
         }

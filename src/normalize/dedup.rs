@@ -45,6 +45,34 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
 /// union of the members' categories and of their tags, at most `max_tags`.
 /// Output: newest first, then by id.
 pub fn dedup(articles: Vec<Article>, max_tags: usize) -> Vec<Article> {
+    let roots = group_roots(&articles);
+    let mut groups: HashMap<usize, Vec<Article>> = HashMap::new();
+    for (a, root) in articles.into_iter().zip(roots) {
+        groups.entry(root).or_default().push(a);
+    }
+    let mut out: Vec<Article> = groups
+        .into_values()
+        .filter_map(|g| merge(g, max_tags))
+        .collect();
+    out.sort_by(newest_first);
+    out
+}
+
+/// The groups [`dedup`] makes of `articles`, as indices into it: each group in ascending
+/// order, groups ordered by their first index. [`merge`] of a group's articles is the
+/// article [`dedup`] gives for it.
+pub fn groups(articles: &[Article]) -> Vec<Vec<usize>> {
+    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, root) in group_roots(articles).into_iter().enumerate() {
+        by_root.entry(root).or_default().push(i);
+    }
+    let mut out: Vec<Vec<usize>> = by_root.into_values().collect();
+    out.sort_unstable_by_key(|g| g.first().copied());
+    out
+}
+
+/// Per article, the root of its group (see [`dedup`] for the rules).
+fn group_roots(articles: &[Article]) -> Vec<usize> {
     let n = articles.len();
     let mut members: HashMap<(u8, &str), Vec<usize>> = HashMap::new();
     for (i, a) in articles.iter().enumerate() {
@@ -90,17 +118,7 @@ pub fn dedup(articles: Vec<Article>, max_tags: usize) -> Vec<Article> {
             sources.insert(root, all);
         }
     }
-    let mut groups: HashMap<usize, Vec<Article>> = HashMap::new();
-    let roots: Vec<usize> = (0..n).map(|i| find(&mut parent, i)).collect();
-    for (a, root) in articles.into_iter().zip(roots) {
-        groups.entry(root).or_default().push(a);
-    }
-    let mut out: Vec<Article> = groups
-        .into_values()
-        .filter_map(|g| merge(g, max_tags))
-        .collect();
-    out.sort_by(newest_first);
-    out
+    (0..n).map(|i| find(&mut parent, i)).collect()
 }
 
 fn by_source_id(a: &Article, b: &Article) -> Ordering {
@@ -133,7 +151,10 @@ fn richest(a: &Article, b: &Article) -> Ordering {
         .then_with(|| by_source_id(b, a))
 }
 
-fn merge(mut group: Vec<Article>, max_tags: usize) -> Option<Article> {
+/// One group of [`groups`] merged: the richest record whole, under the id and source of
+/// the member with the smallest (source, id), with the union of tags (at most `max_tags`)
+/// and categories. A group of one is its article; an empty group is `None`.
+pub fn merge(mut group: Vec<Article>, max_tags: usize) -> Option<Article> {
     if group.len() == 1 {
         return group.pop();
     }

@@ -31,9 +31,7 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> String {
 /// [`sanitize`] within `bounds`, with what the bounds cut (for the source's warnings).
 pub fn sanitize_within(html: &str, base: Option<&Url>, bounds: &Bounds) -> (String, Cuts) {
     let (bounded, cuts) = bound(html, bounds);
-    let clean = policy::builder(base)
-        .clean(&lazy_images(&bounded))
-        .to_string();
+    let clean = policy::clean(&lazy_images(&bounded), base);
     // After, not before: character references (`&#1;`, `&#x301;`) are decoded by the
     // parser and would bring back what a pass before it removed.
     let clean = super::text::clean_text_keep_lines(clean.trim()).into_owned();

@@ -22,17 +22,22 @@ pub(super) const FIELDS: &str = fields!();
 
 /// `INSERT` of a new article: `?1` source, `?2` id, `?3` first_seen, `?4` hash,
 /// `?5` content hash, then the fields (`?17`: the image meta and enclosures, see
-/// [`media_json`]).
+/// [`media_json`]), then `?18` its print; returns its handle, the next free one (its
+/// unique index answers the maximum at once).
 pub(super) const INSERT: &str = "INSERT INTO articles (source, id, first_seen, hash, content_hash,
          source_guid, url, title, summary, content, authors, published, updated, image, tags,
-         categories, media)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+         categories, media, print, aid)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+         (SELECT coalesce(max(aid), 0) + 1 FROM articles))
+     RETURNING aid";
 
 /// `UPDATE` of a changed article, same parameters as [`INSERT`]; `first_seen` never moves.
 pub(super) const REPLACE: &str = "UPDATE articles SET hash = ?4, content_hash = ?5,
          source_guid = ?6, url = ?7, title = ?8, summary = ?9, content = ?10, authors = ?11,
-         published = ?12, updated = ?13, image = ?14, tags = ?15, categories = ?16, media = ?17
-     WHERE source = ?1 AND id = ?2";
+         published = ?12, updated = ?13, image = ?14, tags = ?15, categories = ?16, media = ?17,
+         print = ?18
+     WHERE source = ?1 AND id = ?2
+     RETURNING aid";
 
 /// The `media` column: what an article carries besides its image URL (the image's type
 /// and size, its enclosures), as one small JSON object, or NULL when it carries nothing
@@ -72,7 +77,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-/// Runs [`INSERT`] or [`REPLACE`] for `a`.
+/// Runs [`INSERT`] or [`REPLACE`] for `a`; returns the article's handle.
 pub(super) fn write(
     stmt: &mut rusqlite::CachedStatement<'_>,
     source: &str,
@@ -80,26 +85,31 @@ pub(super) fn write(
     first_seen: i64,
     hash: &str,
     content_hash: &str,
-) -> rusqlite::Result<usize> {
-    stmt.execute(rusqlite::params![
-        source,
-        a.id,
-        first_seen,
-        hash,
-        content_hash,
-        a.source_guid,
-        a.url,
-        a.title,
-        a.summary,
-        a.content,
-        json(&a.authors),
-        date_text(a.published),
-        date_text(a.updated),
-        a.image,
-        json(&a.tags),
-        json(&a.categories),
-        media_json(a),
-    ])
+) -> rusqlite::Result<i64> {
+    let print = super::story::article_print(a);
+    stmt.query_row(
+        rusqlite::params![
+            source,
+            a.id,
+            first_seen,
+            hash,
+            content_hash,
+            a.source_guid,
+            a.url,
+            a.title,
+            a.summary,
+            a.content,
+            json(&a.authors),
+            date_text(a.published),
+            date_text(a.updated),
+            a.image,
+            json(&a.tags),
+            json(&a.categories),
+            media_json(a),
+            print.as_slice(),
+        ],
+        |r| r.get(0),
+    )
 }
 
 fn bad(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
@@ -189,24 +199,29 @@ fn plain_string(s: &str) -> Option<(&str, &str)> {
 
 /// Reads an article from a row selecting `source, id, ` + [`FIELDS`].
 pub(super) fn read(r: &Row<'_>) -> rusqlite::Result<Article> {
-    let media = media_at(r, 13)?;
+    read_at(r, 0)
+}
+
+/// [`read`] of a row whose `source, id, ` + [`FIELDS`] start at column `at`.
+pub(super) fn read_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Article> {
+    let media = media_at(r, at + 13)?;
     Ok(Article {
-        source: r.get(0)?,
-        id: r.get(1)?,
-        source_guid: r.get(2)?,
-        url: r.get(3)?,
-        title: r.get(4)?,
-        summary: r.get(5)?,
-        content: r.get(6)?,
-        authors: strings_at(r, 7)?,
-        published: date_at(r, 8)?,
-        updated: date_at(r, 9)?,
-        image: r.get(10)?,
+        source: r.get(at)?,
+        id: r.get(at + 1)?,
+        source_guid: r.get(at + 2)?,
+        url: r.get(at + 3)?,
+        title: r.get(at + 4)?,
+        summary: r.get(at + 5)?,
+        content: r.get(at + 6)?,
+        authors: strings_at(r, at + 7)?,
+        published: date_at(r, at + 8)?,
+        updated: date_at(r, at + 9)?,
+        image: r.get(at + 10)?,
         image_meta: media.image,
         enclosures: media.enclosures,
-        tags: tags_at(r, 11)?,
-        categories: strings_at(r, 12)?,
-        first_seen: first_seen_at(r, 14)?,
+        tags: tags_at(r, at + 11)?,
+        categories: strings_at(r, at + 12)?,
+        first_seen: first_seen_at(r, at + 14)?,
     })
 }
 
@@ -216,6 +231,37 @@ fn first_seen_at(
 ) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
     Ok(r.get::<_, Option<i64>>(idx)?
         .and_then(|s| chrono::DateTime::from_timestamp(s, 0)))
+}
+
+/// The columns of a story head (after the article's handle), in the order
+/// [`read_story_head`] expects them.
+pub(super) const STORY_HEAD_FIELDS: &str =
+    "a.source, a.id, a.source_guid, a.url, a.published, a.updated, a.tags, a.categories, a.print";
+
+/// An article without its text, from [`STORY_HEAD_FIELDS`] starting at column `at`, and its
+/// print (`None` when the row has none).
+pub(super) fn read_story_head(
+    r: &Row<'_>,
+    at: usize,
+) -> rusqlite::Result<(Article, Option<[u8; 16]>)> {
+    let print = r
+        .get_ref(at + 8)?
+        .as_blob_or_null()?
+        .and_then(|b| <[u8; 16]>::try_from(b).ok());
+    Ok((
+        Article {
+            source: r.get(at)?,
+            id: r.get(at + 1)?,
+            source_guid: r.get(at + 2)?,
+            url: r.get(at + 3)?,
+            published: date_at(r, at + 4)?,
+            updated: date_at(r, at + 5)?,
+            tags: tags_at(r, at + 6)?,
+            categories: strings_at(r, at + 7)?,
+            ..Article::default()
+        },
+        print,
+    ))
 }
 
 /// The head columns, in the order [`read_head`] expects them: all served by the

@@ -25,11 +25,16 @@
 //!   once per feed entry (see [`crate::enrich`]).
 //! - v6: `articles.media` (an image's type and size, enclosures: JSON, NULL when none),
 //!   and `first_seen` in the heads index, since archived feeds are ordered by it.
+//! - v7: feed membership ([`migrate_membership`]): articles get an integer handle and a print;
+//!   stories (articles after deduplication), their membership in the tag and category
+//!   feeds indexed by rank, match keys, and what waits to be worked into stories, so a
+//!   build can read the newest `items` of a feed instead of every article. The covering
+//!   index of heads stays while emit still fingerprints from every head.
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -115,6 +120,85 @@ const MIGRATIONS: &[&str] = &[
     MEDIA_AND_FIRST_SEEN,
 ];
 
+/// v6 → v7: feed membership. Articles get an integer handle (`aid`, what stories and
+/// membership rows refer to: a few bytes instead of a source name and a 32-character id in
+/// every row; new articles take the next one) and a print, as added columns: the table
+/// keeps its other columns whatever they are, so this step does not depend on them. Every
+/// article is pending, so the next build works out the stories of all of them. One
+/// function, one version step.
+fn migrate_membership(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE articles ADD COLUMN aid INTEGER;
+        ALTER TABLE articles ADD COLUMN print BLOB;
+        UPDATE articles SET aid = n.aid
+            FROM (SELECT source, id, row_number() OVER (ORDER BY source, id) AS aid
+                  FROM articles) AS n
+            WHERE articles.source = n.source AND articles.id = n.id;
+        CREATE UNIQUE INDEX articles_aid ON articles (aid);
+        CREATE TABLE match_keys (
+            key INTEGER NOT NULL,
+            aid INTEGER NOT NULL,
+            PRIMARY KEY (key, aid)
+        ) WITHOUT ROWID;
+        CREATE TABLE stories (
+            sid   INTEGER PRIMARY KEY,
+            ts    INTEGER NOT NULL,
+            ns    INTEGER NOT NULL,
+            link  INTEGER,
+            owner INTEGER NOT NULL,
+            print BLOB NOT NULL,
+            feeds TEXT NOT NULL,
+            names INTEGER NOT NULL,
+            parts TEXT
+        );
+        CREATE INDEX stories_newest ON stories (ts, ns, sid);
+        CREATE INDEX stories_link ON stories (link);
+        CREATE TABLE story_of (aid INTEGER PRIMARY KEY, sid INTEGER NOT NULL);
+        CREATE TABLE feeds (
+            fid         INTEGER PRIMARY KEY,
+            kind        INTEGER NOT NULL,
+            key         TEXT NOT NULL,
+            articles    INTEGER NOT NULL DEFAULT 0,
+            name        TEXT NOT NULL DEFAULT '',
+            earliest_ts INTEGER,
+            earliest_ns INTEGER,
+            UNIQUE (kind, key)
+        );
+        CREATE TABLE members (
+            fid  INTEGER NOT NULL,
+            ts   INTEGER NOT NULL,
+            ns   INTEGER NOT NULL,
+            sid  INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (fid, ts, ns, sid)
+        ) WITHOUT ROWID;
+        CREATE TABLE pending (aid INTEGER PRIMARY KEY);
+        CREATE TABLE pending_keys (key INTEGER PRIMARY KEY);
+        CREATE TABLE stale_stories (sid INTEGER PRIMARY KEY);
+        CREATE TABLE dirty_feeds (fid INTEGER PRIMARY KEY);
+        INSERT INTO pending (aid) SELECT aid FROM articles;
+        DELETE FROM fingerprints;",
+    )?;
+    // Match keys are worked out here, not in SQL, one row at a time from the link and
+    // GUID alone: memory does not follow the store. Prints are left empty: the first
+    // refresh works each one out from its record, a chunk at a time.
+    let mut read = tx.prepare(
+        "SELECT aid, url, source_guid FROM articles
+         WHERE source NOT IN (SELECT name FROM sources WHERE removed_at IS NOT NULL)",
+    )?;
+    let mut key =
+        tx.prepare("INSERT INTO match_keys (key, aid) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let (aid, url, guid): (i64, Option<String>, Option<String>) =
+            (r.get(0)?, r.get(1)?, r.get(2)?);
+        for k in super::story::match_key_hashes(url.as_deref(), guid.as_deref()) {
+            key.execute(params![k, aid])?;
+        }
+    }
+    Ok(())
+}
+
 /// The table of article pages (v5), self-contained: it refers to no other table, and is
 /// pruned against `articles` by the store when pages are saved.
 const ARTICLE_PAGES: &str = "CREATE TABLE article_pages (
@@ -160,11 +244,13 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
                 "schema version {v} is newer than this feedmill's ({SCHEMA_VERSION}); upgrade feedmill"
             ));
         }
-        let Some(sql) = MIGRATIONS.get(v as usize) else {
-            return Ok(());
+        let step = match MIGRATIONS.get(v as usize) {
+            Some(sql) => tx.execute_batch(sql),
+            // Feed membership is the step after the SQL ones (the only step with Rust in it).
+            None if v as usize == MIGRATIONS.len() => migrate_membership(&tx),
+            None => return Ok(()),
         };
-        tx.execute_batch(sql)
-            .map_err(|e| format!("migration to schema version {} failed: {e}", v + 1))?;
+        step.map_err(|e| format!("migration to schema version {} failed: {e}", v + 1))?;
         tx.pragma_update(None, "user_version", v + 1)
             .map_err(|e| format!("cannot record schema version {}: {e}", v + 1))?;
         tx.commit()

@@ -16,11 +16,14 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::write::{cap_source, from_ts, save_state, ts, upsert};
+use super::story::match_key_hashes;
+use super::write::{
+    cap_source, delete_articles, from_ts, mark_pending, save_state, set_keys, ts, unstory, upsert,
+};
 use super::{pages, record, schema};
 use super::{
-    Applied, ArticleHead, ArticlePage, BuildChanges, EmitMemory, LabelCount, SourceArticles,
-    SourceState, SourceStats, Store, StoreError, StoreStats, UpsertCounts,
+    Applied, ArticleHead, ArticlePage, BuildChanges, EmitMemory, FeedKey, LabelCount,
+    SourceArticles, SourceState, SourceStats, Store, StoreError, StoreStats, UpsertCounts,
 };
 use crate::fetch::Validators;
 use crate::model::Article;
@@ -28,8 +31,10 @@ use crate::text::tag_key;
 
 /// The SQLite store. See the [module documentation](super) for the rules it keeps.
 pub struct SqliteStore {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
+    /// Feed handles by key, as [`Store::feed_ids`] handed them out.
+    pub(super) feed_cache: HashMap<FeedKey, i64>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -69,6 +74,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
+            feed_cache: HashMap::new(),
         })
     }
 
@@ -82,7 +88,27 @@ impl SqliteStore {
         &self.path
     }
 
-    fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
+    /// Runs `f` in one immediate transaction, committed when it succeeds.
+    pub(super) fn in_transaction<T>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.display().to_string();
+        let err = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            message: format!("{what}: {e}"),
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let out = f(&tx).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+
+    pub(super) fn err(&self, what: &str, e: impl std::fmt::Display) -> StoreError {
         StoreError {
             path: self.path.display().to_string(),
             message: format!("{what}: {e}"),
@@ -172,19 +198,34 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<_>>()?;
             for name in names {
                 if keep.contains(&name) {
-                    applied.restored += tx.execute(
+                    let restored = tx.execute(
                         "UPDATE sources SET removed_at = NULL
                          WHERE name = ?1 AND removed_at IS NOT NULL",
                         [&name],
                     )?;
+                    if restored > 0 {
+                        // Back in the feeds: its articles are worked into stories again.
+                        for (aid, url, guid) in source_rows(tx, &name)? {
+                            let keys = match_key_hashes(url.as_deref(), guid.as_deref());
+                            set_keys(tx, aid, &[], &keys)?;
+                            mark_pending(tx, aid)?;
+                        }
+                    }
+                    applied.restored += restored;
                 } else {
                     // Hidden from the feeds at once; deleted when its grace period is over.
-                    applied.removed += tx.execute(
+                    let removed = tx.execute(
                         "INSERT INTO sources (name, removed_at) VALUES (?1, ?2)
                          ON CONFLICT (name) DO UPDATE SET removed_at = ?2
                              WHERE removed_at IS NULL",
                         params![name, now],
                     )?;
+                    if removed > 0 {
+                        for (aid, url, guid) in source_rows(tx, &name)? {
+                            unstory(tx, aid, url.as_deref(), guid.as_deref())?;
+                        }
+                    }
+                    applied.removed += removed;
                 }
             }
         }
@@ -230,20 +271,26 @@ impl SqliteStore {
                 .query_map([before], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for name in gone {
+                // Its articles left the stories when it was removed.
                 applied.forgotten +=
                     tx.execute("DELETE FROM articles WHERE source = ?1", [&name])?;
                 tx.execute("DELETE FROM sightings WHERE source = ?1", [&name])?;
                 tx.execute("DELETE FROM sources WHERE name = ?1", [&name])?;
             }
-            applied.pruned = tx.execute(
-                "DELETE FROM articles WHERE (source, id) IN
-                     (SELECT source, id FROM sightings WHERE in_source = 0 AND last_seen < ?1)",
-                [before],
-            )?;
-            tx.execute(
-                "DELETE FROM sightings WHERE in_source = 0 AND last_seen < ?1",
-                [before],
-            )?;
+            let old: Vec<(String, String)> = tx
+                .prepare(
+                    "SELECT source, id FROM sightings WHERE in_source = 0 AND last_seen < ?1
+                     ORDER BY source, id",
+                )?
+                .query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut by_source: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (source, id) in old {
+                by_source.entry(source).or_default().push(id);
+            }
+            for (source, ids) in by_source {
+                applied.pruned += delete_articles(tx, &source, &ids)?;
+            }
         }
         for (name, counts) in applied.sources.iter_mut() {
             let (stored, in_source): (i64, i64) = tx.query_row(
@@ -538,6 +585,15 @@ fn read_range<T>(
     );
     conn.prepare(&sql)?
         .query_map(rusqlite::params_from_iter(bounds), row)?
+        .collect()
+}
+
+/// Every stored article of `source`: handle, link and GUID.
+type KeyRow = (i64, Option<String>, Option<String>);
+
+fn source_rows(tx: &Transaction<'_>, source: &str) -> rusqlite::Result<Vec<KeyRow>> {
+    tx.prepare_cached("SELECT aid, url, source_guid FROM articles WHERE source = ?1")?
+        .query_map([source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect()
 }
 

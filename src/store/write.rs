@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
 use super::record;
+use super::story::match_key_hashes;
 use super::{SourceState, UpsertCounts};
 use crate::model::Article;
 
@@ -52,9 +53,89 @@ pub(super) fn from_ts(s: i64) -> Option<DateTime<Utc>> {
 
 /// What the store keeps of one article besides the article itself.
 struct Existing {
+    aid: i64,
     hash: String,
     content_hash: String,
     in_source: bool,
+}
+
+/// Marks an article written or changed: its story is worked out again by the next
+/// [`super::Store::write_stories`] of the pipeline.
+pub(super) fn mark_pending(tx: &Transaction<'_>, aid: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO pending (aid) VALUES (?1) ON CONFLICT DO NOTHING")?
+        .execute([aid])?;
+    Ok(())
+}
+
+/// Replaces the match keys of article `aid` (`old` → `new`); a key it no longer holds is
+/// pending, since the articles still holding it may now group differently.
+pub(super) fn set_keys(
+    tx: &Transaction<'_>,
+    aid: i64,
+    old: &[i64],
+    new: &[i64],
+) -> rusqlite::Result<()> {
+    let mut del = tx.prepare_cached("DELETE FROM match_keys WHERE key = ?1 AND aid = ?2")?;
+    let mut pend =
+        tx.prepare_cached("INSERT INTO pending_keys (key) VALUES (?1) ON CONFLICT DO NOTHING")?;
+    let mut put = tx.prepare_cached(
+        "INSERT INTO match_keys (key, aid) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    for k in old.iter().filter(|k| !new.contains(k)) {
+        del.execute(params![k, aid])?;
+        pend.execute([k])?;
+    }
+    for k in new.iter().filter(|k| !old.contains(k)) {
+        put.execute(params![k, aid])?;
+    }
+    Ok(())
+}
+
+/// Takes article `aid` (of this link and GUID) out of the stories: it is deleted, or its
+/// source left the config. Its story is stale and its keys are pending.
+pub(super) fn unstory(
+    tx: &Transaction<'_>,
+    aid: i64,
+    url: Option<&str>,
+    guid: Option<&str>,
+) -> rusqlite::Result<()> {
+    set_keys(tx, aid, &super::story::match_key_hashes(url, guid), &[])?;
+    tx.prepare_cached(
+        "INSERT INTO stale_stories (sid)
+         VALUES (coalesce((SELECT sid FROM story_of WHERE aid = ?1), ?1))
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute([aid])?;
+    tx.prepare_cached("DELETE FROM pending WHERE aid = ?1")?
+        .execute([aid])?;
+    Ok(())
+}
+
+/// Deletes the stored articles of `source` named by `ids`, taking each out of its story.
+pub(super) fn delete_articles(
+    tx: &Transaction<'_>,
+    source: &str,
+    ids: &[String],
+) -> rusqlite::Result<usize> {
+    let mut find = tx.prepare_cached(
+        "SELECT aid, url, source_guid FROM articles WHERE source = ?1 AND id = ?2",
+    )?;
+    let mut article = tx.prepare_cached("DELETE FROM articles WHERE aid = ?1")?;
+    let mut sighting = tx.prepare_cached("DELETE FROM sightings WHERE source = ?1 AND id = ?2")?;
+    let mut n = 0;
+    for id in ids {
+        let found: Option<(i64, Option<String>, Option<String>)> = find
+            .query_row(params![source, id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        if let Some((aid, url, guid)) = found {
+            unstory(tx, aid, url.as_deref(), guid.as_deref())?;
+            n += article.execute([aid])?;
+        }
+        sighting.execute(params![source, id])?;
+    }
+    Ok(n)
 }
 
 pub(super) fn save_state(
@@ -129,7 +210,7 @@ pub(super) fn upsert(
     let now = ts(now_t);
     let mut existing: HashMap<String, Existing> = tx
         .prepare_cached(
-            "SELECT a.id, a.hash, a.content_hash, coalesce(s.in_source, 0)
+            "SELECT a.id, a.hash, a.content_hash, coalesce(s.in_source, 0), a.aid
              FROM articles a LEFT JOIN sightings s ON s.source = a.source AND s.id = a.id
              WHERE a.source = ?1",
         )?
@@ -140,6 +221,7 @@ pub(super) fn upsert(
                     hash: r.get(1)?,
                     content_hash: r.get(2)?,
                     in_source: r.get::<_, i64>(3)? != 0,
+                    aid: r.get(4)?,
                 },
             ))
         })?
@@ -189,7 +271,18 @@ pub(super) fn upsert(
                     old.content_hash != chash,
                     now_fixed,
                 );
-                record::write(&mut replace, source, &new, now, &hash, &chash)?;
+                let aid = record::write(&mut replace, source, &new, now, &hash, &chash)?;
+                let old_keys = match &prev {
+                    Some(p) => match_key_hashes(p.url.as_deref(), p.source_guid.as_deref()),
+                    // A record that no longer reads: its keys are whatever the table holds.
+                    None => tx
+                        .prepare_cached("SELECT key FROM match_keys WHERE aid = ?1")?
+                        .query_map([old.aid], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?,
+                };
+                let new_keys = match_key_hashes(new.url.as_deref(), new.source_guid.as_deref());
+                set_keys(tx, aid, &old_keys, &new_keys)?;
+                mark_pending(tx, aid)?;
                 if !old.in_source {
                     sighted.execute(params![source, a.id, now])?;
                 }
@@ -200,7 +293,10 @@ pub(super) fn upsert(
                 if new.published.is_none() && new.updated.is_none() {
                     new.published = Some(now_fixed);
                 }
-                record::write(&mut insert, source, &new, now, &hash, &content_hash(a))?;
+                let aid = record::write(&mut insert, source, &new, now, &hash, &content_hash(a))?;
+                let keys = match_key_hashes(new.url.as_deref(), new.source_guid.as_deref());
+                set_keys(tx, aid, &[], &keys)?;
+                mark_pending(tx, aid)?;
                 sighted.execute(params![source, a.id, now])?;
                 counts.new += 1;
             }
@@ -237,11 +333,6 @@ pub(super) fn cap_source(
         )?
         .query_map(params![source, room], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut article = tx.prepare_cached("DELETE FROM articles WHERE source = ?1 AND id = ?2")?;
-    let mut sighting = tx.prepare_cached("DELETE FROM sightings WHERE source = ?1 AND id = ?2")?;
-    for id in &gone {
-        article.execute(params![source, id])?;
-        sighting.execute(params![source, id])?;
-    }
+    delete_articles(tx, source, &gone)?;
     Ok(gone.len())
 }

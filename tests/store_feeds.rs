@@ -1,0 +1,369 @@
+//! Feed membership in the store and what a build rewrites: retention rewrites exactly the
+//! feeds its articles were in, a category added in the config writes that category's feed
+//! and the pages only, the store's per-feed query ([`Store::feed_top`]) answers what the
+//! written feed shows, and a chain of incremental builds writes the same bytes as full
+//! builds over the same history (a property test over random change sequences).
+
+mod build_support;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use proptest::prelude::*;
+
+use build_support::*;
+use feedmill::store::{FeedKey, Membership, SqliteStore, Store};
+
+fn at(day: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap() + Duration::days(day)
+}
+
+const SOURCES: &str = "[[source]]\nname = \"a\"\nurl = \"a.rss\"\ncategory = \"Thời sự\"\n\n\
+                       [[source]]\nname = \"b\"\nurl = \"b.rss\"\n";
+
+fn config(extra: &str) -> String {
+    format!("[feeds]\nitems = 3\n\n[store]\nretention_days = 10\n\n{extra}\n{SOURCES}")
+}
+
+/// Every file of the output with its inode and modification time: a file written again
+/// (atomically, by a rename) has another.
+fn snapshot(site: &Site) -> BTreeMap<String, (u64, i128)> {
+    use std::os::unix::fs::MetadataExt;
+    files(&site.out())
+        .into_iter()
+        .map(|p| {
+            let m = std::fs::symlink_metadata(&p).expect("stat");
+            let t = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
+            (rel(&site.out(), &p), (m.ino(), t))
+        })
+        .collect()
+}
+
+/// Builds at `now`; returns the feed folders (`tag/che`) whose files the build wrote, and
+/// whether it wrote a page (index or OPML).
+fn build_written(site: &Site, now: DateTime<Utc>) -> (Vec<String>, bool) {
+    let before = snapshot(site);
+    site.build(Some(now));
+    let mut feeds: Vec<String> = Vec::new();
+    let mut pages = false;
+    for (rel, stamp) in snapshot(site) {
+        if before.get(&rel) == Some(&stamp) || rel == ".feedmill-manifest" {
+            continue;
+        }
+        if rel == "index.html" || rel == "feeds.opml" {
+            pages = true;
+        } else if let Some(dir) = rel
+            .strip_suffix("/rss.xml")
+            .or_else(|| rel.strip_suffix("/atom.xml"))
+        {
+            if !feeds.iter().any(|f| f == dir) {
+                feeds.push(dir.to_string());
+            }
+        }
+    }
+    feeds.sort();
+    (feeds, pages)
+}
+
+#[test]
+fn retention_rewrites_exactly_the_feeds_its_articles_were_in() {
+    let site = Site::new("", &config(""));
+    site.write(
+        "a.rss",
+        &rss(&[
+            item("a1", "Cũ", 8, &["Lục Yên"]),
+            item("a2", "Mới", 9, &["Chè"]),
+        ]),
+    );
+    site.write(
+        "b.rss",
+        &rss(&[item("b1", "Của b", 10, &["Chè", "Mù Cang Chải"])]),
+    );
+    site.build(Some(at(0)));
+    // a1 leaves its source's document: it stays in its feeds until retention passes.
+    site.write("a.rss", &rss(&[item("a2", "Mới", 9, &["Chè"])]));
+    assert_eq!(
+        build_written(&site, at(1)),
+        (vec![], false),
+        "nothing changed yet"
+    );
+    assert!(site
+        .titles("tag/luc-yen/rss.xml")
+        .contains(&"Cũ".to_string()));
+
+    let (feeds, _) = build_written(&site, at(12));
+    assert_eq!(
+        feeds,
+        ["category/thoi-su", "other-news"]
+            .map(String::from)
+            .to_vec(),
+        "exactly the feeds a1 was in"
+    );
+    // Its tag's feed had no other article: it is gone, not written.
+    assert!(!site.out().join("tag/luc-yen/rss.xml").exists());
+    assert_eq!(site.titles("other-news/rss.xml"), ["Của b", "Mới"]);
+    // The store's membership of a1's feeds no longer holds it.
+    let mut store = SqliteStore::open(&site.store()).expect("store");
+    let fid = store
+        .feed_ids(&[FeedKey::Category("thời sự".into())])
+        .expect("feed ids");
+    let top = store.feed_top(fid.first().copied(), 3).expect("top");
+    assert_eq!(top.len(), 1, "only a2 is left in Thời sự: {top:?}");
+}
+
+#[test]
+fn a_category_added_in_the_config_writes_its_feed_and_the_pages_only() {
+    let site = Site::new("", &config(""));
+    site.write("a.rss", &rss(&[item("a1", "Chè xuân", 8, &["Chè"])]));
+    site.write(
+        "b.rss",
+        &rss(&[
+            item("b1", "Chè thu", 9, &["Chè", "Lục Yên"]),
+            item("b2", "Lúa", 10, &["Lục Yên"]),
+        ]),
+    );
+    site.build(Some(at(0)));
+    let before = files(&site.out());
+    // A category of the key a tag already has: every item already shows it as the tag, so
+    // only the new feed and the pages listing it change.
+    site.set_config(
+        "",
+        &config("[[category]]\nname = \"Chè\"\nslug = \"nganh-che\"\ntags = [\"Chè\"]\n"),
+    );
+    let (feeds, pages) = build_written(&site, at(1));
+    assert_eq!(feeds, ["category/nganh-che".to_string()]);
+    assert!(pages, "the index and the OPML list the new feed");
+    assert_eq!(
+        site.titles("category/nganh-che/rss.xml"),
+        ["Chè thu", "Chè xuân"]
+    );
+    // The only new files are the new feed's (RSS, Atom and whatever else a feed has).
+    let added: Vec<String> = files(&site.out())
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .map(|p| rel(&site.out(), &p))
+        .collect();
+    assert!(added.len() >= 2, "{added:?}");
+    assert!(
+        added.iter().all(|r| r.starts_with("category/nganh-che/")),
+        "{added:?}"
+    );
+}
+
+#[test]
+fn the_store_answers_the_newest_items_of_each_feed_as_the_feed_shows_them() {
+    let site = Site::new("", &config(""));
+    site.write(
+        "a.rss",
+        &rss(&[
+            item("a1", "Một", 1, &["Chè"]),
+            item("a2", "Hai", 2, &["Chè", "Lúa"]),
+            item("a3", "Ba", 3, &["Chè"]),
+            item("a4", "Bốn", 4, &["Chè", "Lúa"]),
+        ]),
+    );
+    site.write("b.rss", &rss(&[item("b1", "Năm", 5, &["Chè"])]));
+    site.build(Some(at(0)));
+    let mut store = SqliteStore::open(&site.store()).expect("store");
+    for (key, rel) in [
+        (FeedKey::Tag("chè".into()), "tag/che/rss.xml"),
+        (FeedKey::Tag("lúa".into()), "tag/lua/rss.xml"),
+        (
+            FeedKey::Category("thời sự".into()),
+            "category/thoi-su/rss.xml",
+        ),
+    ] {
+        let fid = store.feed_ids(&[key]).expect("ids");
+        let top = store.feed_top(fid.first().copied(), 3).expect("top");
+        let aids: Vec<i64> = top.iter().map(|(_, sid)| *sid).collect();
+        let titles: Vec<String> = store
+            .articles_by_aid(&aids)
+            .expect("articles")
+            .into_iter()
+            .map(|(_, a)| a.title)
+            .collect();
+        assert_eq!(titles, site.titles(rel), "{rel}");
+    }
+    let top = store.feed_top(None, 100).expect("merged");
+    assert_eq!(top.len(), 5);
+}
+
+/// One change to the sources between two builds.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A new article in source `a` (false) or `b` (true), with these of the tags.
+    Add(bool, Vec<usize>),
+    /// A new article in both sources, with one link (deduplication merges them).
+    Both(Vec<usize>),
+    /// The `n`th article of a source gets a new title.
+    Retitle(bool, usize),
+    /// The `n`th article of a source leaves its document (retention removes it later).
+    Drop(bool, usize),
+    /// The clock moves on by this many days.
+    Wait(i64),
+    /// The category `Lúa` is added to the config, or taken out.
+    ToggleCategory,
+    /// Filters are added to the config, or taken out: one discards retitled articles, one
+    /// tags those of `Chè` with `Nông sản`.
+    ToggleFilters,
+}
+
+const TAGS: [&str; 4] = ["Chè", "Lúa", "Lục Yên", "Mù Cang Chải"];
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (any::<bool>(), proptest::collection::vec(0..TAGS.len(), 0..3)).prop_map(|(b, t)| Step::Add(b, t)),
+        1 => proptest::collection::vec(0..TAGS.len(), 0..3).prop_map(Step::Both),
+        1 => (any::<bool>(), 0..6usize).prop_map(|(b, n)| Step::Retitle(b, n)),
+        1 => (any::<bool>(), 0..6usize).prop_map(|(b, n)| Step::Drop(b, n)),
+        1 => (1..8i64).prop_map(Step::Wait),
+        1 => Just(Step::ToggleCategory),
+        1 => Just(Step::ToggleFilters),
+    ]
+}
+
+/// Every file of the output, by relative path.
+fn tree(site: &Site) -> BTreeMap<String, Vec<u8>> {
+    files(&site.out())
+        .into_iter()
+        .map(|p| (rel(&site.out(), &p), std::fs::read(&p).expect("read")))
+        .collect()
+}
+
+/// The store's membership, kept up by every build from what it changed, answers for each
+/// feed the newest items its written file shows.
+fn membership_as_written(site: &Site) -> Result<(), TestCaseError> {
+    let mut store = SqliteStore::open(&site.store()).expect("store");
+    let mut feeds: Vec<(FeedKey, String)> = store
+        .emit_memory()
+        .expect("memory")
+        .tag_slugs
+        .into_iter()
+        .map(|(key, slug)| (FeedKey::Tag(key), format!("tag/{slug}")))
+        .collect();
+    feeds.push((
+        FeedKey::Category("thời sự".into()),
+        "category/thoi-su".into(),
+    ));
+    feeds.push((
+        FeedKey::Category("lúa gạo".into()),
+        "category/lua-gao".into(),
+    ));
+    for (key, dir) in feeds {
+        let rel = format!("{dir}/rss.xml");
+        let shown = if site.out().join(&rel).is_file() {
+            site.titles(&rel)
+        } else {
+            Vec::new()
+        };
+        let fid = store.feed_ids(&[key]).expect("ids");
+        let top = store.feed_top(fid.first().copied(), 3).expect("top");
+        prop_assert_eq!(top.len(), shown.len(), "{}: {:?}", dir, top);
+        for ((_, sid), title) in top.iter().zip(&shown) {
+            // A merged story shows its richest record: the title of one of its articles.
+            let story = store
+                .stories(&[*sid])
+                .expect("story")
+                .pop()
+                .expect("stored");
+            let parts = if story.parts.is_empty() {
+                vec![*sid]
+            } else {
+                story.parts
+            };
+            let titles: Vec<String> = store
+                .articles_by_aid(&parts)
+                .expect("articles")
+                .into_iter()
+                .map(|(_, a)| a.title)
+                .collect();
+            prop_assert!(
+                titles.contains(title),
+                "{}: {:?} shows {}",
+                dir,
+                titles,
+                title
+            );
+        }
+    }
+    let merged = store.feed_top(None, 100).expect("merged").len();
+    prop_assert_eq!(merged, site.titles("other-news/rss.xml").len());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Site `inc` builds incrementally; site `full` goes through the same history but
+    /// renders every feed at every build (its output and with it the memory of what was
+    /// written are gone before each one). After every step both outputs are the same bytes.
+    #[test]
+    fn incremental_builds_write_what_full_builds_write(steps in proptest::collection::vec(step(), 1..7)) {
+        let inc = Site::new("", &config(""));
+        let full = Site::new("", &config(""));
+        let mut docs: [Vec<Item>; 2] = [Vec::new(), Vec::new()];
+        let mut serial = 0u32;
+        let mut day = 0i64;
+        let mut category = false;
+        let mut filters = false;
+        let write = |docs: &[Vec<Item>; 2], category: bool, filters: bool| {
+            let mut extra = String::new();
+            if category {
+                extra.push_str("[[category]]\nname = \"Lúa gạo\"\ntags = [\"Lúa\"]\n");
+            }
+            if filters {
+                extra.push_str(
+                    "[[filter]]\naction = \"discard\"\nfields = [\"title\"]\nwords = [\"Sửa\"]\n\n\
+                     [[filter]]\naction = \"tag\"\nfields = [\"tags\"]\nwords = [\"Chè\"]\nadd_tags = [\"Nông sản\"]\n",
+                );
+            }
+            for site in [&inc, &full] {
+                site.write("a.rss", &rss(&docs[0]));
+                site.write("b.rss", &rss(&docs[1]));
+                site.set_config("", &config(&extra));
+            }
+        };
+        docs[0].push(item("a0", "Đầu tiên", 0, &["Chè"]));
+        for s in std::iter::once(Step::Wait(0)).chain(steps) {
+            match s {
+                Step::Add(b, tags) => {
+                    serial += 1;
+                    let tags: Vec<&str> = tags.iter().map(|&t| TAGS[t]).collect();
+                    let src = usize::from(b);
+                    docs[src].push(item(&format!("{src}-{serial}"), &format!("Bài {serial}"), serial % 23 + 1, &tags));
+                }
+                Step::Both(tags) => {
+                    serial += 1;
+                    let tags: Vec<&str> = tags.iter().map(|&t| TAGS[t]).collect();
+                    for d in &mut docs {
+                        d.push(item(&format!("both-{serial}"), &format!("Chung {serial}"), serial % 23 + 1, &tags));
+                    }
+                }
+                Step::Retitle(b, n) => {
+                    serial += 1;
+                    let d = &mut docs[usize::from(b)];
+                    if !d.is_empty() {
+                        let i = n % d.len();
+                        d[i].title = format!("Sửa {serial}");
+                    }
+                }
+                Step::Drop(b, n) => {
+                    let d = &mut docs[usize::from(b)];
+                    if d.len() > 1 {
+                        let i = n % d.len();
+                        d.remove(i);
+                    }
+                }
+                Step::Wait(n) => day += n,
+                Step::ToggleCategory => category = !category,
+                Step::ToggleFilters => filters = !filters,
+            }
+            write(&docs, category, filters);
+            inc.build(Some(at(day)));
+            let _ = std::fs::remove_dir_all(full.out());
+            full.build(Some(at(day)));
+            prop_assert_eq!(tree(&inc), tree(&full));
+            membership_as_written(&inc)?;
+        }
+    }
+}
