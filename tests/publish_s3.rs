@@ -192,6 +192,8 @@ fn expected_type(rel: &str) -> &'static str {
         "json" => "application/feed+json; charset=utf-8",
         "opml" => "text/x-opml; charset=utf-8",
         "html" => "text/html; charset=utf-8",
+        "xsl" => "text/xsl; charset=utf-8",
+        "ico" => "image/x-icon",
         _ => panic!("unexpected file {rel}"),
     }
 }
