@@ -10,8 +10,6 @@ use feedmill::config::{CategoryCfg, Config};
 use feedmill::emit::{emit, plan, EmitReport};
 use feedmill::model::{Article, Tag};
 use feedmill::text::tag_key;
-use quick_xml::events::Event;
-use quick_xml::Reader;
 
 pub fn date(s: &str) -> Option<DateTime<FixedOffset>> {
     Some(DateTime::parse_from_rfc3339(s).expect("test date"))
@@ -134,71 +132,7 @@ pub fn all_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// (path of element names, attributes, text) of every element, for XML-level checks.
-#[derive(Debug, Default, Clone)]
-pub struct El {
-    pub path: String,
-    pub attrs: BTreeMap<String, String>,
-    pub text: String,
-}
-
-pub fn elements(xml: &str) -> Vec<El> {
-    let mut r = Reader::from_str(xml);
-    let mut names: Vec<String> = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
-    let mut out: Vec<El> = Vec::new();
-    loop {
-        let ev = r.read_event().expect("well-formed XML");
-        match ev {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let name = String::from_utf8(e.name().as_ref().to_vec()).expect("utf8");
-                let mut attrs = BTreeMap::new();
-                for a in e.attributes() {
-                    let a = a.expect("attribute");
-                    attrs.insert(
-                        String::from_utf8(a.key.as_ref().to_vec()).expect("utf8"),
-                        a.unescape_value().expect("attr value").into_owned(),
-                    );
-                }
-                names.push(name);
-                out.push(El {
-                    path: names.join("/"),
-                    attrs,
-                    text: String::new(),
-                });
-                if matches!(ev, Event::Empty(_)) {
-                    names.pop();
-                } else {
-                    open.push(out.len() - 1);
-                }
-            }
-            Event::End(_) => {
-                names.pop();
-                open.pop();
-            }
-            Event::Text(t) => {
-                if let Some(&i) = open.last() {
-                    out[i].text.push_str(&t.unescape().expect("text"));
-                }
-            }
-            Event::CData(t) => {
-                if let Some(&i) = open.last() {
-                    out[i]
-                        .text
-                        .push_str(std::str::from_utf8(&t.into_inner()).expect("utf8"));
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    out
-}
-
-pub fn find<'a>(els: &'a [El], path: &str) -> Vec<&'a El> {
-    els.iter().filter(|e| e.path == path).collect()
-}
-
-pub fn texts(els: &[El], path: &str) -> Vec<String> {
-    find(els, path).iter().map(|e| e.text.clone()).collect()
-}
+#[path = "../xml_support/mod.rs"]
+mod xml_support;
+#[allow(unused_imports)] // each test file uses a different subset
+pub use xml_support::{elements, find, texts, El};
