@@ -20,6 +20,9 @@ mod listing;
 mod meta;
 mod pages;
 
+/// A page's base URL (its `<base href>`, else its own), for other stages reading pages.
+pub(crate) use article::document_base;
+
 use std::collections::{BTreeMap, HashSet};
 
 use futures_util::stream::{self, StreamExt};

@@ -18,6 +18,7 @@ use url::Url;
 use crate::config::{FullTextCfg, LimitsCfg};
 use crate::normalize::html::{bound, sanitize_within, Bounds, Cuts};
 use crate::normalize::text::plain_text;
+use crate::scrape::document_base;
 
 /// Where an article's body came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,16 +50,6 @@ pub struct Body {
     pub origin: Origin,
     /// What the content bounds cut from it.
     pub cuts: Cuts,
-}
-
-/// The page's base URL: its `<base href>` when present, else where it was read from.
-fn base_of(doc: &Html, page_url: &Url) -> Url {
-    Selector::parse("base[href]")
-        .ok()
-        .and_then(|s| doc.select(&s).next())
-        .and_then(|b| b.attr("href"))
-        .and_then(|h| page_url.join(h.trim()).ok())
-        .unwrap_or_else(|| page_url.clone())
 }
 
 /// Removes every element `selectors` match from `doc`.
@@ -113,7 +104,7 @@ pub fn extract(
 ) -> Result<Body, String> {
     let (bounded, _) = bound(text, &Bounds::page(limits));
     let mut doc = Html::parse_document(&bounded);
-    let base = base_of(&doc, page_url);
+    let base = document_base(&doc, page_url);
     remove_all(&mut doc, &cfg.remove)?;
     let (raw, origin) = match &cfg.content {
         Some(css) => {

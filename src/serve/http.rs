@@ -29,16 +29,12 @@ pub(crate) enum Encoding {
     Identity,
 }
 
-/// Picks the best encoding from `Accept-Encoding`: brotli, then gzip, then identity, each
-/// only with a non-zero q-value (given for it or through `*`).
-pub(crate) fn choose_encoding(header: Option<&str>) -> Encoding {
-    let Some(header) = header else {
-        return Encoding::Identity;
-    };
-    let (mut br, mut gzip, mut star) = (None, None, None);
-    for part in header.split(',') {
+/// The values of a comma-separated header with their q-values (1 when not given), each
+/// value lowercased: what `Accept` and `Accept-Encoding` share.
+fn weighted(header: &str) -> impl Iterator<Item = (String, f32)> + '_ {
+    header.split(',').map(|part| {
         let mut fields = part.split(';');
-        let coding = fields.next().unwrap_or("").trim().to_ascii_lowercase();
+        let value = fields.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = fields
             .filter_map(|f| {
                 let (k, v) = f.split_once('=')?;
@@ -46,6 +42,18 @@ pub(crate) fn choose_encoding(header: Option<&str>) -> Encoding {
             })
             .next()
             .unwrap_or(1.0);
+        (value, q)
+    })
+}
+
+/// Picks the best encoding from `Accept-Encoding`: brotli, then gzip, then identity, each
+/// only with a non-zero q-value (given for it or through `*`).
+pub(crate) fn choose_encoding(header: Option<&str>) -> Encoding {
+    let Some(header) = header else {
+        return Encoding::Identity;
+    };
+    let (mut br, mut gzip, mut star) = (None, None, None);
+    for (coding, q) in weighted(header) {
         match coding.as_str() {
             "br" => br = Some(q),
             "gzip" | "x-gzip" => gzip = Some(q),
@@ -73,16 +81,7 @@ pub(crate) fn prefers_html(accept: Option<&str>, feed_type: &str) -> bool {
         return false;
     };
     let (mut html, mut feed, mut star) = (None::<f32>, None::<f32>, None::<f32>);
-    for part in accept.split(',') {
-        let mut fields = part.split(';');
-        let range = fields.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = fields
-            .filter_map(|f| {
-                let (k, v) = f.split_once('=')?;
-                (k.trim().eq_ignore_ascii_case("q")).then(|| v.trim().parse::<f32>().ok())?
-            })
-            .next()
-            .unwrap_or(1.0);
+    for (range, q) in weighted(accept) {
         let best = |slot: &mut Option<f32>| *slot = Some(slot.map_or(q, |o| o.max(q)));
         match range.as_str() {
             "text/html" => best(&mut html),
