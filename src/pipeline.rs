@@ -14,6 +14,7 @@
 //! [`crate::filter`]).
 
 mod dedup;
+mod feed_rows;
 mod filtered;
 mod full_text;
 pub mod pages;
@@ -327,9 +328,10 @@ pub async fn build_with_store(
     let refreshed = stories::refresh(&mut *store, cfg)?;
     timings.membership_ms = ms(refreshing);
     tracing::debug!(
-        "stories: {} changed, {} articles regrouped",
+        "stories: {} changed, {} articles regrouped, {} feed rows worked out",
         refreshed.changed,
-        refreshed.regrouped
+        refreshed.regrouped,
+        refreshed.feed_rows
     );
     timings.store_ms = ms(started);
     let started = Instant::now();
