@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 use build_support::*;
-use feedmill::store::{FeedKey, Membership, SqliteStore, Store};
+use feedmill::store::{FeedKey, Membership, Rank, SqliteStore, Store};
 
 fn at(day: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap() + Duration::days(day)
@@ -240,6 +240,62 @@ fn feed_rows_follow_the_feeds_a_build_changed_and_a_store_that_never_kept_them_g
         .expect("zero the rows");
     site.build(Some(at(12)));
     assert_eq!(rows(&site), later);
+}
+
+#[test]
+fn the_store_answers_the_stories_of_a_feed_between_two_ranks() {
+    let site = Site::new("", &config(""));
+    site.write(
+        "a.rss",
+        &rss(&[
+            item("a1", "Một", 1, &["Chè"]),
+            item("a2", "Hai", 2, &["Chè", "Lúa"]),
+            item("a3", "Ba", 3, &["Chè"]),
+            item("a4", "Bốn", 4, &["Chè"]),
+        ]),
+    );
+    site.write("b.rss", &rss(&[item("b1", "Năm", 5, &["Chè"])]));
+    site.build(Some(at(0)));
+    let mut store = SqliteStore::open(&site.store()).expect("store");
+    let fid = store.feed_ids(&[FeedKey::Tag("chè".into())]).expect("ids")[0];
+    let all: Vec<(Rank, i64)> = store
+        .feed_members(fid)
+        .expect("members")
+        .into_iter()
+        .map(|m| (m.rank, m.sid))
+        .collect();
+    assert_eq!(all.len(), 5);
+    // Every stretch of the feed, both ends included, newest first: as its membership.
+    for i in 0..all.len() {
+        for j in i..all.len() {
+            let got = store
+                .feed_range(Some(fid), all[i].0, all[j].0)
+                .expect("range");
+            assert_eq!(got, all[i..=j].to_vec(), "{i}..={j}");
+        }
+    }
+    // A stretch of time: the stories dated 02:00 to 04:00 of their day.
+    let day = |h: u32| {
+        let d = chrono::DateTime::parse_from_rfc3339(&format!("2025-03-01T{h:02}:00:00+07:00"));
+        Rank::at(d.ok())
+    };
+    let titles = |ranks: Vec<(Rank, i64)>| -> Vec<String> {
+        let sids: Vec<i64> = ranks.into_iter().map(|(_, s)| s).collect();
+        store
+            .articles_by_aid(&sids)
+            .expect("articles")
+            .into_iter()
+            .map(|(_, a)| a.title)
+            .collect()
+    };
+    let got = store.feed_range(Some(fid), day(4), day(2)).expect("range");
+    assert_eq!(titles(got), ["Bốn", "Ba", "Hai"]);
+    let merged = store.feed_range(None, day(5), day(4)).expect("merged");
+    assert_eq!(titles(merged), ["Năm", "Bốn"]);
+    assert!(store
+        .feed_range(Some(fid), day(2), day(4))
+        .expect("empty")
+        .is_empty());
 }
 
 /// One change to the sources between two builds.
