@@ -31,6 +31,7 @@ use super::ctx::{self, Ctx};
 use super::extras::{self, Extra, Extras};
 use super::history;
 use super::outdir::OutDir;
+use super::touched::{self, Reprint};
 use super::{opml, pages, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
 use crate::model::Article;
@@ -190,15 +191,24 @@ fn fingerprints(
     articles: &[Article],
     versions: &[Option<u128>],
     out_dir: &Path,
+    reprint: &Reprint<'_>,
 ) -> (BTreeMap<String, String>, Vec<Option<[u8; 16]>>) {
     let settings = render_settings(ctx.cfg, out_dir);
     let mut used = vec![false; articles.len()];
-    // Archive pages and digests show articles beyond the subscription documents'.
+    let none: Vec<usize> = Vec::new();
+    // Archive pages and digests show articles beyond the subscription documents'. Only
+    // the articles of the feeds to print again are printed.
     for &i in plan
         .feeds
         .iter()
-        .flat_map(|f| &f.articles)
-        .chain(plan.history.iter().flatten())
+        .enumerate()
+        .filter(|(f, _)| reprint.feed(*f))
+        .flat_map(|(f, feed)| {
+            feed.articles
+                .iter()
+                .chain(plan.history.get(f).unwrap_or(&none))
+        })
+        .chain(pages::headlines(plan, ctx.cfg))
     {
         if let Some(u) = used.get_mut(i) {
             *u = true;
@@ -239,7 +249,13 @@ fn fingerprints(
     let mut out = BTreeMap::new();
     let mut pages = Xxh3::new();
     pages.update(&settings);
-    for f in &plan.feeds {
+    for (at, f) in plan.feeds.iter().enumerate() {
+        if let Some(kept) = reprint.kept(at, &f.dir()) {
+            // Untouched since the last emit: its fingerprint is the one remembered.
+            out.insert(f.dir(), kept.clone());
+            page_entry(&mut pages, f, articles);
+            continue;
+        }
         let mut h = Xxh3::new();
         h.update(&settings);
         field(&mut h, kind_name(f.kind));
@@ -255,17 +271,7 @@ fn fingerprints(
         if complete {
             out.insert(f.dir(), hex(h.digest128()));
         }
-        field(&mut pages, kind_name(f.kind));
-        field(&mut pages, &f.slug);
-        field(&mut pages, &f.name);
-        pages.update(&(f.articles.len() as u64).to_le_bytes());
-        pages.update(&(f.total as u64).to_le_bytes());
-        let newest = f
-            .articles
-            .first()
-            .and_then(|&i| articles.get(i))
-            .and_then(Ctx::entry_published);
-        pages.update(&newest.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
+        page_entry(&mut pages, f, articles);
     }
     // The index shows its headlines whole (title, source, image): their prints.
     for &i in headlines {
@@ -276,6 +282,21 @@ fn fingerprints(
     }
     out.insert(PAGES_KEY.to_string(), hex(pages.digest128()));
     (out, prints)
+}
+
+/// What the pages show of one feed: its kind, slug, name, counts and newest date.
+fn page_entry(pages: &mut Xxh3, f: &PlannedFeed, articles: &[Article]) {
+    field(pages, kind_name(f.kind));
+    field(pages, &f.slug);
+    field(pages, &f.name);
+    pages.update(&(f.articles.len() as u64).to_le_bytes());
+    pages.update(&(f.total as u64).to_le_bytes());
+    let newest = f
+        .articles
+        .first()
+        .and_then(|&i| articles.get(i))
+        .and_then(Ctx::entry_published);
+    pages.update(&newest.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
 }
 
 fn hex(print: u128) -> String {
@@ -300,7 +321,7 @@ pub fn emit_incremental(
     out_dir: &Path,
     previous: &BTreeMap<String, String>,
 ) -> std::io::Result<(EmitReport, BTreeMap<String, String>)> {
-    let todo = outdated(plan, articles, &[], cfg, out_dir, previous);
+    let todo = outdated(plan, articles, &[], cfg, out_dir, previous, None);
     emit_outdated(plan, articles, cfg, out_dir, todo)
 }
 
@@ -321,6 +342,8 @@ pub struct Outdated {
     extras: Extras,
     /// Indices into `extras.docs` of the ones to render.
     stale_extras: Vec<usize>,
+    /// Feeds whose fingerprint was worked out (the others' was the one remembered).
+    pub printed: usize,
 }
 
 impl Outdated {
@@ -351,6 +374,11 @@ impl Outdated {
 /// article) gives the store's version of each stored article, which it is printed from
 /// rather than from its fields, so that its text need not be there: before
 /// [`emit_outdated`], every article in [`Outdated::shown`] must be complete.
+///
+/// `touched`, when given, names the folders of the feeds whose content may have changed
+/// since the last emit (the store's dirty feeds, see [`crate::store::Membership`]): the
+/// others keep the fingerprints `previous` remembers and are not printed at all, unless
+/// the plan itself moved (see [`touched`](super::touched)).
 pub fn outdated(
     plan: &Plan,
     articles: &[Article],
@@ -358,17 +386,41 @@ pub fn outdated(
     cfg: &Config,
     out_dir: &Path,
     previous: &BTreeMap<String, String>,
+    touched: Option<&BTreeSet<String>>,
 ) -> Outdated {
     let ctx = Ctx::new(plan, articles, cfg);
-    let (mut prints, article_prints) = fingerprints(&ctx, plan, articles, versions, out_dir);
     let settings = render_settings(cfg, out_dir);
-    let extras = extras::plan(&ctx, plan, articles, &article_prints, &settings, previous);
-    // A subscription document links its newest archive page.
+    let (plan_key, plan_print) = touched::plan_print(plan, cfg, &settings);
+    let reprint = Reprint::new(plan, cfg, previous, touched, &plan_print);
+    let (mut prints, article_prints) =
+        fingerprints(&ctx, plan, articles, versions, out_dir, &reprint);
+    let extras = extras::plan(
+        &ctx,
+        plan,
+        articles,
+        &article_prints,
+        &settings,
+        previous,
+        &|f| reprint.feed(f),
+    );
+    // A subscription document links its newest archive page (a remembered fingerprint
+    // has it already).
+    let reprinted: BTreeSet<String> = plan
+        .feeds
+        .iter()
+        .enumerate()
+        .filter(|(f, _)| reprint.feed(*f))
+        .map(|(_, feed)| feed.dir())
+        .collect();
     for (dir, newest) in extras::newest_pages(&extras) {
+        if !reprinted.contains(dir) {
+            continue;
+        }
         if let Some(p) = prints.get_mut(dir) {
             *p = format!("{p}:{newest}");
         }
     }
+    prints.insert(plan_key.to_string(), plan_print);
     // No output folder yet (or one that cannot be opened): nothing is in place.
     let out = OutDir::open_existing(out_dir).ok();
     let out = out.as_ref();
@@ -431,6 +483,7 @@ pub fn outdated(
         prints,
         extras,
         stale_extras,
+        printed: reprinted.len(),
     }
 }
 
@@ -481,6 +534,7 @@ pub fn emit_outdated(
         extras,
         stale_extras,
         headlines: _,
+        printed: _,
     } = todo;
     if first {
         // No trusted memory of the last emit: a first build, or one after a build that was
