@@ -23,6 +23,7 @@ mod opml;
 mod outdir;
 mod pages;
 pub mod plan;
+mod prints;
 mod rss;
 mod touched;
 pub mod write;

@@ -24,7 +24,12 @@ fn write_sources(site: &Site, changed: usize) {
             } else {
                 format!("Bài {i}")
             };
-            item(&format!("a{i}"), &title, i as u32 + 1, &[&format!("Thẻ {i}")])
+            item(
+                &format!("a{i}"),
+                &title,
+                i as u32 + 1,
+                &[&format!("Thẻ {i}")],
+            )
         })
         .collect();
     site.write("a.rss", &rss(&a));
@@ -34,7 +39,8 @@ fn write_sources(site: &Site, changed: usize) {
     site.write("b.rss", &rss(&b));
 }
 
-const CONFIG: &str = "[[source]]\nname = \"a\"\nurl = \"a.rss\"\n\n[[source]]\nname = \"b\"\nurl = \"b.rss\"\n";
+const CONFIG: &str =
+    "[[source]]\nname = \"a\"\nurl = \"a.rss\"\n\n[[source]]\nname = \"b\"\nurl = \"b.rss\"\n";
 
 #[test]
 fn a_build_after_articles_changed_in_one_source_prints_only_their_feeds() {
@@ -43,7 +49,10 @@ fn a_build_after_articles_changed_in_one_source_prints_only_their_feeds() {
     let first = site.build(Some(at(0)));
     // The merged feed, 12 tags of a, Chè of b.
     assert_eq!(first.feeds, 14);
-    assert_eq!(first.timings.feeds_printed, 14, "a first build prints every feed");
+    assert_eq!(
+        first.timings.feeds_printed, 14,
+        "a first build prints every feed"
+    );
 
     let same = site.build(Some(at(0)));
     assert_eq!(same.timings.feeds_printed, 0, "nothing changed: {same:?}");

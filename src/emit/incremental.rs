@@ -4,9 +4,11 @@
 //! version, the site/feeds/merged settings, the feed's kind, slug and name, and for each of
 //! its articles in order a print (XXH3-128) of the whole article and of the slug and label
 //! of each of its tags and categories (a tag's elected name can change without the article
-//! changing). These are change detectors over feedmill's own output, computed for every
-//! feed at every build, not defences against a forger: a cryptographic hash would cost
-//! more than everything else an unchanged feed costs. A feed whose fingerprint equals the
+//! changing). These are change detectors over feedmill's own output, not defences against
+//! a forger: a cryptographic hash would cost more than everything else an unchanged feed
+//! costs. They are computed for the feeds the store marked dirty; a feed it did not mark
+//! keeps the fingerprint remembered for it, unless the plan or the config moved (see
+//! [`touched`](super::touched)). A feed whose fingerprint equals the
 //! one remembered from the last build, and whose files are both still there, is not
 //! rendered at all: its files keep their bytes and mtime. A feed's page
 //! (`<feed>/index.html`) shows what its feed files show and shares their fingerprint.
@@ -24,13 +26,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
 use super::extras::{self, Extra, Extras};
 use super::history;
 use super::outdir::OutDir;
+use super::prints::{article_print, stored_print};
 use super::touched::{self, Reprint};
 use super::{opml, pages, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
@@ -44,7 +46,7 @@ fn field(h: &mut Xxh3, s: &str) {
     h.update(s.as_bytes());
 }
 
-fn kind_name(k: FeedKind) -> &'static str {
+pub(super) fn kind_name(k: FeedKind) -> &'static str {
     match k {
         FeedKind::Tag => "tag",
         FeedKind::Category => "category",
@@ -65,121 +67,6 @@ fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 16] {
     // The index links the digests; digest times shape the digests.
     field(&mut h, &format!("{:?}", cfg.digests));
     h.digest128().to_le_bytes()
-}
-
-/// Feeds one article's fields to XXH3-128.
-struct Print(Xxh3);
-
-impl Print {
-    fn bytes(&mut self, b: &[u8]) {
-        self.0.update(&(b.len() as u64).to_le_bytes());
-        self.0.update(b);
-    }
-
-    fn opt(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => {
-                self.0.update(&[1]);
-                self.bytes(s.as_bytes());
-            }
-            None => self.0.update(&[0]),
-        }
-    }
-
-    fn date(&mut self, d: Option<DateTime<FixedOffset>>) {
-        match d {
-            Some(d) => {
-                self.0.update(&[1]);
-                self.0.update(&d.timestamp().to_le_bytes());
-                self.0.update(&d.timestamp_subsec_nanos().to_le_bytes());
-                self.0.update(&d.offset().local_minus_utc().to_le_bytes());
-            }
-            None => self.0.update(&[0]),
-        }
-    }
-
-    fn list<'s>(&mut self, items: impl ExactSizeIterator<Item = &'s str>) {
-        self.0.update(&(items.len() as u64).to_le_bytes());
-        for s in items {
-            self.bytes(s.as_bytes());
-        }
-    }
-}
-
-/// One article as it renders: every field of the article and the slug and label of each
-/// of its tags and categories.
-fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
-    // Destructured so that a field added to `Article` cannot be forgotten here.
-    let Article {
-        id,
-        source,
-        source_guid,
-        url,
-        title,
-        summary,
-        content,
-        authors,
-        published,
-        updated,
-        image,
-        image_meta,
-        enclosures,
-        tags,
-        categories,
-        first_seen,
-    } = a;
-    let mut p = Print(Xxh3::new());
-    p.0.update(b"article");
-    for s in [id, source, title, summary, content] {
-        p.bytes(s.as_bytes());
-    }
-    for o in [source_guid, url, image] {
-        p.opt(o.as_deref());
-    }
-    p.date(*published);
-    p.date(*updated);
-    p.list(authors.iter().map(String::as_str));
-    p.list(categories.iter().map(String::as_str));
-    p.opt(image_meta.mime_type.as_deref());
-    for n in [image_meta.width, image_meta.height] {
-        p.0.update(&n.map_or(0, u64::from).to_le_bytes());
-    }
-    p.0.update(&(enclosures.len() as u64).to_le_bytes());
-    for e in enclosures {
-        p.bytes(e.url.as_bytes());
-        p.opt(e.mime_type.as_deref());
-        p.0.update(&e.length.map_or(u64::MAX, |l| l).to_le_bytes());
-    }
-    p.0.update(&first_seen.map_or(i64::MIN, |t| t.timestamp()).to_le_bytes());
-    p.0.update(&(tags.len() as u64).to_le_bytes());
-    for t in tags {
-        p.bytes(t.key.as_bytes());
-        p.bytes(t.name.as_bytes());
-    }
-    label_print(&mut p, ctx, a);
-    p.0.digest128().to_le_bytes()
-}
-
-/// A stored article as it renders: the store's print of its whole row (every field) and
-/// the slug and label of each of its tags and categories.
-fn stored_print(ctx: &Ctx<'_>, a: &Article, version: u128) -> [u8; 16] {
-    let mut p = Print(Xxh3::new());
-    p.0.update(b"head");
-    p.0.update(&version.to_le_bytes());
-    label_print(&mut p, ctx, a);
-    p.0.digest128().to_le_bytes()
-}
-
-/// The part of a print that the article alone does not decide: how this build names and
-/// slugs its tags and categories, and whether its link is its RSS GUID.
-fn label_print(p: &mut Print, ctx: &Ctx<'_>, a: &Article) {
-    // Whether its link is its GUID depends on the other articles sharing the link.
-    p.0.update(&[u8::from(ctx.guid_is_link(a))]);
-    for c in ctx.article_categories(a) {
-        p.bytes(kind_name(c.kind).as_bytes());
-        p.bytes(c.term.as_bytes());
-        p.bytes(c.label.as_bytes());
-    }
 }
 
 /// The fingerprint of every planned feed, keyed by its folder (`tag/luc-yen`), plus
@@ -378,7 +265,7 @@ impl Outdated {
 /// `touched`, when given, names the folders of the feeds whose content may have changed
 /// since the last emit (the store's dirty feeds, see [`crate::store::Membership`]): the
 /// others keep the fingerprints `previous` remembers and are not printed at all, unless
-/// the plan itself moved (see [`touched`](super::touched)).
+/// the plan itself moved (see [`touched_dirs`](super::touched_dirs)).
 pub fn outdated(
     plan: &Plan,
     articles: &[Article],
