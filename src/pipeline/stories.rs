@@ -59,7 +59,7 @@ fn rules_print(cfg: &Config) -> String {
 /// under the config's filters: an article a filter drops is in no story, and what a filter
 /// adds is in its story's feeds. A change of the filters makes every article pending.
 /// Then the row of every feed marked dirty is worked out again (see
-/// [`feed_rows`](super::feed_rows)).
+/// `pipeline/feed_rows.rs`).
 pub fn refresh(store: &mut dyn Store, cfg: &Config) -> Result<Refreshed, BuildError> {
     let mut done = refresh_stories(store, cfg)?;
     done.feed_rows = super::feed_rows::keep(store)?;
