@@ -16,10 +16,10 @@
 //! changed pending; the pipeline works the pending articles into stories
 //! ([`Store::write_stories`]), marking the feeds whose content may have changed dirty
 //! ([`Store::dirty_feeds`]), and works out again the row of each dirty feed (its story
-//! count, elected name and oldest dated rank, [`Membership::feed_rows`](story::Membership::feed_rows)). Emit fingerprints
+//! count, elected name and oldest dated rank, [`Membership::feed_rows`]). Emit fingerprints
 //! only the dirty feeds; it still plans from every article head
 //! ([`Store::article_heads`]). A writer that wants one feed's articles asks
-//! [`Store::feed_top`] (or [`Membership::feed_range`](story::Membership::feed_range), a stretch of its history) for its
+//! [`Store::feed_top`] (or [`Membership::feed_range`], a stretch of its history) for its
 //! stories, [`Store::stories`] for their parts and [`Store::articles_by_aid`] for the
 //! records, each a keyed or range read.
 //!
