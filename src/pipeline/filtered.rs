@@ -21,14 +21,25 @@ pub(super) fn feed_articles(
     store: &dyn Store,
     with_text: bool,
 ) -> Result<Deduped, BuildError> {
+    feed_articles_counted(cfg, store, with_text).map(|(d, _)| d)
+}
+
+/// [`feed_articles`], with how many article heads it read from the store (the build
+/// report's `timings.heads_read`).
+pub(super) fn feed_articles_counted(
+    cfg: &Config,
+    store: &dyn Store,
+    with_text: bool,
+) -> Result<(Deduped, usize), BuildError> {
     let heads = store.article_heads(with_text)?;
+    let read = heads.len();
     let filters = Filters::new(cfg);
     let heads = if filters.is_empty() {
         heads
     } else {
         filter_heads(&filters, heads, store)?
     };
-    dedup(heads, store, &cfg.limits)
+    Ok((dedup(heads, store, &cfg.limits)?, read))
 }
 
 /// The heads `filters` keep, with what they add. A head without its text whose source has
