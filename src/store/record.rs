@@ -83,8 +83,8 @@ pub(super) fn write(
     source: &str,
     a: &Article,
     first_seen: i64,
-    hash: &str,
-    content_hash: &str,
+    hash: &[u8],
+    content_hash: &[u8],
 ) -> rusqlite::Result<i64> {
     let print = super::story::article_print(a);
     stmt.query_row(
@@ -271,15 +271,19 @@ pub(super) const HEAD_FIELDS: &str =
 
 /// The version of a stored row: a print of its `hash` (SHA-256 of the source's record) and
 /// the dates the store gave it, which together decide every column.
-fn version(hash: &str, published: Option<&str>, updated: Option<&str>) -> u128 {
+fn version(hash: &[u8], published: Option<&str>, updated: Option<&str>) -> u128 {
     let mut v = xxhash_rust::xxh3::Xxh3::new();
     v.update(&super::SCHEMA_VERSION.to_le_bytes());
-    for part in [Some(hash), published, updated] {
+    for part in [
+        Some(hash),
+        published.map(str::as_bytes),
+        updated.map(str::as_bytes),
+    ] {
         match part {
             Some(s) => {
                 v.update(&[1]);
                 v.update(&(s.len() as u64).to_le_bytes());
-                v.update(s.as_bytes());
+                v.update(s);
             }
             None => v.update(&[0]),
         }
@@ -295,7 +299,7 @@ pub(super) const COMPLETE_HEAD_FIELDS: &str = concat!("source, id, ", fields!(),
 /// [`COMPLETE_HEAD_FIELDS`].
 pub(super) fn read_complete_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
     let v = version(
-        r.get_ref(15)?.as_str()?,
+        r.get_ref(15)?.as_bytes()?,
         r.get_ref(8)?.as_str_or_null()?,
         r.get_ref(9)?.as_str_or_null()?,
     );
@@ -311,7 +315,7 @@ pub(super) fn read_complete_head(r: &Row<'_>) -> rusqlite::Result<super::Article
 pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
     let published = r.get_ref(3)?.as_str_or_null()?;
     let updated = r.get_ref(4)?.as_str_or_null()?;
-    let v = version(r.get_ref(2)?.as_str()?, published, updated);
+    let v = version(r.get_ref(2)?.as_bytes()?, published, updated);
     let date = |idx: usize, s: Option<&str>| {
         s.map(|s| DateTime::parse_from_rfc3339(s).map_err(|e| bad(idx, e)))
             .transpose()
