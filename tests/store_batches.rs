@@ -64,6 +64,9 @@ fn write_config(dir: &Path, per_batch: usize, sources: usize) -> PathBuf {
     path
 }
 
+/// What one build left: every output file with its bytes, and the stored articles.
+type Round = (BTreeMap<String, Vec<u8>>, Vec<String>);
+
 /// Every file below `dir` by its path relative to it, with its bytes.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -84,7 +87,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 /// Builds the same three rounds (all sources; changed sources; the last source removed
 /// and, days later, retention) with `per_batch` sources a batch; what each round left.
-fn history(per_batch: usize) -> Vec<(BTreeMap<String, Vec<u8>>, Vec<String>)> {
+fn history(per_batch: usize) -> Vec<Round> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let start: DateTime<Utc> = "2025-03-10T00:00:00Z".parse().unwrap();
