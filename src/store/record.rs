@@ -22,13 +22,13 @@ pub(super) const FIELDS: &str = fields!();
 
 /// `INSERT` of a new article: `?1` source, `?2` id, `?3` first_seen, `?4` hash,
 /// `?5` content hash, then the fields (`?17`: the image meta and enclosures, see
-/// [`media_json`]), then `?18` its print; returns its handle, the next free one (its
-/// unique index answers the maximum at once).
+/// [`media_json`]), then `?18` its print and `?19` its handle (see [`write_new`]);
+/// returns its handle.
 pub(super) const INSERT: &str = "INSERT INTO articles (source, id, first_seen, hash, content_hash,
          source_guid, url, title, summary, content, authors, published, updated, image, tags,
          categories, media, print, aid)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-         (SELECT coalesce(max(aid), 0) + 1 FROM articles))
+         ?19)
      RETURNING aid";
 
 /// `UPDATE` of a changed article, same parameters as [`INSERT`]; `first_seen` never moves.
@@ -77,7 +77,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-/// Runs [`INSERT`] or [`REPLACE`] for `a`; returns the article's handle.
+/// Runs [`REPLACE`] for `a`; returns the article's handle.
 pub(super) fn write(
     stmt: &mut rusqlite::CachedStatement<'_>,
     source: &str,
@@ -86,30 +86,62 @@ pub(super) fn write(
     hash: &[u8],
     content_hash: &[u8],
 ) -> rusqlite::Result<i64> {
+    write_with(stmt, source, a, first_seen, hash, content_hash, None)
+}
+
+/// Runs [`INSERT`] for `a` with handle `aid`.
+pub(super) fn write_new(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    source: &str,
+    a: &Article,
+    first_seen: i64,
+    hashes: (&[u8], &[u8]),
+    aid: i64,
+) -> rusqlite::Result<i64> {
+    write_with(stmt, source, a, first_seen, hashes.0, hashes.1, Some(aid))
+}
+
+fn write_with(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    source: &str,
+    a: &Article,
+    first_seen: i64,
+    hash: &[u8],
+    content_hash: &[u8],
+    aid: Option<i64>,
+) -> rusqlite::Result<i64> {
     let print = super::story::article_print(a);
-    stmt.query_row(
-        rusqlite::params![
-            source,
-            a.id,
-            first_seen,
-            hash,
-            content_hash,
-            a.source_guid,
-            a.url,
-            a.title,
-            a.summary,
-            a.content,
-            json(&a.authors),
-            date_text(a.published),
-            date_text(a.updated),
-            a.image,
-            json(&a.tags),
-            json(&a.categories),
-            media_json(a),
-            print.as_slice(),
-        ],
-        |r| r.get(0),
-    )
+    let print = print.as_slice();
+    let (authors, published, updated) = (
+        json(&a.authors),
+        date_text(a.published),
+        date_text(a.updated),
+    );
+    let (tags, categories, media) = (json(&a.tags), json(&a.categories), media_json(a));
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+        &source,
+        &a.id,
+        &first_seen,
+        &hash,
+        &content_hash,
+        &a.source_guid,
+        &a.url,
+        &a.title,
+        &a.summary,
+        &a.content,
+        &authors,
+        &published,
+        &updated,
+        &a.image,
+        &tags,
+        &categories,
+        &media,
+        &print,
+    ];
+    if let Some(aid) = &aid {
+        values.push(aid);
+    }
+    stmt.query_row(values.as_slice(), |r| r.get(0))
 }
 
 fn bad(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
