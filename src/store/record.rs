@@ -117,7 +117,7 @@ fn write_with(
         date_text(a.published),
         date_text(a.updated),
     );
-    let (tags, categories, media) = (json(&a.tags), json(&a.categories), media_json(a));
+    let (tags, categories, media) = (tags_text(&a.tags), json(&a.categories), media_json(a));
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![
         &source,
         &a.id,
@@ -168,13 +168,48 @@ fn strings_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<String>> {
     }
 }
 
+/// The `tags` column (schema v8): one flat JSON array of each tag's key and name in turn,
+/// `["lục yên","Lục Yên",…]`, about 15 bytes a tag smaller than the objects
+/// (`[{"key":…,"name":…}]`) earlier schemas wrote, in the row and in the heads index.
+/// Rows written before keep their objects until rewritten; [`tags_from_text`] reads both.
+pub(super) fn tags_text(tags: &[Tag]) -> String {
+    let flat: Vec<&str> = tags
+        .iter()
+        .flat_map(|t| [t.key.as_str(), t.name.as_str()])
+        .collect();
+    json(&flat)
+}
+
+/// Reads the `tags` column in either shape (see [`tags_text`]).
+pub(super) fn tags_from_text(s: &str) -> Result<Vec<Tag>, serde_json::Error> {
+    if s.starts_with("[{") {
+        return match plain_tags(s) {
+            Some(v) => Ok(v),
+            None => serde_json::from_str(s),
+        };
+    }
+    let flat = match plain_strings(s) {
+        Some(v) => v,
+        None => serde_json::from_str::<Vec<String>>(s)?,
+    };
+    if flat.len() % 2 != 0 {
+        return Err(serde::de::Error::custom(
+            "a tag list of keys and names has an odd length",
+        ));
+    }
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    let mut it = flat.into_iter();
+    while let (Some(key), Some(name)) = (it.next(), it.next()) {
+        out.push(Tag { key, name });
+    }
+    Ok(out)
+}
+
 /// The tags as [`write`] stores them.
 fn tags_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<Tag>> {
     let bytes = r.get_ref(idx)?.as_bytes()?;
-    match std::str::from_utf8(bytes).ok().and_then(plain_tags) {
-        Some(v) => Ok(v),
-        None => list_at(r, idx),
-    }
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(idx, e))?;
+    tags_from_text(text).map_err(|e| bad(idx, e))
 }
 
 /// The JSON serde_json writes for a `Vec<String>` (`["a","b"]`), read without serde when
@@ -396,6 +431,34 @@ mod tests {
                 prop_assert_eq!(fast, tags.clone());
             }
         }
+    }
+
+    proptest! {
+        #[test]
+        fn tags_read_back_as_written_in_both_shapes(
+            pairs in proptest::collection::vec((text(), text()), 0..5),
+        ) {
+            let tags: Vec<Tag> = pairs.into_iter().map(|(key, name)| Tag { key, name }).collect();
+            prop_assert_eq!(tags_from_text(&tags_text(&tags)).unwrap(), tags.clone());
+            // What schema v7 wrote reads the same.
+            let old = serde_json::to_string(&tags).unwrap();
+            prop_assert_eq!(tags_from_text(&old).unwrap(), tags);
+        }
+    }
+
+    #[test]
+    fn a_flat_tag_list_is_15_bytes_a_tag_smaller() {
+        let tags = vec![
+            Tag {
+                key: "lục yên".into(),
+                name: "Lục Yên".into(),
+            };
+            3
+        ];
+        let old = serde_json::to_string(&tags).unwrap().len();
+        let new = tags_text(&tags).len();
+        assert_eq!(old - new, 3 * 15);
+        assert!(tags_from_text(r#"["a"]"#).is_err());
     }
 
     #[test]

@@ -32,7 +32,10 @@
 //!   index of heads stays while emit still fingerprints from every head.
 //! - v8: the store's size ([`COMPACT`]): an article's two hashes become 16-byte blobs (the
 //!   first 128 bits of the same SHA-256 digests, so no stored article looks changed)
-//!   instead of 64 hexadecimal characters, in the row and in the heads index.
+//!   instead of 64 hexadecimal characters, in the row and in the heads index. Rows written
+//!   from v8 on keep their tags as one flat list of keys and names (see
+//!   `record::tags_text`); rows written before keep their objects, read alike, until
+//!   rewritten. New articles are inserted in key order (pages fill instead of splitting).
 
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 

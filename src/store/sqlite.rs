@@ -572,7 +572,7 @@ impl SqliteStore {
         while let Some(row) = rows.next()? {
             let text: String = row.get(0)?;
             // A list that no longer reads keeps no slug: its tags are recounted at re-adding.
-            let tags: Vec<crate::model::Tag> = serde_json::from_str(&text).unwrap_or_default();
+            let tags = record::tags_from_text(&text).unwrap_or_default();
             keys.extend(tags.into_iter().map(|t| t.key));
         }
         Ok(keys)
