@@ -15,6 +15,7 @@
 
 mod batch;
 mod dedup;
+mod feed_rows;
 mod filtered;
 mod full_text;
 pub mod pages;
@@ -148,6 +149,9 @@ pub struct BuildTimings {
     pub plan_ms: u64,
     /// Fingerprinting, rendering and writing the feeds whose articles changed.
     pub emit_ms: u64,
+    /// Not a time: how many feeds were fingerprinted (those the store marked dirty, or
+    /// every feed when the plan or config moved or nothing is remembered).
+    pub feeds_printed: usize,
 }
 
 fn ms(since: Instant) -> u64 {
@@ -304,9 +308,10 @@ pub async fn build_with_store(
     timings.membership_ms = ms(refreshing);
     timings.store_ms += timings.membership_ms;
     tracing::debug!(
-        "stories: {} changed, {} articles regrouped",
+        "stories: {} changed, {} articles regrouped, {} feed rows worked out",
         refreshed.changed,
-        refreshed.regrouped
+        refreshed.regrouped,
+        refreshed.feed_rows
     );
     let started = Instant::now();
     let memory = store.emit_memory()?;
@@ -335,6 +340,10 @@ pub async fn build_with_store(
     }
     timings.plan_ms = ms(started);
     let started = Instant::now();
+    // The feeds this build (or one before it, killed before its emit finished) changed:
+    // the others are not printed again.
+    let dirty = store.dirty_feeds()?;
+    let touched = emit::touched_dirs(&plan, &dirty, &store.feed_rows()?);
     let todo = emit::outdated(
         &plan,
         &articles,
@@ -342,7 +351,9 @@ pub async fn build_with_store(
         cfg,
         &out_dir,
         &memory.fingerprints,
+        touched.as_ref(),
     );
+    timings.feeds_printed = todo.printed;
     let need: Vec<usize> = todo
         .shown(&plan)
         .into_iter()
@@ -362,7 +373,6 @@ pub async fn build_with_store(
         fingerprints,
     })?;
     // Every feed whose content changed was rendered above (by its fingerprint).
-    let dirty = store.dirty_feeds()?;
     store.clear_dirty_feeds(&dirty)?;
 
     timings.emit_ms = ms(started);
