@@ -135,6 +135,16 @@ impl Fresh {
     }
 }
 
+/// The backends this run checks: SQLite, and PostgreSQL when a test server is named
+/// (see [`postgres_url`]).
+pub fn backends(what: &str) -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    if postgres_url(what).is_some() {
+        out.push(Backend::Postgres);
+    }
+    out
+}
+
 /// Runs `test` once per backend with a fresh store of it, naming the backend when it fails.
 pub fn each_backend(what: &str, mut test: impl FnMut(&Fresh)) {
     for backend in [Backend::Sqlite, Backend::Postgres] {
