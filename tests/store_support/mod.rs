@@ -64,10 +64,17 @@ impl TempDb {
                 .unwrap()
                 .subsec_nanos()
         );
-        let mut c = postgres::Client::connect(admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("cannot connect to {admin}: {e}"));
-        c.batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+        // On a thread of its own: the blocking client cannot run inside a tokio runtime,
+        // and async tests create databases too.
+        let (a, n) = (admin.to_string(), name.clone());
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&a, postgres::NoTls)
+                .unwrap_or_else(|e| panic!("cannot connect to {a}: {e}"));
+            c.batch_execute(&format!("CREATE DATABASE {n}"))
+                .unwrap_or_else(|e| panic!("cannot create database {n}: {e}"));
+        })
+        .join()
+        .expect("the database is created");
         let mut url = url::Url::parse(admin).expect("a URL");
         url.set_path(&format!("/{name}"));
         TempDb {
