@@ -7,7 +7,7 @@
 
 mod store_support;
 
-use feedmill::store::{postgres_schema, PostgresStore, Store};
+use feedmill::store::{postgres_schema, Membership, PostgresStore, Store};
 use store_support::{postgres_url, TempDb};
 
 fn client(db: &TempDb) -> postgres::Client {
@@ -104,4 +104,57 @@ fn an_unreachable_database_is_named_without_its_password() {
     assert!(err.contains("cannot connect"), "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
+}
+
+fn article(id: &str, title: &str) -> feedmill::model::Article {
+    feedmill::model::Article {
+        id: id.into(),
+        source: "nguon".into(),
+        url: Some(format!("https://example.vn/{id}.html")),
+        title: title.into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_article_changed_by_another_writer_while_stories_are_worked_out_stays_pending() {
+    let Some(admin) = postgres_url("pending marks across writers") else {
+        return;
+    };
+    let db = TempDb::create(&admin);
+    let url = db.store_url();
+    let t = |h: i64| chrono::DateTime::from_timestamp(1_740_000_000 + 3600 * h, 0).unwrap();
+    let mut writer = PostgresStore::open(&url).unwrap();
+    let mut emitter = PostgresStore::open(&url).unwrap();
+    writer
+        .upsert_source(
+            "nguon",
+            vec![article("a", "Một"), article("b", "Hai")],
+            t(0),
+        )
+        .unwrap();
+    let heads = emitter.pending_heads(i64::MIN, 100).unwrap();
+    assert_eq!(heads.len(), 2);
+    // Another process changes `a` after the emitter read it, before it is done with it.
+    writer
+        .upsert_source(
+            "nguon",
+            vec![article("a", "Một (sửa)"), article("b", "Hai")],
+            t(1),
+        )
+        .unwrap();
+    emitter
+        .write_stories(&feedmill::store::StoryWrite {
+            pending_through: heads.last().map(|h| h.aid),
+            ..Default::default()
+        })
+        .unwrap();
+    let left = emitter.pending_heads(i64::MIN, 100).unwrap();
+    let titles: Vec<&str> = left.iter().map(|h| h.head.id.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["a"],
+        "the change made meanwhile is still to work out"
+    );
+    assert_eq!(emitter.pending().unwrap().articles, 1);
 }
