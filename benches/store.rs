@@ -326,10 +326,12 @@ mod pg {
         pub fn create(admin: &str) -> Db {
             let name = format!("feedmill_bench_{}", std::process::id());
             let mut c = postgres::Client::connect(admin, postgres::NoTls).expect("connect");
-            c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
-            ))
-            .expect("create the bench database");
+            // One statement each: two in one batch would be a transaction, which neither
+            // may run in.
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .expect("drop a leftover bench database");
+            c.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create the bench database");
             let mut url = url::Url::parse(admin).expect("a URL");
             url.set_path(&format!("/{name}"));
             Db {
