@@ -510,6 +510,44 @@ impl Membership for PostgresStore {
         })
     }
 
+    fn feed_range(
+        &self,
+        fid: Option<i64>,
+        from: Rank,
+        to: Rank,
+    ) -> Result<Vec<(Rank, i64)>, StoreError> {
+        self.run("cannot read a feed", |c| {
+            let rows = match fid {
+                Some(fid) => c.query(
+                    "SELECT ts, ns, sid FROM members
+                     WHERE fid = $1 AND (ts > $2 OR (ts = $2 AND ns >= $3))
+                                    AND (ts < $4 OR (ts = $4 AND ns <= $5))
+                     ORDER BY ts, ns, sid",
+                    &[&fid, &from.ts, &from.ns, &to.ts, &to.ns],
+                )?,
+                None => c.query(
+                    "SELECT ts, ns, sid FROM stories
+                     WHERE (ts > $1 OR (ts = $1 AND ns >= $2))
+                       AND (ts < $3 OR (ts = $3 AND ns <= $4))
+                     ORDER BY ts, ns, sid",
+                    &[&from.ts, &from.ns, &to.ts, &to.ns],
+                )?,
+            };
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    (
+                        Rank {
+                            ts: r.get(0),
+                            ns: r.get(1),
+                        },
+                        r.get::<_, i64>(2),
+                    )
+                })
+                .collect())
+        })
+    }
+
     fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.run("cannot read a feed", |c| {
