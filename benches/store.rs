@@ -211,6 +211,39 @@ impl WalWatch {
     }
 }
 
+/// What takes the store's bytes, table and index by table and index (SQLite's `dbstat`
+/// virtual table), largest first: the store-size work is aimed by it.
+fn print_dbstat(store: &Path) {
+    let conn = match rusqlite::Connection::open(store) {
+        Ok(c) => c,
+        Err(e) => return println!("  dbstat: cannot open the store: {e}"),
+    };
+    let rows: rusqlite::Result<Vec<(String, i64, i64)>> = conn
+        .prepare(
+            "SELECT name, sum(pgsize), sum(payload) FROM dbstat GROUP BY name
+             ORDER BY sum(pgsize) DESC",
+        )
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        });
+    match rows {
+        Ok(rows) => {
+            let total: i64 = rows.iter().map(|r| r.1).sum();
+            println!("  dbstat (pages, payload; share of the file):");
+            for (name, pages, payload) in rows.iter().take(12) {
+                println!(
+                    "    {name:<24} {:>8.1} MB {:>8.1} MB {:>5.1}%",
+                    *pages as f64 / 1e6,
+                    *payload as f64 / 1e6,
+                    100.0 * *pages as f64 / total.max(1) as f64
+                );
+            }
+        }
+        Err(e) => println!("  dbstat: {e}"),
+    }
+}
+
 fn measure(articles: usize) {
     let corpus = NEWSROOM;
     let per_source = (articles / corpus.sources).max(CHANGED);
@@ -300,6 +333,7 @@ fn measure(articles: usize) {
         "  incremental, median of {ROUNDS}: {inc:.2?} ({:.2}% of the full build); peak memory of the incremental builds {inc_peak} MiB",
         100.0 * inc.as_secs_f64() / full_time.as_secs_f64()
     );
+    print_dbstat(&cfg.site.store);
     let figures = Figures {
         full_s: full_time.as_secs_f64(),
         full_cpu_s: full_cpu,

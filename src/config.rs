@@ -240,6 +240,11 @@ pub struct LimitsCfg {
     /// Tries of one article page that keeps failing, while its feed entry stays the same;
     /// then the article keeps its feed's content until the entry changes (default 3).
     pub full_text_attempts: usize,
+    /// Sources a build reads, normalizes and stores at a time (default 32): a build's
+    /// memory follows the batch (at most this many documents and their
+    /// `items_per_source` articles each), not the number of sources; each batch's
+    /// articles are stored in one transaction.
+    pub sources_per_batch: usize,
 }
 
 impl Default for LimitsCfg {
@@ -259,6 +264,7 @@ impl Default for LimitsCfg {
             digest_articles: 200,
             full_text_pages: 100,
             full_text_attempts: 3,
+            sources_per_batch: 32,
         }
     }
 }

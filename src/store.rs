@@ -50,8 +50,14 @@
 //! - Emitting is bracketed: [`Store::begin_emit`] before the output is written,
 //!   [`Store::save_emit_memory`] after. The feed fingerprints of an emit that never finished
 //!   are not trusted, so a build killed mid-emit is followed by one that renders every feed.
-//! - [`Store::apply`] applies one build's changes in one transaction: a build killed at any
-//!   moment leaves the store as before the build or as after it.
+//! - [`Store::apply`] applies the changes it is given in one transaction: a call killed at
+//!   any moment leaves the store as before the call or as after it. The pipeline calls it
+//!   once per batch of sources (`limits.sources_per_batch`), after one call for the sources
+//!   removed from the config and before one for retention, so that a build's memory and
+//!   write-ahead log follow the batch, not the store. A build killed midway therefore
+//!   leaves each source as before the build or as after it (articles and state together),
+//!   never half a source; what it stored is pending (stories, dirty feeds), so the next
+//!   build works it into the feeds, and the output is untouched until the emit.
 
 mod lock;
 mod pages;

@@ -282,7 +282,7 @@ fn limits_have_defaults_and_take_every_key() {
     let cfg = parse(
         &format!(
             "{base}[limits]\nitems_per_source = 5\nstored_per_source = 9\ntags_per_article = 0\ntag_chars = 20\nslug_bytes = 40\n\
-             content_bytes = \"64KiB\"\nhtml_depth = 16\nhtml_attributes = 8\nlinks_per_listing = 3\nread_time = \"2s\"\n"
+             content_bytes = \"64KiB\"\nhtml_depth = 16\nhtml_attributes = 8\nlinks_per_listing = 3\nread_time = \"2s\"\nsources_per_batch = 7\n"
         ),
         "/srv/feeds.toml",
     );
@@ -304,6 +304,8 @@ fn limits_have_defaults_and_take_every_key() {
         (l.links_per_listing, l.read_time),
         (3, Duration::from_secs(2))
     );
+    assert_eq!(l.sources_per_batch, 7);
+    assert_eq!(feedmill::config::LimitsCfg::default().sources_per_batch, 32);
 }
 
 #[test]

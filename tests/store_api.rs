@@ -353,7 +353,7 @@ fn a_v1_store_is_migrated_with_its_data() {
     }
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
     // Read back as stored, with the instant it was first seen.
     let mut read_back = migrated.clone();
     read_back.first_seen = Some(t(1, 0));

@@ -172,7 +172,7 @@ fn a_v5_store_with_article_pages_migrates_to_v6() {
         .unwrap();
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
     let read = store.articles().unwrap();
     assert_eq!(read.len(), 1);
     assert_eq!(read[0].title, plain.title);

@@ -375,7 +375,7 @@ fn read_publish(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
 
 fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     let l = &mut cfg.limits;
-    let counts: [(&str, &mut usize, i64, i64); 12] = [
+    let counts: [(&str, &mut usize, i64, i64); 13] = [
         ("items_per_source", &mut l.items_per_source, 1, MAX_COUNT),
         (
             "stored_per_source",
@@ -399,6 +399,7 @@ fn read_limits(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
         ("digest_articles", &mut l.digest_articles, 1, 100_000),
         ("full_text_pages", &mut l.full_text_pages, 1, MAX_COUNT),
         ("full_text_attempts", &mut l.full_text_attempts, 1, 100),
+        ("sources_per_batch", &mut l.sources_per_batch, 1, 100_000),
     ];
     for (key, slot, min, max) in counts {
         if let Some(n) = t.int(ctx, key, min, max) {

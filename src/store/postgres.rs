@@ -459,7 +459,7 @@ impl Store for PostgresStore {
             )? {
                 let text: String = r.get(0);
                 // A list that no longer reads keeps no slug: its tags are recounted later.
-                let tags: Vec<crate::model::Tag> = serde_json::from_str(&text).unwrap_or_default();
+                let tags = super::record::tags_from_text(&text).unwrap_or_default();
                 keys.extend(tags.into_iter().map(|t| t.key));
             }
             Ok(keys)

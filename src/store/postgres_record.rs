@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use postgres::Row;
 
 use super::postgres::{Fail, R};
-use super::record::{plain_strings, plain_tags, version, Media};
+use super::record::{plain_strings, tags_from_text, version, Media};
 use super::{ArticleHead, ArticlePage};
 use crate::fetch::Validators;
 use crate::model::{Article, Tag};
@@ -44,10 +44,7 @@ fn strings(s: &str) -> R<Vec<String>> {
 }
 
 fn tags(s: &str) -> R<Vec<Tag>> {
-    match plain_tags(s) {
-        Some(v) => Ok(v),
-        None => serde_json::from_str(s).map_err(|e| Fail(format!("stored tags {s:?}: {e}"))),
-    }
+    tags_from_text(s).map_err(|e| Fail(format!("stored tags {s:?}: {e}")))
 }
 
 fn media(s: Option<&str>) -> R<Media> {
@@ -83,7 +80,7 @@ pub(super) fn read(r: &Row, at: usize) -> R<Article> {
 /// Reads a complete article and its version from a row selecting
 /// [`COMPLETE_HEAD_FIELDS`].
 pub(super) fn read_complete_head(r: &Row) -> R<ArticleHead> {
-    let v = version(r.get(15), r.get(8), r.get(9));
+    let v = version(r.get::<_, &str>(15).as_bytes(), r.get(8), r.get(9));
     Ok(ArticleHead {
         article: read(r, 0)?,
         text: true,
@@ -95,7 +92,7 @@ pub(super) fn read_complete_head(r: &Row) -> R<ArticleHead> {
 pub(super) fn read_head(r: &Row) -> R<ArticleHead> {
     let published: Option<&str> = r.get(3);
     let updated: Option<&str> = r.get(4);
-    let v = version(r.get(2), published, updated);
+    let v = version(r.get::<_, &str>(2).as_bytes(), published, updated);
     Ok(ArticleHead {
         article: Article {
             source: r.get(0),

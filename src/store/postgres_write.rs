@@ -17,11 +17,25 @@ use postgres::Transaction;
 
 use super::postgres::R;
 use super::postgres_record as rec;
-use super::record::{date_text, json, media_json};
+use super::record::{date_text, json, media_json, tags_text};
 use super::story::{article_print, match_key_hashes};
-use super::write::{content_hash, record_hash, redate};
+use super::write::{content_hash as content_digest, record_hash as record_digest, redate};
 use super::{Applied, BuildChanges, SourceArticles, SourceState, UpsertCounts};
 use crate::model::Article;
+
+/// The hashes as PostgreSQL keeps them: the hex of [`super::write::record_hash`] and
+/// [`super::write::content_hash`] (text columns).
+fn record_hash(a: &Article) -> String {
+    hex(&record_digest(a))
+}
+
+fn content_hash(a: &Article) -> String {
+    hex(&content_digest(a))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// The advisory lock key (transaction level) every apply holds.
 pub(super) const WRITE_LOCK: i64 = -0x6665_6564_7772_6974;
@@ -238,7 +252,7 @@ fn write_chunks(
             c.authors.push(json(&a.authors));
             c.published.push(date_text(a.published));
             c.updated.push(date_text(a.updated));
-            c.tags.push(json(&a.tags));
+            c.tags.push(tags_text(&a.tags));
             c.categories.push(json(&a.categories));
             c.media.push(media_json(&a));
             c.aid.push(w.aid);

@@ -22,13 +22,13 @@ pub(super) const FIELDS: &str = fields!();
 
 /// `INSERT` of a new article: `?1` source, `?2` id, `?3` first_seen, `?4` hash,
 /// `?5` content hash, then the fields (`?17`: the image meta and enclosures, see
-/// [`media_json`]), then `?18` its print; returns its handle, the next free one (its
-/// unique index answers the maximum at once).
+/// [`media_json`]), then `?18` its print and `?19` its handle (see [`write_new`]);
+/// returns its handle.
 pub(super) const INSERT: &str = "INSERT INTO articles (source, id, first_seen, hash, content_hash,
          source_guid, url, title, summary, content, authors, published, updated, image, tags,
          categories, media, print, aid)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-         (SELECT coalesce(max(aid), 0) + 1 FROM articles))
+         ?19)
      RETURNING aid";
 
 /// `UPDATE` of a changed article, same parameters as [`INSERT`]; `first_seen` never moves.
@@ -77,39 +77,71 @@ pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-/// Runs [`INSERT`] or [`REPLACE`] for `a`; returns the article's handle.
+/// Runs [`REPLACE`] for `a`; returns the article's handle.
 pub(super) fn write(
     stmt: &mut rusqlite::CachedStatement<'_>,
     source: &str,
     a: &Article,
     first_seen: i64,
-    hash: &str,
-    content_hash: &str,
+    hash: &[u8],
+    content_hash: &[u8],
+) -> rusqlite::Result<i64> {
+    write_with(stmt, source, a, first_seen, hash, content_hash, None)
+}
+
+/// Runs [`INSERT`] for `a` with handle `aid`.
+pub(super) fn write_new(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    source: &str,
+    a: &Article,
+    first_seen: i64,
+    hashes: (&[u8], &[u8]),
+    aid: i64,
+) -> rusqlite::Result<i64> {
+    write_with(stmt, source, a, first_seen, hashes.0, hashes.1, Some(aid))
+}
+
+fn write_with(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    source: &str,
+    a: &Article,
+    first_seen: i64,
+    hash: &[u8],
+    content_hash: &[u8],
+    aid: Option<i64>,
 ) -> rusqlite::Result<i64> {
     let print = super::story::article_print(a);
-    stmt.query_row(
-        rusqlite::params![
-            source,
-            a.id,
-            first_seen,
-            hash,
-            content_hash,
-            a.source_guid,
-            a.url,
-            a.title,
-            a.summary,
-            a.content,
-            json(&a.authors),
-            date_text(a.published),
-            date_text(a.updated),
-            a.image,
-            json(&a.tags),
-            json(&a.categories),
-            media_json(a),
-            print.as_slice(),
-        ],
-        |r| r.get(0),
-    )
+    let print = print.as_slice();
+    let (authors, published, updated) = (
+        json(&a.authors),
+        date_text(a.published),
+        date_text(a.updated),
+    );
+    let (tags, categories, media) = (tags_text(&a.tags), json(&a.categories), media_json(a));
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+        &source,
+        &a.id,
+        &first_seen,
+        &hash,
+        &content_hash,
+        &a.source_guid,
+        &a.url,
+        &a.title,
+        &a.summary,
+        &a.content,
+        &authors,
+        &published,
+        &updated,
+        &a.image,
+        &tags,
+        &categories,
+        &media,
+        &print,
+    ];
+    if let Some(aid) = &aid {
+        values.push(aid);
+    }
+    stmt.query_row(values.as_slice(), |r| r.get(0))
 }
 
 fn bad(idx: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
@@ -136,13 +168,48 @@ fn strings_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<String>> {
     }
 }
 
+/// The `tags` column (schema v8): one flat JSON array of each tag's key and name in turn,
+/// `["lục yên","Lục Yên",…]`, about 15 bytes a tag smaller than the objects
+/// (`[{"key":…,"name":…}]`) earlier schemas wrote, in the row and in the heads index.
+/// Rows written before keep their objects until rewritten; [`tags_from_text`] reads both.
+pub(super) fn tags_text(tags: &[Tag]) -> String {
+    let flat: Vec<&str> = tags
+        .iter()
+        .flat_map(|t| [t.key.as_str(), t.name.as_str()])
+        .collect();
+    json(&flat)
+}
+
+/// Reads the `tags` column in either shape (see [`tags_text`]).
+pub(super) fn tags_from_text(s: &str) -> Result<Vec<Tag>, serde_json::Error> {
+    if s.starts_with("[{") {
+        return match plain_tags(s) {
+            Some(v) => Ok(v),
+            None => serde_json::from_str(s),
+        };
+    }
+    let flat = match plain_strings(s) {
+        Some(v) => v,
+        None => serde_json::from_str::<Vec<String>>(s)?,
+    };
+    if flat.len() % 2 != 0 {
+        return Err(serde::de::Error::custom(
+            "a tag list of keys and names has an odd length",
+        ));
+    }
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    let mut it = flat.into_iter();
+    while let (Some(key), Some(name)) = (it.next(), it.next()) {
+        out.push(Tag { key, name });
+    }
+    Ok(out)
+}
+
 /// The tags as [`write`] stores them.
 fn tags_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<Tag>> {
     let bytes = r.get_ref(idx)?.as_bytes()?;
-    match std::str::from_utf8(bytes).ok().and_then(plain_tags) {
-        Some(v) => Ok(v),
-        None => list_at(r, idx),
-    }
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(idx, e))?;
+    tags_from_text(text).map_err(|e| bad(idx, e))
 }
 
 /// The JSON serde_json writes for a `Vec<String>` (`["a","b"]`), read without serde when
@@ -271,15 +338,19 @@ pub(super) const HEAD_FIELDS: &str =
 
 /// The version of a stored row: a print of its `hash` (SHA-256 of the source's record) and
 /// the dates the store gave it, which together decide every column.
-pub(super) fn version(hash: &str, published: Option<&str>, updated: Option<&str>) -> u128 {
+pub(super) fn version(hash: &[u8], published: Option<&str>, updated: Option<&str>) -> u128 {
     let mut v = xxhash_rust::xxh3::Xxh3::new();
     v.update(&super::SCHEMA_VERSION.to_le_bytes());
-    for part in [Some(hash), published, updated] {
+    for part in [
+        Some(hash),
+        published.map(str::as_bytes),
+        updated.map(str::as_bytes),
+    ] {
         match part {
             Some(s) => {
                 v.update(&[1]);
                 v.update(&(s.len() as u64).to_le_bytes());
-                v.update(s.as_bytes());
+                v.update(s);
             }
             None => v.update(&[0]),
         }
@@ -295,7 +366,7 @@ pub(super) const COMPLETE_HEAD_FIELDS: &str = concat!("source, id, ", fields!(),
 /// [`COMPLETE_HEAD_FIELDS`].
 pub(super) fn read_complete_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
     let v = version(
-        r.get_ref(15)?.as_str()?,
+        r.get_ref(15)?.as_bytes()?,
         r.get_ref(8)?.as_str_or_null()?,
         r.get_ref(9)?.as_str_or_null()?,
     );
@@ -311,7 +382,7 @@ pub(super) fn read_complete_head(r: &Row<'_>) -> rusqlite::Result<super::Article
 pub(super) fn read_head(r: &Row<'_>) -> rusqlite::Result<super::ArticleHead> {
     let published = r.get_ref(3)?.as_str_or_null()?;
     let updated = r.get_ref(4)?.as_str_or_null()?;
-    let v = version(r.get_ref(2)?.as_str()?, published, updated);
+    let v = version(r.get_ref(2)?.as_bytes()?, published, updated);
     let date = |idx: usize, s: Option<&str>| {
         s.map(|s| DateTime::parse_from_rfc3339(s).map_err(|e| bad(idx, e)))
             .transpose()
@@ -360,6 +431,34 @@ mod tests {
                 prop_assert_eq!(fast, tags.clone());
             }
         }
+    }
+
+    proptest! {
+        #[test]
+        fn tags_read_back_as_written_in_both_shapes(
+            pairs in proptest::collection::vec((text(), text()), 0..5),
+        ) {
+            let tags: Vec<Tag> = pairs.into_iter().map(|(key, name)| Tag { key, name }).collect();
+            prop_assert_eq!(tags_from_text(&tags_text(&tags)).unwrap(), tags.clone());
+            // What schema v7 wrote reads the same.
+            let old = serde_json::to_string(&tags).unwrap();
+            prop_assert_eq!(tags_from_text(&old).unwrap(), tags);
+        }
+    }
+
+    #[test]
+    fn a_flat_tag_list_is_15_bytes_a_tag_smaller() {
+        let tags = vec![
+            Tag {
+                key: "lục yên".into(),
+                name: "Lục Yên".into(),
+            };
+            3
+        ];
+        let old = serde_json::to_string(&tags).unwrap().len();
+        let new = tags_text(&tags).len();
+        assert_eq!(old - new, 3 * 15);
+        assert!(tags_from_text(r#"["a"]"#).is_err());
     }
 
     #[test]

@@ -30,11 +30,17 @@
 //!   feeds indexed by rank, match keys, and what waits to be worked into stories, so a
 //!   build can read the newest `items` of a feed instead of every article. The covering
 //!   index of heads stays while emit still fingerprints from every head.
+//! - v8: the store's size ([`COMPACT`]): an article's two hashes become 16-byte blobs (the
+//!   first 128 bits of the same SHA-256 digests, so no stored article looks changed)
+//!   instead of 64 hexadecimal characters, in the row and in the heads index. Rows written
+//!   from v8 on keep their tags as one flat list of keys and names (see
+//!   `record::tags_text`); rows written before keep their objects, read alike, until
+//!   rewritten. New articles are inserted in key order (pages fill instead of splitting).
 
 use rusqlite::{params, Connection, Transaction, TransactionBehavior};
 
 /// The schema version this feedmill writes.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Migration `i` takes the store from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -199,6 +205,20 @@ fn migrate_membership(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The migrations after feed membership: migration `i` takes the store from version
+/// `MIGRATIONS.len() + 1 + i` to the next.
+const LATER: &[&str] = &[
+    // v7 → v8
+    COMPACT,
+];
+
+/// v7 → v8, self-contained: the hashes as the first 16 bytes of their digest. A hash that
+/// is not hexadecimal (none is) becomes an empty blob: its article is seen as changed and
+/// written again by the next build that reads it.
+const COMPACT: &str = "UPDATE articles SET
+        hash = coalesce(substr(unhex(hash), 1, 16), x''),
+        content_hash = coalesce(substr(unhex(content_hash), 1, 16), x'');";
+
 /// The table of article pages (v5), self-contained: it refers to no other table, and is
 /// pruned against `articles` by the store when pages are saved.
 const ARTICLE_PAGES: &str = "CREATE TABLE article_pages (
@@ -248,7 +268,10 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
             Some(sql) => tx.execute_batch(sql),
             // Feed membership is the step after the SQL ones (the only step with Rust in it).
             None if v as usize == MIGRATIONS.len() => migrate_membership(&tx),
-            None => return Ok(()),
+            None => match LATER.get(v as usize - MIGRATIONS.len() - 1) {
+                Some(sql) => tx.execute_batch(sql),
+                None => return Ok(()),
+            },
         };
         step.map_err(|e| format!("migration to schema version {} failed: {e}", v + 1))?;
         tx.pragma_update(None, "user_version", v + 1)

@@ -29,6 +29,12 @@ use crate::fetch::Validators;
 use crate::model::Article;
 use crate::text::tag_key;
 
+/// SQLite's page cache per connection, in KiB: bounded, and part of a build's peak memory.
+const CACHE_KIB: i64 = 32 * 1024;
+
+/// What the write-ahead log is cut back to after a checkpoint, in bytes.
+const WAL_KEEP_BYTES: i64 = 64 * 1024 * 1024;
+
 /// The SQLite store. See the [module documentation](super) for the rules it keeps.
 pub struct SqliteStore {
     pub(super) conn: Connection,
@@ -70,6 +76,18 @@ impl SqliteStore {
         // last transactions, never consistency).
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| err(format!("cannot set synchronous: {e}")))?;
+        // A page cache of CACHE_KIB: the membership and index inserts of a batch land all
+        // over their B-trees, and SQLite's default 2 MiB makes each batch read the same
+        // pages again and again (measured in `cargo bench --bench store`; see README).
+        // After a checkpoint the write-ahead log is cut back to WAL_KEEP_BYTES, so a
+        // batch's log does not stay on disk once it is in the database.
+        for (pragma, value) in [
+            ("cache_size", -CACHE_KIB),
+            ("journal_size_limit", WAL_KEEP_BYTES),
+        ] {
+            conn.pragma_update(None, pragma, value)
+                .map_err(|e| err(format!("cannot set {pragma}: {e}")))?;
+        }
         schema::migrate(&mut conn).map_err(err)?;
         Ok(SqliteStore {
             conn,
@@ -554,7 +572,7 @@ impl SqliteStore {
         while let Some(row) = rows.next()? {
             let text: String = row.get(0)?;
             // A list that no longer reads keeps no slug: its tags are recounted at re-adding.
-            let tags: Vec<crate::model::Tag> = serde_json::from_str(&text).unwrap_or_default();
+            let tags = record::tags_from_text(&text).unwrap_or_default();
             keys.extend(tags.into_iter().map(|t| t.key));
         }
         Ok(keys)

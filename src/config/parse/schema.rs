@@ -60,6 +60,7 @@ pub(super) const LIMITS_KEYS: &[&str] = &[
     "digest_articles",
     "full_text_pages",
     "full_text_attempts",
+    "sources_per_batch",
 ];
 /// `[[source]]`.
 pub(super) const SOURCE_KEYS: &[&str] = &[
