@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use feedmill::store::{SqliteStore, Store};
 
+mod store_support;
+
 const SOURCES: usize = 20;
 const PER_SOURCE: usize = 400;
 const TAGS: usize = 600;
@@ -81,32 +83,44 @@ fn check(dir: &Path) -> (usize, usize) {
             .unwrap();
         assert_eq!(integrity, "ok");
         let store = SqliteStore::open(&db).expect("the store opens after a kill");
-        let all = store.articles().expect("every article reads back");
-        articles = all.len();
-        // A build stores its sources a batch at a time (`limits.sources_per_batch`): each
-        // source's articles land all at once or not at all, one round's titles per source.
-        let mut rounds: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
-            Default::default();
-        for a in &all {
-            if let Some((_, r)) = a.title.rsplit_once(" lần ") {
-                rounds.entry(a.source.as_str()).or_default().insert(r);
-            }
-        }
-        for (source, r) in &rounds {
-            assert!(
-                r.len() <= 1,
-                "half of source {source} was committed: rounds {r:?}"
-            );
-        }
-        store.stats().expect("stats after a kill");
+        articles = check_store(&store);
     }
+    (articles, check_files(dir))
+}
+
+/// Every article of the store reads back, each source's from one build only; its stats
+/// read. Returns
+/// how many articles it holds.
+fn check_store(store: &dyn Store) -> usize {
+    let all = store.articles().expect("every article reads back");
+    // A build stores its sources a batch at a time (`limits.sources_per_batch`): each
+    // source's articles land all at once or not at all, one round's titles per source.
+    let mut rounds: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for a in &all {
+        if let Some((_, r)) = a.title.rsplit_once(" lần ") {
+            rounds.entry(a.source.as_str()).or_default().insert(r);
+        }
+    }
+    for (source, r) in &rounds {
+        assert!(
+            r.len() <= 1,
+            "half of source {source} was committed: rounds {r:?}"
+        );
+    }
+    store.stats().expect("stats after a kill");
+    all.len()
+}
+
+/// Every feed file of the output parses; returns how many there are.
+fn check_files(dir: &Path) -> usize {
     let files = xml_files(&dir.join("public"));
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         feed_rs::parser::parse(&bytes[..])
             .unwrap_or_else(|e| panic!("{} is not a whole feed: {e}", f.display()));
     }
-    (articles, files.len())
+    files.len()
 }
 
 #[test]
@@ -200,4 +214,61 @@ fn a_build_killed_at_any_moment_leaves_a_readable_store_and_whole_files() {
     );
     assert!(text.contains("sources (20):"), "{text}");
     assert!(text.contains(&format!("tags ({TAGS}, top 1):")), "{text}");
+}
+
+/// The same on the PostgreSQL store: a build killed at any moment leaves the database as
+/// before or after it (one transaction), its build lock goes with its connection (the next
+/// build runs), and the output stays whole.
+#[test]
+fn a_build_killed_at_any_moment_leaves_the_postgresql_store_consistent() {
+    let Some(admin) = store_support::postgres_url("a killed build on PostgreSQL") else {
+        return;
+    };
+    let db = store_support::TempDb::create(&admin);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let config = write_config(dir);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("\n[store]\nurl = \"{}\"\n", db.url));
+    std::fs::write(&config, text).unwrap();
+    let open = || feedmill::store::open_url(&db.store_url()).expect("the store opens after a kill");
+    let run = |round: usize| {
+        write_sources(dir, round);
+        Command::new(env!("CARGO_BIN_EXE_feedmill"))
+            .args(["build", "--quiet", "--config"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn feedmill")
+    };
+    assert!(run(0).wait().unwrap().success());
+    assert_eq!(check_store(open().as_ref()), SOURCES * PER_SOURCE);
+    let mut finished_early = 0;
+    for (round, delay_ms) in [100u64, 300, 600, 1000, 1500].into_iter().enumerate() {
+        let mut child = run(round + 1);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_some() {
+            finished_early += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        check_store(open().as_ref());
+        check_files(dir);
+    }
+    assert!(
+        finished_early < 5,
+        "every build finished before its kill; the test killed nothing"
+    );
+    // The killed builds' locks went with their connections: this one runs to the end.
+    let status = run(99).wait().unwrap();
+    assert!(status.success(), "a build after the kills runs");
+    let store = open();
+    assert_eq!(check_store(store.as_ref()), SOURCES * PER_SOURCE);
+    assert!(store
+        .articles()
+        .unwrap()
+        .iter()
+        .all(|a| a.title.ends_with(" lần 99")));
+    assert!(!dir.join("feedmill.db").exists(), "no SQLite file");
 }
