@@ -226,18 +226,60 @@ pub async fn build_with_store(
         .out_dir
         .clone()
         .unwrap_or_else(|| cfg.site.output_dir.clone());
-    let mut states = store.source_states()?;
-
-    let mut timings = BuildTimings::default();
-    let started = Instant::now();
-    let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
     let chosen: Vec<Source> = cfg
         .sources
         .iter()
         .filter(|s| opts.only.as_ref().is_none_or(|only| only.contains(&s.name)))
         .cloned()
         .collect();
-    let mut got = gather(cfg, &chosen, &fetcher, &states, opts.progress).await;
+    let fetched = fetch_sources(cfg, &chosen, store, now, opts.progress).await?;
+    let stored = store_fetched(cfg, fetched, store)?;
+    emit_stored(cfg, &out_dir, now, stored, store)
+}
+
+/// What [`fetch_sources`] got: every chosen source fetched, read and normalized, nothing
+/// written to the store yet.
+pub struct Fetched {
+    now: DateTime<Utc>,
+    reports: Vec<SourceReport>,
+    updates: Vec<SourceUpdate>,
+    same: Vec<bool>,
+    full_text: full_text::FullText,
+    timings: BuildTimings,
+}
+
+impl Fetched {
+    /// One line per source fetched, in the order asked.
+    pub fn reports(&self) -> &[SourceReport] {
+        &self.reports
+    }
+}
+
+/// What [`store_fetched`] wrote: the sources' reports with their store counts, for
+/// [`emit_stored`] or for a caller that emits elsewhere (`feedmill worker`).
+pub struct Stored {
+    /// One line per source fetched.
+    pub reports: Vec<SourceReport>,
+    /// Where the time went so far.
+    pub timings: BuildTimings,
+}
+
+/// Fetches, reads and normalizes `chosen` (and the full text of their new articles),
+/// reading the store only (validators, kept article pages): the sources' part of a build
+/// before anything is written, so that several processes can fetch at once and write one
+/// after the other ([`store_fetched`]).
+pub async fn fetch_sources(
+    cfg: &Config,
+    chosen: &[Source],
+    store: &mut (dyn Store + Send),
+    now: DateTime<Utc>,
+    progress: bool,
+) -> Result<Fetched, BuildError> {
+    let mut states = store.source_states()?;
+    let mut timings = BuildTimings::default();
+    let started = Instant::now();
+    let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
+    let mut got = gather(cfg, chosen, &fetcher, &states, progress).await;
     timings.fetch_ms = ms(started);
 
     let normalizer = Normalizer::new(cfg);
@@ -256,9 +298,9 @@ pub async fn build_with_store(
     let mut processed = process_all(inputs, &normalizer, &rules);
     timings.read_ms = ms(started);
     let started = Instant::now();
-    let stored_pages = full_text::stored_pages(&chosen, &processed, &*store)?;
+    let stored_pages = full_text::stored_pages(chosen, &processed, &*store)?;
     let full_text =
-        full_text::full_text(cfg, &chosen, &mut processed, &fetcher, stored_pages, now).await;
+        full_text::full_text(cfg, chosen, &mut processed, &fetcher, stored_pages, now).await;
     timings.full_text_ms = ms(started);
     let mut reports = Vec::with_capacity(chosen.len());
     let mut updates = Vec::with_capacity(chosen.len());
@@ -270,6 +312,32 @@ pub async fn build_with_store(
         updates.push(update);
         same.push(same_document);
     }
+    Ok(Fetched {
+        now,
+        reports,
+        updates,
+        same,
+        full_text,
+        timings,
+    })
+}
+
+/// Writes what [`fetch_sources`] got to the store in one [`Store::apply`] (retention and
+/// the removal of sources no longer configured included), then works the changes into
+/// stories and feed membership. The caller keeps other writers off the store meanwhile.
+pub fn store_fetched(
+    cfg: &Config,
+    fetched: Fetched,
+    store: &mut (dyn Store + Send),
+) -> Result<Stored, BuildError> {
+    let Fetched {
+        now,
+        mut reports,
+        mut updates,
+        same,
+        full_text,
+        mut timings,
+    } = fetched;
     let started = Instant::now();
     full_text.hold(&mut updates);
     full_text.save(store)?;
@@ -332,6 +400,24 @@ pub async fn build_with_store(
         refreshed.regrouped
     );
     timings.store_ms = ms(started);
+    Ok(Stored { reports, timings })
+}
+
+/// Renders the feeds whose articles changed from what the store holds, into `out_dir`
+/// (the emit half of a build, with the reports of the sources [`store_fetched`] wrote).
+/// The caller keeps other writers off the store and the folder meanwhile.
+pub fn emit_stored(
+    cfg: &Config,
+    out_dir: &std::path::Path,
+    now: DateTime<Utc>,
+    stored: Stored,
+    store: &mut (dyn Store + Send),
+) -> Result<BuildReport, BuildError> {
+    let Stored {
+        reports,
+        mut timings,
+    } = stored;
+    let out_dir = out_dir.to_path_buf();
     let started = Instant::now();
     let memory = store.emit_memory()?;
     // Heads only, unless every feed will be rendered (no trusted fingerprints): the text
