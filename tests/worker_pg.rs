@@ -88,3 +88,151 @@ fn three_workers_fetch_every_one_of_300_sources_and_none_twice_within_its_interv
         "300 sources, 3 workers, {elapsed:?}: {fetches} fetches, closest two of one source {closest:?} apart"
     );
 }
+
+#[test]
+fn workers_together_never_hold_more_than_per_host_requests_on_one_host() {
+    let Some(pg) = postgres_url("per_host") else {
+        return;
+    };
+    let db = fresh_database(&pg, "per_host");
+    let server = FeedServer::start(1);
+    server.delay(Duration::from_millis(300));
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &server,
+        30,
+        "1h",
+        &format!(
+            "[fetch]\nper_host = 2\n[worker]\ndatabase = \"{db}\"\nclaim = 10\nidle = \"50ms\"\n"
+        ),
+    );
+    let workers: Vec<Worker> = (0..3)
+        .map(|k| Worker::start(dir.path(), &format!("w{k}"), &["--no-emit"], &[]))
+        .collect();
+    let all_fetched = wait_for(Duration::from_secs(40), || server.hits().len() == 30);
+    let said: Vec<String> = workers.iter().map(Worker::said).collect();
+    assert!(
+        all_fetched,
+        "{} of 30 fetched\n{}",
+        server.hits().len(),
+        said.join("\n")
+    );
+    // One host, per_host = 2: never more than two requests at once across the workers.
+    assert_eq!(server.most_in_flight(), 2, "{}", said.join("\n"));
+    assert!(server.hits().values().all(|at| at.len() == 1));
+}
+
+#[test]
+fn a_killed_workers_sources_are_fetched_by_another_after_its_lease_expires() {
+    let Some(pg) = postgres_url("killed_worker") else {
+        return;
+    };
+    let db = fresh_database(&pg, "killed");
+    let server = FeedServer::start(2);
+    // Source 7's first request is never answered: worker a is mid-fetch when killed.
+    server.hold_first(7);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &server,
+        20,
+        "1h",
+        &format!(
+            "[fetch]\nper_host = 20\ntimeout = \"120s\"\n[worker]\ndatabase = \"{db}\"\nlease = \"3s\"\nclaim = 20\nidle = \"100ms\"\n"
+        ),
+    );
+    let mut a = Worker::start(dir.path(), "a", &["--no-emit"], &[]);
+    assert!(
+        wait_for(Duration::from_secs(30), || server.hits().len() == 20),
+        "worker a did not fetch the 20 sources:\n{}",
+        a.said()
+    );
+    let b = Worker::start(dir.path(), "b", &["--no-emit"], &[]);
+    // a is alive and renews its leases (every second): b takes none of its sources,
+    // though the lease is 3 s and a's round is stuck on source 7.
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(
+        server.total(),
+        20,
+        "b fetched a's leased sources:\n{}",
+        b.said()
+    );
+    a.kill();
+    let killed = Instant::now();
+    // a stored nothing (its round never finished); b fetches all 20 once a's leases expire.
+    assert!(
+        wait_for(Duration::from_secs(30), || (0..20)
+            .all(|i| server.count(i) == 2)
+            && b.said().contains("20 sources fetched")),
+        "b did not take a's sources: {:?}\n{}",
+        (0..20).map(|i| server.count(i)).collect::<Vec<_>>(),
+        b.said()
+    );
+    let taken = server.hits().values().map(|at| at[1]).min().unwrap();
+    assert!(
+        taken >= killed,
+        "b fetched before a was killed (its leases were alive)"
+    );
+    drop(b);
+    let stored = stored_per_source(dir.path());
+    assert_eq!(stored.len(), 20, "{stored:?}");
+    for (source, ids) in &stored {
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!((ids.len(), unique.len()), (3, 3), "{source}: {ids:?}");
+    }
+}
+
+#[test]
+fn a_worker_whose_config_differs_refuses_to_start_until_adopted() {
+    let Some(pg) = postgres_url("config_version") else {
+        return;
+    };
+    let db = fresh_database(&pg, "version");
+    let server = FeedServer::start(1);
+    let dir = tempfile::tempdir().unwrap();
+    let worker = format!("[worker]\ndatabase = \"{db}\"\nidle = \"100ms\"\n");
+    write_config(dir.path(), &server, 3, "1h", &worker);
+    let mut a = Worker::start(dir.path(), "a", &["--no-emit"], &[]);
+    assert!(wait_for(Duration::from_secs(20), || server.hits().len() == 3));
+    // Another feeds.toml (a fourth source) on the same database.
+    let other = tempfile::tempdir().unwrap();
+    write_config(other.path(), &server, 4, "1h", &worker);
+    let mut b = Worker::start(other.path(), "b", &["--no-emit"], &[]);
+    let status = b.child.wait().unwrap();
+    let said = b.said();
+    assert_eq!(status.code(), Some(3), "{said}");
+    let ours = feedmill::worker::version::config_version(
+        &std::fs::read_to_string(other.path().join("feeds.toml")).unwrap(),
+    )
+    .unwrap();
+    let theirs = feedmill::worker::version::config_version(
+        &std::fs::read_to_string(dir.path().join("feeds.toml")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        said.contains(&format!("is config version {ours}")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("run {theirs} (adopted by a")),
+        "{said}"
+    );
+    assert!(said.contains("--adopt-config"), "{said}");
+    assert_eq!(server.hits().len(), 3, "b fetched before refusing");
+    // Rolled out: b adopts its config and fetches the fourth source; a stops at its
+    // next claim, naming both versions.
+    let _c = Worker::start(other.path(), "c", &["--no-emit", "--adopt-config"], &[]);
+    assert!(wait_for(Duration::from_secs(20), || server.count(3) == 1));
+    let status = a.child.wait().unwrap();
+    assert_eq!(status.code(), Some(3), "{}", a.said());
+    assert!(
+        a.said().contains(&format!(
+            "now run config version {ours} and this worker runs {theirs}"
+        )),
+        "{}",
+        a.said()
+    );
+}

@@ -20,6 +20,10 @@ struct Seen {
     hold_first: BTreeSet<String>,
     /// Paths whose feed gains an item every `n`th request (0: never changes).
     changing: usize,
+    /// How long each answer waits.
+    delay: Duration,
+    /// Requests being answered now, per listener, and the most at once.
+    in_flight: BTreeMap<String, (usize, usize)>,
 }
 
 /// Feeds on several loopback addresses (127.0.0.1 … 127.0.0.n): each path is one RSS
@@ -42,7 +46,20 @@ impl FeedServer {
             std::thread::spawn(move || {
                 for conn in listener.incoming().flatten() {
                     let seen = seen.clone();
-                    std::thread::spawn(move || answer(conn, &seen));
+                    let host = conn.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                    std::thread::spawn(move || {
+                        seen.lock()
+                            .unwrap()
+                            .in_flight
+                            .entry(host.clone())
+                            .or_default();
+                        if !answer(conn, &seen, &host) {
+                            return;
+                        }
+                        if let Some(f) = seen.lock().unwrap().in_flight.get_mut(&host) {
+                            f.0 = f.0.saturating_sub(1);
+                        }
+                    });
                 }
             });
         }
@@ -68,6 +85,17 @@ impl FeedServer {
         self.seen.lock().unwrap().changing = n;
     }
 
+    /// Every answer waits `d` first.
+    pub fn delay(&self, d: Duration) {
+        self.seen.lock().unwrap().delay = d;
+    }
+
+    /// The most requests any one listener answered at once.
+    pub fn most_in_flight(&self) -> usize {
+        let s = self.seen.lock().unwrap();
+        s.in_flight.values().map(|f| f.1).max().unwrap_or(0)
+    }
+
     /// Arrivals per path.
     pub fn hits(&self) -> BTreeMap<String, Vec<Instant>> {
         self.seen.lock().unwrap().hits.clone()
@@ -89,11 +117,12 @@ impl FeedServer {
     }
 }
 
-fn answer(conn: TcpStream, seen: &Mutex<Seen>) {
+/// Answers one request; whether it was counted in flight.
+fn answer(conn: TcpStream, seen: &Mutex<Seen>, host: &str) -> bool {
     let mut reader = BufReader::new(conn.try_clone().unwrap());
     let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return false;
     }
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
     let mut inm = None;
@@ -106,20 +135,25 @@ fn answer(conn: TcpStream, seen: &Mutex<Seen>) {
             inm = Some(v.trim().to_string());
         }
     }
-    let (n, hold, changing) = {
+    let (n, hold, changing, delay) = {
         let mut s = seen.lock().unwrap();
         let hits = s.hits.entry(path.clone()).or_default();
         hits.push(Instant::now());
         let n = hits.len();
         let hold = n == 1 && s.hold_first.contains(&path);
-        (n, hold, s.changing)
+        if let Some(f) = s.in_flight.get_mut(host) {
+            f.0 += 1;
+            f.1 = f.1.max(f.0);
+        }
+        (n, hold, s.changing, s.delay)
     };
+    std::thread::sleep(delay);
     if hold {
         // Never answered: the connection stays open until the client goes away.
         let mut sink = Vec::new();
         let _ = reader.read_to_end(&mut sink);
         std::thread::sleep(Duration::from_secs(3600));
-        return;
+        return true;
     }
     let version = if changing == 0 { 0 } else { n / changing };
     let etag = format!("\"v{version}\"");
@@ -129,7 +163,7 @@ fn answer(conn: TcpStream, seen: &Mutex<Seen>) {
             out,
             "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n"
         );
-        return;
+        return true;
     }
     let name = path.trim_start_matches("/feed/").trim_end_matches(".xml");
     let mut items = String::new();
@@ -150,6 +184,7 @@ fn answer(conn: TcpStream, seen: &Mutex<Seen>) {
         "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+    true
 }
 
 /// The PostgreSQL server `scripts/test-servers.sh start` exported, or `None` (with a NOT
