@@ -236,3 +236,76 @@ fn a_worker_whose_config_differs_refuses_to_start_until_adopted() {
         a.said()
     );
 }
+
+#[test]
+fn workers_outlive_postgresql_stopped_for_10_seconds_and_go_on_when_it_is_back() {
+    let Some(cluster) = worker_support::Cluster::start("postgres_restart") else {
+        return;
+    };
+    let server = FeedServer::start(2);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &server,
+        20,
+        "1s",
+        &format!(
+            "[worker]\ndatabase = \"{}\"\nlease = \"6s\"\nidle = \"100ms\"\nmax_backoff = \"2s\"\n",
+            cluster.url()
+        ),
+    );
+    let mut workers: Vec<Worker> = (0..2)
+        .map(|k| Worker::start(dir.path(), &format!("w{k}"), &[], &[]))
+        .collect();
+    assert!(
+        wait_for(Duration::from_secs(30), || server.total() >= 40),
+        "{}",
+        workers[0].said()
+    );
+    cluster.down();
+    let stopped = Instant::now();
+    std::thread::sleep(Duration::from_secs(10));
+    let during = server.total();
+    for w in &mut workers {
+        assert!(
+            w.alive(),
+            "a worker exited while the database was down:\n{}",
+            w.said()
+        );
+        let said = w.said();
+        assert!(said.contains("failed ("), "{said}");
+        assert!(
+            said.contains("again in 2000 ms"),
+            "no backoff up to the cap:\n{said}"
+        );
+    }
+    cluster.up();
+    let restarted = Instant::now();
+    assert!(
+        wait_for(Duration::from_secs(30), || server.total() >= during + 40),
+        "no fetch after the restart:\n{}",
+        workers[0].said()
+    );
+    for w in &mut workers {
+        assert!(w.alive(), "{}", w.said());
+        assert!(
+            w.said().contains("connected to the database again"),
+            "{}",
+            w.said()
+        );
+    }
+    let hits = server.hits();
+    for (path, at) in &hits {
+        for pair in at.windows(2) {
+            assert!(
+                pair[1] - pair[0] >= Duration::from_millis(990),
+                "{path}: {at:?}"
+            );
+        }
+    }
+    eprintln!(
+        "down {:?}, back: 40 more fetches {:?} after the restart",
+        restarted - stopped,
+        restarted.elapsed()
+    );
+}

@@ -349,3 +349,150 @@ pub fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+/// A PostgreSQL cluster of the test's own in a temp folder (so that stopping it never
+/// stops the shared server), made and run with the commands of `scripts/test-servers.sh`.
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    bin: PathBuf,
+    pub port: u16,
+}
+
+impl Cluster {
+    /// initdb and start, or `None` (NOT CHECKED) when PostgreSQL's binaries are missing
+    /// outside CI; with `CI` set, a panic.
+    pub fn start(test: &str) -> Option<Cluster> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql").ok().and_then(|d| {
+            let mut v: Vec<PathBuf> = d
+                .flatten()
+                .map(|e| e.path().join("bin"))
+                .filter(|b| b.join("initdb").exists())
+                .collect();
+            v.sort();
+            v.pop()
+        });
+        let Some(bin) = bin else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{test}: PostgreSQL's initdb is not under /usr/lib/postgresql: CI must install Debian's postgresql"
+            );
+            eprintln!("NOT CHECKED: {test}: no PostgreSQL binaries (apt-get install postgresql)");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let c = Cluster { dir, bin, port };
+        Command::new("chmod")
+            .arg("755")
+            .arg(c.dir.path())
+            .status()
+            .unwrap();
+        let mut install = Command::new("install");
+        install.args(["-d", "-m", "700"]);
+        if c.root() {
+            install.args(["-o", "postgres", "-g", "postgres"]);
+        }
+        assert!(install
+            .arg(c.dir.path().join("pg"))
+            .status()
+            .unwrap()
+            .success());
+        let data = c.dir.path().join("pg/data");
+        let out = c
+            .pg("initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c.up();
+        Some(c)
+    }
+
+    fn root(&self) -> bool {
+        euid_is_root()
+    }
+
+    /// The command `name` of PostgreSQL's binaries, as the postgres user when root.
+    fn pg(&self, name: &str) -> Command {
+        if self.root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(self.bin.join(name));
+            c
+        } else {
+            Command::new(self.bin.join(name))
+        }
+    }
+
+    /// Starts the server (again).
+    pub fn up(&self) {
+        let pg = self.dir.path().join("pg");
+        let out = self
+            .pg("pg_ctl")
+            .arg("-D")
+            .arg(pg.join("data"))
+            .arg("-l")
+            .arg(pg.join("server.log"))
+            .args(["-w", "-t", "30", "-o"])
+            .arg(format!(
+                "-c listen_addresses=127.0.0.1 -p {} -k {}",
+                self.port,
+                pg.display()
+            ))
+            .arg("start")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(pg.join("server.log")).unwrap_or_default()
+        );
+    }
+
+    /// Stops the server (fast: open connections are cut).
+    pub fn down(&self) {
+        let out = self
+            .pg("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("pg/data"))
+            .args(["-m", "fast", "-w", "stop"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Its URL.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = self
+            .pg("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("pg/data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+fn euid_is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
