@@ -148,6 +148,59 @@ pub struct FetchCfg {
 pub struct StoreCfg {
     /// Articles older than this many days are removed (default 90).
     pub retention_days: u32,
+    /// `url = "postgres://…"`: the PostgreSQL database to keep the store in, instead of the
+    /// SQLite file `site.store` (the default, `None`).
+    pub url: Option<StoreUrl>,
+}
+
+/// A PostgreSQL connection URL (`postgres://user:password@host:port/database`), checked
+/// when the config is read. Its `Debug` and [`StoreUrl::redacted`] leave the password out,
+/// so logs and error messages never carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreUrl(String);
+
+impl StoreUrl {
+    /// Checks `text`: a `postgres://` or `postgresql://` URL that PostgreSQL's client reads.
+    pub fn parse(text: &str) -> Result<StoreUrl, String> {
+        let text = text.trim();
+        let expected = "expected \"postgres://user:password@host:port/database\"";
+        if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
+            return Err(format!(
+                "\"{}\" is not a postgres:// URL; {expected}",
+                StoreUrl(text.to_string()).redacted()
+            ));
+        }
+        let config: postgres::Config = text.parse().map_err(|e| format!("{e}; {expected}"))?;
+        if config.get_hosts().is_empty() {
+            return Err(format!("the URL names no host; {expected}"));
+        }
+        Ok(StoreUrl(text.to_string()))
+    }
+
+    /// The URL as written, password included: for connecting only.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password replaced by `***`: what messages name.
+    pub fn redacted(&self) -> String {
+        match url::Url::parse(&self.0) {
+            Ok(mut u) => {
+                if u.password().is_some() {
+                    let _ = u.set_password(Some("***"));
+                }
+                u.to_string()
+            }
+            // Not a URL the parser reads: name only its scheme.
+            Err(_) => self.0.split(':').next().unwrap_or("postgres").to_string() + "://…",
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("StoreUrl").field(&self.redacted()).finish()
+    }
 }
 
 /// `[limits]`: the bounds on what one source, article or document may cost. Each is
@@ -265,8 +318,8 @@ impl Default for PublishCfg {
 /// database (see [`crate::worker`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerCfg {
-    /// `database = "postgres://…"`: where the workers coordinate; `None` (the default)
-    /// leaves `feedmill worker` unusable until it is set.
+    /// `database = "postgres://…"`: where the workers coordinate; `None` (the default):
+    /// the database of `[store] url`, and without it `feedmill worker` refuses to start.
     pub database: Option<String>,
     /// How long a claimed source stays a worker's without news from it (default 60 s);
     /// renewed every third of it while the worker fetches, so only a dead or cut-off
@@ -636,7 +689,10 @@ impl Config {
                 refresh: Duration::from_secs(15 * 60),
                 allow_internal_redirects: false,
             },
-            store: StoreCfg { retention_days: 90 },
+            store: StoreCfg {
+                retention_days: 90,
+                url: None,
+            },
             limits: LimitsCfg::default(),
             publish: PublishCfg::default(),
             worker: WorkerCfg::default(),

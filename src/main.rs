@@ -445,14 +445,14 @@ fn stats(args: StatsArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if !cfg.site.store.exists() {
+    if cfg.store.url.is_none() && !cfg.site.store.exists() {
         eprintln!(
             "feedmill: no store at {} yet; run `feedmill build` first",
             cfg.site.store.display()
         );
         return ExitCode::FAILURE;
     }
-    let stats = match feedmill::store::open(&cfg.site.store)
+    let stats = match feedmill::store::open_config(&cfg)
         .map_err(pipeline::BuildError::from)
         .and_then(|s| pipeline::stats(&cfg, s.as_ref()))
     {
@@ -477,7 +477,10 @@ fn print_stats(cfg: &Config, stats: &pipeline::FeedStats, tags: usize) {
     println!(
         "store {} (schema v{}): {} articles in the feeds ({} stored: an article from several \
          sources is stored once per source){}",
-        cfg.site.store.display(),
+        cfg.store
+            .url
+            .as_ref()
+            .map_or_else(|| cfg.site.store.display().to_string(), |u| u.redacted()),
         stats.schema_version,
         stats.articles,
         stats.stored_articles,

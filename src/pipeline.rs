@@ -200,17 +200,16 @@ pub enum BuildError {
 }
 
 /// Runs the whole pipeline once and writes the feeds, with the store at
-/// `opts.store_path` (default `site.store`).
+/// `opts.store_path` (a SQLite file), else the config's (`[store] url`, else `site.store`).
 ///
 /// The build holds the store's [`BuildLock`] from start to end: while another build holds
 /// it, this one fails at once with [`BuildError::Lock`] and changes nothing.
 pub async fn build(cfg: &Config, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let path = opts
-        .store_path
-        .clone()
-        .unwrap_or_else(|| cfg.site.store.clone());
-    let _lock = BuildLock::acquire(&path)?;
-    let mut store = store::open(&path)?;
+    // An explicit store path is a SQLite file; else the config's store (`[store] url`).
+    let (_lock, mut store) = match &opts.store_path {
+        Some(path) => (BuildLock::acquire(path)?, store::open(path)?),
+        None => (BuildLock::acquire_config(cfg)?, store::open_config(cfg)?),
+    };
     build_with_store(cfg, opts, store.as_mut()).await
 }
 

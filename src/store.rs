@@ -21,8 +21,9 @@
 //! and [`Store::articles_by_aid`] for the records, each a keyed or range read.
 //!
 //! The pipeline talks to the [`Store`] trait only; [`SqliteStore`] is the embedded backend
-//! (a single file, WAL mode, versioned migrations). A server-based backend for several
-//! workers can implement the same trait.
+//! (a single file, WAL mode, versioned migrations), the default; [`PostgresStore`] keeps
+//! the same tables in a PostgreSQL database (`[store] url = "postgres://…"`), which several
+//! processes can share. [`open_config`] opens the one the config names.
 //!
 //! Rules every backend follows (tested in `tests/store_*.rs`):
 //! - An article is identified by (source, id). Its `first_seen` never moves.
@@ -51,6 +52,11 @@
 
 mod lock;
 mod pages;
+mod postgres;
+mod postgres_record;
+pub mod postgres_schema;
+mod postgres_stories;
+mod postgres_write;
 mod record;
 mod schema;
 mod sqlite;
@@ -68,6 +74,7 @@ use crate::fetch::Validators;
 use crate::model::Article;
 
 pub use lock::{BuildLock, LockError};
+pub use postgres::PostgresStore;
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
 pub use story::{
@@ -414,4 +421,18 @@ pub trait Store: Membership {
 /// Opens the default backend (SQLite) at `path`, creating or migrating it.
 pub fn open(path: &std::path::Path) -> Result<Box<dyn Store + Send>, StoreError> {
     Ok(Box::new(SqliteStore::open(path)?))
+}
+
+/// Opens the PostgreSQL database at `url`, migrating it.
+pub fn open_url(url: &crate::config::StoreUrl) -> Result<Box<dyn Store + Send>, StoreError> {
+    Ok(Box::new(PostgresStore::open(url)?))
+}
+
+/// Opens the store the config names: the database of `[store] url` when it is set, else
+/// the SQLite file `site.store`.
+pub fn open_config(cfg: &crate::config::Config) -> Result<Box<dyn Store + Send>, StoreError> {
+    match &cfg.store.url {
+        Some(url) => open_url(url),
+        None => open(&cfg.site.store),
+    }
 }

@@ -54,8 +54,8 @@ pub struct WorkerOptions {
 /// Why a worker stopped. Transient failures never stop it.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    /// `[worker] database` is not set.
-    #[error("{0}: [worker] database is not set; `feedmill worker` needs the PostgreSQL database the workers share (database = \"postgres://…\")")]
+    /// Neither `[worker] database` nor `[store] url` is set.
+    #[error("{0}: neither [worker] database nor [store] url is set; `feedmill worker` needs the PostgreSQL database the workers share (database = \"postgres://…\")")]
     NoDatabase(PathBuf),
     /// The config file could not be read for its version.
     #[error("{path}: {message}")]
@@ -210,10 +210,12 @@ fn millis(d: Duration) -> i64 {
 /// Runs a worker with `cfg` (loaded from `cfg.path`, whose text gives the config
 /// version) until the config is replaced; transient failures are logged and retried.
 pub async fn run(cfg: &Config, opts: &WorkerOptions) -> Result<(), WorkerError> {
+    // The workers' tables live beside the store when it is in PostgreSQL.
     let url = cfg
         .worker
         .database
         .clone()
+        .or_else(|| cfg.store.url.as_ref().map(|u| u.as_str().to_string()))
         .ok_or_else(|| WorkerError::NoDatabase(cfg.path.clone()))?;
     let text = std::fs::read_to_string(&cfg.path).map_err(|e| WorkerError::Version {
         path: cfg.path.clone(),
@@ -273,7 +275,7 @@ pub async fn run(cfg: &Config, opts: &WorkerOptions) -> Result<(), WorkerError> 
         cfg.worker.lease,
         cfg.worker.max_backoff,
     ));
-    let mut store = store::open(&cfg.site.store)?;
+    let mut store = store::open_config(cfg)?;
     let result = rounds(cfg, opts, &ours, &me, &mut db, store.as_mut()).await;
     renewer.abort();
     result
@@ -380,7 +382,7 @@ fn next_wait(cfg: &Config, report: &SourceReport) -> Duration {
 }
 
 /// Holds the store for writing: the workers' advisory lock (one writer across machines)
-/// and, for the SQLite file, its build lock (no `feedmill build` beside the workers).
+/// and the store's build lock (no `feedmill build` beside the workers).
 struct StoreHold {
     _file: BuildLock,
 }
@@ -395,7 +397,7 @@ async fn hold_store(cfg: &Config, db: &mut Db) -> StoreHold {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     loop {
-        match BuildLock::acquire(&cfg.site.store) {
+        match BuildLock::acquire_config(cfg) {
             Ok(l) => return StoreHold { _file: l },
             Err(e) => {
                 tracing::debug!("worker: waiting for the store: {e}");

@@ -1,6 +1,8 @@
 //! The store on its own, through the `Store` trait: dating, updating in place, retention,
 //! fetch state, emit memory, stats, and the migration from schema v1.
 
+mod store_support;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
@@ -10,6 +12,7 @@ use feedmill::store::{
     BuildChanges, EmitMemory, SourceArticles, SourceState, SourceUpdate, SqliteStore, Store,
     UpsertCounts, SCHEMA_VERSION,
 };
+use store_support::each_backend;
 
 fn t(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, day, hour, 0, 0).unwrap()
@@ -41,7 +44,7 @@ fn article(id: &str, title: &str, published: Option<&str>) -> Article {
     }
 }
 
-fn by_id(store: &SqliteStore) -> BTreeMap<String, Article> {
+fn by_id(store: &dyn Store) -> BTreeMap<String, Article> {
     store
         .articles()
         .unwrap()
@@ -52,246 +55,264 @@ fn by_id(store: &SqliteStore) -> BTreeMap<String, Article> {
 
 #[test]
 fn undated_articles_carry_their_first_seen_forever() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    for day in [1, 2, 3] {
-        store
-            .upsert_source(
-                "tin-tinh",
-                vec![article("a", "Không ngày", None)],
-                t(day, 8),
-            )
-            .unwrap();
-        let a = &by_id(&store)["a"];
-        assert_eq!(a.published, Some(t(1, 8).fixed_offset()), "build {day}");
-        assert_eq!(a.updated, None);
-    }
+    each_backend("undated_articles_carry_their_first_seen_forever", |fresh| {
+        let mut store = fresh.open();
+        for day in [1, 2, 3] {
+            store
+                .upsert_source(
+                    "tin-tinh",
+                    vec![article("a", "Không ngày", None)],
+                    t(day, 8),
+                )
+                .unwrap();
+            let a = &by_id(store.as_ref())["a"];
+            assert_eq!(a.published, Some(t(1, 8).fixed_offset()), "build {day}");
+            assert_eq!(a.updated, None);
+        }
+    });
 }
 
 #[test]
 fn a_changed_article_is_replaced_in_place_and_its_updated_moves() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    let first = article("a", "Bản đầu", Some("2025-03-01T07:00:00+07:00"));
-    let c = store
-        .upsert_source("tin-tinh", vec![first.clone()], t(1, 8))
-        .unwrap();
-    assert_eq!((c.new, c.updated, c.unchanged), (1, 0, 0));
-    let c = store
-        .upsert_source("tin-tinh", vec![first.clone()], t(2, 8))
-        .unwrap();
-    assert_eq!((c.new, c.updated, c.unchanged), (0, 0, 1));
+    each_backend(
+        "a_changed_article_is_replaced_in_place_and_its_updated_moves",
+        |fresh| {
+            let mut store = fresh.open();
+            let first = article("a", "Bản đầu", Some("2025-03-01T07:00:00+07:00"));
+            let c = store
+                .upsert_source("tin-tinh", vec![first.clone()], t(1, 8))
+                .unwrap();
+            assert_eq!((c.new, c.updated, c.unchanged), (1, 0, 0));
+            let c = store
+                .upsert_source("tin-tinh", vec![first.clone()], t(2, 8))
+                .unwrap();
+            assert_eq!((c.new, c.updated, c.unchanged), (0, 0, 1));
 
-    let mut second = first.clone();
-    second.title = "Bản sửa".into();
-    let c = store
-        .upsert_source("tin-tinh", vec![second], t(3, 8))
-        .unwrap();
-    assert_eq!((c.new, c.updated, c.unchanged, c.stored), (0, 1, 0, 1));
-    let all = store.articles().unwrap();
-    assert_eq!(all.len(), 1);
-    assert_eq!(all[0].title, "Bản sửa");
-    assert_eq!(
-        all[0].published,
-        Some(fixed("2025-03-01T07:00:00+07:00")),
-        "the publication date stays"
+            let mut second = first.clone();
+            second.title = "Bản sửa".into();
+            let c = store
+                .upsert_source("tin-tinh", vec![second], t(3, 8))
+                .unwrap();
+            assert_eq!((c.new, c.updated, c.unchanged, c.stored), (0, 1, 0, 1));
+            let all = store.articles().unwrap();
+            assert_eq!(all.len(), 1);
+            assert_eq!(all[0].title, "Bản sửa");
+            assert_eq!(
+                all[0].published,
+                Some(fixed("2025-03-01T07:00:00+07:00")),
+                "the publication date stays"
+            );
+            assert_eq!(
+                all[0].updated,
+                Some(t(3, 8).fixed_offset()),
+                "no source date: the build time"
+            );
+
+            // A source that gives a newer `updated` is believed.
+            let mut third = first.clone();
+            third.title = "Bản ba".into();
+            third.updated = Some(fixed("2025-03-04T09:30:00+07:00"));
+            store
+                .upsert_source("tin-tinh", vec![third], t(5, 8))
+                .unwrap();
+            let a = &by_id(store.as_ref())["a"];
+            assert_eq!(a.updated, Some(fixed("2025-03-04T09:30:00+07:00")));
+
+            // A change of tags only is stored but does not move `updated`.
+            let mut fourth = first;
+            fourth.title = "Bản ba".into();
+            fourth.updated = Some(fixed("2025-03-04T09:30:00+07:00"));
+            fourth.tags.push(Tag {
+                key: "chè".into(),
+                name: "Chè".into(),
+            });
+            let c = store
+                .upsert_source("tin-tinh", vec![fourth], t(6, 8))
+                .unwrap();
+            assert_eq!(c.updated, 1);
+            let a = &by_id(store.as_ref())["a"];
+            assert_eq!(a.tags.len(), 2);
+            assert_eq!(a.updated, Some(fixed("2025-03-04T09:30:00+07:00")));
+        },
     );
-    assert_eq!(
-        all[0].updated,
-        Some(t(3, 8).fixed_offset()),
-        "no source date: the build time"
-    );
-
-    // A source that gives a newer `updated` is believed.
-    let mut third = first.clone();
-    third.title = "Bản ba".into();
-    third.updated = Some(fixed("2025-03-04T09:30:00+07:00"));
-    store
-        .upsert_source("tin-tinh", vec![third], t(5, 8))
-        .unwrap();
-    let a = &by_id(&store)["a"];
-    assert_eq!(a.updated, Some(fixed("2025-03-04T09:30:00+07:00")));
-
-    // A change of tags only is stored but does not move `updated`.
-    let mut fourth = first;
-    fourth.title = "Bản ba".into();
-    fourth.updated = Some(fixed("2025-03-04T09:30:00+07:00"));
-    fourth.tags.push(Tag {
-        key: "chè".into(),
-        name: "Chè".into(),
-    });
-    let c = store
-        .upsert_source("tin-tinh", vec![fourth], t(6, 8))
-        .unwrap();
-    assert_eq!(c.updated, 1);
-    let a = &by_id(&store)["a"];
-    assert_eq!(a.tags.len(), 2);
-    assert_eq!(a.updated, Some(fixed("2025-03-04T09:30:00+07:00")));
 }
 
 #[test]
 fn retention_deletes_only_articles_that_left_their_source_long_ago() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    let old = article("old", "Cũ", Some("2020-01-01T00:00:00Z"));
-    let gone = article("gone", "Đã rời nguồn", Some("2025-03-01T00:00:00Z"));
-    store
-        .upsert_source("tin-tinh", vec![old.clone(), gone], t(1, 0))
-        .unwrap();
-    // `gone` drops out of the source on day 2; `old` stays in it.
-    store.upsert_source("tin-tinh", vec![old], t(2, 0)).unwrap();
-    assert_eq!(
-        store.articles().unwrap().len(),
-        2,
-        "a dropped article stays"
+    each_backend(
+        "retention_deletes_only_articles_that_left_their_source_long_ago",
+        |fresh| {
+            let mut store = fresh.open();
+            let old = article("old", "Cũ", Some("2020-01-01T00:00:00Z"));
+            let gone = article("gone", "Đã rời nguồn", Some("2025-03-01T00:00:00Z"));
+            store
+                .upsert_source("tin-tinh", vec![old.clone(), gone], t(1, 0))
+                .unwrap();
+            // `gone` drops out of the source on day 2; `old` stays in it.
+            store.upsert_source("tin-tinh", vec![old], t(2, 0)).unwrap();
+            assert_eq!(
+                store.articles().unwrap().len(),
+                2,
+                "a dropped article stays"
+            );
+            // Last seen on day 1: a cutoff on day 1 at noon removes it; `old` is still in its
+            // source, so it stays however old its date.
+            let pruned = store.prune(t(1, 12), t(30, 0)).unwrap();
+            assert_eq!(pruned, 1);
+            assert_eq!(
+                by_id(store.as_ref()).keys().collect::<Vec<_>>(),
+                vec!["old"]
+            );
+        },
     );
-    // Last seen on day 1: a cutoff on day 1 at noon removes it; `old` is still in its
-    // source, so it stays however old its date.
-    let pruned = store.prune(t(1, 12), t(30, 0)).unwrap();
-    assert_eq!(pruned, 1);
-    assert_eq!(by_id(&store).keys().collect::<Vec<_>>(), vec!["old"]);
 }
 
 #[test]
 fn a_failing_source_keeps_its_articles_and_its_health_is_recorded() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    let ok = SourceState {
-        validators: Validators {
-            etag: Some("\"v1\"".into()),
-            last_modified: Some("Sat, 01 Mar 2025 00:00:00 GMT".into()),
+    each_backend(
+        "a_failing_source_keeps_its_articles_and_its_health_is_recorded",
+        |fresh| {
+            let mut store = fresh.open();
+            let ok = SourceState {
+                validators: Validators {
+                    etag: Some("\"v1\"".into()),
+                    last_modified: Some("Sat, 01 Mar 2025 00:00:00 GMT".into()),
+                },
+                last_success: Some(t(1, 0)),
+                last_status: Some(200),
+                bytes: 1234,
+                duration_ms: 56,
+                ..SourceState::default()
+            };
+            store
+                .apply(&BuildChanges {
+                    now: t(1, 0),
+                    sources: vec![SourceUpdate {
+                        name: "tin-tinh".into(),
+                        state: ok.clone(),
+                        articles: SourceArticles::Fresh(vec![article("a", "A", None)]),
+                    }],
+                    keep_only: None,
+                    prune_before: None,
+                    stored_per_source: None,
+                })
+                .unwrap();
+            let failing = SourceState {
+                last_error: Some("HTTP 500".into()),
+                consecutive_failures: 3,
+                last_status: Some(500),
+                ..ok.clone()
+            };
+            let applied = store
+                .apply(&BuildChanges {
+                    now: t(9, 0),
+                    sources: vec![SourceUpdate {
+                        name: "tin-tinh".into(),
+                        state: failing.clone(),
+                        articles: SourceArticles::Kept,
+                    }],
+                    keep_only: Some(vec!["tin-tinh".into()]),
+                    // Far past its last sighting, but it is still its source's latest good fetch.
+                    prune_before: Some(t(8, 0)),
+                    stored_per_source: None,
+                })
+                .unwrap();
+            assert_eq!(applied.pruned, 0);
+            assert_eq!(
+                applied.sources["tin-tinh"],
+                UpsertCounts {
+                    in_source: 1,
+                    stored: 1,
+                    ..UpsertCounts::default()
+                }
+            );
+            assert_eq!(store.source_states().unwrap()["tin-tinh"], failing);
+            let stats = store.stats().unwrap();
+            assert_eq!(stats.articles, 1);
+            assert_eq!(stats.sources.len(), 1);
+            assert_eq!(stats.sources[0].state.consecutive_failures, 3);
+            assert_eq!(stats.tags[0].name, "Lục Yên");
+            assert_eq!(stats.tags[0].articles, 1);
+            assert_eq!(stats.categories[0].name, "Thời sự");
         },
-        last_success: Some(t(1, 0)),
-        last_status: Some(200),
-        bytes: 1234,
-        duration_ms: 56,
-        ..SourceState::default()
-    };
-    store
-        .apply(&BuildChanges {
-            now: t(1, 0),
-            sources: vec![SourceUpdate {
-                name: "tin-tinh".into(),
-                state: ok.clone(),
-                articles: SourceArticles::Fresh(vec![article("a", "A", None)]),
-            }],
-            keep_only: None,
-            prune_before: None,
-            stored_per_source: None,
-        })
-        .unwrap();
-    let failing = SourceState {
-        last_error: Some("HTTP 500".into()),
-        consecutive_failures: 3,
-        last_status: Some(500),
-        ..ok.clone()
-    };
-    let applied = store
-        .apply(&BuildChanges {
-            now: t(9, 0),
-            sources: vec![SourceUpdate {
-                name: "tin-tinh".into(),
-                state: failing.clone(),
-                articles: SourceArticles::Kept,
-            }],
-            keep_only: Some(vec!["tin-tinh".into()]),
-            // Far past its last sighting, but it is still its source's latest good fetch.
-            prune_before: Some(t(8, 0)),
-            stored_per_source: None,
-        })
-        .unwrap();
-    assert_eq!(applied.pruned, 0);
-    assert_eq!(
-        applied.sources["tin-tinh"],
-        UpsertCounts {
-            in_source: 1,
-            stored: 1,
-            ..UpsertCounts::default()
-        }
     );
-    assert_eq!(store.source_states().unwrap()["tin-tinh"], failing);
-    let stats = store.stats().unwrap();
-    assert_eq!(stats.articles, 1);
-    assert_eq!(stats.sources.len(), 1);
-    assert_eq!(stats.sources[0].state.consecutive_failures, 3);
-    assert_eq!(stats.tags[0].name, "Lục Yên");
-    assert_eq!(stats.tags[0].articles, 1);
-    assert_eq!(stats.categories[0].name, "Thời sự");
 }
 
 #[test]
 fn sources_removed_from_the_config_are_forgotten() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    store
-        .upsert_source("tin-tinh", vec![article("a", "A", None)], t(1, 0))
-        .unwrap();
-    let mut b = article("b", "B", None);
-    b.source = "khac".into();
-    store.upsert_source("khac", vec![b], t(1, 0)).unwrap();
-    let keep = |now, prune_before| BuildChanges {
-        now,
-        sources: Vec::new(),
-        keep_only: Some(vec!["tin-tinh".into()]),
-        prune_before,
-        stored_per_source: None,
-    };
-    // Out of the articles the feeds are built from at once, kept for the grace period.
-    let applied = store.apply(&keep(t(2, 0), Some(t(1, 0)))).unwrap();
-    assert_eq!((applied.removed, applied.forgotten), (1, 0));
-    assert_eq!(by_id(&store).keys().collect::<Vec<_>>(), vec!["a"]);
-    assert_eq!(store.stats().unwrap().articles, 2, "still stored");
-    // Forgotten with its articles once it has been removed longer than that.
-    let applied = store.apply(&keep(t(9, 0), Some(t(3, 0)))).unwrap();
-    assert_eq!((applied.removed, applied.forgotten), (0, 1));
-    assert_eq!(by_id(&store).keys().collect::<Vec<_>>(), vec!["a"]);
-    assert_eq!(store.stats().unwrap().articles, 1);
-    assert!(!store.source_states().unwrap().contains_key("khac"));
+    each_backend("sources_removed_from_the_config_are_forgotten", |fresh| {
+        let mut store = fresh.open();
+        store
+            .upsert_source("tin-tinh", vec![article("a", "A", None)], t(1, 0))
+            .unwrap();
+        let mut b = article("b", "B", None);
+        b.source = "khac".into();
+        store.upsert_source("khac", vec![b], t(1, 0)).unwrap();
+        let keep = |now, prune_before| BuildChanges {
+            now,
+            sources: Vec::new(),
+            keep_only: Some(vec!["tin-tinh".into()]),
+            prune_before,
+            stored_per_source: None,
+        };
+        // Out of the articles the feeds are built from at once, kept for the grace period.
+        let applied = store.apply(&keep(t(2, 0), Some(t(1, 0)))).unwrap();
+        assert_eq!((applied.removed, applied.forgotten), (1, 0));
+        assert_eq!(by_id(store.as_ref()).keys().collect::<Vec<_>>(), vec!["a"]);
+        assert_eq!(store.stats().unwrap().articles, 2, "still stored");
+        // Forgotten with its articles once it has been removed longer than that.
+        let applied = store.apply(&keep(t(9, 0), Some(t(3, 0)))).unwrap();
+        assert_eq!((applied.removed, applied.forgotten), (0, 1));
+        assert_eq!(by_id(store.as_ref()).keys().collect::<Vec<_>>(), vec!["a"]);
+        assert_eq!(store.stats().unwrap().articles, 1);
+        assert!(!store.source_states().unwrap().contains_key("khac"));
+    });
 }
 
 #[test]
 fn a_removed_source_configured_again_within_its_grace_period_is_restored() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    let mut b = article("b", "B", None);
-    b.source = "khac".into();
-    store.upsert_source("khac", vec![b], t(1, 0)).unwrap();
-    let keep = |now, names: &[&str]| BuildChanges {
-        now,
-        sources: Vec::new(),
-        keep_only: Some(names.iter().map(|n| n.to_string()).collect()),
-        prune_before: Some(t(1, 0)),
-        stored_per_source: None,
-    };
-    store.apply(&keep(t(2, 0), &[])).unwrap();
-    assert!(by_id(&store).is_empty());
-    assert!(store.article_heads(false).unwrap().is_empty());
-    let tags = store.removed_sources_tag_keys().unwrap();
-    assert!(tags.contains("lục yên"), "{tags:?}");
-    let applied = store.apply(&keep(t(3, 0), &["khac"])).unwrap();
-    assert_eq!(applied.restored, 1);
-    assert_eq!(by_id(&store).keys().collect::<Vec<_>>(), vec!["b"]);
-    assert_eq!(store.article_heads(false).unwrap().len(), 1);
-    assert!(store.removed_sources_tag_keys().unwrap().is_empty());
-    assert!(store.stats().unwrap().sources[0].removed_at.is_none());
+    each_backend(
+        "a_removed_source_configured_again_within_its_grace_period_is_restored",
+        |fresh| {
+            let mut store = fresh.open();
+            let mut b = article("b", "B", None);
+            b.source = "khac".into();
+            store.upsert_source("khac", vec![b], t(1, 0)).unwrap();
+            let keep = |now, names: &[&str]| BuildChanges {
+                now,
+                sources: Vec::new(),
+                keep_only: Some(names.iter().map(|n| n.to_string()).collect()),
+                prune_before: Some(t(1, 0)),
+                stored_per_source: None,
+            };
+            store.apply(&keep(t(2, 0), &[])).unwrap();
+            assert!(by_id(store.as_ref()).is_empty());
+            assert!(store.article_heads(false).unwrap().is_empty());
+            let tags = store.removed_sources_tag_keys().unwrap();
+            assert!(tags.contains("lục yên"), "{tags:?}");
+            let applied = store.apply(&keep(t(3, 0), &["khac"])).unwrap();
+            assert_eq!(applied.restored, 1);
+            assert_eq!(by_id(store.as_ref()).keys().collect::<Vec<_>>(), vec!["b"]);
+            assert_eq!(store.article_heads(false).unwrap().len(), 1);
+            assert!(store.removed_sources_tag_keys().unwrap().is_empty());
+            assert!(store.stats().unwrap().sources[0].removed_at.is_none());
+        },
+    );
 }
 
 #[test]
 fn emit_memory_round_trips() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("s.db");
-    let memory = EmitMemory {
-        tag_slugs: BTreeMap::from([("lúa".into(), "lua".into()), ("lụa".into(), "lua-2".into())]),
-        fingerprints: BTreeMap::from([("tag/lua".into(), "abc".into())]),
-    };
-    SqliteStore::open(&path)
-        .unwrap()
-        .save_emit_memory(&memory)
-        .unwrap();
-    assert_eq!(
-        SqliteStore::open(&path).unwrap().emit_memory().unwrap(),
-        memory
-    );
+    each_backend("emit_memory_round_trips", |fresh| {
+        let memory = EmitMemory {
+            tag_slugs: BTreeMap::from([
+                ("lúa".into(), "lua".into()),
+                ("lụa".into(), "lua-2".into()),
+            ]),
+            fingerprints: BTreeMap::from([("tag/lua".into(), "abc".into())]),
+        };
+        fresh.open().save_emit_memory(&memory).unwrap();
+        assert_eq!(fresh.open().emit_memory().unwrap(), memory);
+    });
 }
 
 /// The v1 schema exactly as feedmill's first store wrote it.

@@ -97,6 +97,12 @@ pub(super) fn parse(
         if let Some(n) = t.int(&mut ctx, "retention_days", 1, 100_000) {
             cfg.store.retention_days = u32::try_from(n).unwrap_or(u32::MAX);
         }
+        if let Some(u) = t.text(&mut ctx, "url") {
+            match crate::config::StoreUrl::parse(&u.v) {
+                Ok(url) => cfg.store.url = Some(url),
+                Err(e) => ctx.error(&u.span, format!("`store.url`: {e}")),
+            }
+        }
     }
     if let Some(t) = section(&mut ctx, &root, "limits", LIMITS_KEYS) {
         read_limits(&mut ctx, &t, &mut cfg);

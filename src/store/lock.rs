@@ -9,6 +9,11 @@
 //! content (the holder's pid) is only there to name the holder in the message of a build
 //! that finds it taken.
 //!
+//! With the PostgreSQL backend the lock is a session-level advisory lock of the database
+//! ([`BuildLock::acquire_url`]), held on a connection of its own: it goes with that
+//! connection (a killed build's is closed by the server), and the holder's pid is in the
+//! connection's `application_name`, read from `pg_stat_activity` to name it.
+//!
 //! A build that finds the lock taken fails at once instead of waiting: a waiting build
 //! would run on a store and sources the other one has just refreshed, and cron runs that
 //! queue up behind a slow build pile up. The next run (or `serve`'s next tick) builds.
@@ -32,6 +37,14 @@ pub enum LockError {
         /// The store.
         store: PathBuf,
     },
+    /// The database holding the lock could not be reached.
+    #[error("cannot take the build lock in {url}: {message}")]
+    Database {
+        /// The database (its URL without the password).
+        url: String,
+        /// What failed.
+        message: String,
+    },
     /// The lock file could not be opened or locked.
     #[error("cannot lock {}: {source}", .path.display())]
     Io {
@@ -45,9 +58,15 @@ pub enum LockError {
 /// The held lock; released when dropped (or when the process ends, however it ends).
 #[derive(Debug)]
 pub struct BuildLock {
-    _file: File,
+    _file: Option<File>,
+    /// The connection holding the advisory lock, for the PostgreSQL backend.
+    _conn: Option<super::postgres::Conn>,
     path: PathBuf,
 }
+
+/// The session-level advisory lock key of the build lock: "feedmill" in ASCII, negated and
+/// less one, apart from the migration and write keys.
+const BUILD_LOCK: i64 = -0x6665_6564_6d69_6c6c - 1;
 
 impl BuildLock {
     /// The lock file of the store at `store`: `<store>.lock`.
@@ -95,10 +114,72 @@ impl BuildLock {
         if let Err(e) = note {
             tracing::debug!("cannot note the pid in {}: {e}", path.display());
         }
-        Ok(BuildLock { _file: file, path })
+        Ok(BuildLock {
+            _file: Some(file),
+            _conn: None,
+            path,
+        })
     }
 
-    /// The lock file.
+    /// Takes the build lock of the PostgreSQL store at `url` (an advisory lock held while
+    /// this value lives), or fails at once when another build holds it
+    /// ([`LockError::Held`], naming its pid when the holder is a feedmill).
+    pub fn acquire_url(url: &crate::config::StoreUrl) -> Result<BuildLock, LockError> {
+        let name = url.redacted();
+        let fail = |e: super::postgres::Fail| LockError::Database {
+            url: name.clone(),
+            message: e.to_string(),
+        };
+        let pid = std::process::id();
+        let mut conn =
+            super::postgres::Conn::connect(url, &format!("feedmill-build-{pid}")).map_err(fail)?;
+        let holder = conn
+            .run(|c| {
+                let got: bool = c
+                    .query_one("SELECT pg_try_advisory_lock($1)", &[&BUILD_LOCK])?
+                    .get(0);
+                if got {
+                    return Ok(None);
+                }
+                // The holder's application name is feedmill-build-<pid>.
+                let app: Option<String> = c
+                    .query_opt(
+                        "SELECT a.application_name FROM pg_locks l
+                         JOIN pg_stat_activity a ON a.pid = l.pid
+                         WHERE l.locktype = 'advisory' AND l.granted
+                           AND l.classid = (($1 >> 32) & 4294967295)::oid
+                           AND l.objid = ($1 & 4294967295)::oid AND l.objsubid = 1",
+                        &[&BUILD_LOCK],
+                    )?
+                    .map(|r| r.get(0));
+                Ok(Some(app))
+            })
+            .map_err(fail)?;
+        match holder {
+            None => Ok(BuildLock {
+                _file: None,
+                _conn: Some(conn),
+                path: PathBuf::from(name),
+            }),
+            Some(app) => Err(LockError::Held {
+                pid: app
+                    .as_deref()
+                    .and_then(|a| a.strip_prefix("feedmill-build-"))
+                    .and_then(|p| p.parse().ok()),
+                store: PathBuf::from(name),
+            }),
+        }
+    }
+
+    /// Takes the lock of the store the config names (see [`super::open_config`]).
+    pub fn acquire_config(cfg: &crate::config::Config) -> Result<BuildLock, LockError> {
+        match &cfg.store.url {
+            Some(url) => BuildLock::acquire_url(url),
+            None => BuildLock::acquire(&cfg.site.store),
+        }
+    }
+
+    /// The lock file (for the PostgreSQL backend, the database's URL without password).
     pub fn path(&self) -> &Path {
         &self.path
     }

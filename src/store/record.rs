@@ -43,15 +43,15 @@ pub(super) const REPLACE: &str = "UPDATE articles SET hash = ?4, content_hash = 
 /// and size, its enclosures), as one small JSON object, or NULL when it carries nothing
 /// (most articles; and every row stored before schema v6).
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct Media {
+pub(super) struct Media {
     #[serde(default, skip_serializing_if = "ImageMeta::is_empty")]
-    image: ImageMeta,
+    pub(super) image: ImageMeta,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    enclosures: Vec<Enclosure>,
+    pub(super) enclosures: Vec<Enclosure>,
 }
 
 /// The `media` column's value for `a`.
-fn media_json(a: &Article) -> Option<String> {
+pub(super) fn media_json(a: &Article) -> Option<String> {
     if a.image_meta.is_empty() && a.enclosures.is_empty() {
         return None;
     }
@@ -69,11 +69,11 @@ fn media_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Media> {
     }
 }
 
-fn date_text(d: Option<DateTime<FixedOffset>>) -> Option<String> {
+pub(super) fn date_text(d: Option<DateTime<FixedOffset>>) -> Option<String> {
     d.map(|d| d.to_rfc3339_opts(SecondsFormat::AutoSi, false))
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
+pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
@@ -148,7 +148,7 @@ fn tags_at(r: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<Tag>> {
 /// The JSON serde_json writes for a `Vec<String>` (`["a","b"]`), read without serde when
 /// no string holds an escape — nearly always, and reading the lists is much of what loading
 /// a large store costs. `None` (any other shape) leaves the text to serde_json.
-fn plain_strings(s: &str) -> Option<Vec<String>> {
+pub(super) fn plain_strings(s: &str) -> Option<Vec<String>> {
     let mut rest = s.strip_prefix('[')?;
     let mut out = Vec::new();
     if rest == "]" {
@@ -165,7 +165,7 @@ fn plain_strings(s: &str) -> Option<Vec<String>> {
 }
 
 /// Like [`plain_strings`], for a `Vec<Tag>` (`[{"key":"…","name":"…"}]`).
-fn plain_tags(s: &str) -> Option<Vec<Tag>> {
+pub(super) fn plain_tags(s: &str) -> Option<Vec<Tag>> {
     let mut rest = s.strip_prefix('[')?;
     let mut out = Vec::new();
     if rest == "]" {
@@ -271,7 +271,7 @@ pub(super) const HEAD_FIELDS: &str =
 
 /// The version of a stored row: a print of its `hash` (SHA-256 of the source's record) and
 /// the dates the store gave it, which together decide every column.
-fn version(hash: &str, published: Option<&str>, updated: Option<&str>) -> u128 {
+pub(super) fn version(hash: &str, published: Option<&str>, updated: Option<&str>) -> u128 {
     let mut v = xxhash_rust::xxh3::Xxh3::new();
     v.update(&super::SCHEMA_VERSION.to_le_bytes());
     for part in [Some(hash), published, updated] {

@@ -604,18 +604,18 @@ fn pairs(conn: &Connection, sql: &str) -> rusqlite::Result<BTreeMap<String, Stri
         .collect()
 }
 
-/// Counts articles per label key, remembering how often each spelling is used.
+/// Counts articles per label key (for every backend's [`Store::stats`]), remembering how often each spelling is used.
 #[derive(Default)]
-struct Labels(HashMap<String, (usize, HashMap<String, usize>)>);
+pub(super) struct Labels(HashMap<String, (usize, HashMap<String, usize>)>);
 
 impl Labels {
-    fn add(&mut self, key: &str, name: &str) {
+    pub(super) fn add(&mut self, key: &str, name: &str) {
         let e = self.0.entry(key.to_string()).or_default();
         e.0 += 1;
         *e.1.entry(name.to_string()).or_default() += 1;
     }
 
-    fn counts(self) -> Vec<LabelCount> {
+    pub(super) fn counts(self) -> Vec<LabelCount> {
         let mut out: Vec<LabelCount> = self
             .0
             .into_iter()

@@ -17,13 +17,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Hash of the whole record as the source gave it (before the store dates it).
-fn record_hash(a: &Article) -> String {
+pub(super) fn record_hash(a: &Article) -> String {
     let json = serde_json::to_vec(a).unwrap_or_default();
     hex(&Sha256::digest(&json))
 }
 
 /// Hash of what a reader sees as the article's substance: a change here moves `updated`.
-fn content_hash(a: &Article) -> String {
+pub(super) fn content_hash(a: &Article) -> String {
     let mut h = Sha256::new();
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     for part in [
@@ -169,7 +169,7 @@ pub(super) fn save_state(
 }
 
 /// The dates a replaced article keeps or gets (see the module rules).
-fn redate(
+pub(super) fn redate(
     new: &mut Article,
     prev: Option<&Article>,
     content_changed: bool,

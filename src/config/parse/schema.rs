@@ -43,7 +43,7 @@ pub(super) const FETCH_KEYS: &[&str] = &[
     "allow_internal_redirects",
 ];
 /// `[store]`.
-pub(super) const STORE_KEYS: &[&str] = &["retention_days"];
+pub(super) const STORE_KEYS: &[&str] = &["retention_days", "url"];
 /// `[limits]`.
 pub(super) const LIMITS_KEYS: &[&str] = &[
     "items_per_source",

@@ -1,0 +1,217 @@
+//! Versioned migrations of a PostgreSQL database.
+//!
+//! `feedmill_migrations` records, per *set* of migrations, each version applied: the store's
+//! own set is [`SET`] ([`MIGRATIONS`]); other parts of feedmill that keep tables in the same
+//! database (the workers' `worker_*` tables) keep a set of their own through [`migrate`], so
+//! that their numbering never collides with the store's. Migration `i` of a set takes it
+//! from version `i` to `i + 1`, as for SQLite (see [`super::schema`]).
+//!
+//! All the pending steps of a set are applied in one transaction, under a transaction-level
+//! advisory lock: processes that open one database at once (several workers starting) wait
+//! for each other, and the second finds the work done. A database whose set is newer than
+//! this feedmill knows is refused rather than guessed at.
+//!
+//! - Store v1: the SQLite schema v7 (articles with handles and prints, sightings, sources,
+//!   tag slugs, fingerprints, meta, article pages, stories and feed membership, match keys
+//!   and what waits to be worked into stories), with a mark (`pending.seq`) on each pending
+//!   article, so that an article marked again while a build works the pending ones into
+//!   stories stays pending.
+
+use postgres::Client;
+
+use super::postgres::{Fail, R};
+
+/// The store's migration set.
+pub const SET: &str = "store";
+
+/// The store schema version this feedmill writes.
+pub const VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The advisory lock key (transaction level) held while migrating: "feedmill" in ASCII,
+/// negated, so it stays clear of the keys other applications pick.
+const MIGRATE_LOCK: i64 = -0x6665_6564_6d69_6c6c;
+
+/// The store's migrations: step `i` takes the store from version `i` to `i + 1`.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // v0 → v1
+    r#"CREATE TABLE sources (
+        name                 TEXT COLLATE "C" PRIMARY KEY,
+        etag                 TEXT,
+        last_modified        TEXT,
+        last_success         BIGINT,
+        last_error           TEXT,
+        consecutive_failures BIGINT NOT NULL DEFAULT 0,
+        last_status          INTEGER,
+        bytes                BIGINT NOT NULL DEFAULT 0,
+        duration_ms          BIGINT NOT NULL DEFAULT 0,
+        body_hash            TEXT,
+        seen_at              BIGINT,
+        removed_at           BIGINT
+    );
+    CREATE TABLE articles (
+        source       TEXT COLLATE "C" NOT NULL,
+        id           TEXT COLLATE "C" NOT NULL,
+        aid          BIGINT NOT NULL UNIQUE,
+        first_seen   BIGINT NOT NULL,
+        hash         TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        source_guid  TEXT,
+        url          TEXT,
+        title        TEXT NOT NULL,
+        summary      TEXT NOT NULL,
+        content      TEXT NOT NULL,
+        authors      TEXT NOT NULL,
+        published    TEXT,
+        updated      TEXT,
+        image        TEXT,
+        tags         TEXT NOT NULL,
+        categories   TEXT NOT NULL,
+        media        TEXT,
+        print        BYTEA,
+        PRIMARY KEY (source, id)
+    );
+    CREATE TABLE sightings (
+        source    TEXT COLLATE "C" NOT NULL,
+        id        TEXT COLLATE "C" NOT NULL,
+        in_source BOOLEAN NOT NULL,
+        last_seen BIGINT NOT NULL,
+        PRIMARY KEY (source, id)
+    );
+    CREATE INDEX sightings_retention ON sightings (in_source, last_seen);
+    CREATE TABLE tag_slugs (key TEXT COLLATE "C" PRIMARY KEY, slug TEXT NOT NULL);
+    CREATE TABLE fingerprints (feed TEXT COLLATE "C" PRIMARY KEY, hash TEXT NOT NULL);
+    CREATE TABLE meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE article_pages (
+        source        TEXT COLLATE "C" NOT NULL,
+        id            TEXT COLLATE "C" NOT NULL,
+        url           TEXT NOT NULL,
+        entry         TEXT NOT NULL,
+        etag          TEXT,
+        last_modified TEXT,
+        error         TEXT,
+        retry         BOOLEAN NOT NULL DEFAULT false,
+        attempts      BIGINT NOT NULL DEFAULT 0,
+        content       TEXT NOT NULL DEFAULT '',
+        origin        TEXT NOT NULL DEFAULT '',
+        chars         BIGINT NOT NULL DEFAULT 0,
+        fetched_at    BIGINT,
+        PRIMARY KEY (source, id)
+    );
+    CREATE TABLE match_keys (
+        key BIGINT NOT NULL,
+        aid BIGINT NOT NULL,
+        PRIMARY KEY (key, aid)
+    );
+    CREATE INDEX match_keys_aid ON match_keys (aid);
+    CREATE TABLE stories (
+        sid   BIGINT PRIMARY KEY,
+        ts    BIGINT NOT NULL,
+        ns    BIGINT NOT NULL,
+        link  BIGINT,
+        owner BOOLEAN NOT NULL,
+        print BYTEA NOT NULL,
+        feeds TEXT NOT NULL,
+        names BIGINT NOT NULL,
+        parts TEXT
+    );
+    CREATE INDEX stories_newest ON stories (ts, ns, sid);
+    CREATE INDEX stories_link ON stories (link);
+    CREATE TABLE story_of (aid BIGINT PRIMARY KEY, sid BIGINT NOT NULL);
+    CREATE TABLE feeds (
+        fid         BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        kind        BIGINT NOT NULL,
+        key         TEXT COLLATE "C" NOT NULL,
+        articles    BIGINT NOT NULL DEFAULT 0,
+        name        TEXT NOT NULL DEFAULT '',
+        earliest_ts BIGINT,
+        earliest_ns BIGINT,
+        UNIQUE (kind, key)
+    );
+    CREATE TABLE members (
+        fid  BIGINT NOT NULL,
+        ts   BIGINT NOT NULL,
+        ns   BIGINT NOT NULL,
+        sid  BIGINT NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (fid, ts, ns, sid)
+    );
+    CREATE SEQUENCE pending_seq;
+    CREATE TABLE pending (
+        aid BIGINT PRIMARY KEY,
+        seq BIGINT NOT NULL DEFAULT nextval('pending_seq')
+    );
+    CREATE TABLE pending_keys (key BIGINT PRIMARY KEY);
+    CREATE TABLE stale_stories (sid BIGINT PRIMARY KEY);
+    CREATE TABLE dirty_feeds (fid BIGINT PRIMARY KEY);"#,
+];
+
+/// The version of migration set `set` recorded in the database (0 when none is).
+pub fn version(client: &mut Client, set: &str) -> Result<u32, String> {
+    recorded(client, set).map_err(|e| e.0)
+}
+
+pub(super) fn recorded(client: &mut Client, set: &str) -> R<u32> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('feedmill_migrations') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let v: Option<i32> = client
+        .query_one(
+            "SELECT max(version) FROM feedmill_migrations WHERE set = $1",
+            &[&set],
+        )?
+        .get(0);
+    Ok(v.map_or(0, |v| u32::try_from(v).unwrap_or(0)))
+}
+
+/// Brings migration set `set` to `steps.len()`: applies the steps not recorded yet, in one
+/// transaction, under an advisory lock (see the module documentation). Returns the version
+/// the set was at before. A set recorded at a version above `steps.len()` is refused.
+/// `client` is a blocking client: call it off any tokio runtime.
+pub fn migrate(client: &mut Client, set: &str, steps: &[&str]) -> Result<u32, String> {
+    apply(client, set, steps).map_err(|e| e.0)
+}
+
+pub(super) fn apply(client: &mut Client, set: &str, steps: &[&str]) -> R<u32> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS feedmill_migrations (
+            set        TEXT COLLATE \"C\" NOT NULL,
+            version    INTEGER NOT NULL,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (set, version)
+        )",
+    )?;
+    let v: Option<i32> = tx
+        .query_one(
+            "SELECT max(version) FROM feedmill_migrations WHERE set = $1",
+            &[&set],
+        )?
+        .get(0);
+    let from = v.map_or(0, |v| usize::try_from(v).unwrap_or(0));
+    if from > steps.len() {
+        return Err(Fail(format!(
+            "the `{set}` schema is at version {from}, newer than this feedmill's ({}); upgrade feedmill",
+            steps.len()
+        )));
+    }
+    for (i, sql) in steps.iter().enumerate().skip(from) {
+        tx.batch_execute(sql).map_err(|e| {
+            Fail(format!(
+                "migration to `{set}` version {} failed: {}",
+                i + 1,
+                Fail::from(e)
+            ))
+        })?;
+        let to = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        tx.execute(
+            "INSERT INTO feedmill_migrations (set, version) VALUES ($1, $2)",
+            &[&set, &to],
+        )?;
+    }
+    tx.commit()?;
+    Ok(u32::try_from(from).unwrap_or(u32::MAX))
+}
