@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 
 use worker_support::{fresh_database, postgres_url, wait_for, write_config, FeedServer, Worker};
 
-/// Articles per source in the store, by source name.
+/// Articles per source in the store the config in `dir` names, by source name.
 fn stored_per_source(dir: &std::path::Path) -> BTreeMap<String, Vec<String>> {
-    let store = feedmill::store::open(&dir.join("feedmill.db")).unwrap();
+    let cfg = feedmill::config::Config::load(&dir.join("feeds.toml")).unwrap();
+    let store = feedmill::store::open_config(&cfg).unwrap();
     let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for a in store.articles().unwrap() {
         by.entry(a.source.clone()).or_default().push(a.id.clone());
@@ -38,7 +39,9 @@ fn three_workers_fetch_every_one_of_300_sources_and_none_twice_within_its_interv
         &server,
         300,
         "2s",
-        &format!("[fetch]\nper_host = 4\n[worker]\ndatabase = \"{db}\"\nlease = \"10s\"\nclaim = 50\nidle = \"200ms\"\n"),
+        // The store in PostgreSQL too: the workers' tables beside it ([worker] database
+        // defaults to [store] url's).
+        &format!("[fetch]\nper_host = 4\n[store]\nurl = \"{db}\"\n[worker]\nlease = \"10s\"\nclaim = 50\nidle = \"200ms\"\n"),
     );
     let started = Instant::now();
     let mut workers: Vec<Worker> = (0..3)
@@ -139,7 +142,7 @@ fn a_killed_workers_sources_are_fetched_by_another_after_its_lease_expires() {
         20,
         "1h",
         &format!(
-            "[fetch]\nper_host = 20\ntimeout = \"120s\"\n[worker]\ndatabase = \"{db}\"\nlease = \"3s\"\nclaim = 20\nidle = \"100ms\"\n"
+            "[fetch]\nper_host = 20\ntimeout = \"120s\"\n[store]\nurl = \"{db}\"\n[worker]\nlease = \"3s\"\nclaim = 20\nidle = \"100ms\"\n"
         ),
     );
     let mut a = Worker::start(dir.path(), "a", &["--no-emit"], &[]);
@@ -308,4 +311,21 @@ fn workers_outlive_postgresql_stopped_for_10_seconds_and_go_on_when_it_is_back()
         restarted - stopped,
         restarted.elapsed()
     );
+}
+
+#[test]
+fn a_worker_without_a_database_refuses_to_start_naming_the_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = FeedServer::start(1);
+    write_config(dir.path(), &server, 1, "1h", "");
+    let mut w = Worker::start(dir.path(), "alone", &[], &[]);
+    let status = w.child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{}", w.said());
+    assert!(
+        w.said()
+            .contains("neither [worker] database nor [store] url is set"),
+        "{}",
+        w.said()
+    );
+    assert_eq!(server.total(), 0);
 }
