@@ -139,8 +139,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let data = query(&pg, "SHOW data_directory")[0][0].clone().unwrap();
-    let pid_file = std::fs::read_to_string(format!("{data}/postmaster.pid"))
-        .unwrap_or_else(|e| panic!("{data}/postmaster.pid: {e} (the server must run on this machine)"));
+    let pid_file = std::fs::read_to_string(format!("{data}/postmaster.pid")).unwrap_or_else(|e| {
+        panic!("{data}/postmaster.pid: {e} (the server must run on this machine)")
+    });
     let postmaster: u32 = pid_file.lines().next().unwrap().trim().parse().unwrap();
     let server = FeedServer::start(50);
     println!(
@@ -153,7 +154,9 @@ fn main() {
         .map(|n| run(&pg, postmaster, &server, sources, n))
         .collect();
     let base = sources as f64 / runs[0].wall.as_secs_f64();
-    println!("workers  wall s  sources/s  ratio  db CPU s  db CPU ms/source  workers' CPU ms/source");
+    println!(
+        "workers  wall s  sources/s  ratio  db CPU s  db CPU ms/source  workers' CPU ms/source"
+    );
     for r in &runs {
         let rate = sources as f64 / r.wall.as_secs_f64();
         println!(

@@ -155,7 +155,7 @@ fn answer(conn: TcpStream, seen: &Mutex<Seen>, host: &str) -> bool {
         std::thread::sleep(Duration::from_secs(3600));
         return true;
     }
-    let version = if changing == 0 { 0 } else { n / changing };
+    let version = n.checked_div(changing).unwrap_or(0);
     let etag = format!("\"v{version}\"");
     let mut out = conn;
     if inm.as_deref() == Some(etag.as_str()) {
