@@ -17,7 +17,9 @@
 //!
 //! The database being unreachable is never fatal: every statement that fails is logged
 //! and tried again on a new connection after a wait that doubles up to
-//! `[worker] max_backoff`. What a worker fetched stays in memory until it is stored.
+//! `[worker] max_backoff`. A store that fails (a PostgreSQL store whose server went away) is
+//! opened again the same way, and the sources whose fetch it could not take are given back
+//! due at once, to be fetched again.
 //!
 //! `config_version` ([`version`]): the first worker stores its config's version; a worker
 //! whose feeds.toml differs refuses to start, naming both versions, and
@@ -91,9 +93,42 @@ pub enum WorkerError {
         /// The database's.
         theirs: String,
     },
-    /// The store could not be opened.
-    #[error("{0}")]
-    Store(#[from] store::StoreError),
+}
+
+/// The store, opened again (with the same backoff as the database) after it failed.
+struct StoreSlot {
+    store: Option<Box<dyn Store + Send>>,
+    failures: u32,
+    max_backoff: Duration,
+}
+
+impl StoreSlot {
+    async fn get(&mut self, cfg: &Config) -> &mut (dyn Store + Send) {
+        while self.store.is_none() {
+            match store::open_config(cfg) {
+                Ok(s) => {
+                    self.failures = 0;
+                    self.store = Some(s);
+                }
+                Err(e) => {
+                    self.failures = self.failures.saturating_add(1);
+                    let wait = backoff(self.failures, self.max_backoff);
+                    tracing::warn!(
+                        "worker: cannot open the store ({e}); attempt {} again in {} ms",
+                        self.failures,
+                        wait.as_millis()
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+        self.store.as_deref_mut().expect("opened above")
+    }
+
+    /// The store failed: it is opened again before its next use.
+    fn broken(&mut self) {
+        self.store = None;
+    }
 }
 
 /// The connection to the database, made again whenever a statement fails.
@@ -275,8 +310,12 @@ pub async fn run(cfg: &Config, opts: &WorkerOptions) -> Result<(), WorkerError> 
         cfg.worker.lease,
         cfg.worker.max_backoff,
     ));
-    let mut store = store::open_config(cfg)?;
-    let result = rounds(cfg, opts, &ours, &me, &mut db, store.as_mut()).await;
+    let mut store = StoreSlot {
+        store: None,
+        failures: 0,
+        max_backoff: cfg.worker.max_backoff,
+    };
+    let result = rounds(cfg, opts, &ours, &me, &mut db, &mut store).await;
     renewer.abort();
     result
 }
@@ -301,7 +340,7 @@ async fn rounds(
     ours: &str,
     me: &str,
     db: &mut Db,
-    store: &mut (dyn Store + Send),
+    store: &mut StoreSlot,
 ) -> Result<(), WorkerError> {
     // The connection generation the emit lock was taken on, while this worker holds it.
     let mut emitting: Option<u64> = None;
@@ -338,16 +377,23 @@ async fn rounds(
             };
             retrying!(db, "release", |c| db::release(c, me, &names, &delays).await);
             stored_any = reports.is_some();
-            let failed = reports.as_ref().map_or(0, |r| {
-                r.iter()
-                    .filter(|r| r.status == pipeline::SourceStatus::Failed)
-                    .count()
-            });
-            tracing::info!(
-                "worker {me}: {} sources fetched ({failed} failed) and stored in {} ms",
-                names.len(),
-                started.elapsed().as_millis()
-            );
+            match &reports {
+                Some(r) => {
+                    let failed = r
+                        .iter()
+                        .filter(|r| r.status == pipeline::SourceStatus::Failed)
+                        .count();
+                    tracing::info!(
+                        "worker {me}: {} sources fetched ({failed} failed) and stored in {} ms",
+                        names.len(),
+                        started.elapsed().as_millis()
+                    );
+                }
+                None => tracing::warn!(
+                    "worker {me}: {} sources not stored; given back to be fetched again",
+                    names.len()
+                ),
+            }
         }
         if !opts.no_emit {
             if emitting != Some(db.generation) {
@@ -388,6 +434,7 @@ struct StoreHold {
 }
 
 async fn hold_store(cfg: &Config, db: &mut Db) -> StoreHold {
+    let mut failures = 0;
     loop {
         let gen = db.generation;
         if retrying!(db, "store lock", |c| db::try_lock(c, KEY_STORE).await) && gen == db.generation
@@ -399,9 +446,18 @@ async fn hold_store(cfg: &Config, db: &mut Db) -> StoreHold {
     loop {
         match BuildLock::acquire_config(cfg) {
             Ok(l) => return StoreHold { _file: l },
-            Err(e) => {
+            Err(e @ store::LockError::Held { .. }) => {
                 tracing::debug!("worker: waiting for the store: {e}");
                 tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => {
+                failures += 1;
+                let wait = backoff(failures, db.max_backoff);
+                tracing::warn!(
+                    "worker: {e}; attempt {failures} again in {} ms",
+                    wait.as_millis()
+                );
+                tokio::time::sleep(wait).await;
             }
         }
     }
@@ -418,36 +474,42 @@ async fn let_go_store(db: &mut Db, hold: StoreHold) {
 }
 
 /// Fetches `chosen` and writes them to the store; `None` when the store could not be
-/// written (logged; the sources are released due, so they are fetched again).
+/// read or written (logged, the store opened again before its next use; the sources are
+/// released due, so they are fetched again).
 async fn fetch_and_store(
     cfg: &Config,
     db: &mut Db,
-    store: &mut (dyn Store + Send),
+    slot: &mut StoreSlot,
     chosen: &[crate::config::Source],
 ) -> Option<Vec<SourceReport>> {
     let now = Utc::now();
+    let store = slot.get(cfg).await;
     let fetched = match pipeline::fetch_sources(cfg, chosen, store, now, false).await {
         Ok(f) => f,
         Err(e) => {
             tracing::error!("worker: fetching {} sources failed: {e}", chosen.len());
+            slot.broken();
             return None;
         }
     };
     let hold = hold_store(cfg, db).await;
+    let store = slot.get(cfg).await;
     let stored = pipeline::store_fetched(cfg, fetched, store);
     let_go_store(db, hold).await;
     match stored {
         Ok(s) => Some(s.reports),
         Err(e) => {
             tracing::error!("worker: storing {} sources failed: {e}", chosen.len());
+            slot.broken();
             None
         }
     }
 }
 
 /// Renders the feeds the store marks changed (every feed the first time), then publishes.
-async fn emit_if_changed(cfg: &Config, db: &mut Db, store: &mut (dyn Store + Send), first: bool) {
+async fn emit_if_changed(cfg: &Config, db: &mut Db, slot: &mut StoreSlot, first: bool) {
     let hold = hold_store(cfg, db).await;
+    let store = slot.get(cfg).await;
     let emitted = (|| -> Result<Option<pipeline::BuildReport>, BuildError> {
         if !first && store.dirty_feeds()?.is_empty() {
             return Ok(None);
@@ -464,6 +526,9 @@ async fn emit_if_changed(cfg: &Config, db: &mut Db, store: &mut (dyn Store + Sen
         Ok(None) => return,
         Err(e) => {
             tracing::error!("worker: emit failed: {e}");
+            if matches!(e, BuildError::Store(_)) {
+                slot.broken();
+            }
             return;
         }
     };

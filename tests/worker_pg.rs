@@ -253,7 +253,8 @@ fn workers_outlive_postgresql_stopped_for_10_seconds_and_go_on_when_it_is_back()
         20,
         "1s",
         &format!(
-            "[worker]\ndatabase = \"{}\"\nlease = \"6s\"\nidle = \"100ms\"\nmax_backoff = \"2s\"\n",
+            // The store on the stopped server too: it is opened again when it is back.
+            "[store]\nurl = \"{}\"\n[worker]\nlease = \"6s\"\nidle = \"100ms\"\nmax_backoff = \"2s\"\n",
             cluster.url()
         ),
     );
@@ -261,7 +262,7 @@ fn workers_outlive_postgresql_stopped_for_10_seconds_and_go_on_when_it_is_back()
         .map(|k| Worker::start(dir.path(), &format!("w{k}"), &[], &[]))
         .collect();
     assert!(
-        wait_for(Duration::from_secs(30), || server.total() >= 40),
+        wait_for(Duration::from_secs(60), || server.total() >= 40),
         "{}",
         workers[0].said()
     );
@@ -282,10 +283,14 @@ fn workers_outlive_postgresql_stopped_for_10_seconds_and_go_on_when_it_is_back()
             "no backoff up to the cap:\n{said}"
         );
     }
+    let stored_before: Vec<usize> = workers
+        .iter()
+        .map(|w| w.said().matches("and stored").count())
+        .collect();
     cluster.up();
     let restarted = Instant::now();
     assert!(
-        wait_for(Duration::from_secs(30), || server.total() >= during + 40),
+        wait_for(Duration::from_secs(60), || server.total() >= during + 40),
         "no fetch after the restart:\n{}",
         workers[0].said()
     );
@@ -297,6 +302,15 @@ fn workers_outlive_postgresql_stopped_for_10_seconds_and_go_on_when_it_is_back()
             w.said()
         );
     }
+    // And they store again (the store, in the restarted database, opened anew).
+    assert!(
+        wait_for(Duration::from_secs(60), || workers
+            .iter()
+            .zip(&stored_before)
+            .all(|(w, n)| w.said().matches("and stored").count() > *n)),
+        "{}",
+        workers[0].said()
+    );
     let hits = server.hits();
     for (path, at) in &hits {
         for pair in at.windows(2) {
@@ -306,6 +320,10 @@ fn workers_outlive_postgresql_stopped_for_10_seconds_and_go_on_when_it_is_back()
             );
         }
     }
+    // What was fetched is in the store, each article once.
+    let stored = stored_per_source(dir.path());
+    assert_eq!(stored.len(), 20, "{stored:?}");
+    assert!(stored.values().all(|ids| ids.len() == 3), "{stored:?}");
     eprintln!(
         "down {:?}, back: 40 more fetches {:?} after the restart",
         restarted - stopped,
