@@ -8,6 +8,10 @@
 //! `TMPDIR=/dev/shm` takes the file system out of the figures.
 //!
 //! `cargo bench --bench store`; `FEEDMILL_BENCH_ARTICLES=100000,400000` picks the sizes.
+//! With `FEEDMILL_BENCH_STORE_URL=postgres://…` (a URL of any database of a server the bench
+//! may create databases on) every size is measured on PostgreSQL too, in the same run, in a
+//! database created for it and dropped after: the same figures, the store's size being the
+//! database's, no write-ahead log figure, and the server's CPU time beside the bench's.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,6 +33,9 @@ const ROUNDS: usize = 3;
 /// The size a child process measures (set by the parent).
 const CHILD: &str = "FEEDMILL_BENCH_STORE_CHILD";
 
+/// The PostgreSQL database a child measures in, when it measures PostgreSQL.
+const CHILD_DB: &str = "FEEDMILL_BENCH_STORE_CHILD_DB";
+
 fn main() {
     if let Some(n) = std::env::var(CHILD).ok().and_then(|v| v.parse().ok()) {
         measure(n);
@@ -47,36 +54,64 @@ fn main() {
         load_average()
     );
     let exe = std::env::current_exe().expect("the bench's own path");
+    let pg_admin = std::env::var("FEEDMILL_BENCH_STORE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
     let mut results: Vec<(usize, Figures)> = Vec::new();
+    let mut pg_results: Vec<(usize, Figures)> = Vec::new();
     for n in sizes {
-        let out = std::process::Command::new(&exe)
-            .env(CHILD, n.to_string())
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .expect("run one size");
-        let text = String::from_utf8_lossy(&out.stdout);
-        print!("{text}");
-        assert!(out.status.success(), "the {n}-article run failed");
-        let figures = text
-            .lines()
-            .find_map(|l| l.strip_prefix("figures: "))
-            .and_then(Figures::parse)
-            .expect("the child prints its figures");
-        results.push((n, figures));
+        let mut backends: Vec<Option<pg::Db>> = vec![None];
+        if let Some(admin) = &pg_admin {
+            backends.push(Some(pg::Db::create(admin)));
+        }
+        for db in backends {
+            let mut child = std::process::Command::new(&exe);
+            child.env(CHILD, n.to_string());
+            if let Some(db) = &db {
+                child.env(CHILD_DB, &db.url);
+            }
+            let out = child
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .expect("run one size");
+            let text = String::from_utf8_lossy(&out.stdout);
+            print!("{text}");
+            assert!(out.status.success(), "the {n}-article run failed");
+            let figures = text
+                .lines()
+                .find_map(|l| l.strip_prefix("figures: "))
+                .and_then(Figures::parse)
+                .expect("the child prints its figures");
+            match db {
+                None => results.push((n, figures)),
+                Some(_) => pg_results.push((n, figures)),
+            }
+        }
     }
     println!("\nsummary (load average now {}):", load_average());
-    println!("| stored articles | full build | CPU | peak memory | store on disk | × source bytes | largest WAL | incremental (median of {ROUNDS}) |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (n, f) in &results {
+    println!("| store | stored articles | full build | CPU | server CPU | peak memory | store on disk | × source bytes | largest WAL | incremental (median of {ROUNDS}) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (backend, rows) in [("SQLite", &results), ("PostgreSQL", &pg_results)] {
+        for (n, f) in rows.iter() {
+            println!(
+                "| {backend} | {n} | {:.1} s | {:.1} s | {} | {} MiB | {:.0} MB | {:.2} | {} | {:.0} ms |",
+                f.full_s,
+                f.full_cpu_s,
+                if backend == "SQLite" { "—".to_string() } else { format!("{:.1} s", f.server_cpu_s) },
+                f.peak_mib,
+                f.store_mb,
+                f.store_mb / f.source_mb,
+                if backend == "SQLite" { format!("{:.0} MB", f.wal_mb) } else { "—".to_string() },
+                f.inc_ms
+            );
+        }
+    }
+    for ((n, s), (_, p)) in results.iter().zip(&pg_results) {
         println!(
-            "| {n} | {:.1} s | {:.1} s | {} MiB | {:.0} MB | {:.2} | {:.0} MB | {:.0} ms |",
-            f.full_s,
-            f.full_cpu_s,
-            f.peak_mib,
-            f.store_mb,
-            f.store_mb / f.source_mb,
-            f.wal_mb,
-            f.inc_ms
+            "PostgreSQL / SQLite at {n}: full build {:.2}×, incremental {:.2}×, store size {:.2}×",
+            p.full_s / s.full_s.max(0.001),
+            p.inc_ms / s.inc_ms.max(0.001),
+            p.store_mb / s.store_mb.max(0.001)
         );
     }
     if let (Some((small, s)), Some((large, l))) = (results.first(), results.last()) {
@@ -99,19 +134,22 @@ struct Figures {
     source_mb: f64,
     wal_mb: f64,
     inc_ms: f64,
+    /// CPU time of the PostgreSQL server's processes (0 for SQLite).
+    server_cpu_s: f64,
 }
 
 impl Figures {
     fn line(&self) -> String {
         format!(
-            "{} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {}",
             self.full_s,
             self.full_cpu_s,
             self.peak_mib,
             self.store_mb,
             self.source_mb,
             self.wal_mb,
-            self.inc_ms
+            self.inc_ms,
+            self.server_cpu_s
         )
     }
 
@@ -128,6 +166,7 @@ impl Figures {
             source_mb: *v.get(4)?,
             wal_mb: *v.get(5)?,
             inc_ms: *v.get(6)?,
+            server_cpu_s: *v.get(7)?,
         })
     }
 }
@@ -177,7 +216,16 @@ fn measure(articles: usize) {
     let per_source = (articles / corpus.sources).max(CHANGED);
     let tmp = tempfile::tempdir().expect("temp dir");
     let source_bytes = corpus.write_sources(tmp.path(), per_source);
-    let cfg = Config::load(&corpus.write_config(tmp.path())).unwrap_or_else(|e| panic!("{e:?}"));
+    let config = corpus.write_config(tmp.path());
+    let db = std::env::var(CHILD_DB).ok();
+    if let Some(url) = &db {
+        let mut text = std::fs::read_to_string(&config).expect("the config");
+        text.push_str(&format!("\n[store]\nurl = \"{url}\"\n"));
+        std::fs::write(&config, text).expect("write the config");
+    }
+    let cfg = Config::load(&config).unwrap_or_else(|e| panic!("{e:?}"));
+    let server = db.as_deref().map(pg::Server::of);
+    let server_cpu0 = server.as_ref().map_or(0.0, pg::Server::cpu_secs);
     println!(
         "\n{} articles ({:.0} MB of RSS) in {} sources; load average {}",
         per_source * corpus.sources,
@@ -233,7 +281,14 @@ fn measure(articles: usize) {
     let inc = runs[runs.len() / 2];
     let inc_peak = peak_rss_kib() / 1024;
     let wal_bytes = wal.max_bytes();
-    let store_bytes = file_len(&cfg.site.store, "") + file_len(&cfg.site.store, "-wal");
+    let store_bytes = match &db {
+        Some(url) => pg::database_bytes(url),
+        None => file_len(&cfg.site.store, "") + file_len(&cfg.site.store, "-wal"),
+    };
+    let server_cpu_s = server.as_ref().map_or(0.0, pg::Server::cpu_secs) - server_cpu0;
+    if server.is_some() {
+        println!("  PostgreSQL server CPU over the four builds: {server_cpu_s:.2} s");
+    }
     println!(
         "  store: {:.0} MB on disk with its write-ahead log ({:.2}× the {:.0} MB of RSS); the log grew to {:.0} MB at most",
         store_bytes as f64 / 1e6,
@@ -253,6 +308,118 @@ fn measure(articles: usize) {
         source_mb: source_bytes as f64 / 1e6,
         wal_mb: wal_bytes as f64 / 1e6,
         inc_ms: inc.as_secs_f64() * 1e3,
+        server_cpu_s,
     };
     println!("figures: {}", figures.line());
+}
+
+/// The PostgreSQL side of the bench: a database per run, its size, and the server's CPU.
+mod pg {
+    /// A database created for one run, dropped with this.
+    pub struct Db {
+        admin: String,
+        name: String,
+        pub url: String,
+    }
+
+    impl Db {
+        pub fn create(admin: &str) -> Db {
+            let name = format!("feedmill_bench_{}", std::process::id());
+            let mut c = postgres::Client::connect(admin, postgres::NoTls).expect("connect");
+            c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE); CREATE DATABASE {name}"
+            ))
+            .expect("create the bench database");
+            let mut url = url::Url::parse(admin).expect("a URL");
+            url.set_path(&format!("/{name}"));
+            Db {
+                admin: admin.to_string(),
+                name,
+                url: url.to_string(),
+            }
+        }
+    }
+
+    impl Drop for Db {
+        fn drop(&mut self) {
+            if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                let _ = c.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ));
+            }
+        }
+    }
+
+    /// Bytes the database takes on disk.
+    pub fn database_bytes(url: &str) -> u64 {
+        let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+        let n: i64 = c
+            .query_one("SELECT pg_database_size(current_database())", &[])
+            .expect("database size")
+            .get(0);
+        u64::try_from(n).unwrap_or(0)
+    }
+
+    /// The server's processes: its postmaster (from `postmaster.pid` in its data folder,
+    /// which the bench reads when it runs on the server's machine) and the children.
+    pub struct Server {
+        postmaster: Option<u32>,
+    }
+
+    fn ticks(pid: u32, children_too: bool) -> u64 {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return 0;
+        };
+        // Fields after the command's closing parenthesis: state is field 3, utime 14.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        let at = |i: usize| f.get(i - 3).copied().unwrap_or(0);
+        at(14) + at(15) + if children_too { at(16) + at(17) } else { 0 }
+    }
+
+    fn parent(pid: u32) -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let rest = stat.rsplit_once(')')?.1;
+        rest.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    impl Server {
+        pub fn of(url: &str) -> Server {
+            let postmaster = postgres::Client::connect(url, postgres::NoTls)
+                .ok()
+                .and_then(|mut c| c.query_one("SHOW data_directory", &[]).ok())
+                .map(|r| r.get::<_, String>(0))
+                .and_then(|d| std::fs::read_to_string(format!("{d}/postmaster.pid")).ok())
+                .and_then(|t| t.lines().next().and_then(|l| l.trim().parse().ok()));
+            if postmaster.is_none() {
+                println!(
+                    "  (the server's CPU is not measured: its postmaster.pid cannot be read here)"
+                );
+            }
+            Server { postmaster }
+        }
+
+        /// CPU seconds of the postmaster, its children now running, and those that ended.
+        pub fn cpu_secs(&self) -> f64 {
+            let Some(pm) = self.postmaster else {
+                return 0.0;
+            };
+            let mut t = ticks(pm, true);
+            if let Ok(dir) = std::fs::read_dir("/proc") {
+                for e in dir.flatten() {
+                    if let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) {
+                        if parent(pid) == Some(pm) {
+                            t += ticks(pid, false);
+                        }
+                    }
+                }
+            }
+            // Clock ticks are 1/100 s on Linux.
+            t as f64 / 100.0
+        }
+    }
 }

@@ -414,3 +414,26 @@ fn the_store_is_in_wal_mode() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+#[test]
+fn a_nul_character_in_an_article_does_not_fail_its_build() {
+    each_backend(
+        "a_nul_character_in_an_article_does_not_fail_its_build",
+        |fresh| {
+            let mut store = fresh.open();
+            let mut a = article("a", "Có\u{0}NUL", None);
+            a.content = "<p>x\u{0}y</p>".into();
+            let c = store.upsert_source("tin-tinh", vec![a], t(1, 0)).unwrap();
+            assert_eq!(c.new, 1);
+            let stored = &by_id(store.as_ref())["a"];
+            assert!(stored.title.starts_with("Có"), "{:?}", stored.title);
+            // Seen again as it was: unchanged, not rewritten.
+            let mut again = article("a", "Có\u{0}NUL", None);
+            again.content = "<p>x\u{0}y</p>".into();
+            let c = store
+                .upsert_source("tin-tinh", vec![again], t(2, 0))
+                .unwrap();
+            assert_eq!(c.unchanged, 1);
+        },
+    );
+}

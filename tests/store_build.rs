@@ -1,6 +1,9 @@
 //! Builds through the library API with a store: feeds keep their history, undated articles
 //! keep one date, changed articles are updated in place, unchanged feeds are not rewritten,
-//! retention removes old articles, and an old store is migrated.
+//! retention removes old articles, and an old store is migrated. On every store backend
+//! (the migration from SQLite's schema v1 on SQLite).
+
+mod store_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +12,7 @@ use std::time::SystemTime;
 use chrono::{DateTime, TimeZone, Utc};
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildOptions, BuildReport};
+use store_support::{backends, Backend, TempDb};
 
 /// One item of a generated RSS source.
 struct Item<'a> {
@@ -49,6 +53,7 @@ fn rss(items: &[Item<'_>]) -> String {
 }
 
 struct Site {
+    _db: Option<TempDb>,
     _tmp: tempfile::TempDir,
     dir: PathBuf,
     cfg: Config,
@@ -57,6 +62,21 @@ struct Site {
 impl Site {
     /// Two sources, `a` (category Thời sự) and `b`, read from `a.rss` and `b.rss`.
     fn new(extra: &str) -> Site {
+        Site::on(Backend::Sqlite, extra)
+    }
+
+    /// [`Site::new`] with the store on `backend` (for PostgreSQL, a database of its own).
+    fn on(backend: Backend, extra: &str) -> Site {
+        let db = (backend == Backend::Postgres).then(|| {
+            TempDb::create(&store_support::postgres_url("a site").expect("a test server"))
+        });
+        let extra = match &db {
+            None => extra.to_string(),
+            Some(db) if extra.contains("[store]\n") => {
+                extra.replacen("[store]\n", &format!("[store]\nurl = \"{}\"\n", db.url), 1)
+            }
+            Some(db) => format!("{extra}\n[store]\nurl = \"{}\"\n", db.url),
+        };
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
         std::fs::write(dir.join("a.rss"), rss(&[])).unwrap();
@@ -86,6 +106,7 @@ url = "b.rss"
         std::fs::write(dir.join("feeds.toml"), text).unwrap();
         let cfg = Config::load(&dir.join("feeds.toml")).unwrap_or_else(|e| panic!("{e:?}"));
         Site {
+            _db: db,
             _tmp: tmp,
             dir,
             cfg,
@@ -109,8 +130,7 @@ url = "b.rss"
 
     /// What the store holds now.
     fn stored(&self) -> Vec<feedmill::model::Article> {
-        use feedmill::store::Store;
-        feedmill::store::SqliteStore::open(&self.cfg.site.store)
+        feedmill::store::open_config(&self.cfg)
             .unwrap()
             .articles()
             .unwrap()
@@ -163,299 +183,319 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (SystemTime, Vec<u8>)> {
 
 #[test]
 fn an_article_removed_from_its_source_stays_in_its_feeds() {
-    let site = Site::new("");
-    site.source(
-        "a",
-        &[
-            item(
-                "a1",
-                "Bài một",
-                Some("Sat, 01 Mar 2025 08:00:00 +0700"),
-                &["Lục Yên"],
-            ),
-            item(
-                "a2",
-                "Bài hai",
-                Some("Sun, 02 Mar 2025 08:00:00 +0700"),
-                &["Lục Yên"],
-            ),
-        ],
-    );
-    site.build(at(2, 12));
-    // The source scrolls: a1 is gone, a3 arrives.
-    site.source(
-        "a",
-        &[
-            item(
-                "a2",
-                "Bài hai",
-                Some("Sun, 02 Mar 2025 08:00:00 +0700"),
-                &["Lục Yên"],
-            ),
-            item(
-                "a3",
-                "Bài ba",
-                Some("Mon, 03 Mar 2025 08:00:00 +0700"),
-                &["Lục Yên"],
-            ),
-        ],
-    );
-    let report = site.build(at(3, 12));
-    assert_eq!(report.articles, 3);
-    assert_eq!(
-        report.sources[0].articles, 2,
-        "two in the source's feed now"
-    );
-    assert_eq!(site.stored().len(), 3, "the store keeps all three");
-    let want = vec!["Bài ba", "Bài hai", "Bài một"];
-    assert_eq!(site.titles("tag/luc-yen/rss.xml"), want);
-    assert_eq!(site.titles("tag/luc-yen/atom.xml"), want);
-    assert_eq!(site.titles("category/thoi-su/rss.xml"), want);
-    assert_eq!(site.titles("other-news/rss.xml"), want);
+    for backend in backends("an_article_removed_from_its_source_stays_in_its_feeds") {
+        eprintln!("an_article_removed_from_its_source_stays_in_its_feeds: {backend:?}");
+        let site = Site::on(backend, "");
+        site.source(
+            "a",
+            &[
+                item(
+                    "a1",
+                    "Bài một",
+                    Some("Sat, 01 Mar 2025 08:00:00 +0700"),
+                    &["Lục Yên"],
+                ),
+                item(
+                    "a2",
+                    "Bài hai",
+                    Some("Sun, 02 Mar 2025 08:00:00 +0700"),
+                    &["Lục Yên"],
+                ),
+            ],
+        );
+        site.build(at(2, 12));
+        // The source scrolls: a1 is gone, a3 arrives.
+        site.source(
+            "a",
+            &[
+                item(
+                    "a2",
+                    "Bài hai",
+                    Some("Sun, 02 Mar 2025 08:00:00 +0700"),
+                    &["Lục Yên"],
+                ),
+                item(
+                    "a3",
+                    "Bài ba",
+                    Some("Mon, 03 Mar 2025 08:00:00 +0700"),
+                    &["Lục Yên"],
+                ),
+            ],
+        );
+        let report = site.build(at(3, 12));
+        assert_eq!(report.articles, 3);
+        assert_eq!(
+            report.sources[0].articles, 2,
+            "two in the source's feed now"
+        );
+        assert_eq!(site.stored().len(), 3, "the store keeps all three");
+        let want = vec!["Bài ba", "Bài hai", "Bài một"];
+        assert_eq!(site.titles("tag/luc-yen/rss.xml"), want);
+        assert_eq!(site.titles("tag/luc-yen/atom.xml"), want);
+        assert_eq!(site.titles("category/thoi-su/rss.xml"), want);
+        assert_eq!(site.titles("other-news/rss.xml"), want);
 
-    // Newer articles push it past `items` (3): then, and only then, it leaves the feed.
-    site.source(
-        "a",
-        &[item(
-            "a4",
-            "Bài bốn",
-            Some("Tue, 04 Mar 2025 08:00:00 +0700"),
-            &["Lục Yên"],
-        )],
-    );
-    site.build(at(4, 12));
-    assert_eq!(
-        site.titles("tag/luc-yen/rss.xml"),
-        vec!["Bài bốn", "Bài ba", "Bài hai"]
-    );
+        // Newer articles push it past `items` (3): then, and only then, it leaves the feed.
+        site.source(
+            "a",
+            &[item(
+                "a4",
+                "Bài bốn",
+                Some("Tue, 04 Mar 2025 08:00:00 +0700"),
+                &["Lục Yên"],
+            )],
+        );
+        site.build(at(4, 12));
+        assert_eq!(
+            site.titles("tag/luc-yen/rss.xml"),
+            vec!["Bài bốn", "Bài ba", "Bài hai"]
+        );
+    }
 }
 
 #[test]
 fn a_failing_source_keeps_its_articles() {
-    let site = Site::new("");
-    site.source(
-        "b",
-        &[item(
-            "b1",
-            "Bài của b",
-            Some("Sat, 01 Mar 2025 08:00:00 +0700"),
-            &["Chè"],
-        )],
-    );
-    site.build(at(1, 12));
-    std::fs::remove_file(site.dir.join("b.rss")).unwrap();
-    let report = site.build(at(2, 12));
-    assert_eq!(report.sources[1].consecutive_failures, 1);
-    assert!(report.sources[1].from_last_good);
-    assert_eq!(site.titles("tag/che/rss.xml"), vec!["Bài của b"]);
-    assert_eq!(site.titles("other-news/rss.xml"), vec!["Bài của b"]);
+    for backend in backends("a_failing_source_keeps_its_articles") {
+        eprintln!("a_failing_source_keeps_its_articles: {backend:?}");
+        let site = Site::on(backend, "");
+        site.source(
+            "b",
+            &[item(
+                "b1",
+                "Bài của b",
+                Some("Sat, 01 Mar 2025 08:00:00 +0700"),
+                &["Chè"],
+            )],
+        );
+        site.build(at(1, 12));
+        std::fs::remove_file(site.dir.join("b.rss")).unwrap();
+        let report = site.build(at(2, 12));
+        assert_eq!(report.sources[1].consecutive_failures, 1);
+        assert!(report.sources[1].from_last_good);
+        assert_eq!(site.titles("tag/che/rss.xml"), vec!["Bài của b"]);
+        assert_eq!(site.titles("other-news/rss.xml"), vec!["Bài của b"]);
+    }
 }
 
 #[test]
 fn an_undated_article_keeps_its_date_over_three_builds() {
-    let site = Site::new("");
-    let first_seen = at(1, 6);
-    for (n, now) in [at(1, 6), at(2, 6), at(3, 6)].into_iter().enumerate() {
-        // Another item changes every time so the document is read again each build.
-        let other = format!("Bài khác {n}");
-        site.source(
-            "a",
-            &[
-                item("khong-ngay", "Bài không ngày", None, &["Lục Yên"]),
-                item(
-                    &format!("khac-{n}"),
-                    &other,
-                    Some("Sat, 01 Mar 2025 00:00:00 +0700"),
-                    &[],
-                ),
-            ],
-        );
-        site.build(now);
-        for rel in [
-            "tag/luc-yen/rss.xml",
-            "tag/luc-yen/atom.xml",
-            "other-news/rss.xml",
-        ] {
-            let feed = site.feed(rel);
-            let e = feed
-                .entries
-                .iter()
-                .find(|e| {
-                    e.title
-                        .as_ref()
-                        .is_some_and(|t| t.content == "Bài không ngày")
-                })
-                .unwrap_or_else(|| panic!("{rel}: undated article missing"));
-            assert_eq!(e.published, Some(first_seen), "{rel}, build {}", n + 1);
+    for backend in backends("an_undated_article_keeps_its_date_over_three_builds") {
+        eprintln!("an_undated_article_keeps_its_date_over_three_builds: {backend:?}");
+        let site = Site::on(backend, "");
+        let first_seen = at(1, 6);
+        for (n, now) in [at(1, 6), at(2, 6), at(3, 6)].into_iter().enumerate() {
+            // Another item changes every time so the document is read again each build.
+            let other = format!("Bài khác {n}");
+            site.source(
+                "a",
+                &[
+                    item("khong-ngay", "Bài không ngày", None, &["Lục Yên"]),
+                    item(
+                        &format!("khac-{n}"),
+                        &other,
+                        Some("Sat, 01 Mar 2025 00:00:00 +0700"),
+                        &[],
+                    ),
+                ],
+            );
+            site.build(now);
+            for rel in [
+                "tag/luc-yen/rss.xml",
+                "tag/luc-yen/atom.xml",
+                "other-news/rss.xml",
+            ] {
+                let feed = site.feed(rel);
+                let e = feed
+                    .entries
+                    .iter()
+                    .find(|e| {
+                        e.title
+                            .as_ref()
+                            .is_some_and(|t| t.content == "Bài không ngày")
+                    })
+                    .unwrap_or_else(|| panic!("{rel}: undated article missing"));
+                assert_eq!(e.published, Some(first_seen), "{rel}, build {}", n + 1);
+            }
         }
     }
 }
 
 #[test]
 fn a_changed_article_is_updated_not_duplicated() {
-    let site = Site::new("");
-    site.source(
-        "a",
-        &[item(
-            "a1",
-            "Tiêu đề cũ",
-            Some("Sat, 01 Mar 2025 08:00:00 +0700"),
-            &["Lục Yên"],
-        )],
-    );
-    site.build(at(1, 12));
-    site.source(
-        "a",
-        &[item(
-            "a1",
-            "Tiêu đề mới",
-            Some("Sat, 01 Mar 2025 08:00:00 +0700"),
-            &["Lục Yên"],
-        )],
-    );
-    let report = site.build(at(2, 12));
-    assert_eq!(report.articles, 1);
-    let stored = site.stored();
-    assert_eq!(stored.len(), 1, "updated in place, not duplicated");
-    assert_eq!(stored[0].title, "Tiêu đề mới");
-    for rel in ["tag/luc-yen/atom.xml", "other-news/atom.xml"] {
-        let feed = site.feed(rel);
-        assert_eq!(feed.entries.len(), 1, "{rel}");
-        let e = &feed.entries[0];
-        assert_eq!(e.title.as_ref().unwrap().content, "Tiêu đề mới");
-        assert_eq!(
-            e.published,
-            Some(Utc.with_ymd_and_hms(2025, 3, 1, 1, 0, 0).unwrap())
+    for backend in backends("a_changed_article_is_updated_not_duplicated") {
+        eprintln!("a_changed_article_is_updated_not_duplicated: {backend:?}");
+        let site = Site::on(backend, "");
+        site.source(
+            "a",
+            &[item(
+                "a1",
+                "Tiêu đề cũ",
+                Some("Sat, 01 Mar 2025 08:00:00 +0700"),
+                &["Lục Yên"],
+            )],
         );
-        assert_eq!(
-            e.updated,
-            Some(at(2, 12)),
-            "{rel}: updated is the build that saw the change"
+        site.build(at(1, 12));
+        site.source(
+            "a",
+            &[item(
+                "a1",
+                "Tiêu đề mới",
+                Some("Sat, 01 Mar 2025 08:00:00 +0700"),
+                &["Lục Yên"],
+            )],
         );
+        let report = site.build(at(2, 12));
+        assert_eq!(report.articles, 1);
+        let stored = site.stored();
+        assert_eq!(stored.len(), 1, "updated in place, not duplicated");
+        assert_eq!(stored[0].title, "Tiêu đề mới");
+        for rel in ["tag/luc-yen/atom.xml", "other-news/atom.xml"] {
+            let feed = site.feed(rel);
+            assert_eq!(feed.entries.len(), 1, "{rel}");
+            let e = &feed.entries[0];
+            assert_eq!(e.title.as_ref().unwrap().content, "Tiêu đề mới");
+            assert_eq!(
+                e.published,
+                Some(Utc.with_ymd_and_hms(2025, 3, 1, 1, 0, 0).unwrap())
+            );
+            assert_eq!(
+                e.updated,
+                Some(at(2, 12)),
+                "{rel}: updated is the build that saw the change"
+            );
+        }
     }
 }
 
 #[test]
 fn a_build_with_no_change_rewrites_no_file_and_a_change_rewrites_only_its_feeds() {
-    let site = Site::new("");
-    site.source(
-        "a",
-        &[item(
-            "a1",
-            "Bài a",
-            Some("Sat, 01 Mar 2025 08:00:00 +0700"),
-            &["Lục Yên"],
-        )],
-    );
-    site.source(
-        "b",
-        &[item(
-            "b1",
-            "Bài b",
-            Some("Sat, 01 Mar 2025 09:00:00 +0700"),
-            &["Chè"],
-        )],
-    );
-    let first = site.build(at(1, 12));
-    assert!(first.files_written > 0);
-    let before = snapshot(&site.out());
-    // Later clocks must not matter: nothing changed at the sources.
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    let second = site.build(at(2, 12));
-    assert_eq!(second.files_written, 0);
-    assert_eq!(
-        second.files_unchanged,
-        first.files_written + first.files_unchanged
-    );
-    assert_eq!(
-        snapshot(&site.out()),
-        before,
-        "mtimes and bytes are the same"
-    );
+    for backend in
+        backends("a_build_with_no_change_rewrites_no_file_and_a_change_rewrites_only_its_feeds")
+    {
+        eprintln!("a_build_with_no_change_rewrites_no_file_and_a_change_rewrites_only_its_feeds: {backend:?}");
+        let site = Site::on(backend, "");
+        site.source(
+            "a",
+            &[item(
+                "a1",
+                "Bài a",
+                Some("Sat, 01 Mar 2025 08:00:00 +0700"),
+                &["Lục Yên"],
+            )],
+        );
+        site.source(
+            "b",
+            &[item(
+                "b1",
+                "Bài b",
+                Some("Sat, 01 Mar 2025 09:00:00 +0700"),
+                &["Chè"],
+            )],
+        );
+        let first = site.build(at(1, 12));
+        assert!(first.files_written > 0);
+        let before = snapshot(&site.out());
+        // Later clocks must not matter: nothing changed at the sources.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let second = site.build(at(2, 12));
+        assert_eq!(second.files_written, 0);
+        assert_eq!(
+            second.files_unchanged,
+            first.files_written + first.files_unchanged
+        );
+        assert_eq!(
+            snapshot(&site.out()),
+            before,
+            "mtimes and bytes are the same"
+        );
 
-    // b's article changes: its tag feed and the merged feed are rewritten, a's tag and
-    // category feeds are not touched.
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    site.source(
-        "b",
-        &[item(
-            "b1",
-            "Bài b đã sửa",
-            Some("Sat, 01 Mar 2025 09:00:00 +0700"),
-            &["Chè"],
-        )],
-    );
-    let third = site.build(at(3, 12));
-    let after = snapshot(&site.out());
-    let out = site.out();
-    let changed: Vec<String> = after
-        .iter()
-        .filter(|(p, v)| before.get(*p) != Some(v))
-        .map(|(p, _)| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(
-        changed,
-        vec![
-            // The index's headlines and the two feeds' pages show the changed title.
-            "index.html",
-            "other-news/atom.xml",
-            "other-news/feed.json",
-            "other-news/index.html",
-            "other-news/rss.xml",
-            "tag/che/atom.xml",
-            "tag/che/feed.json",
-            "tag/che/index.html",
-            "tag/che/rss.xml"
-        ]
-    );
-    assert_eq!(third.files_written, 9);
+        // b's article changes: its tag feed and the merged feed are rewritten, a's tag and
+        // category feeds are not touched.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        site.source(
+            "b",
+            &[item(
+                "b1",
+                "Bài b đã sửa",
+                Some("Sat, 01 Mar 2025 09:00:00 +0700"),
+                &["Chè"],
+            )],
+        );
+        let third = site.build(at(3, 12));
+        let after = snapshot(&site.out());
+        let out = site.out();
+        let changed: Vec<String> = after
+            .iter()
+            .filter(|(p, v)| before.get(*p) != Some(v))
+            .map(|(p, _)| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            changed,
+            vec![
+                // The index's headlines and the two feeds' pages show the changed title.
+                "index.html",
+                "other-news/atom.xml",
+                "other-news/feed.json",
+                "other-news/index.html",
+                "other-news/rss.xml",
+                "tag/che/atom.xml",
+                "tag/che/feed.json",
+                "tag/che/index.html",
+                "tag/che/rss.xml"
+            ]
+        );
+        assert_eq!(third.files_written, 9);
+    }
 }
 
 #[test]
 fn retention_removes_articles_that_left_their_source_long_ago() {
-    let site = Site::new("[store]\nretention_days = 30");
-    site.source(
-        "a",
-        &[
-            item(
-                "cu",
-                "Bài cũ",
-                Some("Sat, 01 Mar 2025 08:00:00 +0700"),
-                &["Lục Yên"],
-            ),
-            item(
+    for backend in backends("retention_removes_articles_that_left_their_source_long_ago") {
+        eprintln!("retention_removes_articles_that_left_their_source_long_ago: {backend:?}");
+        let site = Site::on(backend, "[store]\nretention_days = 30");
+        site.source(
+            "a",
+            &[
+                item(
+                    "cu",
+                    "Bài cũ",
+                    Some("Sat, 01 Mar 2025 08:00:00 +0700"),
+                    &["Lục Yên"],
+                ),
+                item(
+                    "van-con",
+                    "Bài vẫn còn",
+                    Some("Sat, 01 Mar 2025 07:00:00 +0700"),
+                    &["Lục Yên"],
+                ),
+            ],
+        );
+        site.build(at(1, 12));
+        site.source(
+            "a",
+            &[item(
                 "van-con",
                 "Bài vẫn còn",
                 Some("Sat, 01 Mar 2025 07:00:00 +0700"),
                 &["Lục Yên"],
-            ),
-        ],
-    );
-    site.build(at(1, 12));
-    site.source(
-        "a",
-        &[item(
-            "van-con",
-            "Bài vẫn còn",
-            Some("Sat, 01 Mar 2025 07:00:00 +0700"),
-            &["Lục Yên"],
-        )],
-    );
-    site.build(at(2, 12));
-    assert_eq!(
-        site.titles("tag/luc-yen/rss.xml"),
-        vec!["Bài cũ", "Bài vẫn còn"]
-    );
-    // 30 days after "Bài cũ" was last seen (day 1) it is gone; the article its source still
-    // shows stays, however old.
-    let later = at(1, 12) + chrono::Duration::days(31);
-    site.build(later);
-    assert_eq!(
-        site.stored().len(),
-        1,
-        "the old article is deleted from the store"
-    );
-    assert_eq!(site.titles("tag/luc-yen/rss.xml"), vec!["Bài vẫn còn"]);
+            )],
+        );
+        site.build(at(2, 12));
+        assert_eq!(
+            site.titles("tag/luc-yen/rss.xml"),
+            vec!["Bài cũ", "Bài vẫn còn"]
+        );
+        // 30 days after "Bài cũ" was last seen (day 1) it is gone; the article its source still
+        // shows stays, however old.
+        let later = at(1, 12) + chrono::Duration::days(31);
+        site.build(later);
+        assert_eq!(
+            site.stored().len(),
+            1,
+            "the old article is deleted from the store"
+        );
+        assert_eq!(site.titles("tag/luc-yen/rss.xml"), vec!["Bài vẫn còn"]);
+    }
 }
 
 /// The v1 schema exactly as feedmill's first store wrote it.

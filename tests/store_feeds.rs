@@ -2,7 +2,9 @@
 //! feeds its articles were in, a category added in the config writes that category's feed
 //! and the pages only, the store's per-feed query ([`Store::feed_top`]) answers what the
 //! written feed shows, and a chain of incremental builds writes the same bytes as full
-//! builds over the same history (a property test over random change sequences).
+//! builds over the same history (a property test over random change sequences). On every
+//! store backend: the PostgreSQL store's incremental builds write the bytes SQLite's full
+//! builds write.
 
 mod build_support;
 
@@ -12,7 +14,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 use build_support::*;
-use feedmill::store::{FeedKey, Membership, SqliteStore, Store};
+use feedmill::store::FeedKey;
 
 fn at(day: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap() + Duration::days(day)
@@ -67,125 +69,138 @@ fn build_written(site: &Site, now: DateTime<Utc>) -> (Vec<String>, bool) {
 
 #[test]
 fn retention_rewrites_exactly_the_feeds_its_articles_were_in() {
-    let site = Site::new("", &config(""));
-    site.write(
-        "a.rss",
-        &rss(&[
-            item("a1", "Cũ", 8, &["Lục Yên"]),
-            item("a2", "Mới", 9, &["Chè"]),
-        ]),
-    );
-    site.write(
-        "b.rss",
-        &rss(&[item("b1", "Của b", 10, &["Chè", "Mù Cang Chải"])]),
-    );
-    site.build(Some(at(0)));
-    // a1 leaves its source's document: it stays in its feeds until retention passes.
-    site.write("a.rss", &rss(&[item("a2", "Mới", 9, &["Chè"])]));
-    assert_eq!(
-        build_written(&site, at(1)),
-        (vec![], false),
-        "nothing changed yet"
-    );
-    assert!(site
-        .titles("tag/luc-yen/rss.xml")
-        .contains(&"Cũ".to_string()));
+    for backend in backends("retention_rewrites_exactly_the_feeds_its_articles_were_in") {
+        eprintln!("retention_rewrites_exactly_the_feeds_its_articles_were_in: {backend:?}");
+        let site = Site::on(backend, "", &config(""));
+        site.write(
+            "a.rss",
+            &rss(&[
+                item("a1", "Cũ", 8, &["Lục Yên"]),
+                item("a2", "Mới", 9, &["Chè"]),
+            ]),
+        );
+        site.write(
+            "b.rss",
+            &rss(&[item("b1", "Của b", 10, &["Chè", "Mù Cang Chải"])]),
+        );
+        site.build(Some(at(0)));
+        // a1 leaves its source's document: it stays in its feeds until retention passes.
+        site.write("a.rss", &rss(&[item("a2", "Mới", 9, &["Chè"])]));
+        assert_eq!(
+            build_written(&site, at(1)),
+            (vec![], false),
+            "nothing changed yet"
+        );
+        assert!(site
+            .titles("tag/luc-yen/rss.xml")
+            .contains(&"Cũ".to_string()));
 
-    let (feeds, _) = build_written(&site, at(12));
-    assert_eq!(
-        feeds,
-        ["category/thoi-su", "other-news"]
-            .map(String::from)
-            .to_vec(),
-        "exactly the feeds a1 was in"
-    );
-    // Its tag's feed had no other article: it is gone, not written.
-    assert!(!site.out().join("tag/luc-yen/rss.xml").exists());
-    assert_eq!(site.titles("other-news/rss.xml"), ["Của b", "Mới"]);
-    // The store's membership of a1's feeds no longer holds it.
-    let mut store = SqliteStore::open(&site.store()).expect("store");
-    let fid = store
-        .feed_ids(&[FeedKey::Category("thời sự".into())])
-        .expect("feed ids");
-    let top = store.feed_top(fid.first().copied(), 3).expect("top");
-    assert_eq!(top.len(), 1, "only a2 is left in Thời sự: {top:?}");
+        let (feeds, _) = build_written(&site, at(12));
+        assert_eq!(
+            feeds,
+            ["category/thoi-su", "other-news"]
+                .map(String::from)
+                .to_vec(),
+            "exactly the feeds a1 was in"
+        );
+        // Its tag's feed had no other article: it is gone, not written.
+        assert!(!site.out().join("tag/luc-yen/rss.xml").exists());
+        assert_eq!(site.titles("other-news/rss.xml"), ["Của b", "Mới"]);
+        // The store's membership of a1's feeds no longer holds it.
+        let mut store = site.open_store();
+        let fid = store
+            .feed_ids(&[FeedKey::Category("thời sự".into())])
+            .expect("feed ids");
+        let top = store.feed_top(fid.first().copied(), 3).expect("top");
+        assert_eq!(top.len(), 1, "only a2 is left in Thời sự: {top:?}");
+    }
 }
 
 #[test]
 fn a_category_added_in_the_config_writes_its_feed_and_the_pages_only() {
-    let site = Site::new("", &config(""));
-    site.write("a.rss", &rss(&[item("a1", "Chè xuân", 8, &["Chè"])]));
-    site.write(
-        "b.rss",
-        &rss(&[
-            item("b1", "Chè thu", 9, &["Chè", "Lục Yên"]),
-            item("b2", "Lúa", 10, &["Lục Yên"]),
-        ]),
-    );
-    site.build(Some(at(0)));
-    let before = files(&site.out());
-    // A category of the key a tag already has: every item already shows it as the tag, so
-    // only the new feed and the pages listing it change.
-    site.set_config(
-        "",
-        &config("[[category]]\nname = \"Chè\"\nslug = \"nganh-che\"\ntags = [\"Chè\"]\n"),
-    );
-    let (feeds, pages) = build_written(&site, at(1));
-    assert_eq!(feeds, ["category/nganh-che".to_string()]);
-    assert!(pages, "the index and the OPML list the new feed");
-    assert_eq!(
-        site.titles("category/nganh-che/rss.xml"),
-        ["Chè thu", "Chè xuân"]
-    );
-    // The only new files are the new feed's (RSS, Atom and whatever else a feed has).
-    let added: Vec<String> = files(&site.out())
-        .into_iter()
-        .filter(|p| !before.contains(p))
-        .map(|p| rel(&site.out(), &p))
-        .collect();
-    assert!(added.len() >= 2, "{added:?}");
-    assert!(
-        added.iter().all(|r| r.starts_with("category/nganh-che/")),
-        "{added:?}"
-    );
+    for backend in backends("a_category_added_in_the_config_writes_its_feed_and_the_pages_only") {
+        eprintln!("a_category_added_in_the_config_writes_its_feed_and_the_pages_only: {backend:?}");
+        let site = Site::on(backend, "", &config(""));
+        site.write("a.rss", &rss(&[item("a1", "Chè xuân", 8, &["Chè"])]));
+        site.write(
+            "b.rss",
+            &rss(&[
+                item("b1", "Chè thu", 9, &["Chè", "Lục Yên"]),
+                item("b2", "Lúa", 10, &["Lục Yên"]),
+            ]),
+        );
+        site.build(Some(at(0)));
+        let before = files(&site.out());
+        // A category of the key a tag already has: every item already shows it as the tag, so
+        // only the new feed and the pages listing it change.
+        site.set_config(
+            "",
+            &config("[[category]]\nname = \"Chè\"\nslug = \"nganh-che\"\ntags = [\"Chè\"]\n"),
+        );
+        let (feeds, pages) = build_written(&site, at(1));
+        assert_eq!(feeds, ["category/nganh-che".to_string()]);
+        assert!(pages, "the index and the OPML list the new feed");
+        assert_eq!(
+            site.titles("category/nganh-che/rss.xml"),
+            ["Chè thu", "Chè xuân"]
+        );
+        // The only new files are the new feed's (RSS, Atom and whatever else a feed has).
+        let added: Vec<String> = files(&site.out())
+            .into_iter()
+            .filter(|p| !before.contains(p))
+            .map(|p| rel(&site.out(), &p))
+            .collect();
+        assert!(added.len() >= 2, "{added:?}");
+        assert!(
+            added.iter().all(|r| r.starts_with("category/nganh-che/")),
+            "{added:?}"
+        );
+    }
 }
 
 #[test]
 fn the_store_answers_the_newest_items_of_each_feed_as_the_feed_shows_them() {
-    let site = Site::new("", &config(""));
-    site.write(
-        "a.rss",
-        &rss(&[
-            item("a1", "Một", 1, &["Chè"]),
-            item("a2", "Hai", 2, &["Chè", "Lúa"]),
-            item("a3", "Ba", 3, &["Chè"]),
-            item("a4", "Bốn", 4, &["Chè", "Lúa"]),
-        ]),
-    );
-    site.write("b.rss", &rss(&[item("b1", "Năm", 5, &["Chè"])]));
-    site.build(Some(at(0)));
-    let mut store = SqliteStore::open(&site.store()).expect("store");
-    for (key, rel) in [
-        (FeedKey::Tag("chè".into()), "tag/che/rss.xml"),
-        (FeedKey::Tag("lúa".into()), "tag/lua/rss.xml"),
-        (
-            FeedKey::Category("thời sự".into()),
-            "category/thoi-su/rss.xml",
-        ),
-    ] {
-        let fid = store.feed_ids(&[key]).expect("ids");
-        let top = store.feed_top(fid.first().copied(), 3).expect("top");
-        let aids: Vec<i64> = top.iter().map(|(_, sid)| *sid).collect();
-        let titles: Vec<String> = store
-            .articles_by_aid(&aids)
-            .expect("articles")
-            .into_iter()
-            .map(|(_, a)| a.title)
-            .collect();
-        assert_eq!(titles, site.titles(rel), "{rel}");
+    for backend in
+        backends("the_store_answers_the_newest_items_of_each_feed_as_the_feed_shows_them")
+    {
+        eprintln!(
+            "the_store_answers_the_newest_items_of_each_feed_as_the_feed_shows_them: {backend:?}"
+        );
+        let site = Site::on(backend, "", &config(""));
+        site.write(
+            "a.rss",
+            &rss(&[
+                item("a1", "Một", 1, &["Chè"]),
+                item("a2", "Hai", 2, &["Chè", "Lúa"]),
+                item("a3", "Ba", 3, &["Chè"]),
+                item("a4", "Bốn", 4, &["Chè", "Lúa"]),
+            ]),
+        );
+        site.write("b.rss", &rss(&[item("b1", "Năm", 5, &["Chè"])]));
+        site.build(Some(at(0)));
+        let mut store = site.open_store();
+        for (key, rel) in [
+            (FeedKey::Tag("chè".into()), "tag/che/rss.xml"),
+            (FeedKey::Tag("lúa".into()), "tag/lua/rss.xml"),
+            (
+                FeedKey::Category("thời sự".into()),
+                "category/thoi-su/rss.xml",
+            ),
+        ] {
+            let fid = store.feed_ids(&[key]).expect("ids");
+            let top = store.feed_top(fid.first().copied(), 3).expect("top");
+            let aids: Vec<i64> = top.iter().map(|(_, sid)| *sid).collect();
+            let titles: Vec<String> = store
+                .articles_by_aid(&aids)
+                .expect("articles")
+                .into_iter()
+                .map(|(_, a)| a.title)
+                .collect();
+            assert_eq!(titles, site.titles(rel), "{rel}");
+        }
+        let top = store.feed_top(None, 100).expect("merged");
+        assert_eq!(top.len(), 5);
     }
-    let top = store.feed_top(None, 100).expect("merged");
-    assert_eq!(top.len(), 5);
 }
 
 /// One change to the sources between two builds.
@@ -233,7 +248,7 @@ fn tree(site: &Site) -> BTreeMap<String, Vec<u8>> {
 /// The store's membership, kept up by every build from what it changed, answers for each
 /// feed the newest items its written file shows.
 fn membership_as_written(site: &Site) -> Result<(), TestCaseError> {
-    let mut store = SqliteStore::open(&site.store()).expect("store");
+    let mut store = site.open_store();
     let mut feeds: Vec<(FeedKey, String)> = store
         .emit_memory()
         .expect("memory")
@@ -299,7 +314,12 @@ proptest! {
     /// written are gone before each one). After every step both outputs are the same bytes.
     #[test]
     fn incremental_builds_write_what_full_builds_write(steps in proptest::collection::vec(step(), 1..7)) {
-        let inc = Site::new("", &config(""));
+        // One incremental site per backend: the PostgreSQL store's builds write the
+        // same bytes as the SQLite store's.
+        let incs: Vec<Site> = backends("incremental_builds_write_what_full_builds_write")
+            .into_iter()
+            .map(|b| Site::on(b, "", &config("")))
+            .collect();
         let full = Site::new("", &config(""));
         let mut docs: [Vec<Item>; 2] = [Vec::new(), Vec::new()];
         let mut serial = 0u32;
@@ -317,7 +337,7 @@ proptest! {
                      [[filter]]\naction = \"tag\"\nfields = [\"tags\"]\nwords = [\"Chè\"]\nadd_tags = [\"Nông sản\"]\n",
                 );
             }
-            for site in [&inc, &full] {
+            for site in incs.iter().chain([&full]) {
                 site.write("a.rss", &rss(&docs[0]));
                 site.write("b.rss", &rss(&docs[1]));
                 site.set_config("", &config(&extra));
@@ -359,11 +379,15 @@ proptest! {
                 Step::ToggleFilters => filters = !filters,
             }
             write(&docs, category, filters);
-            inc.build(Some(at(day)));
+            for inc in &incs {
+                inc.build(Some(at(day)));
+            }
             let _ = std::fs::remove_dir_all(full.out());
             full.build(Some(at(day)));
-            prop_assert_eq!(tree(&inc), tree(&full));
-            membership_as_written(&inc)?;
+            for inc in &incs {
+                prop_assert_eq!(tree(inc), tree(&full));
+                membership_as_written(inc)?;
+            }
         }
     }
 }

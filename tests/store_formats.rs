@@ -2,13 +2,16 @@
 //! with the article; `first_seen` on articles and heads, the same at every build; a
 //! change of enclosures is an update in place that leaves `updated` alone; and the
 //! archive pages' bounds kept across an emit that never finished, while its
-//! fingerprints are not trusted.
+//! fingerprints are not trusted. On every store backend (the v5 migration on SQLite).
+
+mod store_support;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 use feedmill::model::{Article, Enclosure, ImageMeta};
 use feedmill::store::{EmitMemory, SqliteStore, Store};
+use store_support::each_backend;
 
 fn t(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, day, 8, 0, 0).unwrap()
@@ -38,73 +41,81 @@ fn podcast(id: &str, length: Option<u64>) -> Article {
 
 #[test]
 fn image_meta_enclosures_and_first_seen_are_stored_and_read_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    let a = podcast("ep1", Some(123));
-    let plain = Article {
-        id: "plain".into(),
-        source: "podcast".into(),
-        title: "Không tệp".into(),
-        ..Article::default()
-    };
-    store
-        .upsert_source("podcast", vec![a.clone(), plain], t(1))
-        .unwrap();
-    let read = store.articles().unwrap();
-    let ep1 = read.iter().find(|x| x.id == "ep1").unwrap();
-    assert_eq!(ep1.image_meta, a.image_meta);
-    assert_eq!(ep1.enclosures, a.enclosures);
-    assert_eq!(ep1.first_seen, Some(t(1)));
-    let plain = read.iter().find(|x| x.id == "plain").unwrap();
-    assert!(plain.enclosures.is_empty() && plain.image_meta.is_empty());
-    // Heads (read from the covering index) carry first_seen too.
-    let heads = store.article_heads(false).unwrap();
-    assert!(heads.iter().all(|h| h.article.first_seen == Some(t(1))));
-    // Seen again later, and with a changed enclosure: first_seen stays, the record is
-    // replaced in place, and `updated` is not moved (an enclosure is not the text).
-    let changed = podcast("ep1", Some(456));
-    let c = store
-        .upsert_source("podcast", vec![changed.clone()], t(2))
-        .unwrap();
-    assert_eq!((c.new, c.updated), (0, 1));
-    let ep1 = store
-        .articles()
-        .unwrap()
-        .into_iter()
-        .find(|x| x.id == "ep1")
-        .unwrap();
-    assert_eq!(ep1.enclosures[0].length, Some(456));
-    assert_eq!(ep1.first_seen, Some(t(1)));
-    assert_eq!(ep1.updated, None);
-    let by_key = store.articles_by_key(&[("podcast", "ep1")]).unwrap();
-    assert_eq!(by_key[0].enclosures, changed.enclosures);
+    each_backend(
+        "image_meta_enclosures_and_first_seen_are_stored_and_read_back",
+        |fresh| {
+            let mut store = fresh.open();
+            let a = podcast("ep1", Some(123));
+            let plain = Article {
+                id: "plain".into(),
+                source: "podcast".into(),
+                title: "Không tệp".into(),
+                ..Article::default()
+            };
+            store
+                .upsert_source("podcast", vec![a.clone(), plain], t(1))
+                .unwrap();
+            let read = store.articles().unwrap();
+            let ep1 = read.iter().find(|x| x.id == "ep1").unwrap();
+            assert_eq!(ep1.image_meta, a.image_meta);
+            assert_eq!(ep1.enclosures, a.enclosures);
+            assert_eq!(ep1.first_seen, Some(t(1)));
+            let plain = read.iter().find(|x| x.id == "plain").unwrap();
+            assert!(plain.enclosures.is_empty() && plain.image_meta.is_empty());
+            // Heads (read from the covering index) carry first_seen too.
+            let heads = store.article_heads(false).unwrap();
+            assert!(heads.iter().all(|h| h.article.first_seen == Some(t(1))));
+            // Seen again later, and with a changed enclosure: first_seen stays, the record is
+            // replaced in place, and `updated` is not moved (an enclosure is not the text).
+            let changed = podcast("ep1", Some(456));
+            let c = store
+                .upsert_source("podcast", vec![changed.clone()], t(2))
+                .unwrap();
+            assert_eq!((c.new, c.updated), (0, 1));
+            let ep1 = store
+                .articles()
+                .unwrap()
+                .into_iter()
+                .find(|x| x.id == "ep1")
+                .unwrap();
+            assert_eq!(ep1.enclosures[0].length, Some(456));
+            assert_eq!(ep1.first_seen, Some(t(1)));
+            assert_eq!(ep1.updated, None);
+            let by_key = store.articles_by_key(&[("podcast", "ep1")]).unwrap();
+            assert_eq!(by_key[0].enclosures, changed.enclosures);
+        },
+    );
 }
 
 #[test]
 fn archive_bounds_outlive_an_emit_that_never_finished_and_fingerprints_do_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("s.db")).unwrap();
-    let memory = EmitMemory {
-        tag_slugs: BTreeMap::new(),
-        fingerprints: BTreeMap::from([
-            ("tag/luc-yen".to_string(), "f1".to_string()),
-            ("tag/luc-yen/archive/1".to_string(), "f2".to_string()),
-            (
-                "@archive:tag/luc-yen".to_string(),
-                "[[1,0,0,0,\"s\",\"a\"]]".to_string(),
-            ),
-            // A tag whose slug is `archive`: a fingerprint like any.
-            ("tag/archive".to_string(), "f3".to_string()),
-        ]),
-    };
-    store.save_emit_memory(&memory).unwrap();
-    assert_eq!(store.emit_memory().unwrap(), memory);
-    store.begin_emit().unwrap();
-    // A build killed now: the next one renders every document, on the same pages.
-    let after = store.emit_memory().unwrap();
-    assert_eq!(
-        after.fingerprints.keys().collect::<Vec<_>>(),
-        ["@archive:tag/luc-yen"]
+    each_backend(
+        "archive_bounds_outlive_an_emit_that_never_finished_and_fingerprints_do_not",
+        |fresh| {
+            let mut store = fresh.open();
+            let memory = EmitMemory {
+                tag_slugs: BTreeMap::new(),
+                fingerprints: BTreeMap::from([
+                    ("tag/luc-yen".to_string(), "f1".to_string()),
+                    ("tag/luc-yen/archive/1".to_string(), "f2".to_string()),
+                    (
+                        "@archive:tag/luc-yen".to_string(),
+                        "[[1,0,0,0,\"s\",\"a\"]]".to_string(),
+                    ),
+                    // A tag whose slug is `archive`: a fingerprint like any.
+                    ("tag/archive".to_string(), "f3".to_string()),
+                ]),
+            };
+            store.save_emit_memory(&memory).unwrap();
+            assert_eq!(store.emit_memory().unwrap(), memory);
+            store.begin_emit().unwrap();
+            // A build killed now: the next one renders every document, on the same pages.
+            let after = store.emit_memory().unwrap();
+            assert_eq!(
+                after.fingerprints.keys().collect::<Vec<_>>(),
+                ["@archive:tag/luc-yen"]
+            );
+        },
     );
 }
 

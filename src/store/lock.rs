@@ -147,8 +147,8 @@ impl BuildLock {
                         "SELECT a.application_name FROM pg_locks l
                          JOIN pg_stat_activity a ON a.pid = l.pid
                          WHERE l.locktype = 'advisory' AND l.granted
-                           AND l.classid = (($1 >> 32) & 4294967295)::oid
-                           AND l.objid = ($1 & 4294967295)::oid AND l.objsubid = 1",
+                           AND l.classid = (($1::bigint >> 32) & 4294967295)::oid
+                           AND l.objid = ($1::bigint & 4294967295)::oid AND l.objsubid = 1",
                         &[&BUILD_LOCK],
                     )?
                     .map(|r| r.get(0));

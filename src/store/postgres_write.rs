@@ -208,6 +208,18 @@ const UNNEST: &str = "unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $
     AS u(id, aid, hash, content_hash, source_guid, url, title, summary, content, authors,
         published, updated, image, tags, categories, media, print)";
 
+/// `s` without NUL characters, which PostgreSQL's text cannot hold (the normalizer drops
+/// them, with every character XML does not allow, before an article reaches the store; this
+/// keeps an article that bypassed it from failing the whole build). The lists (authors,
+/// tags, categories) are JSON, which escapes them.
+fn no_nul(s: String) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "")
+    } else {
+        s
+    }
+}
+
 fn write_chunks(
     tx: &mut Transaction<'_>,
     sql: &str,
@@ -232,12 +244,12 @@ fn write_chunks(
             c.aid.push(w.aid);
             c.hash.push(w.hash);
             c.content_hash.push(w.content_hash);
-            c.guid.push(a.source_guid);
-            c.url.push(a.url);
-            c.image.push(a.image);
-            c.title.push(a.title);
-            c.summary.push(a.summary);
-            c.content.push(a.content);
+            c.guid.push(a.source_guid.map(no_nul));
+            c.url.push(a.url.map(no_nul));
+            c.image.push(a.image.map(no_nul));
+            c.title.push(no_nul(a.title));
+            c.summary.push(no_nul(a.summary));
+            c.content.push(no_nul(a.content));
             c.id.push(a.id);
         }
         tx.execute(

@@ -10,6 +10,12 @@ use chrono::{DateTime, Utc};
 use feedmill::config::Config;
 use feedmill::pipeline::{build, BuildError, BuildOptions, BuildReport};
 
+#[path = "../store_support/mod.rs"]
+pub mod store_support;
+
+#[allow(unused_imports)] // each test file uses a different subset
+pub use store_support::{backends, Backend};
+
 /// The feedmill binary.
 pub fn feedmill() -> Command {
     Command::new(env!("CARGO_BIN_EXE_feedmill"))
@@ -60,6 +66,8 @@ pub fn rss(items: &[Item]) -> String {
 /// A site in a temporary folder: `feeds.toml`, its sources as local files, the store
 /// (`feedmill.db`) and the output (`public/`), all inside the folder.
 pub struct Site {
+    /// The database of a PostgreSQL site (dropped after the folder's files).
+    db: Option<store_support::TempDb>,
     _tmp: tempfile::TempDir,
     pub dir: PathBuf,
 }
@@ -68,20 +76,45 @@ impl Site {
     /// A site whose feeds.toml is the `[site]` table below followed by `rest` (sources,
     /// categories, other tables). `site_extra` lines go into `[site]`.
     pub fn new(site_extra: &str, rest: &str) -> Site {
+        Site::on(Backend::Sqlite, site_extra, rest)
+    }
+
+    /// [`Site::new`] with its store on `backend`: for PostgreSQL, a database of its own
+    /// on the test server, named by `[store] url`.
+    pub fn on(backend: Backend, site_extra: &str, rest: &str) -> Site {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().to_path_buf();
-        let site = Site { _tmp: tmp, dir };
+        let db = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(store_support::TempDb::create(
+                &store_support::postgres_url("a site").expect("a PostgreSQL test server"),
+            )),
+        };
+        let site = Site { db, _tmp: tmp, dir };
         site.set_config(site_extra, rest);
         site
     }
 
-    /// Rewrites feeds.toml (as [`Site::new`] writes it).
+    /// Rewrites feeds.toml (as [`Site::new`] writes it), naming the site's database in
+    /// `[store]` when it has one.
     pub fn set_config(&self, site_extra: &str, rest: &str) {
+        let rest = match &self.db {
+            None => rest.to_string(),
+            Some(db) if rest.contains("[store]\n") => {
+                rest.replacen("[store]\n", &format!("[store]\nurl = \"{}\"\n", db.url), 1)
+            }
+            Some(db) => format!("{rest}\n[store]\nurl = \"{}\"\n", db.url),
+        };
         let text = format!(
             "[site]\ntitle = \"Tin Yên Bái\"\nbase_url = \"https://feeds.example.vn/\"\n\
              language = \"vi\"\ntimezone = \"Asia/Ho_Chi_Minh\"\n{site_extra}\n\n{rest}\n"
         );
         std::fs::write(self.config_path(), text).expect("write feeds.toml");
+    }
+
+    /// The site's store, whichever backend (the config's).
+    pub fn open_store(&self) -> Box<dyn feedmill::store::Store + Send> {
+        feedmill::store::open_config(&self.config()).expect("store")
     }
 
     pub fn config_path(&self) -> PathBuf {

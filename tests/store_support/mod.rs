@@ -64,10 +64,17 @@ impl TempDb {
                 .unwrap()
                 .subsec_nanos()
         );
-        let mut c = postgres::Client::connect(admin, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("cannot connect to {admin}: {e}"));
-        c.batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+        // On a thread of its own: the blocking client cannot run inside a tokio runtime,
+        // and async tests create databases too.
+        let (a, n) = (admin.to_string(), name.clone());
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&a, postgres::NoTls)
+                .unwrap_or_else(|e| panic!("cannot connect to {a}: {e}"));
+            c.batch_execute(&format!("CREATE DATABASE {n}"))
+                .unwrap_or_else(|e| panic!("cannot create database {n}: {e}"));
+        })
+        .join()
+        .expect("the database is created");
         let mut url = url::Url::parse(admin).expect("a URL");
         url.set_path(&format!("/{name}"));
         TempDb {
@@ -133,6 +140,16 @@ impl Fresh {
     pub fn db(&self) -> Option<&TempDb> {
         self.db.as_ref()
     }
+}
+
+/// The backends this run checks: SQLite, and PostgreSQL when a test server is named
+/// (see [`postgres_url`]).
+pub fn backends(what: &str) -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    if postgres_url(what).is_some() {
+        out.push(Backend::Postgres);
+    }
+    out
 }
 
 /// Runs `test` once per backend with a fresh store of it, naming the backend when it fails.
