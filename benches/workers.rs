@@ -92,6 +92,10 @@ fn run(pg: &str, postmaster: u32, server: &FeedServer, sources: usize, workers: 
     let mut procs: Vec<Worker> = (0..workers)
         .map(|k| Worker::start(dir.path(), &format!("b{k}"), &["--no-emit"], &[]))
         .collect();
+    // The first worker creates the tables.
+    while query(&db, "SELECT to_regclass('worker_sources')::text")[0][0].is_none() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     loop {
         std::thread::sleep(Duration::from_millis(200));
         let done = query(&db, "SELECT count(*) FROM worker_sources WHERE fetches > 0");
