@@ -23,7 +23,9 @@ mod opml;
 mod outdir;
 mod pages;
 pub mod plan;
+mod prints;
 mod rss;
+mod touched;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -33,6 +35,7 @@ use crate::config::Config;
 use crate::model::Article;
 
 pub use incremental::{emit_incremental, emit_outdated, outdated, Outdated, PAGES_KEY};
+pub use touched::{touched_dirs, PLAN_KEY};
 
 /// What a feed is built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -14,6 +14,7 @@
 //! [`crate::filter`]).
 
 mod dedup;
+mod feed_rows;
 mod filtered;
 mod full_text;
 pub mod pages;
@@ -153,6 +154,9 @@ pub struct BuildTimings {
     pub plan_ms: u64,
     /// Fingerprinting, rendering and writing the feeds whose articles changed.
     pub emit_ms: u64,
+    /// Not a time: how many feeds were fingerprinted (those the store marked dirty, or
+    /// every feed when the plan or config moved or nothing is remembered).
+    pub feeds_printed: usize,
 }
 
 fn ms(since: Instant) -> u64 {
@@ -396,9 +400,10 @@ pub fn store_fetched(
     let refreshed = stories::refresh(&mut *store, cfg)?;
     timings.membership_ms = ms(refreshing);
     tracing::debug!(
-        "stories: {} changed, {} articles regrouped",
+        "stories: {} changed, {} articles regrouped, {} feed rows worked out",
         refreshed.changed,
-        refreshed.regrouped
+        refreshed.regrouped,
+        refreshed.feed_rows
     );
     timings.store_ms = ms(started);
     Ok(Stored { reports, timings })
@@ -446,6 +451,10 @@ pub fn emit_stored(
     }
     timings.plan_ms = ms(started);
     let started = Instant::now();
+    // The feeds this build (or one before it, killed before its emit finished) changed:
+    // the others are not printed again.
+    let dirty = store.dirty_feeds()?;
+    let touched = emit::touched_dirs(&plan, &dirty, &store.feed_rows()?);
     let todo = emit::outdated(
         &plan,
         &articles,
@@ -453,7 +462,9 @@ pub fn emit_stored(
         cfg,
         &out_dir,
         &memory.fingerprints,
+        touched.as_ref(),
     );
+    timings.feeds_printed = todo.printed;
     let need: Vec<usize> = todo
         .shown(&plan)
         .into_iter()
@@ -473,7 +484,6 @@ pub fn emit_stored(
         fingerprints,
     })?;
     // Every feed whose content changed was rendered above (by its fingerprint).
-    let dirty = store.dirty_feeds()?;
     store.clear_dirty_feeds(&dirty)?;
 
     timings.emit_ms = ms(started);

@@ -15,10 +15,13 @@
 //! ([`Store::feed_top`]) reads only those rows. A build writes articles and marks what it
 //! changed pending; the pipeline works the pending articles into stories
 //! ([`Store::write_stories`]), marking the feeds whose content may have changed dirty
-//! ([`Store::dirty_feeds`]). Emit does not read them yet: it still plans and fingerprints
-//! from every article head ([`Store::article_heads`]); a writer that wants one feed's
-//! articles asks [`Store::feed_top`] for its stories, [`Store::stories`] for their parts
-//! and [`Store::articles_by_aid`] for the records, each a keyed or range read.
+//! ([`Store::dirty_feeds`]), and works out again the row of each dirty feed (its story
+//! count, elected name and oldest dated rank, [`Membership::feed_rows`]). Emit fingerprints
+//! only the dirty feeds; it still plans from every article head
+//! ([`Store::article_heads`]). A writer that wants one feed's articles asks
+//! [`Store::feed_top`] (or [`Membership::feed_range`], a stretch of its history) for its
+//! stories, [`Store::stories`] for their parts and [`Store::articles_by_aid`] for the
+//! records, each a keyed or range read.
 //!
 //! The pipeline talks to the [`Store`] trait only; [`SqliteStore`] is the embedded backend
 //! (a single file, WAL mode, versioned migrations), the default; [`PostgresStore`] keeps

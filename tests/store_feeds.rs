@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 
 use build_support::*;
-use feedmill::store::FeedKey;
+use feedmill::store::{FeedKey, Membership, Rank, SqliteStore, Store};
 
 fn at(day: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap() + Duration::days(day)
@@ -203,6 +203,116 @@ fn the_store_answers_the_newest_items_of_each_feed_as_the_feed_shows_them() {
     }
 }
 
+#[test]
+fn feed_rows_follow_the_feeds_a_build_changed_and_a_store_that_never_kept_them_gets_them() {
+    let site = Site::new("", &config(""));
+    site.write(
+        "a.rss",
+        &rss(&[
+            item("a1", "Cũ", 8, &["Lục Yên"]),
+            item("a2", "Mới", 9, &["Chè"]),
+        ]),
+    );
+    site.write("b.rss", &rss(&[item("b1", "Của b", 10, &["chè"])]));
+    site.build(Some(at(0)));
+    let rows = |site: &Site| -> BTreeMap<FeedKey, (usize, String)> {
+        SqliteStore::open(&site.store())
+            .expect("store")
+            .feed_rows()
+            .expect("rows")
+            .into_iter()
+            .map(|r| (r.key, (r.articles, r.name)))
+            .collect()
+    };
+    let first = rows(&site);
+    assert_eq!(
+        first.get(&FeedKey::Tag("chè".into())),
+        Some(&(2, "chè".to_string())),
+        "two stories; a tie of spellings goes to the newest story's: {first:?}"
+    );
+    assert_eq!(
+        first.get(&FeedKey::Category("thời sự".into())),
+        Some(&(2, "Thời sự".to_string()))
+    );
+    // Retention takes a1 out: its tag's feed has no story left, and loses its row.
+    site.write("a.rss", &rss(&[item("a2", "Mới", 9, &["Chè"])]));
+    site.build(Some(at(12)));
+    let later = rows(&site);
+    assert_eq!(
+        later.get(&FeedKey::Tag("lục yên".into())),
+        None,
+        "{later:?}"
+    );
+    assert_eq!(
+        later.get(&FeedKey::Category("thời sự".into())),
+        Some(&(1, "Thời sự".to_string()))
+    );
+    // A store a build before the upkeep wrote holds rows of zero stories: the next build
+    // works every row out, though nothing changed.
+    rusqlite::Connection::open(site.store())
+        .expect("open")
+        .execute("UPDATE feeds SET articles = 0, name = ''", [])
+        .expect("zero the rows");
+    site.build(Some(at(12)));
+    assert_eq!(rows(&site), later);
+}
+
+#[test]
+fn the_store_answers_the_stories_of_a_feed_between_two_ranks() {
+    let site = Site::new("", &config(""));
+    site.write(
+        "a.rss",
+        &rss(&[
+            item("a1", "Một", 1, &["Chè"]),
+            item("a2", "Hai", 2, &["Chè", "Lúa"]),
+            item("a3", "Ba", 3, &["Chè"]),
+            item("a4", "Bốn", 4, &["Chè"]),
+        ]),
+    );
+    site.write("b.rss", &rss(&[item("b1", "Năm", 5, &["Chè"])]));
+    site.build(Some(at(0)));
+    let mut store = SqliteStore::open(&site.store()).expect("store");
+    let fid = store.feed_ids(&[FeedKey::Tag("chè".into())]).expect("ids")[0];
+    let all: Vec<(Rank, i64)> = store
+        .feed_members(fid)
+        .expect("members")
+        .into_iter()
+        .map(|m| (m.rank, m.sid))
+        .collect();
+    assert_eq!(all.len(), 5);
+    // Every stretch of the feed, both ends included, newest first: as its membership.
+    for i in 0..all.len() {
+        for j in i..all.len() {
+            let got = store
+                .feed_range(Some(fid), all[i].0, all[j].0)
+                .expect("range");
+            assert_eq!(got, all[i..=j].to_vec(), "{i}..={j}");
+        }
+    }
+    // A stretch of time: the stories dated 02:00 to 04:00 of their day.
+    let day = |h: u32| {
+        let d = chrono::DateTime::parse_from_rfc3339(&format!("2025-03-01T{h:02}:00:00+07:00"));
+        Rank::at(d.ok())
+    };
+    let titles = |ranks: Vec<(Rank, i64)>| -> Vec<String> {
+        let sids: Vec<i64> = ranks.into_iter().map(|(_, s)| s).collect();
+        store
+            .articles_by_aid(&sids)
+            .expect("articles")
+            .into_iter()
+            .map(|(_, a)| a.title)
+            .collect()
+    };
+    let got = store.feed_range(Some(fid), day(4), day(2)).expect("range");
+    assert_eq!(titles(got), ["Bốn", "Ba", "Hai"]);
+    let merged = store.feed_range(None, day(5), day(4)).expect("merged");
+    assert_eq!(titles(merged), ["Năm", "Bốn"]);
+    assert!(store
+        .feed_range(Some(fid), day(2), day(4))
+        .expect("empty")
+        .is_empty());
+}
+
 /// One change to the sources between two builds.
 #[derive(Debug, Clone)]
 enum Step {
@@ -249,6 +359,8 @@ fn tree(site: &Site) -> BTreeMap<String, Vec<u8>> {
 /// feed the newest items its written file shows.
 fn membership_as_written(site: &Site) -> Result<(), TestCaseError> {
     let mut store = site.open_store();
+    // Before `feed_ids` below numbers feeds no story joined.
+    feed_rows_as_listed(site, &*store)?;
     let mut feeds: Vec<(FeedKey, String)> = store
         .emit_memory()
         .expect("memory")
@@ -303,6 +415,46 @@ fn membership_as_written(site: &Site) -> Result<(), TestCaseError> {
     }
     let merged = store.feed_top(None, 100).expect("merged").len();
     prop_assert_eq!(merged, site.titles("other-news/rss.xml").len());
+    Ok(())
+}
+
+/// Feeds whose row was compared with the index, over every case of the property test.
+static COMPARED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The name and story count the index lists for the feed in folder `dir`, if it lists it.
+fn listed(index: &str, dir: &str) -> Option<(String, usize)> {
+    let at = index.find(&format!("<a href=\"{dir}/\">"))?;
+    let rest = index.get(at..)?;
+    let rest = rest.get(rest.find('>')? + 1..)?;
+    let name = rest.get(..rest.find("</a>")?)?.to_string();
+    let rest = rest.get(rest.find("· ")? + "· ".len()..)?;
+    let count = rest.get(..rest.find(' ')?)?.parse().ok()?;
+    Some((name, count))
+}
+
+/// The store's feed rows, kept up by every build from the feeds it marked dirty, hold for
+/// every feed the name and story count the index lists (the plan's, worked out from every
+/// article), and for every other feed its membership's count; no row is of no story.
+fn feed_rows_as_listed(site: &Site, store: &(dyn Store + Send)) -> Result<(), TestCaseError> {
+    let index = std::fs::read_to_string(site.out().join("index.html")).expect("index");
+    let slugs = store.emit_memory().expect("memory").tag_slugs;
+    let mut compared = 0;
+    for row in store.feed_rows().expect("rows") {
+        let members = store.feed_members(row.fid).expect("members").len();
+        prop_assert!(row.articles > 0, "{:?}", row);
+        prop_assert_eq!(row.articles, members, "{:?}", row);
+        let dir = match &row.key {
+            FeedKey::Tag(k) => slugs.get(k).map(|s| format!("tag/{s}")),
+            FeedKey::Category(k) if k == "thời sự" => Some("category/thoi-su".into()),
+            FeedKey::Category(k) if k == "lúa gạo" => Some("category/lua-gao".into()),
+            FeedKey::Category(_) => None,
+        };
+        if let Some((name, count)) = dir.and_then(|d| listed(&index, &d)) {
+            prop_assert_eq!((&row.name, row.articles), (&name, count), "{:?}", row);
+            compared += 1;
+        }
+    }
+    COMPARED.fetch_add(compared, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
 
@@ -390,4 +542,26 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn the_index_lists_what_the_feed_rows_hold() {
+    let site = Site::new("", &config(""));
+    site.write(
+        "a.rss",
+        &rss(&[
+            item("a1", "Một", 1, &["Chè"]),
+            item("a2", "Hai", 2, &["Chè"]),
+        ]),
+    );
+    site.build(Some(at(0)));
+    let index = std::fs::read_to_string(site.out().join("index.html")).expect("index");
+    assert_eq!(
+        listed(&index, "tag/che"),
+        Some(("Chè".to_string(), 2)),
+        "{index}"
+    );
+    let store = SqliteStore::open(&site.store()).expect("store");
+    feed_rows_as_listed(&site, &store).expect("as listed");
+    assert!(COMPARED.load(std::sync::atomic::Ordering::Relaxed) > 0);
 }

@@ -119,6 +119,8 @@ fn fingerprint(
 
 /// Plans the archive pages and digests of every feed. `prints` holds each article's
 /// print (see `incremental`), `previous` the last emit's memory (its closed pages).
+/// The archive pages of a feed `reprint` says no (one untouched since the last emit,
+/// whose articles were not printed) keep the fingerprints `previous` remembers.
 pub(crate) fn plan(
     ctx: &Ctx<'_>,
     plan: &Plan,
@@ -126,6 +128,7 @@ pub(crate) fn plan(
     prints: &[Option<[u8; 16]>],
     settings: &[u8; 16],
     previous: &BTreeMap<String, String>,
+    reprint: &dyn Fn(usize) -> bool,
 ) -> Extras {
     let cfg = ctx.cfg;
     let mut out = Extras::default();
@@ -155,15 +158,20 @@ pub(crate) fn plan(
                     .and_then(|j| numbers.get(j))
                     .map_or(String::new(), u64::to_string);
                 let next = numbers.get(at + 1).map_or(String::new(), u64::to_string);
-                let print = fingerprint(
-                    settings,
-                    &["archive", &dir, &feed.name, &n, &prev, &next],
-                    page.articles.iter().copied(),
-                    prints,
-                );
+                let key = format!("{dir}/archive/{n}");
+                let print = if reprint(i) {
+                    fingerprint(
+                        settings,
+                        &["archive", &dir, &feed.name, &n, &prev, &next],
+                        page.articles.iter().copied(),
+                        prints,
+                    )
+                } else {
+                    previous.get(&key).cloned()
+                };
                 out.docs.push(Extra {
                     feed: i,
-                    key: format!("{dir}/archive/{n}"),
+                    key,
                     what: What::Archive(page.number, page.articles),
                     print: print.unwrap_or_default(),
                 });

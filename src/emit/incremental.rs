@@ -4,9 +4,11 @@
 //! version, the site/feeds/merged settings, the feed's kind, slug and name, and for each of
 //! its articles in order a print (XXH3-128) of the whole article and of the slug and label
 //! of each of its tags and categories (a tag's elected name can change without the article
-//! changing). These are change detectors over feedmill's own output, computed for every
-//! feed at every build, not defences against a forger: a cryptographic hash would cost
-//! more than everything else an unchanged feed costs. A feed whose fingerprint equals the
+//! changing). These are change detectors over feedmill's own output, not defences against
+//! a forger: a cryptographic hash would cost more than everything else an unchanged feed
+//! costs. They are computed for the feeds the store marked dirty; a feed it did not mark
+//! keeps the fingerprint remembered for it, unless the plan or the config moved (see
+//! [`touched`](super::touched)). A feed whose fingerprint equals the
 //! one remembered from the last build, and whose files are both still there, is not
 //! rendered at all: its files keep their bytes and mtime. A feed's page
 //! (`<feed>/index.html`) shows what its feed files show and shares their fingerprint.
@@ -24,13 +26,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use chrono::{DateTime, FixedOffset};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::ctx::{self, Ctx};
 use super::extras::{self, Extra, Extras};
 use super::history;
 use super::outdir::OutDir;
+use super::prints::{article_print, stored_print};
+use super::touched::{self, Reprint};
 use super::{opml, pages, write, EmitReport, FeedKind, Plan, PlannedFeed};
 use crate::config::Config;
 use crate::model::Article;
@@ -43,7 +46,7 @@ fn field(h: &mut Xxh3, s: &str) {
     h.update(s.as_bytes());
 }
 
-fn kind_name(k: FeedKind) -> &'static str {
+pub(super) fn kind_name(k: FeedKind) -> &'static str {
     match k {
         FeedKind::Tag => "tag",
         FeedKind::Category => "category",
@@ -66,121 +69,6 @@ fn render_settings(cfg: &Config, out_dir: &Path) -> [u8; 16] {
     h.digest128().to_le_bytes()
 }
 
-/// Feeds one article's fields to XXH3-128.
-struct Print(Xxh3);
-
-impl Print {
-    fn bytes(&mut self, b: &[u8]) {
-        self.0.update(&(b.len() as u64).to_le_bytes());
-        self.0.update(b);
-    }
-
-    fn opt(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => {
-                self.0.update(&[1]);
-                self.bytes(s.as_bytes());
-            }
-            None => self.0.update(&[0]),
-        }
-    }
-
-    fn date(&mut self, d: Option<DateTime<FixedOffset>>) {
-        match d {
-            Some(d) => {
-                self.0.update(&[1]);
-                self.0.update(&d.timestamp().to_le_bytes());
-                self.0.update(&d.timestamp_subsec_nanos().to_le_bytes());
-                self.0.update(&d.offset().local_minus_utc().to_le_bytes());
-            }
-            None => self.0.update(&[0]),
-        }
-    }
-
-    fn list<'s>(&mut self, items: impl ExactSizeIterator<Item = &'s str>) {
-        self.0.update(&(items.len() as u64).to_le_bytes());
-        for s in items {
-            self.bytes(s.as_bytes());
-        }
-    }
-}
-
-/// One article as it renders: every field of the article and the slug and label of each
-/// of its tags and categories.
-fn article_print(ctx: &Ctx<'_>, a: &Article) -> [u8; 16] {
-    // Destructured so that a field added to `Article` cannot be forgotten here.
-    let Article {
-        id,
-        source,
-        source_guid,
-        url,
-        title,
-        summary,
-        content,
-        authors,
-        published,
-        updated,
-        image,
-        image_meta,
-        enclosures,
-        tags,
-        categories,
-        first_seen,
-    } = a;
-    let mut p = Print(Xxh3::new());
-    p.0.update(b"article");
-    for s in [id, source, title, summary, content] {
-        p.bytes(s.as_bytes());
-    }
-    for o in [source_guid, url, image] {
-        p.opt(o.as_deref());
-    }
-    p.date(*published);
-    p.date(*updated);
-    p.list(authors.iter().map(String::as_str));
-    p.list(categories.iter().map(String::as_str));
-    p.opt(image_meta.mime_type.as_deref());
-    for n in [image_meta.width, image_meta.height] {
-        p.0.update(&n.map_or(0, u64::from).to_le_bytes());
-    }
-    p.0.update(&(enclosures.len() as u64).to_le_bytes());
-    for e in enclosures {
-        p.bytes(e.url.as_bytes());
-        p.opt(e.mime_type.as_deref());
-        p.0.update(&e.length.map_or(u64::MAX, |l| l).to_le_bytes());
-    }
-    p.0.update(&first_seen.map_or(i64::MIN, |t| t.timestamp()).to_le_bytes());
-    p.0.update(&(tags.len() as u64).to_le_bytes());
-    for t in tags {
-        p.bytes(t.key.as_bytes());
-        p.bytes(t.name.as_bytes());
-    }
-    label_print(&mut p, ctx, a);
-    p.0.digest128().to_le_bytes()
-}
-
-/// A stored article as it renders: the store's print of its whole row (every field) and
-/// the slug and label of each of its tags and categories.
-fn stored_print(ctx: &Ctx<'_>, a: &Article, version: u128) -> [u8; 16] {
-    let mut p = Print(Xxh3::new());
-    p.0.update(b"head");
-    p.0.update(&version.to_le_bytes());
-    label_print(&mut p, ctx, a);
-    p.0.digest128().to_le_bytes()
-}
-
-/// The part of a print that the article alone does not decide: how this build names and
-/// slugs its tags and categories, and whether its link is its RSS GUID.
-fn label_print(p: &mut Print, ctx: &Ctx<'_>, a: &Article) {
-    // Whether its link is its GUID depends on the other articles sharing the link.
-    p.0.update(&[u8::from(ctx.guid_is_link(a))]);
-    for c in ctx.article_categories(a) {
-        p.bytes(kind_name(c.kind).as_bytes());
-        p.bytes(c.term.as_bytes());
-        p.bytes(c.label.as_bytes());
-    }
-}
-
 /// The fingerprint of every planned feed, keyed by its folder (`tag/luc-yen`), plus
 /// [`PAGES_KEY`]. Article prints are computed once per article, on a few threads; an
 /// article with a version (see [`outdated`]) is printed from it.
@@ -190,15 +78,24 @@ fn fingerprints(
     articles: &[Article],
     versions: &[Option<u128>],
     out_dir: &Path,
+    reprint: &Reprint<'_>,
 ) -> (BTreeMap<String, String>, Vec<Option<[u8; 16]>>) {
     let settings = render_settings(ctx.cfg, out_dir);
     let mut used = vec![false; articles.len()];
-    // Archive pages and digests show articles beyond the subscription documents'.
+    let none: Vec<usize> = Vec::new();
+    // Archive pages and digests show articles beyond the subscription documents'. Only
+    // the articles of the feeds to print again are printed.
     for &i in plan
         .feeds
         .iter()
-        .flat_map(|f| &f.articles)
-        .chain(plan.history.iter().flatten())
+        .enumerate()
+        .filter(|(f, _)| reprint.feed(*f))
+        .flat_map(|(f, feed)| {
+            feed.articles
+                .iter()
+                .chain(plan.history.get(f).unwrap_or(&none))
+        })
+        .chain(pages::headlines(plan, ctx.cfg))
     {
         if let Some(u) = used.get_mut(i) {
             *u = true;
@@ -239,7 +136,13 @@ fn fingerprints(
     let mut out = BTreeMap::new();
     let mut pages = Xxh3::new();
     pages.update(&settings);
-    for f in &plan.feeds {
+    for (at, f) in plan.feeds.iter().enumerate() {
+        if let Some(kept) = reprint.kept(at, &f.dir()) {
+            // Untouched since the last emit: its fingerprint is the one remembered.
+            out.insert(f.dir(), kept.clone());
+            page_entry(&mut pages, f, articles);
+            continue;
+        }
         let mut h = Xxh3::new();
         h.update(&settings);
         field(&mut h, kind_name(f.kind));
@@ -255,17 +158,7 @@ fn fingerprints(
         if complete {
             out.insert(f.dir(), hex(h.digest128()));
         }
-        field(&mut pages, kind_name(f.kind));
-        field(&mut pages, &f.slug);
-        field(&mut pages, &f.name);
-        pages.update(&(f.articles.len() as u64).to_le_bytes());
-        pages.update(&(f.total as u64).to_le_bytes());
-        let newest = f
-            .articles
-            .first()
-            .and_then(|&i| articles.get(i))
-            .and_then(Ctx::entry_published);
-        pages.update(&newest.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
+        page_entry(&mut pages, f, articles);
     }
     // The index shows its headlines whole (title, source, image): their prints.
     for &i in headlines {
@@ -276,6 +169,21 @@ fn fingerprints(
     }
     out.insert(PAGES_KEY.to_string(), hex(pages.digest128()));
     (out, prints)
+}
+
+/// What the pages show of one feed: its kind, slug, name, counts and newest date.
+fn page_entry(pages: &mut Xxh3, f: &PlannedFeed, articles: &[Article]) {
+    field(pages, kind_name(f.kind));
+    field(pages, &f.slug);
+    field(pages, &f.name);
+    pages.update(&(f.articles.len() as u64).to_le_bytes());
+    pages.update(&(f.total as u64).to_le_bytes());
+    let newest = f
+        .articles
+        .first()
+        .and_then(|&i| articles.get(i))
+        .and_then(Ctx::entry_published);
+    pages.update(&newest.map_or(i64::MIN, |d| d.timestamp()).to_le_bytes());
 }
 
 fn hex(print: u128) -> String {
@@ -300,7 +208,7 @@ pub fn emit_incremental(
     out_dir: &Path,
     previous: &BTreeMap<String, String>,
 ) -> std::io::Result<(EmitReport, BTreeMap<String, String>)> {
-    let todo = outdated(plan, articles, &[], cfg, out_dir, previous);
+    let todo = outdated(plan, articles, &[], cfg, out_dir, previous, None);
     emit_outdated(plan, articles, cfg, out_dir, todo)
 }
 
@@ -321,6 +229,8 @@ pub struct Outdated {
     extras: Extras,
     /// Indices into `extras.docs` of the ones to render.
     stale_extras: Vec<usize>,
+    /// Feeds whose fingerprint was worked out (the others' was the one remembered).
+    pub printed: usize,
 }
 
 impl Outdated {
@@ -351,6 +261,11 @@ impl Outdated {
 /// article) gives the store's version of each stored article, which it is printed from
 /// rather than from its fields, so that its text need not be there: before
 /// [`emit_outdated`], every article in [`Outdated::shown`] must be complete.
+///
+/// `touched`, when given, names the folders of the feeds whose content may have changed
+/// since the last emit (the store's dirty feeds, see [`crate::store::Membership`]): the
+/// others keep the fingerprints `previous` remembers and are not printed at all, unless
+/// the plan itself moved (see [`touched_dirs`](super::touched_dirs)).
 pub fn outdated(
     plan: &Plan,
     articles: &[Article],
@@ -358,17 +273,41 @@ pub fn outdated(
     cfg: &Config,
     out_dir: &Path,
     previous: &BTreeMap<String, String>,
+    touched: Option<&BTreeSet<String>>,
 ) -> Outdated {
     let ctx = Ctx::new(plan, articles, cfg);
-    let (mut prints, article_prints) = fingerprints(&ctx, plan, articles, versions, out_dir);
     let settings = render_settings(cfg, out_dir);
-    let extras = extras::plan(&ctx, plan, articles, &article_prints, &settings, previous);
-    // A subscription document links its newest archive page.
+    let (plan_key, plan_print) = touched::plan_print(plan, cfg, &settings);
+    let reprint = Reprint::new(plan, cfg, previous, touched, &plan_print);
+    let (mut prints, article_prints) =
+        fingerprints(&ctx, plan, articles, versions, out_dir, &reprint);
+    let extras = extras::plan(
+        &ctx,
+        plan,
+        articles,
+        &article_prints,
+        &settings,
+        previous,
+        &|f| reprint.feed(f),
+    );
+    // A subscription document links its newest archive page (a remembered fingerprint
+    // has it already).
+    let reprinted: BTreeSet<String> = plan
+        .feeds
+        .iter()
+        .enumerate()
+        .filter(|(f, _)| reprint.feed(*f))
+        .map(|(_, feed)| feed.dir())
+        .collect();
     for (dir, newest) in extras::newest_pages(&extras) {
+        if !reprinted.contains(dir) {
+            continue;
+        }
         if let Some(p) = prints.get_mut(dir) {
             *p = format!("{p}:{newest}");
         }
     }
+    prints.insert(plan_key.to_string(), plan_print);
     // No output folder yet (or one that cannot be opened): nothing is in place.
     let out = OutDir::open_existing(out_dir).ok();
     let out = out.as_ref();
@@ -431,6 +370,7 @@ pub fn outdated(
         prints,
         extras,
         stale_extras,
+        printed: reprinted.len(),
     }
 }
 
@@ -481,6 +421,7 @@ pub fn emit_outdated(
         extras,
         stale_extras,
         headlines: _,
+        printed: _,
     } = todo;
     if first {
         // No trusted memory of the last emit: a first build, or one after a build that was

@@ -95,16 +95,24 @@ impl<'a> Group<'a> {
     /// in capitals (`Đảng bộ xã` over `ĐẢNG BỘ XÃ`, a headline style), then the newest
     /// article's spelling wins.
     fn elected_name(&self) -> String {
-        self.names
-            .iter()
-            .max_by(|(na, (ca, ra)), (nb, (cb, rb))| {
-                ca.cmp(cb)
-                    .then_with(|| shouting(nb).cmp(&shouting(na)))
-                    .then_with(|| rb.cmp(ra))
-            })
-            .map(|(n, _)| (*n).to_string())
-            .unwrap_or_default()
+        elect(self.names.iter().map(|(n, (c, r))| (*n, *c, *r)))
     }
+}
+
+/// The name a tag's or category's feed shows, from its spellings as (spelling, stories
+/// using it, the place of its newest story: smaller is newer): the most used spelling;
+/// among equally used ones, a spelling in mixed case beats one in capitals, then the
+/// newest story's spelling wins. The plan elects from articles in memory; the store's feed
+/// rows are kept with the same rule (see [`crate::pipeline::stories`]).
+pub fn elect<'n, K: Ord>(spellings: impl Iterator<Item = (&'n str, usize, K)>) -> String {
+    spellings
+        .max_by(|(na, ca, ra), (nb, cb, rb)| {
+            ca.cmp(cb)
+                .then_with(|| shouting(nb).cmp(&shouting(na)))
+                .then_with(|| rb.cmp(ra))
+        })
+        .map(|(n, _, _)| n.to_string())
+        .unwrap_or_default()
 }
 
 /// Whether a spelling is a phrase set in capitals (`ĐẢNG BỘ XÃ`): several words, every

@@ -43,6 +43,8 @@ pub struct Refreshed {
     pub changed: usize,
     /// Articles regrouped because they share a match key or were merged.
     pub regrouped: usize,
+    /// Feed rows worked out again (the feeds marked dirty).
+    pub feed_rows: usize,
 }
 
 /// A print of the config rules membership depends on besides the stored articles: the
@@ -56,7 +58,15 @@ fn rules_print(cfg: &Config) -> String {
 /// Works every pending article, key and story into stories (see the module documentation),
 /// under the config's filters: an article a filter drops is in no story, and what a filter
 /// adds is in its story's feeds. A change of the filters makes every article pending.
+/// Then the row of every feed marked dirty is worked out again (see
+/// `pipeline/feed_rows.rs`).
 pub fn refresh(store: &mut dyn Store, cfg: &Config) -> Result<Refreshed, BuildError> {
+    let mut done = refresh_stories(store, cfg)?;
+    done.feed_rows = super::feed_rows::keep(store)?;
+    Ok(done)
+}
+
+fn refresh_stories(store: &mut dyn Store, cfg: &Config) -> Result<Refreshed, BuildError> {
     let limits = &cfg.limits;
     let filters = Filters::new(cfg);
     store.membership_rules(&rules_print(cfg))?;

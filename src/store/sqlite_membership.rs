@@ -126,4 +126,14 @@ impl Membership for SqliteStore {
     fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError> {
         stories::feed_top(&self.conn, fid, limit).map_err(|e| self.err("cannot read a feed", e))
     }
+
+    fn feed_range(
+        &self,
+        fid: Option<i64>,
+        from: Rank,
+        to: Rank,
+    ) -> Result<Vec<(Rank, i64)>, StoreError> {
+        stories::feed_range(&self.conn, fid, from, to)
+            .map_err(|e| self.err("cannot read a feed", e))
+    }
 }

@@ -448,3 +448,41 @@ pub(super) fn feed_top(
     }
     Ok(out)
 }
+
+/// Rows of `members` (or `stories`, for the merged feed) ranked from `from` through `to`:
+/// a range read of their (fid, ts, ns, sid) and (ts, ns, sid) indexes.
+pub(super) fn feed_range(
+    conn: &Connection,
+    fid: Option<i64>,
+    from: Rank,
+    to: Rank,
+) -> rusqlite::Result<Vec<(Rank, i64)>> {
+    const RANGE: &str =
+        "(ts > ?2 OR (ts = ?2 AND ns >= ?3)) AND (ts < ?4 OR (ts = ?4 AND ns <= ?5))
+         ORDER BY ts, ns, sid";
+    let read = |r: &Row<'_>| -> rusqlite::Result<(Rank, i64)> {
+        Ok((
+            Rank {
+                ts: r.get(0)?,
+                ns: r.get(1)?,
+            },
+            r.get(2)?,
+        ))
+    };
+    let args = params![fid.unwrap_or(0), from.ts, from.ns, to.ts, to.ns];
+    match fid {
+        Some(_) => conn
+            .prepare_cached(&format!(
+                "SELECT ts, ns, sid FROM members WHERE fid = ?1 AND {RANGE}"
+            ))?
+            .query_map(args, read)?
+            .collect(),
+        // ?1 is the merged feed's handle, 0, so that both statements number alike.
+        None => conn
+            .prepare_cached(&format!(
+                "SELECT ts, ns, sid FROM stories WHERE ?1 = 0 AND {RANGE}"
+            ))?
+            .query_map(args, read)?
+            .collect(),
+    }
+}

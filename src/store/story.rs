@@ -434,4 +434,40 @@ pub trait Membership {
     /// rank then handle, and every further story of the same rank as the last of them (the
     /// caller breaks ties of rank by id and source).
     fn feed_top(&self, fid: Option<i64>, limit: usize) -> Result<Vec<(Rank, i64)>, StoreError>;
+
+    /// The stories of feed `fid` (`None`: every story, the merged feed) ranked from `from`
+    /// through `to` (both included; `from` is the newer end, as ranks ascend newest first),
+    /// by rank then handle: the stories of one stretch of a feed's history, such as the
+    /// articles of one day of a digest. A range read of the index `feed_top` reads, in plain
+    /// SQL over the membership rows:
+    ///
+    /// ```sql
+    /// SELECT ts, ns, sid FROM members
+    /// WHERE fid = $1 AND (ts > $2 OR (ts = $2 AND ns >= $3))
+    ///                AND (ts < $4 OR (ts = $4 AND ns <= $5))
+    /// ORDER BY ts, ns, sid
+    /// ```
+    ///
+    /// (`FROM stories` without the `fid` term for the merged feed). The default reads the
+    /// feed's every membership row and keeps the stretch: a backend answers it from its
+    /// index instead.
+    fn feed_range(
+        &self,
+        fid: Option<i64>,
+        from: Rank,
+        to: Rank,
+    ) -> Result<Vec<(Rank, i64)>, StoreError> {
+        let all: Vec<(Rank, i64)> = match fid {
+            Some(fid) => self
+                .feed_members(fid)?
+                .into_iter()
+                .map(|m| (m.rank, m.sid))
+                .collect(),
+            None => self.feed_top(None, usize::MAX)?,
+        };
+        Ok(all
+            .into_iter()
+            .filter(|(r, _)| from <= *r && *r <= to)
+            .collect())
+    }
 }
