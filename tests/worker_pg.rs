@@ -80,6 +80,7 @@ fn three_workers_fetch_every_one_of_300_sources_and_none_twice_within_its_interv
     for s in &said {
         assert!(!s.contains("emitted"), "a --no-emit worker emitted:\n{s}");
     }
+    assert!(!dir.path().join("public").exists());
     let stored = stored_per_source(dir.path());
     assert_eq!(stored.len(), 300);
     assert!(stored.values().all(|ids| ids.len() == 3), "{stored:?}");
