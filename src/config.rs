@@ -36,6 +36,8 @@ pub struct Config {
     /// `[publish]`: where a build's output is copied after it is written (an S3 bucket),
     /// and what that may cost.
     pub publish: PublishCfg,
+    /// `[worker]`: how `feedmill worker` processes share the sources through PostgreSQL.
+    pub worker: WorkerCfg,
     /// `[[source]]`, in file order.
     pub sources: Vec<Source>,
     /// `[[category]]`, in file order.
@@ -314,6 +316,38 @@ impl Default for PublishCfg {
             url: None,
             concurrency: 8,
             upload_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// `[worker]`: `feedmill worker` processes claiming due sources from one PostgreSQL
+/// database (see [`crate::worker`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerCfg {
+    /// `database = "postgres://…"`: where the workers coordinate; `None` (the default):
+    /// the database of `[store] url`, and without it `feedmill worker` refuses to start.
+    pub database: Option<String>,
+    /// How long a claimed source stays a worker's without news from it (default 60 s);
+    /// renewed every third of it while the worker fetches, so only a dead or cut-off
+    /// worker loses its sources to another.
+    pub lease: Duration,
+    /// Sources one worker claims at a time (default 32).
+    pub claim: usize,
+    /// How long a worker waits when no source is due (default 1 s).
+    pub idle: Duration,
+    /// Longest wait between two attempts to reach the database (default 30 s); the waits
+    /// double from 250 ms up to it.
+    pub max_backoff: Duration,
+}
+
+impl Default for WorkerCfg {
+    fn default() -> Self {
+        WorkerCfg {
+            database: None,
+            lease: Duration::from_secs(60),
+            claim: 32,
+            idle: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
         }
     }
 }
@@ -667,6 +701,7 @@ impl Config {
             },
             limits: LimitsCfg::default(),
             publish: PublishCfg::default(),
+            worker: WorkerCfg::default(),
             serve: ServeCfg::default(),
             sources: Vec::new(),
             categories: Vec::new(),

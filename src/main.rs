@@ -64,6 +64,15 @@ enum Command {
     /// start failing or recover (--log-format json for log collectors). Stops gracefully
     /// on Ctrl-C or SIGTERM. Exits 2 when feeds.toml is invalid at start.
     Serve(ServeArgs),
+    /// Fetch the sources together with other workers sharing one PostgreSQL database
+    /// (`[worker] database`): claim due sources with a lease, fetch and store them, and
+    /// emit and publish the changed feeds while holding the emit lock.
+    ///
+    /// Runs until stopped; the database being unreachable is logged and retried with
+    /// backoff. Exits 2 when feeds.toml is invalid, 3 when its config version differs from
+    /// the one the database's workers run (see --adopt-config) or another worker adopted a
+    /// new one, 1 when the store cannot be opened.
+    Worker(WorkerArgs),
     /// Add a source for a site's address to feeds.toml.
     ///
     /// The address may be a feed; a page that advertises feeds (the best one is taken, the
@@ -112,6 +121,22 @@ struct ConfigArg {
     /// The config file.
     #[arg(long, short, default_value = "feeds.toml")]
     config: PathBuf,
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Make this config the one every worker on the database runs (its sources replace
+    /// the database's); the workers on the old version stop at their next claim.
+    #[arg(long)]
+    adopt_config: bool,
+    /// Never emit or publish: fetch and store only.
+    #[arg(long)]
+    no_emit: bool,
+    /// This worker's name in the database (default host:pid).
+    #[arg(long, value_name = "NAME")]
+    id: Option<String>,
 }
 
 #[derive(Args)]
@@ -169,6 +194,11 @@ fn main() -> ExitCode {
     cli_log::init(&match &cli.command {
         // A server's log says what the operator acts on (startup summary, config edits,
         // sources failing and recovering: info and up), each line stamped with its time.
+        Command::Worker(_) => cli_log::LogSetup {
+            format: cli_log::LogFormat::Text,
+            default_filter: "warn,feedmill=info",
+            timestamps: true,
+        },
         Command::Serve(args) => cli_log::LogSetup {
             format: args.log_format,
             default_filter: "warn,feedmill=info",
@@ -187,6 +217,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => stats(args),
         Command::Inspect(args) => inspect(args),
         Command::Serve(args) => serve(args),
+        Command::Worker(args) => worker(args),
         Command::Add(args) => cli_onboard::add(args, runtime),
         Command::Init(args) => cli_onboard::init(args),
         Command::Completions { shell } => cli_onboard::completions(shell, Cli::command()),
@@ -537,6 +568,39 @@ fn serve(args: ServeArgs) -> ExitCode {
         Err(e) if json => {
             tracing::error!(event = "serve_failed", "{e}");
             ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("feedmill: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Exit code of a worker whose config version is not the database's.
+const EXIT_CONFIG_VERSION: u8 = 3;
+
+fn worker(args: WorkerArgs) -> ExitCode {
+    let cfg = match load_config(&args.config.config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let opts = feedmill::worker::WorkerOptions {
+        id: args.id,
+        adopt_config: args.adopt_config,
+        no_emit: args.no_emit,
+    };
+    match runtime().block_on(feedmill::worker::run(&cfg, &opts)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(
+            e @ (feedmill::worker::WorkerError::ConfigMismatch { .. }
+            | feedmill::worker::WorkerError::ConfigReplaced { .. }),
+        ) => {
+            eprintln!("feedmill: {e}");
+            ExitCode::from(EXIT_CONFIG_VERSION)
+        }
+        Err(e @ feedmill::worker::WorkerError::NoDatabase(_)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_CONFIG)
         }
         Err(e) => {
             eprintln!("feedmill: {e}");

@@ -20,6 +20,7 @@ mod filtered;
 mod full_text;
 pub mod pages;
 mod process;
+mod settle;
 mod stats;
 pub mod stories;
 
@@ -36,7 +37,8 @@ use crate::fetch::{FetchMeta, Fetcher};
 use crate::normalize::Normalizer;
 use crate::store::{self, BuildChanges, BuildLock, EmitMemory, LockError, Store, StoreError};
 
-use batch::run_batch;
+pub use batch::Fetched;
+use batch::{fetch_batch, store_batch};
 use dedup::fill_text;
 use process::reading_rules;
 pub use stats::{stats, FeedLabel, FeedStats, SourceFeedStats};
@@ -158,6 +160,16 @@ pub struct BuildTimings {
     pub heads_read: usize,
 }
 
+impl BuildTimings {
+    /// Adds the source stages' times of one batch (fetch, full text, read, store).
+    fn add_batch(&mut self, batch: &BuildTimings) {
+        self.fetch_ms += batch.fetch_ms;
+        self.full_text_ms += batch.full_text_ms;
+        self.read_ms += batch.read_ms;
+        self.store_ms += batch.store_ms;
+    }
+}
+
 fn ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
@@ -230,16 +242,13 @@ pub async fn build_with_store(
         .out_dir
         .clone()
         .unwrap_or_else(|| cfg.site.output_dir.clone());
-    let mut states = store.source_states()?;
-
-    let mut timings = BuildTimings::default();
-    let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
     let chosen: Vec<Source> = cfg
         .sources
         .iter()
         .filter(|s| opts.only.as_ref().is_none_or(|only| only.contains(&s.name)))
         .cloned()
         .collect();
+    let mut timings = BuildTimings::default();
     // Sources removed from feeds.toml leave the feeds now; the store keeps their articles
     // and state for `retention_days`, in case they come back. Done before the batches, as
     // one store transaction of its own.
@@ -252,6 +261,8 @@ pub async fn build_with_store(
         stored_per_source: None,
     })?;
     timings.store_ms += ms(started);
+    let mut states = store.source_states()?;
+    let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
     let normalizer = Normalizer::new(cfg);
     let rules = reading_rules(cfg);
     let mut reports = Vec::with_capacity(chosen.len());
@@ -259,7 +270,7 @@ pub async fn build_with_store(
     // holds one batch's documents and articles, never every source's; each batch's
     // articles are stored in one transaction (see the store's rules on a killed build).
     for batch in chosen.chunks(cfg.limits.sources_per_batch.max(1)) {
-        let b = run_batch(
+        let fetched = fetch_batch(
             cfg,
             batch,
             &fetcher,
@@ -268,27 +279,105 @@ pub async fn build_with_store(
             &rules,
             opts.progress,
             now,
-            store,
-            &mut timings,
+            &*store,
         )
         .await?;
-        reports.extend(b.reports);
-        applied.sources.extend(b.applied.sources);
+        let (batch_reports, batch_applied, batch_timings) =
+            store_batch(cfg, fetched, store, None, None)?;
+        timings.add_batch(&batch_timings);
+        reports.extend(batch_reports);
+        applied.sources.extend(batch_applied.sources);
     }
     // Retention last, as in one build's changes: an article seen again by this build is
     // not deleted.
     let started = Instant::now();
-    let retention = chrono::Duration::days(i64::from(cfg.store.retention_days));
     let pruned = store.apply(&BuildChanges {
         now,
         sources: Vec::new(),
         keep_only: None,
-        prune_before: now.checked_sub_signed(retention),
+        prune_before: retention_bound(cfg, now),
         stored_per_source: None,
     })?;
     timings.store_ms += ms(started);
     applied.pruned += pruned.pruned;
     applied.forgotten += pruned.forgotten;
+    let stored = settle_stories(cfg, store, &applied, reports, timings)?;
+    emit_stored(cfg, &out_dir, now, stored, store)
+}
+
+/// What [`store_fetched`] wrote: the sources' reports with their store counts, for
+/// [`emit_stored`] or for a caller that emits elsewhere (`feedmill worker`).
+pub struct Stored {
+    /// One line per source fetched.
+    pub reports: Vec<SourceReport>,
+    /// Where the time went so far.
+    pub timings: BuildTimings,
+}
+
+/// Fetches, reads and normalizes `chosen` (and the full text of their new articles),
+/// reading the store only (validators, kept article pages): the sources' part of a build
+/// before anything is written, so that several processes can fetch at once and write one
+/// after the other ([`store_fetched`]).
+pub async fn fetch_sources(
+    cfg: &Config,
+    chosen: &[Source],
+    store: &mut (dyn Store + Send),
+    now: DateTime<Utc>,
+    progress: bool,
+) -> Result<Fetched, BuildError> {
+    let mut states = store.source_states()?;
+    let fetcher = Fetcher::new(cfg).map_err(BuildError::Client)?;
+    let normalizer = Normalizer::new(cfg);
+    let rules = reading_rules(cfg);
+    fetch_batch(
+        cfg,
+        chosen,
+        &fetcher,
+        &mut states,
+        &normalizer,
+        &rules,
+        progress,
+        now,
+        &*store,
+    )
+    .await
+}
+
+/// Writes what [`fetch_sources`] got to the store in one [`Store::apply`] (retention and
+/// the removal of sources no longer configured included), then works the changes into
+/// stories and feed membership. The caller keeps other writers off the store meanwhile.
+pub fn store_fetched(
+    cfg: &Config,
+    fetched: Fetched,
+    store: &mut (dyn Store + Send),
+) -> Result<Stored, BuildError> {
+    let now = fetched.now;
+    let (reports, applied, timings) = store_batch(
+        cfg,
+        fetched,
+        store,
+        // Sources removed from feeds.toml leave the feeds now; the store keeps their
+        // articles and state for `retention_days`, in case they come back.
+        Some(cfg.sources.iter().map(|s| s.name.clone()).collect()),
+        retention_bound(cfg, now),
+    )?;
+    settle_stories(cfg, store, &applied, reports, timings)
+}
+
+/// The instant before which retention deletes what left its source.
+fn retention_bound(cfg: &Config, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    now.checked_sub_signed(chrono::Duration::days(i64::from(cfg.store.retention_days)))
+}
+
+/// Logs what a build's store writes did beyond the sources (retention, removed sources),
+/// then works the changes into stories and feed membership.
+fn settle_stories(
+    cfg: &Config,
+    store: &mut (dyn Store + Send),
+    applied: &store::Applied,
+    reports: Vec<SourceReport>,
+    mut timings: BuildTimings,
+) -> Result<Stored, BuildError> {
     if applied.pruned > 0 {
         tracing::info!("retention removed {} articles", applied.pruned);
     }
@@ -302,7 +391,6 @@ pub async fn build_with_store(
             cfg.store.retention_days
         );
     }
-
     // Feed membership follows what this build changed (articles written, updated,
     // deleted by retention or caps, sources removed or back): the feeds whose content may
     // have changed are marked dirty in the store.
@@ -316,6 +404,24 @@ pub async fn build_with_store(
         refreshed.regrouped,
         refreshed.feed_rows
     );
+    Ok(Stored { reports, timings })
+}
+
+/// Renders the feeds whose articles changed from what the store holds, into `out_dir`
+/// (the emit half of a build, with the reports of the sources [`store_fetched`] wrote).
+/// The caller keeps other writers off the store and the folder meanwhile.
+pub fn emit_stored(
+    cfg: &Config,
+    out_dir: &std::path::Path,
+    now: DateTime<Utc>,
+    stored: Stored,
+    store: &mut (dyn Store + Send),
+) -> Result<BuildReport, BuildError> {
+    let Stored {
+        reports,
+        mut timings,
+    } = stored;
+    let out_dir = out_dir.to_path_buf();
     let started = Instant::now();
     let memory = store.emit_memory()?;
     // Heads only, unless every feed will be rendered (no trusted fingerprints): the text

@@ -37,7 +37,7 @@ mod files;
 mod http;
 mod listen;
 mod metrics;
-mod schedule;
+pub(crate) mod schedule;
 mod status;
 mod status_page;
 mod worker;

@@ -22,7 +22,7 @@ use crate::text::nfc;
 use reader::{suggest, type_name, Ctx, Table};
 use schema::{
     FEEDS_KEYS, FETCH_KEYS, LIMITS_KEYS, MERGED_KEYS, PUBLISH_KEYS, SERVE_KEYS, SITE_KEYS,
-    STORE_KEYS, TAGS_KEYS, TOP_KEYS,
+    STORE_KEYS, TAGS_KEYS, TOP_KEYS, WORKER_KEYS,
 };
 
 /// Upper bound for counts such as `items`, so that absurd values are caught as typos.
@@ -113,6 +113,9 @@ pub(super) fn parse(
     if let Some(t) = section(&mut ctx, &root, "publish", PUBLISH_KEYS) {
         read_publish(&mut ctx, &t, &mut cfg);
     }
+    if let Some(t) = section(&mut ctx, &root, "worker", WORKER_KEYS) {
+        read_worker(&mut ctx, &t, &mut cfg);
+    }
 
     let mut source_filters = Vec::new();
     let source_names = sources::read_sources(
@@ -161,7 +164,7 @@ fn check_top_keys(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 "`{k}` belongs in {}; put it below that header",
                 owners.join(" or ")
             ),
-            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [publish], [[source]], [[category]], [[filter]] or [tags]".into(),
+            None => "expected [site], [feeds], [merged], [fetch], [store], [limits], [serve], [publish], [worker], [[source]], [[category]], [[filter]] or [tags]".into(),
         };
         ctx.error(&key.span(), format!("unknown top-level key `{k}`; {hint}"));
     }
@@ -370,6 +373,32 @@ fn read_publish(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
     }
     if let Some(d) = t.duration(ctx, "upload_timeout", false) {
         p.upload_timeout = d;
+    }
+}
+
+fn read_worker(ctx: &mut Ctx<'_>, t: &Table<'_, '_>, cfg: &mut Config) {
+    let w = &mut cfg.worker;
+    if let Some(s) = t.text(ctx, "database") {
+        if s.v.starts_with("postgres://") || s.v.starts_with("postgresql://") {
+            w.database = Some(s.v);
+        } else {
+            ctx.error(
+                &s.span,
+                "`worker.database`: expected a PostgreSQL URL, such as \"postgres://feedmill@db.example.vn/feedmill\"",
+            );
+        }
+    }
+    if let Some(d) = t.duration(ctx, "lease", false) {
+        w.lease = d;
+    }
+    if let Some(n) = t.int(ctx, "claim", 1, 10_000) {
+        w.claim = to_usize(n);
+    }
+    if let Some(d) = t.duration(ctx, "idle", false) {
+        w.idle = d;
+    }
+    if let Some(d) = t.duration(ctx, "max_backoff", false) {
+        w.max_backoff = d;
     }
 }
 

@@ -1,5 +1,6 @@
-//! One batch of sources through fetch → read → normalize → store (see [`super::build`]),
-//! and how each source's outcome becomes its report and its part of the store update.
+//! Sources through fetch → read → normalize ([`fetch_batch`]) and into the store
+//! ([`store_batch`]): the two halves of a batch of a build (see [`super::build`]), kept
+//! apart so that `feedmill worker` can fetch while another process writes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -8,25 +9,38 @@ use chrono::{DateTime, Utc};
 
 use super::full_text;
 use super::pages::FetcherPages;
-use super::process::{process_all, reading_rules, same_rules, Got, Processed, Reading};
-use super::{ms, BuildError, BuildTimings, SourceReport, SourceStatus};
+use super::process::{process_all, reading_rules, same_rules, Got};
+use super::settle::settle_source;
+use super::{ms, BuildError, BuildTimings, SourceReport};
 use crate::config::{Config, Source, SourceKind};
 use crate::fetch::{FetchMeta, Fetcher, Validators};
 use crate::normalize::Normalizer;
 use crate::scrape;
-use crate::store::{self, BuildChanges, SourceArticles, SourceState, SourceUpdate, Store};
+use crate::store::{self, BuildChanges, SourceState, SourceUpdate, Store};
 
-/// What one batch of sources gave: their reports and what the store did with them.
-pub(super) struct Batch {
-    pub reports: Vec<SourceReport>,
-    pub applied: store::Applied,
+/// What [`fetch_batch`] got: sources fetched, read and normalized (their full-text pages
+/// too), nothing written to the store yet.
+pub struct Fetched {
+    pub(super) now: DateTime<Utc>,
+    pub(super) reports: Vec<SourceReport>,
+    pub(super) updates: Vec<SourceUpdate>,
+    pub(super) same: Vec<bool>,
+    pub(super) full_text: full_text::FullText,
+    pub(super) timings: BuildTimings,
 }
 
-/// Fetches, reads, normalizes and stores one batch of sources (their full-text pages
-/// too), their articles in one store transaction; the stages' times are added to
-/// `timings`.
+impl Fetched {
+    /// One line per source fetched, in the order asked.
+    pub fn reports(&self) -> &[SourceReport] {
+        &self.reports
+    }
+}
+
+/// Fetches, reads and normalizes one batch of sources (and the full text of their new
+/// articles), reading the store only (kept article pages). `states` holds the sources'
+/// remembered states; each fetched source's is taken out of it.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn run_batch(
+pub(super) async fn fetch_batch(
     cfg: &Config,
     batch: &[Source],
     fetcher: &Fetcher,
@@ -35,12 +49,12 @@ pub(super) async fn run_batch(
     rules: &str,
     progress: bool,
     now: DateTime<Utc>,
-    store: &mut (dyn Store + Send),
-    timings: &mut BuildTimings,
-) -> Result<Batch, BuildError> {
+    store: &(dyn Store + Send),
+) -> Result<Fetched, BuildError> {
+    let mut timings = BuildTimings::default();
     let started = Instant::now();
     let mut got = gather(cfg, batch, fetcher, states, progress).await;
-    timings.fetch_ms += ms(started);
+    timings.fetch_ms = ms(started);
     let inputs: Vec<(&Source, Got, Option<String>)> = batch
         .iter()
         .map(|source| {
@@ -53,12 +67,12 @@ pub(super) async fn run_batch(
         .collect();
     let started = Instant::now();
     let mut processed = process_all(inputs, normalizer, rules);
-    timings.read_ms += ms(started);
+    timings.read_ms = ms(started);
     let started = Instant::now();
-    let stored_pages = full_text::stored_pages(batch, &processed, &*store)?;
+    let stored_pages = full_text::stored_pages(batch, &processed, store)?;
     let full_text =
         full_text::full_text(cfg, batch, &mut processed, fetcher, stored_pages, now).await;
-    timings.full_text_ms += ms(started);
+    timings.full_text_ms = ms(started);
     let mut reports = Vec::with_capacity(batch.len());
     let mut updates = Vec::with_capacity(batch.len());
     let mut same = Vec::with_capacity(batch.len());
@@ -69,17 +83,45 @@ pub(super) async fn run_batch(
         updates.push(update);
         same.push(same_document);
     }
+    Ok(Fetched {
+        now,
+        reports,
+        updates,
+        same,
+        full_text,
+        timings,
+    })
+}
+
+/// Stores what [`fetch_batch`] got in one store transaction, with `keep_only` and
+/// `prune_before` as [`BuildChanges`] has them; returns the sources' reports with their
+/// store counts, what the store did, and the batch's timings (store time included).
+pub(super) fn store_batch(
+    cfg: &Config,
+    fetched: Fetched,
+    store: &mut (dyn Store + Send),
+    keep_only: Option<Vec<String>>,
+    prune_before: Option<DateTime<Utc>>,
+) -> Result<(Vec<SourceReport>, store::Applied, BuildTimings), BuildError> {
+    let Fetched {
+        now,
+        mut reports,
+        mut updates,
+        same,
+        full_text,
+        mut timings,
+    } = fetched;
     let started = Instant::now();
     full_text.hold(&mut updates);
     full_text.save(store)?;
     let applied = store.apply(&BuildChanges {
         now,
         sources: updates,
-        keep_only: None,
-        prune_before: None,
+        keep_only,
+        prune_before,
         stored_per_source: Some(cfg.limits.stored_per_source),
     })?;
-    timings.store_ms += ms(started);
+    timings.store_ms = ms(started);
     for (r, same_document) in reports.iter_mut().zip(same) {
         if let Some(c) = applied.sources.get(&r.name) {
             r.articles = c.in_source;
@@ -103,7 +145,7 @@ pub(super) async fn run_batch(
             );
         }
     }
-    Ok(Batch { reports, applied })
+    Ok((reports, applied, timings))
 }
 
 /// Fetches every feed source and scrapes every HTML source, all at once within the
@@ -157,103 +199,4 @@ async fn gather(
         .map(|(n, o)| (n, Got::from(o)))
         .chain(scraped)
         .collect()
-}
-
-/// Turns what one source gave into its report and its part of the store update; whenever
-/// this build got nothing usable from the source, its stored articles stay as they are.
-/// The flag says the document was the same as last time (not read again).
-fn settle_source(
-    source: &Source,
-    processed: Processed,
-    previous: SourceState,
-    now: DateTime<Utc>,
-) -> (SourceReport, SourceUpdate, bool) {
-    let mut next = previous;
-    let Processed { fetch, reading } = processed;
-    let mut report = SourceReport {
-        name: source.name.clone(),
-        url: source.url.to_string(),
-        status: SourceStatus::Ok,
-        error: None,
-        items: 0,
-        articles: 0,
-        from_last_good: false,
-        warnings: Vec::new(),
-        fetch,
-        last_success: None,
-        consecutive_failures: 0,
-        degraded_selectors: Vec::new(),
-    };
-    let had_good = next.last_success.is_some();
-    let mut same_document = false;
-    let articles = match reading {
-        Reading::Read(Ok(read), validators, hash) => {
-            report.items = read.items;
-            report.warnings = read.warnings;
-            report.degraded_selectors = read.degraded_selectors;
-            if read.articles.is_empty() {
-                // An answer with nothing in it is a broken source, not an empty one.
-                report.status = SourceStatus::Degraded;
-                report.error = Some(
-                    read.degraded
-                        .unwrap_or_else(|| "the source gave no articles".into()),
-                );
-                report.from_last_good = had_good;
-                next.last_error = report.error.clone();
-                next.consecutive_failures += 1;
-                SourceArticles::Kept
-            } else {
-                if let Some(why) = read.degraded {
-                    report.status = SourceStatus::Degraded;
-                    report.error = Some(why);
-                }
-                if let Some(v) = validators {
-                    next.validators = v;
-                }
-                next.body_hash = hash;
-                next.last_success = Some(now);
-                next.last_error = report.error.clone();
-                next.consecutive_failures = 0;
-                SourceArticles::Fresh(read.articles)
-            }
-        }
-        Reading::Read(Err(message), ..) | Reading::Failed(message) => {
-            report.status = SourceStatus::Failed;
-            report.error = Some(message.clone());
-            report.from_last_good = had_good;
-            next.last_error = Some(message);
-            next.consecutive_failures += 1;
-            SourceArticles::Kept
-        }
-        Reading::Same { not_modified } => {
-            if not_modified {
-                report.status = SourceStatus::NotModified;
-                report.from_last_good = true;
-            } else {
-                same_document = true;
-            }
-            next.last_success = Some(now);
-            next.last_error = None;
-            next.consecutive_failures = 0;
-            SourceArticles::Seen
-        }
-    };
-    // Stages word their warnings for themselves; the report names the source once.
-    let prefix = format!("source {}: ", source.name);
-    for w in &mut report.warnings {
-        if !w.starts_with(&prefix) {
-            w.insert_str(0, &prefix);
-        }
-    }
-    report.last_success = next.last_success.map(|t| t.to_rfc3339());
-    report.consecutive_failures = next.consecutive_failures;
-    next.last_status = report.fetch.status;
-    next.bytes = report.fetch.bytes;
-    next.duration_ms = u64::try_from(report.fetch.duration.as_millis()).unwrap_or(u64::MAX);
-    let update = SourceUpdate {
-        name: source.name.clone(),
-        state: next,
-        articles,
-    };
-    (report, update, same_document)
 }

@@ -3,7 +3,7 @@
 
 /// The top-level tables.
 pub(super) const TOP_KEYS: &[&str] = &[
-    "site", "feeds", "merged", "fetch", "store", "limits", "serve", "publish", "source",
+    "site", "feeds", "merged", "fetch", "store", "limits", "serve", "publish", "worker", "source",
     "category", "tags", "filter",
 ];
 /// `[site]`.
@@ -127,6 +127,8 @@ pub(super) const SERVE_KEYS: &[&str] = &[
 ];
 /// `[publish]`.
 pub(super) const PUBLISH_KEYS: &[&str] = &["url", "concurrency", "upload_timeout"];
+/// `[worker]`.
+pub(super) const WORKER_KEYS: &[&str] = &["database", "lease", "claim", "idle", "max_backoff"];
 /// `[[category]]`.
 pub(super) const CATEGORY_KEYS: &[&str] = &[
     "name",
@@ -150,6 +152,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ("limits", LIMITS_KEYS),
     ("serve", SERVE_KEYS),
     ("publish", PUBLISH_KEYS),
+    ("worker", WORKER_KEYS),
     ("source", SOURCE_KEYS),
     ("source.html", HTML_KEYS),
     ("source.full_text", FULL_TEXT_KEYS),
