@@ -3,26 +3,10 @@
 
 use std::path::Path;
 
-use feedmill::config::{Config, ConfigError, FilterAction, FilterField, FullTextCfg};
+use feedmill::config::{Config, FilterAction, FilterField, FullTextCfg};
 
-/// A valid `[site]` (3 lines).
-const SITE: &str = "[site]\ntitle = \"Tin Yên Bái\"\nbase_url = \"https://feeds.example.vn/\"\n";
-/// A valid source (after SITE: lines 4-6).
-const SOURCE: &str = "[[source]]\nname = \"tin-tinh\"\nurl = \"https://example.vn/rss.xml\"\n";
-
-fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
-    Config::parse(text, Path::new("/etc/feedmill/feeds.toml"))
-}
-
-#[track_caller]
-fn assert_one(text: &str, line: usize, column: usize, needle: &str) {
-    let errs = parse(text).expect_err("the config should be refused");
-    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
-    assert_eq!(errs.len(), 1, "{}", shown.join("\n"));
-    let e = &errs[0];
-    assert_eq!((e.line, e.column), (line, column), "{e}");
-    assert!(e.message.contains(needle), "{e} should contain {needle:?}");
-}
+mod config_support;
+use config_support::{assert_one, parse, SITE, SOURCE};
 
 #[test]
 fn full_text_takes_true_a_selector_or_a_table() {

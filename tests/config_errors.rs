@@ -3,44 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use feedmill::config::{Config, ConfigError};
+use feedmill::config::Config;
+
+mod config_support;
+use config_support::{assert_one, errors, SITE, SOURCE};
 
 /// Sources, `[source.html]`, categories, the merged slug and tag aliases.
 #[path = "config_errors/names.rs"]
 mod names;
-
-/// A valid `[site]` (3 lines), so tests add their problem from line 4 on.
-const SITE: &str = "[site]\ntitle = \"Tin Yên Bái\"\nbase_url = \"https://feeds.example.vn/\"\n";
-/// A valid source (after SITE: lines 4-6).
-const SOURCE: &str = "[[source]]\nname = \"tin-tinh\"\nurl = \"https://example.vn/rss.xml\"\n";
-
-fn errors(text: &str) -> Vec<ConfigError> {
-    match Config::parse(text, Path::new("/etc/feedmill/feeds.toml")) {
-        Ok(_) => panic!("expected errors, the config was accepted:\n{text}"),
-        Err(errors) => errors,
-    }
-}
-
-/// The single error of `text`, checked for place and message.
-#[track_caller]
-fn assert_one(text: &str, line: usize, column: usize, needle: &str) -> ConfigError {
-    let errs = errors(text);
-    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
-    assert_eq!(
-        errs.len(),
-        1,
-        "expected one error, got:\n{}",
-        shown.join("\n")
-    );
-    let err = errs.into_iter().next().expect("one error");
-    assert_eq!((err.line, err.column), (line, column), "{err}");
-    assert!(
-        err.message.contains(needle),
-        "{err:?} should contain {needle:?}"
-    );
-    assert_eq!(err.file, PathBuf::from("/etc/feedmill/feeds.toml"));
-    err
-}
 
 #[test]
 fn a_toml_syntax_error_is_one_error_at_its_place() {

@@ -6,13 +6,10 @@
 use std::path::Path;
 
 use chrono::NaiveTime;
-use feedmill::config::{Config, ConfigError};
+use feedmill::config::Config;
 
-const SITE: &str = "[site]\ntitle = \"Tin Yên Bái\"\nbase_url = \"https://feeds.example.vn/\"\n";
-
-fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
-    Config::parse(text, Path::new("/etc/feedmill/feeds.toml"))
-}
+mod config_support;
+use config_support::{parse, SITE};
 
 fn hm(h: u32, m: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(h, m, 0).unwrap()

@@ -1,32 +1,12 @@
 //! feeds.toml `[publish]`: its defaults, every key, and each mistake reported at its line and
 //! column.
 
-use std::path::Path;
 use std::time::Duration;
 
-use feedmill::config::{Config, ConfigError, PublishCfg, PublishUrl};
+use feedmill::config::{PublishCfg, PublishUrl};
 
-/// A valid `[site]` (3 lines).
-const SITE: &str = "[site]\ntitle = \"Tin Yên Bái\"\nbase_url = \"https://feeds.example.vn/\"\n";
-
-fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
-    Config::parse(text, Path::new("/etc/feedmill/feeds.toml"))
-}
-
-#[track_caller]
-fn assert_one(text: &str, line: usize, column: usize, needle: &str) {
-    let errs = parse(text).expect_err("the config should be refused");
-    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
-    assert_eq!(errs.len(), 1, "{}", shown.join("\n"));
-    let e = &errs[0];
-    assert_eq!((e.line, e.column), (line, column), "{}", shown[0]);
-    assert!(shown[0].contains(needle), "{}", shown[0]);
-    assert!(
-        shown[0].starts_with("/etc/feedmill/feeds.toml:"),
-        "{}",
-        shown[0]
-    );
-}
+mod config_support;
+use config_support::{assert_one, parse, SITE};
 
 #[test]
 fn without_publish_the_output_stays_local_with_the_default_bounds() {
