@@ -17,22 +17,7 @@ fn at(day: i64) -> DateTime<Utc> {
 /// Source `a` with 12 articles over 12 tags of their own; source `b` with 3 articles of
 /// one tag. `a`'s first `changed` articles carry a revised title.
 fn write_sources(site: &Site, changed: usize) {
-    let a: Vec<Item> = (0..12)
-        .map(|i| {
-            let title = if i < changed {
-                format!("Sửa {i}")
-            } else {
-                format!("Bài {i}")
-            };
-            item(
-                &format!("a{i}"),
-                &title,
-                i as u32 + 1,
-                &[&format!("Thẻ {i}")],
-            )
-        })
-        .collect();
-    site.write("a.rss", &rss(&a));
+    site.write("a.rss", &rss(&own_tags(12, changed, |i| i + 1)));
     let b: Vec<Item> = (0..3)
         .map(|i| item(&format!("b{i}"), &format!("Của b {i}"), 20 + i, &["Chè"]))
         .collect();
@@ -94,22 +79,22 @@ fn a_build_after_an_emit_that_never_finished_prints_every_feed() {
 const MANY: &str = "[feeds]\nitems = 5\n\n[[source]]\nname = \"a\"\nurl = \"a.rss\"\n";
 
 fn write_many(site: &Site, changed: usize) {
-    let a: Vec<Item> = (0..60)
+    site.write("a.rss", &rss(&own_tags(60, changed, |i| i % 24)));
+}
+
+/// `n` articles of source `a`, each with a tag of its own and its date from `date`; the
+/// first `changed` carry a revised title.
+fn own_tags(n: u32, changed: usize, date: impl Fn(u32) -> u32) -> Vec<Item> {
+    (0..n)
         .map(|i| {
-            let title = if i < changed {
+            let title = if (i as usize) < changed {
                 format!("Sửa {i}")
             } else {
                 format!("Bài {i}")
             };
-            item(
-                &format!("a{i}"),
-                &title,
-                i as u32 % 24,
-                &[&format!("Thẻ {i}")],
-            )
+            item(&format!("a{i}"), &title, date(i), &[&format!("Thẻ {i}")])
         })
-        .collect();
-    site.write("a.rss", &rss(&a));
+        .collect()
 }
 
 #[test]
